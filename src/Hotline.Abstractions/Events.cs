@@ -1,0 +1,58 @@
+using Hotline.Domain;
+
+namespace Hotline.Abstractions;
+
+/// <summary>Names of the SignalR events of the contract.</summary>
+public static class HubEvents
+{
+    public const string Offer = "Offer";
+    public const string OfferRevoked = "OfferRevoked";
+    public const string QueueUpdate = "QueueUpdate";
+    public const string Assigned = "Assigned";
+    public const string Message = "Message";
+    public const string Typing = "Typing";
+    public const string StatusChanged = "StatusChanged";
+    public const string Metrics = "Metrics";
+    public const string LawyerStatus = "LawyerStatus";
+}
+
+/// <summary><c>Offer</c> event to a lawyer.</summary>
+[GenerateSerializer, Alias("Hotline.OfferEvent")]
+public sealed record OfferEvent
+{
+    [Id(0)] public required string ConsultationId { get; init; }
+    [Id(1)] public required string Category { get; init; }
+    [Id(2)] public required string Dialect { get; init; }
+    [Id(3)] public Channel Channel { get; init; }
+    [Id(4)] public string Summary { get; init; } = "";
+    [Id(5)] public double WaitedSeconds { get; init; }
+    [Id(6)] public DateTimeOffset ExpiresAt { get; init; }
+}
+
+/// <summary><c>OfferRevoked</c> event to a lawyer.</summary>
+[GenerateSerializer, Alias("Hotline.OfferRevokedEvent")]
+public sealed record OfferRevokedEvent([property: Id(0)] string ConsultationId, [property: Id(1)] OfferRevokeReason Reason);
+
+/// <summary><c>QueueUpdate</c> event to a waiting worker.</summary>
+[GenerateSerializer, Alias("Hotline.QueueUpdateEvent")]
+public sealed record QueueUpdateEvent([property: Id(0)] string ConsultationId, [property: Id(1)] int Position, [property: Id(2)] int EstimatedWaitSeconds);
+
+/// <summary><c>Assigned</c> event to the worker and the lawyer.</summary>
+[GenerateSerializer, Alias("Hotline.AssignedEvent")]
+public sealed record AssignedEvent([property: Id(0)] string ConsultationId, [property: Id(1)] string LawyerId, [property: Id(2)] string LawyerName);
+
+/// <summary><c>Typing</c> event to the other participants.</summary>
+[GenerateSerializer, Alias("Hotline.TypingEvent")]
+public sealed record TypingEvent([property: Id(0)] string ConsultationId, [property: Id(1)] ParticipantRole Role);
+
+/// <summary><c>StatusChanged</c> event to participants.</summary>
+[GenerateSerializer, Alias("Hotline.StatusChangedEvent")]
+public sealed record StatusChangedEvent([property: Id(0)] string ConsultationId, [property: Id(1)] ConsultationStatus Status);
+
+/// <summary>Pushes events to connected clients, wherever they are connected (the silo implements it over SignalR).</summary>
+public interface IClientNotifier
+{
+    Task ToWorker(string workerId, string method, object payload);
+    Task ToLawyer(string lawyerId, string method, object payload);
+    Task ToAdmins(string method, object payload);
+}

@@ -1,0 +1,123 @@
+using Hotline.Domain;
+
+namespace Hotline.Abstractions;
+
+/// <summary>One consultation: its lifecycle, its participants, and its ordered messages. Key: consultation id.</summary>
+[Alias("Hotline.IConsultationGrain")]
+public interface IConsultationGrain : IGrainWithStringKey
+{
+    [Alias("Open")] Task<ConsultationView> Open(OpenConsultation command);
+    [Alias("GetView")] Task<ConsultationView> GetView();
+    [Alias("GetAccess")] Task<ConsultationAccess> GetAccess();
+    [Alias("Join")] Task<JoinResult> Join(Caller caller, long afterSeq);
+    [Alias("SendMessage")] Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text);
+    [Alias("GetMessages")] Task<IReadOnlyList<MessageView>> GetMessages(Caller caller, long afterSeq, int limit);
+    [Alias("Typing")] Task Typing(Caller caller);
+    [Alias("CloseByWorker")] Task<ConsultationView> CloseByWorker(Caller caller, int? rating, string? comment);
+    [Alias("CloseByLawyer")] Task<ConsultationView> CloseByLawyer(Caller caller, Resolution resolution, string? summary);
+    [Alias("Transfer")] Task<ConsultationView> Transfer(Caller caller, TransferRequest request);
+    [Alias("AddNote")] Task<NoteView> AddNote(Caller caller, string text);
+    [Alias("GetNotes")] Task<IReadOnlyList<NoteView>> GetNotes(Caller caller);
+
+    // Called by the router.
+    [Alias("OnOffered")] Task OnOffered(string lawyerId, DateTimeOffset expiresAt);
+    [Alias("OnOfferWithdrawn")] Task OnOfferWithdrawn(string lawyerId, OfferRevokeReason reason);
+    [Alias("OnAssigned")] Task OnAssigned(string lawyerId, string lawyerName, double waitedSeconds);
+    [Alias("OnQueuePosition")] Task OnQueuePosition(int position, int estimatedWaitSeconds);
+    /// <summary>The assigned lawyer stayed disconnected past the grace period: back to the queue, keeping its age.</summary>
+    [Alias("ReturnToQueue")] Task ReturnToQueue(string lawyerId);
+}
+
+/// <summary>One lawyer: profile, availability, capacity, connections and consultations. Key: lawyer id.</summary>
+[Alias("Hotline.ILawyerGrain")]
+public interface ILawyerGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the lawyer; <c>conflict</c> if it exists already (unless <paramref name="overwrite"/>).</summary>
+    [Alias("Register")] Task<LawyerView> Register(LawyerProfile profile, bool overwrite);
+    [Alias("GetProfile")] Task<LawyerProfile?> GetProfile();
+    [Alias("GetView")] Task<LawyerView> GetView();
+    [Alias("SetAvailability")] Task<LawyerView> SetAvailability(LawyerStatus status);
+    [Alias("SetCapacity")] Task<LawyerView> SetCapacity(int capacity);
+    [Alias("Connected")] Task Connected(string connectionId);
+    [Alias("Disconnected")] Task Disconnected(string connectionId);
+    [Alias("GetConsultationIds")] Task<IReadOnlyList<string>> GetConsultationIds();
+    // Called by the router and consultations.
+    [Alias("OnOffered")] Task OnOffered(string consultationId);
+    [Alias("OnStatusForced")] Task OnStatusForced(LawyerStatus status);
+    [Alias("OnActiveChanged")] Task OnActiveChanged(string consultationId, bool active);
+}
+
+/// <summary>An anonymous worker and the consultations they opened (to resume later). Key: worker id.</summary>
+[Alias("Hotline.IWorkerGrain")]
+public interface IWorkerGrain : IGrainWithStringKey
+{
+    [Alias("Register")] Task Register(string? displayName, string? phone);
+    [Alias("GetDisplayName")] Task<string?> GetDisplayName();
+    [Alias("AddConsultation")] Task AddConsultation(string consultationId);
+    [Alias("GetConsultationIds")] Task<IReadOnlyList<string>> GetConsultationIds();
+}
+
+/// <summary>The router: owns the queue and the lawyers' routing view, runs <see cref="RoutingEngine"/>. Key: "hotline".</summary>
+[Alias("Hotline.IRouterGrain")]
+public interface IRouterGrain : IGrainWithStringKey
+{
+    [Alias("Enqueue")] Task Enqueue(string consultationId, string category, string dialect, Channel channel, int priority, DateTimeOffset queuedAt, string? preferredLawyerId, string? excludeLawyerId);
+    [Alias("UpsertLawyer")] Task UpsertLawyer(string lawyerId, string displayName, IReadOnlyList<string> skills, IReadOnlyList<string> dialects, int capacity, LawyerStatus status);
+    /// <summary>Returns the error code, or null when accepted.</summary>
+    [Alias("Accept")] Task<string?> Accept(string consultationId, string lawyerId);
+    [Alias("Decline")] Task<string?> Decline(string consultationId, string lawyerId);
+    [Alias("Release")] Task Release(string consultationId, double? handleSeconds);
+    [Alias("Remove")] Task Remove(string consultationId);
+    [Alias("LawyerDisconnected")] Task LawyerDisconnected(string lawyerId);
+    [Alias("GetPosition")] Task<QueueUpdateEvent?> GetPosition(string consultationId);
+    [Alias("GetLoad")] Task<RouterLoad> GetLoad();
+    [Alias("Ping")] Task Ping();
+}
+
+/// <summary>The router's live view for metrics.</summary>
+[GenerateSerializer, Alias("Hotline.RouterLoad")]
+public sealed record RouterLoad
+{
+    [Id(0)] public DateTimeOffset At { get; init; }
+    /// <summary>Per category: waiting (queued, not offered), offered, oldest wait seconds.</summary>
+    [Id(1)] public IReadOnlyList<CategoryLoad> Categories { get; init; } = [];
+    [Id(2)] public LawyerCounts Lawyers { get; init; } = new();
+    [Id(3)] public IReadOnlyList<LawyerLoad> LawyerStates { get; init; } = [];
+}
+
+/// <summary>Per-category queue load.</summary>
+[GenerateSerializer, Alias("Hotline.CategoryLoad")]
+public sealed record CategoryLoad([property: Id(0)] string Category, [property: Id(1)] int Waiting, [property: Id(2)] int Offered, [property: Id(3)] double OldestWaitSeconds, [property: Id(4)] int Active);
+
+/// <summary>One lawyer's live routing state.</summary>
+[GenerateSerializer, Alias("Hotline.LawyerLoad")]
+public sealed record LawyerLoad([property: Id(0)] string LawyerId, [property: Id(1)] LawyerStatus Status, [property: Id(2)] int Active, [property: Id(3)] int Capacity);
+
+/// <summary>Hotline statistics: answered, abandoned, waits, handle times, hourly history; pushes <c>Metrics</c> to admins. Key: "hotline".</summary>
+[Alias("Hotline.IStatisticsGrain")]
+public interface IStatisticsGrain : IGrainWithStringKey
+{
+    [Alias("RecordArrival")] Task RecordArrival(string category, DateTimeOffset at);
+    [Alias("RecordAnswered")] Task RecordAnswered(string category, double waitSeconds, DateTimeOffset at);
+    [Alias("RecordAbandoned")] Task RecordAbandoned(string category, double waitSeconds, DateTimeOffset at);
+    [Alias("RecordClosed")] Task RecordClosed(string category, double handleSeconds, DateTimeOffset at);
+    [Alias("GetSnapshot")] Task<MetricsSnapshot> GetSnapshot();
+    [Alias("GetHourly")] Task<IReadOnlyList<HourlyReportRow>> GetHourly(DateTimeOffset from, DateTimeOffset to);
+    [Alias("Start")] Task Start();
+}
+
+/// <summary>The list of all lawyer ids (for the admin roster and login). Key: "hotline".</summary>
+[Alias("Hotline.IRosterGrain")]
+public interface IRosterGrain : IGrainWithStringKey
+{
+    [Alias("Add")] Task<bool> Add(string lawyerId);
+    [Alias("GetAll")] Task<IReadOnlyList<string>> GetAll();
+}
+
+/// <summary>Well-known grain keys.</summary>
+public static class GrainKeys
+{
+    public const string Hotline = "hotline";
+    /// <summary>Lawyer ids derive from the username so that login needs no lookup table.</summary>
+    public static string LawyerId(string username) => "lw-" + username.Trim().ToLowerInvariant();
+}

@@ -1,0 +1,72 @@
+namespace Hotline.Abstractions;
+
+/// <summary>Live load of one category (<c>MetricsSnapshot.queues[]</c>), plus the issue-6 extras.</summary>
+[GenerateSerializer, Alias("Hotline.QueueMetrics")]
+public sealed record QueueMetrics
+{
+    [Id(0)] public required string Category { get; init; }
+    [Id(1)] public int Waiting { get; init; }
+    [Id(2)] public double OldestWaitSeconds { get; init; }
+    /// <summary>ASA: mean wait of answered consultations (today).</summary>
+    [Id(3)] public double AverageWaitSeconds { get; init; }
+    /// <summary>SL(20 s) of answered consultations today, 0..1 (1 when none answered).</summary>
+    [Id(4)] public double ServiceLevel { get; init; }
+    [Id(5)] public int Abandoned { get; init; }
+    [Id(6)] public int Answered { get; init; }
+    [Id(7)] public double ServiceLevel60 { get; init; }
+    [Id(8)] public double AverageHandleSeconds { get; init; }
+    [Id(9)] public int Offered { get; init; }
+    [Id(10)] public int Active { get; init; }
+    /// <summary>Arrivals per hour over the last 15 minutes.</summary>
+    [Id(11)] public double ArrivalsPerHour { get; init; }
+    /// <summary>Erlang C staffing advice: lawyers needed for 80 % within 20 s at the current rate and AHT.</summary>
+    [Id(12)] public int LawyersNeeded { get; init; }
+}
+
+/// <summary>Lawyers by state.</summary>
+[GenerateSerializer, Alias("Hotline.LawyerCounts")]
+public sealed record LawyerCounts
+{
+    [Id(0)] public int Online { get; init; }
+    [Id(1)] public int Available { get; init; }
+    [Id(2)] public int Busy { get; init; }
+    [Id(3)] public int Away { get; init; }
+    /// <summary>Busy capacity / online capacity.</summary>
+    [Id(4)] public double Occupancy { get; init; }
+}
+
+/// <summary>Consultations by state.</summary>
+[GenerateSerializer, Alias("Hotline.ConsultationCounts")]
+public sealed record ConsultationCounts
+{
+    [Id(0)] public int Queued { get; init; }
+    [Id(1)] public int Offered { get; init; }
+    [Id(2)] public int Active { get; init; }
+    [Id(3)] public int ClosedToday { get; init; }
+}
+
+/// <summary><c>MetricsSnapshot</c>: the hotline's load across the whole cluster.</summary>
+[GenerateSerializer, Alias("Hotline.MetricsSnapshot")]
+public sealed record MetricsSnapshot
+{
+    [Id(0)] public DateTimeOffset At { get; init; }
+    [Id(1)] public IReadOnlyList<QueueMetrics> Queues { get; init; } = [];
+    [Id(2)] public LawyerCounts Lawyers { get; init; } = new();
+    [Id(3)] public ConsultationCounts Consultations { get; init; } = new();
+    [Id(4)] public int Silos { get; init; }
+}
+
+/// <summary>One hour of history for one category (<c>/api/admin/reports/hourly</c>).</summary>
+[GenerateSerializer, Alias("Hotline.HourlyReportRow")]
+public sealed record HourlyReportRow
+{
+    [Id(0)] public DateTimeOffset Hour { get; init; }
+    [Id(1)] public required string Category { get; init; }
+    [Id(2)] public int Arrived { get; init; }
+    [Id(3)] public int Answered { get; init; }
+    [Id(4)] public int Abandoned { get; init; }
+    [Id(5)] public double AverageWaitSeconds { get; init; }
+    [Id(6)] public double ServiceLevel20 { get; init; }
+    [Id(7)] public double ServiceLevel60 { get; init; }
+    [Id(8)] public double AverageHandleSeconds { get; init; }
+}

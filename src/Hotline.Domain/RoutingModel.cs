@@ -1,0 +1,114 @@
+namespace Hotline.Domain;
+
+/// <summary>One relaxation step of the "bullseye": after <see cref="AfterSeconds"/> in the queue, these rules apply.</summary>
+public sealed class WideningStep
+{
+    /// <summary>Seconds since the consultation was (first) queued after which this step applies.</summary>
+    public double AfterSeconds { get; set; }
+    /// <summary>Whether the lawyer must have the consultation's category skill.</summary>
+    public bool RequireCategory { get; set; } = true;
+    /// <summary>Whether any dialect is acceptable.</summary>
+    public bool AnyDialect { get; set; }
+    /// <summary>Dialects accepted besides the consultation's own (e.g. "mandarin").</summary>
+    public List<string> AlsoDialects { get; set; } = [];
+}
+
+/// <summary>Routing configuration (bound from <c>Hotline:Routing</c>).</summary>
+public sealed class RoutingOptions
+{
+    /// <summary>Offer deadline.</summary>
+    public double OfferTimeoutSeconds { get; set; } = 20;
+    /// <summary>Set a lawyer away when an offer to them times out.</summary>
+    public bool SetAwayOnTimeout { get; set; } = true;
+    /// <summary>Handle time assumed for wait estimates before any consultation has closed.</summary>
+    public double DefaultHandleSeconds { get; set; } = 300;
+    /// <summary>Relaxation steps, ordered by <see cref="WideningStep.AfterSeconds"/>. Step 0 (exact match) is implicit.</summary>
+    public List<WideningStep> Widening { get; set; } =
+    [
+        new() { AfterSeconds = 60, RequireCategory = true, AlsoDialects = ["mandarin"] },
+        new() { AfterSeconds = 180, RequireCategory = false, AnyDialect = true },
+    ];
+}
+
+/// <summary>A consultation waiting in the router's queue (queued or offered).</summary>
+public sealed class QueueEntry
+{
+    public required string ConsultationId { get; init; }
+    public required string Category { get; set; }
+    public required string Dialect { get; set; }
+    public Channel Channel { get; set; }
+    /// <summary>Higher first. Requeued-after-grace consultations keep their original age and so stay ahead of newer ones.</summary>
+    public int Priority { get; set; }
+    /// <summary>When the consultation first entered the queue: age ordering and widening are measured from here.</summary>
+    public DateTimeOffset QueuedAt { get; set; }
+    /// <summary>Tie-breaker: arrival order.</summary>
+    public long Sequence { get; set; }
+    /// <summary>Lawyers who declined or let an offer of this consultation time out: never offered it again.</summary>
+    public HashSet<string> DeclinedBy { get; set; } = [];
+    /// <summary>A transfer to a named lawyer: offered only to them while they stay eligible.</summary>
+    public string? PreferredLawyerId { get; set; }
+    /// <summary>Outstanding offer, if any.</summary>
+    public string? OfferedTo { get; set; }
+    public DateTimeOffset? OfferExpiresAt { get; set; }
+}
+
+/// <summary>The router's view of one lawyer.</summary>
+public sealed class LawyerSlot
+{
+    public required string LawyerId { get; init; }
+    public string DisplayName { get; set; } = "";
+    public HashSet<string> Skills { get; set; } = [];
+    public HashSet<string> Dialects { get; set; } = [];
+    public int Capacity { get; set; } = 1;
+    public LawyerStatus Status { get; set; } = LawyerStatus.Offline;
+    /// <summary>Active consultations and their channel (a phone call fills the lawyer).</summary>
+    public Dictionary<string, Channel> Active { get; set; } = [];
+    /// <summary>Since when the lawyer has had no active consultation and no offer (for longest-idle fairness).</summary>
+    public DateTimeOffset IdleSince { get; set; }
+}
+
+/// <summary>Everything the router knows; serialised as the router grain's durable state.</summary>
+public sealed class RouterState
+{
+    public Dictionary<string, QueueEntry> Queue { get; set; } = [];
+    public Dictionary<string, LawyerSlot> Lawyers { get; set; } = [];
+    public long NextSequence { get; set; } = 1;
+    /// <summary>Recent handle times in seconds (bounded window), for wait estimates.</summary>
+    public List<double> RecentHandleSeconds { get; set; } = [];
+}
+
+/// <summary>A lawyer's routing-relevant profile and status, as the lawyer grain reports it.</summary>
+public sealed record LawyerInfo(string LawyerId, string DisplayName, IReadOnlyCollection<string> Skills,
+    IReadOnlyCollection<string> Dialects, int Capacity, LawyerStatus Status);
+
+/// <summary>A position in the queue and the estimated wait, as pushed to a waiting worker.</summary>
+public sealed record QueuePosition(string ConsultationId, int Position, int EstimatedWaitSeconds);
+
+/// <summary>Something the grain must carry out after a routing decision.</summary>
+public abstract record RoutingEffect;
+/// <summary>Offer <paramref name="ConsultationId"/> to <paramref name="LawyerId"/> until <paramref name="ExpiresAt"/>.</summary>
+public sealed record OfferMade(string ConsultationId, string LawyerId, DateTimeOffset ExpiresAt) : RoutingEffect;
+/// <summary>Withdraw an offer from a lawyer.</summary>
+public sealed record OfferWithdrawn(string ConsultationId, string LawyerId, OfferRevokeReason Reason) : RoutingEffect;
+/// <summary>The lawyer accepted; the consultation is active with them.</summary>
+public sealed record ConsultationAssigned(string ConsultationId, string LawyerId, double WaitedSeconds) : RoutingEffect;
+/// <summary>The router changed a lawyer's status (an offer timed out: set away).</summary>
+public sealed record LawyerStatusForced(string LawyerId, LawyerStatus Status) : RoutingEffect;
+/// <summary>Queue positions or estimates changed for these consultations.</summary>
+public sealed record QueuePositionsChanged(IReadOnlyList<QueuePosition> Positions) : RoutingEffect;
+
+/// <summary>Stable error codes of routing commands.</summary>
+public static class RoutingErrors
+{
+    public const string NotFound = "not_found";
+    public const string NotOffered = "not_offered";
+    public const string Conflict = "conflict";
+    public const string Validation = "validation_failed";
+}
+
+/// <summary>Outcome of a routing command: effects to carry out, or an error code (and then nothing changed).</summary>
+public sealed record RoutingResult(IReadOnlyList<RoutingEffect> Effects, string? ErrorCode = null, string? ErrorMessage = null)
+{
+    public static RoutingResult Fail(string code, string message) => new([], code, message);
+    public bool Succeeded => ErrorCode is null;
+}
