@@ -19,11 +19,14 @@ public interface IConsultationGrain : IGrainWithStringKey
     [Alias("AddNote")] Task<NoteView> AddNote(Caller caller, string text);
     [Alias("GetNotes")] Task<IReadOnlyList<NoteView>> GetNotes(Caller caller);
 
-    // Called by the router.
-    [Alias("OnOffered")] Task OnOffered(string lawyerId, DateTimeOffset expiresAt);
-    [Alias("OnOfferWithdrawn")] Task OnOfferWithdrawn(string lawyerId, OfferRevokeReason reason);
-    [Alias("OnAssigned")] Task OnAssigned(string lawyerId, string lawyerName, double waitedSeconds);
-    [Alias("OnQueuePosition")] Task OnQueuePosition(int position, int estimatedWaitSeconds);
+    /// <summary>The lawyer accepts the offer made to them; answers like <c>JoinConsultation</c>.</summary>
+    [Alias("Accept")] Task<JoinResult> Accept(Caller lawyer);
+
+    // Called by the router, one-way, so that the router never waits on a consultation (no call cycles).
+    [OneWay, Alias("OnOffered")] Task OnOffered(string lawyerId, DateTimeOffset expiresAt);
+    [OneWay, Alias("OnOfferWithdrawn")] Task OnOfferWithdrawn(string lawyerId, OfferRevokeReason reason);
+    [OneWay, Alias("OnAssigned")] Task OnAssigned(string lawyerId, string lawyerName, double waitedSeconds);
+    [OneWay, Alias("OnQueuePosition")] Task OnQueuePosition(int position, int estimatedWaitSeconds);
     /// <summary>The assigned lawyer stayed disconnected past the grace period: back to the queue, keeping its age.</summary>
     [Alias("ReturnToQueue")] Task ReturnToQueue(string lawyerId);
 }
@@ -41,10 +44,10 @@ public interface ILawyerGrain : IGrainWithStringKey
     [Alias("Connected")] Task Connected(string connectionId);
     [Alias("Disconnected")] Task Disconnected(string connectionId);
     [Alias("GetConsultationIds")] Task<IReadOnlyList<string>> GetConsultationIds();
-    // Called by the router and consultations.
-    [Alias("OnOffered")] Task OnOffered(string consultationId);
-    [Alias("OnStatusForced")] Task OnStatusForced(LawyerStatus status);
-    [Alias("OnActiveChanged")] Task OnActiveChanged(string consultationId, bool active);
+    // Called by the router and consultations, one-way.
+    [OneWay, Alias("Lawyer.OnOffered")] Task OnOffered(string consultationId);
+    [OneWay, Alias("OnStatusForced")] Task OnStatusForced(LawyerStatus status);
+    [OneWay, Alias("OnActiveChanged")] Task OnActiveChanged(string consultationId, bool active);
 }
 
 /// <summary>An anonymous worker and the consultations they opened (to resume later). Key: worker id.</summary>
@@ -71,6 +74,8 @@ public interface IRouterGrain : IGrainWithStringKey
     [Alias("LawyerDisconnected")] Task LawyerDisconnected(string lawyerId);
     [Alias("GetPosition")] Task<QueueUpdateEvent?> GetPosition(string consultationId);
     [Alias("GetLoad")] Task<RouterLoad> GetLoad();
+    /// <summary>Consultations active with this lawyer.</summary>
+    [Alias("GetActive")] Task<IReadOnlyList<string>> GetActive(string lawyerId);
     [Alias("Ping")] Task Ping();
 }
 

@@ -1,0 +1,72 @@
+using Hotline.Abstractions;
+using Hotline.Silo.Security;
+using Polly;
+using Polly.Retry;
+
+namespace Hotline.Silo.Hosting;
+
+/// <summary>Readiness: set once seeding is done and the router and statistics are running.</summary>
+public sealed class Readiness
+{
+    public volatile bool Ready;
+}
+
+/// <summary>
+/// After the silo starts: seeds an empty roster from <c>seeds/</c>, wakes the router (which catches up on missed offer
+/// deadlines) and the statistics push, then keeps pinging both so that they come back on a survivor after a silo is lost.
+/// </summary>
+public sealed class HotlineStartup(IGrainFactory grains, SeedFiles seeds, IConfiguration configuration, Readiness readiness,
+    ILogger<HotlineStartup> logger) : BackgroundService
+{
+    private static readonly ResiliencePipeline Retry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions { MaxRetryAttempts = 20, Delay = TimeSpan.FromMilliseconds(500), BackoffType = DelayBackoffType.Exponential, MaxDelay = TimeSpan.FromSeconds(5), UseJitter = true })
+        .Build();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Retry.ExecuteAsync(async ct => await SeedAsync(), stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await grains.GetGrain<IRouterGrain>(GrainKeys.Hotline).Ping();
+                await grains.GetGrain<IStatisticsGrain>(GrainKeys.Hotline).Start();
+                readiness.Ready = true;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Router or statistics not reachable yet");
+            }
+            try { await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken); } catch (OperationCanceledException) { }
+        }
+    }
+
+    private async Task SeedAsync()
+    {
+        if (!configuration.GetValue("Hotline:Seed:DemoLawyers", true)) return;
+        var roster = grains.GetGrain<IRosterGrain>(GrainKeys.Hotline);
+        if ((await roster.GetAll()).Count > 0) return;
+        var password = configuration["Hotline:Seed:LawyerPassword"];
+        foreach (var l in seeds.Lawyers)
+        {
+            var id = GrainKeys.LawyerId(l.Username);
+            try
+            {
+                await grains.GetGrain<ILawyerGrain>(id).Register(new LawyerProfile
+                {
+                    Username = l.Username,
+                    DisplayName = l.DisplayName,
+                    PasswordHash = PasswordHasher.Hash(password ?? l.Password),
+                    Skills = l.Skills,
+                    Dialects = l.Dialects,
+                    Capacity = l.Capacity,
+                }, overwrite: false);
+            }
+            catch (HotlineException e) when (e.Code == HotlineException.Codes.Conflict)
+            {
+                // Another silo seeded it first.
+            }
+        }
+        logger.LogInformation("Seeded {Count} demo lawyers", seeds.Lawyers.Count);
+    }
+}

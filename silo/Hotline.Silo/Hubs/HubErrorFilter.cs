@@ -1,0 +1,74 @@
+using System.Threading.RateLimiting;
+using Hotline.Abstractions;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace Hotline.Silo.Hubs;
+
+/// <summary>
+/// Every hub call passes here: flood limits per connection and per user, then stable error codes. A failure becomes a
+/// <see cref="HubException"/> whose message starts with the code (<c>forbidden: not a participant</c>).
+/// </summary>
+public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptions> limits, ILogger<HubErrorFilter> logger) : IHubFilter
+{
+    private const string BucketKey = "hotline.bucket";
+
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        var bucket = (TokenBucketRateLimiter)context.Context.Items[BucketKey]!;
+        using (var lease = bucket.AttemptAcquire())
+        {
+            if (!lease.IsAcquired || !users.TryAcquire(context.Context.UserIdentifier ?? context.Context.ConnectionId))
+                throw new HubException("rate_limited: too many requests, slow down");
+        }
+        try
+        {
+            return await next(context);
+        }
+        catch (HotlineException e)
+        {
+            throw new HubException($"{e.Code}: {e.Message}");
+        }
+        catch (HubException)
+        {
+            throw;
+        }
+        catch (Exception e) when (ErrorCodes.IsUnavailable(e))
+        {
+            logger.LogWarning(e, "Hub call {Method} failed: service unavailable", context.HubMethodName);
+            throw new HubException("unavailable: try again");
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Hub call {Method} failed", context.HubMethodName);
+            throw new HubException("internal_error: unexpected failure");
+        }
+    }
+
+    public Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        context.Context.Items[BucketKey] = new TokenBucketRateLimiter(HubUserLimiter.Bucket(limits.Value.ConnectionPerSecond, limits.Value.ConnectionBurst));
+        return next(context);
+    }
+
+    public async Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
+    {
+        try
+        {
+            await next(context, exception);
+        }
+        finally
+        {
+            (context.Context.Items[BucketKey] as IDisposable)?.Dispose();
+        }
+    }
+}
+
+/// <summary>Which failures mean "try again later" (code <c>unavailable</c>).</summary>
+public static class ErrorCodes
+{
+    public static bool IsUnavailable(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
+        or ConnectionFailedException or Polly.Timeout.TimeoutRejectedException
+        || e.GetType().Name.Contains("Unavailable", StringComparison.Ordinal)
+        || (e.InnerException is { } inner && IsUnavailable(inner));
+}

@@ -1,0 +1,70 @@
+using Hotline.Abstractions;
+using Hotline.Domain;
+using Hotline.Silo.Api;
+using Hotline.Silo.Security;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Hotline.Silo.Hubs;
+
+/// <summary><c>/hubs/lawyer</c>: availability, offers, several consultations at once, notes, transfer, close.</summary>
+[Authorize(Roles = Roles.Lawyer)]
+public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog catalog) : ConsultationHub(grains, calls)
+{
+    private ILawyerGrain Lawyer => Grains.GetGrain<ILawyerGrain>(Me.Id);
+
+    public override async Task OnConnectedAsync()
+    {
+        await Calls.Run(() => Lawyer.Connected(Context.ConnectionId));
+        await base.OnConnectedAsync();
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        await Calls.Run(() => Lawyer.Disconnected(Context.ConnectionId));
+        await base.OnDisconnectedAsync(exception);
+    }
+
+    public Task<LawyerView> SetAvailability(string status)
+    {
+        var parsed = WireEnum.Parse<LawyerStatus>(status, "status");
+        return Calls.Run(() => Lawyer.SetAvailability(parsed));
+    }
+
+    public Task<LawyerView> SetCapacity(int n) => Calls.Run(() => Lawyer.SetCapacity(n));
+
+    public Task<LawyerView> GetMe() => Calls.Run(() => Lawyer.GetView());
+
+    public Task<JoinResult> AcceptOffer(string consultationId) => Calls.Run(() => Consultation(consultationId).Accept(Me));
+
+    public async Task DeclineOffer(string consultationId)
+    {
+        var id = ConsultationIds.Validate(consultationId);
+        var error = await Calls.Run(() => Grains.GetGrain<IRouterGrain>(GrainKeys.Hotline).Decline(id, Me.Id));
+        if (error is not null) throw new HotlineException(HotlineException.Codes.Conflict, "no offer of this consultation is open to you");
+    }
+
+    public Task<ConsultationView> Transfer(string consultationId, TransferRequest request)
+    {
+        if (request.ToCategory is not null && !catalog.HasCategory(request.ToCategory))
+            throw new HotlineException(HotlineException.Codes.Validation, "toCategory is not in the catalog");
+        return Calls.Run(() => Consultation(consultationId).Transfer(Me, request));
+    }
+
+    public Task<NoteView> AddNote(string consultationId, string text) => Calls.Run(() => Consultation(consultationId).AddNote(Me, text));
+
+    public Task<IReadOnlyList<NoteView>> GetNotes(string consultationId) => Calls.Run(() => Consultation(consultationId).GetNotes(Me));
+
+    public Task<ConsultationView> CloseConsultation(string consultationId, string resolution, string? summary)
+    {
+        var parsed = WireEnum.Parse<Resolution>(resolution, "resolution");
+        return Calls.Run(() => Consultation(consultationId).CloseByLawyer(Me, parsed, summary));
+    }
+
+    /// <summary>Consultations offered or assigned to this lawyer, now or before, newest first.</summary>
+    public async Task<IReadOnlyList<ConsultationView>> GetMyConsultations()
+    {
+        var ids = await Calls.Run(() => Lawyer.GetConsultationIds());
+        var views = await Task.WhenAll(ids.TakeLast(200).Select(id => Calls.Run(() => Grains.GetGrain<IConsultationGrain>(id).GetView())));
+        return views.OrderByDescending(v => v.CreatedAt).ToList();
+    }
+}

@@ -1,0 +1,38 @@
+using System.Threading.RateLimiting;
+
+namespace Hotline.Silo.Hubs;
+
+/// <summary>Flood limits (section <c>Hotline:RateLimits</c>): per hub connection, per user across connections, per user on REST.</summary>
+public sealed class RateLimitOptions
+{
+    public int ConnectionPerSecond { get; set; } = 20;
+    public int ConnectionBurst { get; set; } = 40;
+    public int UserPerSecond { get; set; } = 30;
+    public int UserBurst { get; set; } = 60;
+    public int RestPerSecond { get; set; } = 20;
+    public int RestBurst { get; set; } = 40;
+}
+
+/// <summary>Token buckets per hub user, shared by all of the user's connections on this silo.</summary>
+public sealed class HubUserLimiter(Microsoft.Extensions.Options.IOptions<RateLimitOptions> options) : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(user =>
+        RateLimitPartition.GetTokenBucketLimiter(user, _ => Bucket(options.Value.UserPerSecond, options.Value.UserBurst)));
+
+    public bool TryAcquire(string user)
+    {
+        using var lease = _limiter.AttemptAcquire(user);
+        return lease.IsAcquired;
+    }
+
+    public static TokenBucketRateLimiterOptions Bucket(int perSecond, int burst) => new()
+    {
+        TokenLimit = burst,
+        TokensPerPeriod = perSecond,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+
+    public void Dispose() => _limiter.Dispose();
+}

@@ -1,0 +1,29 @@
+using Hotline.Abstractions;
+using Hotline.Silo.Api;
+using Hotline.Silo.Security;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Hotline.Silo.Hubs;
+
+/// <summary><c>/hubs/worker</c>: a worker's consultations.</summary>
+[Authorize(Roles = Roles.Worker)]
+public sealed class WorkerHub(IGrainFactory grains, GrainCalls calls) : ConsultationHub(grains, calls)
+{
+    /// <summary>Closes (or, while still waiting, abandons) the consultation, with an optional rating 1..5.</summary>
+    public Task<ConsultationView> CloseConsultation(string consultationId, int? rating, string? comment)
+        => Calls.Run(() => Consultation(consultationId).CloseByWorker(Me, rating, comment));
+
+    /// <summary>The worker's consultations, newest first.</summary>
+    public Task<IReadOnlyList<ConsultationView>> GetMyConsultations() => WorkerQueries.MyConsultations(Grains, Calls, Me.Id);
+}
+
+/// <summary>Queries shared by the worker hub and REST.</summary>
+public static class WorkerQueries
+{
+    public static async Task<IReadOnlyList<ConsultationView>> MyConsultations(IGrainFactory grains, GrainCalls calls, string workerId)
+    {
+        var ids = await calls.Run(() => grains.GetGrain<IWorkerGrain>(workerId).GetConsultationIds());
+        var views = await Task.WhenAll(ids.Select(id => calls.Run(() => grains.GetGrain<IConsultationGrain>(id).GetView())));
+        return views.OrderByDescending(v => v.CreatedAt).ToList();
+    }
+}

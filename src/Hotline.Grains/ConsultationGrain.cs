@@ -1,0 +1,445 @@
+using Hotline.Abstractions;
+using Hotline.Domain;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hotline.Grains;
+
+/// <summary>Durable state of one consultation. Messages live in the append-only message table, not here.</summary>
+public sealed class ConsultationState
+{
+    public string Id { get; set; } = "";
+    public string WorkerId { get; set; } = "";
+    public string? WorkerName { get; set; }
+    public string Category { get; set; } = "";
+    public string Dialect { get; set; } = "";
+    public Channel Channel { get; set; }
+    public string Summary { get; set; } = "";
+    public string? CallerNumber { get; set; }
+    public ConsultationStatus Status { get; set; }
+    public int Priority { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>First entry into the queue: keeps its age across transfers and lost lawyers.</summary>
+    public DateTimeOffset QueuedAt { get; set; }
+    public string? OfferedTo { get; set; }
+    public DateTimeOffset? OfferExpiresAt { get; set; }
+    public string? AssignedLawyerId { get; set; }
+    public string? AssignedLawyerName { get; set; }
+    public DateTimeOffset? AcceptedAt { get; set; }
+    public List<string> LawyersInvolved { get; set; } = [];
+    public DateTimeOffset? ClosedAt { get; set; }
+    public Resolution? Resolution { get; set; }
+    public int? Rating { get; set; }
+    public string? Comment { get; set; }
+    public string? LawyerSummary { get; set; }
+    public List<NoteView> Notes { get; set; } = [];
+    public int? QueuePosition { get; set; }
+    public int? EstimatedWaitSeconds { get; set; }
+}
+
+/// <summary>
+/// One consultation: the single writer of its messages (so <c>seq</c> has no gaps), the guard of who may see it,
+/// and the source of its participants' events. Calls the router and awaits it; the router only calls back one-way.
+/// </summary>
+public sealed class ConsultationGrain(
+    [PersistentState("consultation", StorageNames.Hotline)] IPersistentState<ConsultationState> state,
+    IMessageStore messages,
+    IClientNotifier notifier,
+    IOptions<GrainOptions> options,
+    TimeProvider time,
+    ILogger<ConsultationGrain> logger) : Grain, IConsultationGrain
+{
+    private ConsultationState S => state.State;
+    private long? _lastSeq;
+
+    private IRouterGrain Router => GrainFactory.GetGrain<IRouterGrain>(GrainKeys.Hotline);
+    private IStatisticsGrain Statistics => GrainFactory.GetGrain<IStatisticsGrain>(GrainKeys.Hotline);
+
+    public async Task<ConsultationView> Open(OpenConsultation command)
+    {
+        if (state.RecordExists) throw Guard.Conflict("consultation already exists");
+        var now = time.GetUtcNow();
+        state.State = new ConsultationState
+        {
+            Id = this.GetPrimaryKeyString(),
+            WorkerId = command.WorkerId,
+            WorkerName = command.WorkerName,
+            Category = command.Category,
+            Dialect = command.Dialect,
+            Channel = command.Channel,
+            Summary = command.Summary,
+            CallerNumber = command.CallerNumber,
+            Priority = command.Priority,
+            Status = ConsultationStatus.Queued,
+            CreatedAt = now,
+            QueuedAt = now,
+        };
+        await state.WriteStateAsync();
+        _lastSeq = 0;
+        await GrainFactory.GetGrain<IWorkerGrain>(command.WorkerId).AddConsultation(S.Id);
+        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null);
+        await Statistics.RecordArrival(S.Category, now);
+        return await GetView();
+    }
+
+    public async Task<ConsultationView> GetView()
+    {
+        EnsureExists();
+        return new ConsultationView
+        {
+            Id = S.Id,
+            WorkerId = S.WorkerId,
+            WorkerName = S.WorkerName,
+            Category = S.Category,
+            Dialect = S.Dialect,
+            Channel = S.Channel,
+            Summary = S.Summary,
+            Status = S.Status,
+            Priority = S.Priority,
+            CreatedAt = S.CreatedAt,
+            AssignedLawyerId = S.AssignedLawyerId,
+            AssignedLawyerName = S.AssignedLawyerName,
+            QueuePosition = S.Status is ConsultationStatus.Queued or ConsultationStatus.Offered ? S.QueuePosition : null,
+            EstimatedWaitSeconds = S.Status is ConsultationStatus.Queued or ConsultationStatus.Offered ? S.EstimatedWaitSeconds : null,
+            LastSeq = await LastSeq(),
+            ClosedAt = S.ClosedAt,
+            Resolution = S.Resolution,
+            Rating = S.Rating,
+        };
+    }
+
+    public Task<ConsultationAccess> GetAccess() => Task.FromResult(state.RecordExists
+        ? new ConsultationAccess
+        {
+            Exists = true,
+            WorkerId = S.WorkerId,
+            AssignedLawyerId = S.AssignedLawyerId,
+            LawyersInvolved = S.LawyersInvolved.ToList(),
+            Status = S.Status,
+        }
+        : new ConsultationAccess { Exists = false });
+
+    public async Task<JoinResult> Join(Caller caller, long afterSeq)
+    {
+        EnsureCanRead(caller);
+        if (afterSeq < 0) throw Guard.Validation("afterSeq must not be negative");
+        var missed = await ReadAll(afterSeq);
+        return new JoinResult { Consultation = await GetView(), Missed = missed };
+    }
+
+    public async Task<JoinResult> Accept(Caller lawyer)
+    {
+        EnsureExists();
+        if (lawyer.Role != ParticipantRole.Lawyer) throw Guard.Forbidden("only lawyers accept offers");
+        if (S.Status == ConsultationStatus.Active && S.AssignedLawyerId == lawyer.Id) return await Join(lawyer, 0);
+        var error = await Router.Accept(S.Id, lawyer.Id);
+        if (error == RoutingErrors.NotOffered)
+            throw S.LawyersInvolved.Contains(lawyer.Id) ? Guard.Conflict("the offer is no longer yours") : Guard.Forbidden("the offer is not yours");
+        if (error is not null) throw Guard.Conflict("consultation is no longer waiting");
+        await OnAssigned(lawyer.Id, lawyer.Name, (time.GetUtcNow() - S.QueuedAt).TotalSeconds);
+        return await Join(lawyer, 0);
+    }
+
+    public async Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text)
+    {
+        EnsureExists();
+        Guard.Id(clientMessageId, "clientMessageId");
+        Guard.Text(text, options.Value.MaxMessageLength, "text");
+        EnsureCanWrite(caller);
+
+        // A repeated clientMessageId stores nothing new and answers with the original seq, even after close.
+        var existing = await messages.FindByClientMessageIdAsync(S.Id, clientMessageId);
+        if (existing is not null) return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
+        if (ConsultationStateMachine.IsTerminal(S.Status)) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
+
+        var seq = await LastSeq() + 1;
+        var message = new StoredMessage(S.Id, seq, caller.Role, caller.Id, caller.Name, text, time.GetUtcNow(), clientMessageId);
+        AppendOutcome outcome;
+        try
+        {
+            outcome = await messages.AppendAsync(message);
+        }
+        catch
+        {
+            _lastSeq = null; // the insert may have committed: re-read the tail before the next append
+            throw;
+        }
+        _lastSeq = outcome.Message.Seq;
+        await Publish(HubEvents.Message, ToView(outcome.Message));
+        return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
+    }
+
+    public async Task<IReadOnlyList<MessageView>> GetMessages(Caller caller, long afterSeq, int limit)
+    {
+        EnsureCanRead(caller);
+        if (afterSeq < 0) throw Guard.Validation("afterSeq must not be negative");
+        if (limit is < 1 or > 1000) throw Guard.Validation("limit must be between 1 and 1000");
+        var rows = await messages.ReadAsync(S.Id, afterSeq, limit);
+        return rows.Select(ToView).ToList();
+    }
+
+    public async Task Typing(Caller caller)
+    {
+        EnsureCanWrite(caller);
+        var typing = new TypingEvent(S.Id, caller.Role);
+        if (caller.Role == ParticipantRole.Worker && S.AssignedLawyerId is { } lawyer) await notifier.ToLawyer(lawyer, HubEvents.Typing, typing);
+        if (caller.Role == ParticipantRole.Lawyer) await notifier.ToWorker(S.WorkerId, HubEvents.Typing, typing);
+    }
+
+    public async Task<ConsultationView> CloseByWorker(Caller caller, int? rating, string? comment)
+    {
+        EnsureExists();
+        if (caller.Role != ParticipantRole.Worker || caller.Id != S.WorkerId) throw Guard.Forbidden("not a participant");
+        if (rating is { } r && (r < 1 || r > 5)) throw Guard.Validation("rating must be between 1 and 5");
+        if (comment is { Length: > 2000 }) throw Guard.Validation("comment is longer than 2000 characters");
+        if (ConsultationStateMachine.IsTerminal(S.Status))
+        {
+            // Rating a consultation the lawyer already closed is allowed once.
+            if (S.Status == ConsultationStatus.Closed && S.Rating is null && rating is not null)
+            {
+                S.Rating = rating;
+                S.Comment = comment;
+                await state.WriteStateAsync();
+                return await GetView();
+            }
+            throw Guard.Conflict($"consultation is {Wire(S.Status)}");
+        }
+
+        var now = time.GetUtcNow();
+        if (S.Status == ConsultationStatus.Active)
+        {
+            await Finish(ConsultationStatus.Closed, now, rating, comment, null, null);
+        }
+        else
+        {
+            await Router.Remove(S.Id);
+            await Finish(ConsultationStatus.Abandoned, now, rating, comment, null, null);
+            await Statistics.RecordAbandoned(S.Category, (now - S.QueuedAt).TotalSeconds, now);
+        }
+        return await GetView();
+    }
+
+    public async Task<ConsultationView> CloseByLawyer(Caller caller, Resolution resolution, string? summary)
+    {
+        EnsureAssigned(caller);
+        if (summary is { Length: > 4000 }) throw Guard.Validation("summary is longer than 4000 characters");
+        if (!Enum.IsDefined(resolution)) throw Guard.Validation("unknown resolution");
+        await Finish(ConsultationStatus.Closed, time.GetUtcNow(), null, null, resolution, summary);
+        return await GetView();
+    }
+
+    private async Task Finish(ConsultationStatus status, DateTimeOffset now, int? rating, string? comment, Resolution? resolution, string? summary)
+    {
+        var lawyer = S.AssignedLawyerId;
+        double? handle = S.AcceptedAt is { } accepted && status == ConsultationStatus.Closed ? (now - accepted).TotalSeconds : null;
+        S.Status = status;
+        S.ClosedAt = now;
+        S.Rating = rating ?? S.Rating;
+        S.Comment = comment ?? S.Comment;
+        S.Resolution = resolution ?? (status == ConsultationStatus.Closed ? Domain.Resolution.Answered : null);
+        S.LawyerSummary = summary ?? S.LawyerSummary;
+        S.OfferedTo = null;
+        S.OfferExpiresAt = null;
+        await state.WriteStateAsync();
+        if (status == ConsultationStatus.Closed && lawyer is not null)
+        {
+            await Router.Release(S.Id, handle);
+            if (handle is { } h) await Statistics.RecordClosed(S.Category, h, now);
+        }
+        await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
+    }
+
+    public async Task<ConsultationView> Transfer(Caller caller, TransferRequest request)
+    {
+        EnsureAssigned(caller);
+        if (request.ToCategory is null && request.ToLawyerId is null) throw Guard.Validation("give toCategory or toLawyerId");
+        if (request.ToCategory is { Length: 0 or > 64 }) throw Guard.Validation("toCategory is invalid");
+        if (request.ToLawyerId is { } target)
+        {
+            if (target == caller.Id) throw Guard.Validation("cannot transfer to yourself");
+            var profile = await GrainFactory.GetGrain<ILawyerGrain>(target).GetProfile();
+            if (profile is null) throw Guard.NotFound("unknown lawyer");
+        }
+        if (request.Note is { Length: > 0 }) await AddNote(caller, "转介 Transfer: " + request.Note);
+
+        var from = S.AssignedLawyerId!;
+        if (request.ToCategory is { } category) S.Category = category;
+        await Requeue(request.ToLawyerId, request.ToLawyerId is null ? from : null);
+        return await GetView();
+    }
+
+    public async Task ReturnToQueue(string lawyerId)
+    {
+        if (!state.RecordExists || S.Status != ConsultationStatus.Active || S.AssignedLawyerId != lawyerId) return;
+        logger.LogInformation("Consultation {Id} returns to the queue: lawyer {Lawyer} did not come back", S.Id, lawyerId);
+        await Requeue(null, null);
+    }
+
+    private async Task Requeue(string? preferredLawyerId, string? excludeLawyerId)
+    {
+        S.Status = ConsultationStatus.Queued;
+        S.AssignedLawyerId = null;
+        S.AssignedLawyerName = null;
+        S.AcceptedAt = null;
+        await state.WriteStateAsync();
+        await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
+        // Keeps QueuedAt, so it goes back ahead of consultations that arrived later.
+        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId);
+    }
+
+    public async Task<NoteView> AddNote(Caller caller, string text)
+    {
+        EnsureExists();
+        if (caller.Role != ParticipantRole.Lawyer || !S.LawyersInvolved.Contains(caller.Id)) throw Guard.Forbidden("not a participant");
+        Guard.Text(text, options.Value.MaxMessageLength, "text");
+        var note = new NoteView { ConsultationId = S.Id, LawyerId = caller.Id, LawyerName = caller.Name, Text = text, At = time.GetUtcNow() };
+        S.Notes.Add(note);
+        await state.WriteStateAsync();
+        return note;
+    }
+
+    public Task<IReadOnlyList<NoteView>> GetNotes(Caller caller)
+    {
+        EnsureExists();
+        if (caller.Role != ParticipantRole.System && !(caller.Role == ParticipantRole.Lawyer && S.LawyersInvolved.Contains(caller.Id)))
+            throw Guard.Forbidden("not a participant");
+        return Task.FromResult<IReadOnlyList<NoteView>>(S.Notes.ToList());
+    }
+
+    public async Task OnOffered(string lawyerId, DateTimeOffset expiresAt)
+    {
+        if (!state.RecordExists || ConsultationStateMachine.IsTerminal(S.Status) || S.Status == ConsultationStatus.Active) return;
+        S.Status = ConsultationStatus.Offered;
+        S.OfferedTo = lawyerId;
+        S.OfferExpiresAt = expiresAt;
+        if (!S.LawyersInvolved.Contains(lawyerId)) S.LawyersInvolved.Add(lawyerId);
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnOffered(S.Id);
+        await notifier.ToLawyer(lawyerId, HubEvents.Offer, new OfferEvent
+        {
+            ConsultationId = S.Id,
+            Category = S.Category,
+            Dialect = S.Dialect,
+            Channel = S.Channel,
+            Summary = S.Summary,
+            WaitedSeconds = Math.Round((time.GetUtcNow() - S.QueuedAt).TotalSeconds, 1),
+            ExpiresAt = expiresAt,
+        });
+    }
+
+    public async Task OnOfferWithdrawn(string lawyerId, OfferRevokeReason reason)
+    {
+        if (!state.RecordExists) return;
+        await notifier.ToLawyer(lawyerId, HubEvents.OfferRevoked, new OfferRevokedEvent(S.Id, reason));
+        if (S.Status != ConsultationStatus.Offered || S.OfferedTo != lawyerId) return;
+        S.Status = ConsultationStatus.Queued;
+        S.OfferedTo = null;
+        S.OfferExpiresAt = null;
+        await state.WriteStateAsync();
+    }
+
+    public async Task OnAssigned(string lawyerId, string lawyerName, double waitedSeconds)
+    {
+        if (!state.RecordExists || ConsultationStateMachine.IsTerminal(S.Status)) return;
+        if (S.Status == ConsultationStatus.Active && S.AssignedLawyerId == lawyerId) return;
+        var now = time.GetUtcNow();
+        S.Status = ConsultationStatus.Active;
+        S.AssignedLawyerId = lawyerId;
+        S.AssignedLawyerName = lawyerName;
+        S.AcceptedAt = now;
+        S.OfferedTo = null;
+        S.OfferExpiresAt = null;
+        S.QueuePosition = null;
+        S.EstimatedWaitSeconds = null;
+        if (!S.LawyersInvolved.Contains(lawyerId)) S.LawyersInvolved.Add(lawyerId);
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnActiveChanged(S.Id, true);
+        var assigned = new AssignedEvent(S.Id, lawyerId, lawyerName);
+        await notifier.ToWorker(S.WorkerId, HubEvents.Assigned, assigned);
+        await notifier.ToLawyer(lawyerId, HubEvents.Assigned, assigned);
+        await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
+        await Statistics.RecordAnswered(S.Category, waitedSeconds, now);
+    }
+
+    public async Task OnQueuePosition(int position, int estimatedWaitSeconds)
+    {
+        if (!state.RecordExists || S.Status is not (ConsultationStatus.Queued or ConsultationStatus.Offered)) return;
+        if (S.QueuePosition == position && S.EstimatedWaitSeconds == estimatedWaitSeconds) return;
+        S.QueuePosition = position;
+        S.EstimatedWaitSeconds = estimatedWaitSeconds;
+        // Positions are advisory and recomputed by the router: no need to write them durably on every change.
+        await notifier.ToWorker(S.WorkerId, HubEvents.QueueUpdate, new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds));
+    }
+
+    private async Task Publish(string method, object payload)
+    {
+        await notifier.ToWorker(S.WorkerId, method, payload);
+        if (S.AssignedLawyerId is { } lawyer) await notifier.ToLawyer(lawyer, method, payload);
+    }
+
+    private async Task<long> LastSeq() => _lastSeq ??= await messages.GetLastSeqAsync(this.GetPrimaryKeyString());
+
+    private async Task<IReadOnlyList<MessageView>> ReadAll(long afterSeq)
+    {
+        var result = new List<MessageView>();
+        while (true)
+        {
+            var page = await messages.ReadAsync(S.Id, afterSeq, 500);
+            result.AddRange(page.Select(ToView));
+            if (page.Count < 500) return result;
+            afterSeq = page[^1].Seq;
+        }
+    }
+
+    private static MessageView ToView(StoredMessage m) => new()
+    {
+        ConsultationId = m.ConsultationId,
+        Seq = m.Seq,
+        SenderRole = m.SenderRole,
+        SenderId = m.SenderId,
+        SenderName = m.SenderName,
+        Text = m.Text,
+        SentAt = m.SentAt,
+        ClientMessageId = m.ClientMessageId,
+    };
+
+    private void EnsureExists()
+    {
+        if (!state.RecordExists) throw Guard.NotFound("consultation not found");
+    }
+
+    private void EnsureCanRead(Caller caller)
+    {
+        EnsureExists();
+        var allowed = caller.Role switch
+        {
+            ParticipantRole.Worker => caller.Id == S.WorkerId,
+            ParticipantRole.Lawyer => S.LawyersInvolved.Contains(caller.Id),
+            _ => false,
+        };
+        if (!allowed) throw Guard.Forbidden("not a participant");
+    }
+
+    private void EnsureCanWrite(Caller caller)
+    {
+        EnsureExists();
+        var allowed = caller.Role switch
+        {
+            ParticipantRole.Worker => caller.Id == S.WorkerId,
+            ParticipantRole.Lawyer => caller.Id == S.AssignedLawyerId,
+            _ => false,
+        };
+        if (!allowed) throw Guard.Forbidden(caller.Role == ParticipantRole.Lawyer && S.LawyersInvolved.Contains(caller.Id)
+            ? "not assigned to you" : "not a participant");
+    }
+
+    private void EnsureAssigned(Caller caller)
+    {
+        EnsureExists();
+        if (caller.Role != ParticipantRole.Lawyer || caller.Id != S.AssignedLawyerId)
+            throw Guard.Forbidden(S.LawyersInvolved.Contains(caller.Id) ? "not assigned to you" : "not a participant");
+        if (S.Status != ConsultationStatus.Active) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
+    }
+
+    private static string Wire(ConsultationStatus status) => status.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,20 @@
+namespace Hotline.Grains;
+
+/// <summary>Grain-side settings that are not routing policy (bound from <c>Hotline:Grains</c>).</summary>
+public sealed class GrainOptions
+{
+    /// <summary>How long a disconnected lawyer keeps its active consultations before they return to the queue.</summary>
+    public double LawyerGraceSeconds { get; set; } = 120;
+    /// <summary>Longest message text accepted.</summary>
+    public int MaxMessageLength { get; set; } = 4000;
+    /// <summary>Longest summary accepted.</summary>
+    public int MaxSummaryLength { get; set; } = 2000;
+    /// <summary>How often admins get a <c>Metrics</c> push.</summary>
+    public double MetricsIntervalSeconds { get; set; } = 1;
+}
+
+/// <summary>Name of the grain storage provider (the project's own <c>IGrainStorage</c>).</summary>
+public static class StorageNames
+{
+    public const string Hotline = "hotline";
+}

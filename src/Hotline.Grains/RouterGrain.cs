@@ -1,0 +1,171 @@
+using Hotline.Abstractions;
+using Hotline.Domain;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hotline.Grains;
+
+/// <summary>
+/// The hotline's router: one activation owns the queue and the lawyers' routing view and runs the pure
+/// <see cref="RoutingEngine"/>. Every command is written through to storage before its effects go out, and
+/// effects go out one-way, so the router never waits on another grain. Offer deadlines and widening steps are
+/// in the durable state; a grain timer fires at the next deadline, and activation catches up on missed ones.
+/// </summary>
+public sealed class RouterGrain(
+    [PersistentState("router", StorageNames.Hotline)] IPersistentState<RouterState> state,
+    IOptions<RoutingOptions> options,
+    TimeProvider time,
+    ILogger<RouterGrain> logger) : Grain, IRouterGrain
+{
+    private RoutingEngine _engine = null!;
+    private IGrainTimer? _timer;
+    private DateTimeOffset? _timerDue;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _engine = new RoutingEngine(state.State, options.Value);
+        // Catch up on deadlines that passed while no activation existed (restart, failover).
+        await Run(e => e.Tick(time.GetUtcNow()));
+    }
+
+    public Task Enqueue(string consultationId, string category, string dialect, Channel channel, int priority,
+        DateTimeOffset queuedAt, string? preferredLawyerId, string? excludeLawyerId) => Run(e =>
+    {
+        var now = time.GetUtcNow();
+        var released = IsActive(consultationId) ? e.Release(consultationId, now, null) : null;
+        var entry = new QueueEntry
+        {
+            ConsultationId = consultationId,
+            Category = category,
+            Dialect = dialect,
+            Channel = channel,
+            Priority = priority,
+            QueuedAt = queuedAt,
+            PreferredLawyerId = preferredLawyerId,
+        };
+        if (excludeLawyerId is not null) entry.DeclinedBy.Add(excludeLawyerId);
+        var queued = e.Enqueue(entry, now);
+        return released is null ? queued : new RoutingResult([.. released.Effects, .. queued.Effects], queued.ErrorCode, queued.ErrorMessage);
+    });
+
+    public Task UpsertLawyer(string lawyerId, string displayName, IReadOnlyList<string> skills, IReadOnlyList<string> dialects, int capacity, LawyerStatus status)
+        => Run(e => e.UpsertLawyer(new LawyerInfo(lawyerId, displayName, skills, dialects, capacity, status), time.GetUtcNow()));
+
+    public async Task<string?> Accept(string consultationId, string lawyerId) => (await Run(e => e.Accept(consultationId, lawyerId, time.GetUtcNow()))).ErrorCode;
+
+    public async Task<string?> Decline(string consultationId, string lawyerId) => (await Run(e => e.Decline(consultationId, lawyerId, time.GetUtcNow()))).ErrorCode;
+
+    public Task Release(string consultationId, double? handleSeconds) => Run(e => e.Release(consultationId, time.GetUtcNow(), handleSeconds));
+
+    public Task Remove(string consultationId) => Run(e => e.Remove(consultationId, time.GetUtcNow()));
+
+    public Task LawyerDisconnected(string lawyerId) => Run(e => e.LawyerDisconnected(lawyerId, time.GetUtcNow()));
+
+    public Task<QueueUpdateEvent?> GetPosition(string consultationId)
+    {
+        var p = _engine.GetPosition(consultationId, time.GetUtcNow());
+        return Task.FromResult(p is null ? null : new QueueUpdateEvent(p.ConsultationId, p.Position, p.EstimatedWaitSeconds));
+    }
+
+    public Task<IReadOnlyList<string>> GetActive(string lawyerId) => Task.FromResult<IReadOnlyList<string>>(
+        state.State.Lawyers.TryGetValue(lawyerId, out var slot) ? slot.Active.Keys.ToList() : []);
+
+    public Task<RouterLoad> GetLoad()
+    {
+        var now = time.GetUtcNow();
+        var s = state.State;
+        var categories = s.Queue.Values
+            .GroupBy(q => q.Category)
+            .ToDictionary(g => g.Key, g => (
+                Waiting: g.Count(q => q.OfferedTo is null),
+                Offered: g.Count(q => q.OfferedTo is not null),
+                Oldest: g.Max(q => (now - q.QueuedAt).TotalSeconds)));
+        var online = s.Lawyers.Values.Where(l => l.Status != LawyerStatus.Offline).ToList();
+        var onlineCapacity = online.Sum(l => l.Capacity);
+        var busyCapacity = online.Sum(l => Math.Min(l.Capacity, l.Active.Values.Sum(ch => ch == Channel.Phone ? l.Capacity : 1)));
+        return Task.FromResult(new RouterLoad
+        {
+            At = now,
+            Categories = categories.Select(c => new CategoryLoad(c.Key, c.Value.Waiting, c.Value.Offered, Math.Round(c.Value.Oldest, 1), 0)).ToList(),
+            Lawyers = new LawyerCounts
+            {
+                Online = online.Count,
+                Available = online.Count(l => l.Status == LawyerStatus.Available && l.Active.Count == 0),
+                Busy = online.Count(l => l.Active.Count > 0),
+                Away = online.Count(l => l.Status == LawyerStatus.Away && l.Active.Count == 0),
+                Occupancy = onlineCapacity == 0 ? 0 : Math.Round((double)busyCapacity / onlineCapacity, 3),
+            },
+            LawyerStates = s.Lawyers.Values.Select(l => new LawyerLoad(l.LawyerId, l.Status, l.Active.Count, l.Capacity)).ToList(),
+        });
+    }
+
+    public Task Ping() => Task.CompletedTask;
+
+    private bool IsActive(string consultationId) => state.State.Lawyers.Values.Any(l => l.Active.ContainsKey(consultationId));
+
+    /// <summary>Runs one engine command: on success, persists, then sends the effects and re-arms the timer.</summary>
+    private async Task<RoutingResult> Run(Func<RoutingEngine, RoutingResult> command)
+    {
+        var result = command(_engine);
+        if (!result.Succeeded)
+        {
+            logger.LogDebug("Routing command refused: {Code} {Message}", result.ErrorCode, result.ErrorMessage);
+            return result;
+        }
+        if (result.Effects.Count > 0) await state.WriteStateAsync();
+        Apply(result.Effects);
+        ArmTimer();
+        return result;
+    }
+
+    private void Apply(IReadOnlyList<RoutingEffect> effects)
+    {
+        foreach (var effect in effects)
+        {
+            switch (effect)
+            {
+                case OfferMade o:
+                    _ = Consultation(o.ConsultationId).OnOffered(o.LawyerId, o.ExpiresAt);
+                    break;
+                case OfferWithdrawn w:
+                    _ = Consultation(w.ConsultationId).OnOfferWithdrawn(w.LawyerId, w.Reason);
+                    break;
+                case ConsultationAssigned a:
+                    var name = state.State.Lawyers.TryGetValue(a.LawyerId, out var slot) ? slot.DisplayName : a.LawyerId;
+                    _ = Consultation(a.ConsultationId).OnAssigned(a.LawyerId, name, a.WaitedSeconds);
+                    break;
+                case LawyerStatusForced f:
+                    _ = GrainFactory.GetGrain<ILawyerGrain>(f.LawyerId).OnStatusForced(f.Status);
+                    break;
+                case QueuePositionsChanged q:
+                    foreach (var p in q.Positions) _ = Consultation(p.ConsultationId).OnQueuePosition(p.Position, p.EstimatedWaitSeconds);
+                    break;
+            }
+        }
+    }
+
+    private IConsultationGrain Consultation(string id) => GrainFactory.GetGrain<IConsultationGrain>(id);
+
+    private void ArmTimer()
+    {
+        var now = time.GetUtcNow();
+        var next = _engine.NextDeadline(now);
+        if (next == _timerDue && _timer is not null) return;
+        _timer?.Dispose();
+        _timer = null;
+        _timerDue = next;
+        if (next is null) return;
+        var due = next.Value - now;
+        if (due < TimeSpan.FromMilliseconds(10)) due = TimeSpan.FromMilliseconds(10);
+        _timer = this.RegisterGrainTimer(OnTimer, new GrainTimerCreationOptions { DueTime = due, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
+    }
+
+    private async Task OnTimer(CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        _timer = null;
+        _timerDue = null;
+        await Run(e => e.Tick(time.GetUtcNow()));
+        ArmTimer();
+    }
+}

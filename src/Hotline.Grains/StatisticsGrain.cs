@@ -1,0 +1,77 @@
+using Hotline.Abstractions;
+using Hotline.Domain;
+using Microsoft.Extensions.Options;
+
+namespace Hotline.Grains;
+
+/// <summary>Durable hotline statistics.</summary>
+public sealed class StatisticsState
+{
+    public HotlineStatistics Statistics { get; set; } = new();
+}
+
+/// <summary>
+/// Hotline statistics for the whole cluster (one activation): answered, abandoned, waits, handle times and hourly
+/// history, joined with the router's live load into a <see cref="MetricsSnapshot"/> that is pushed to admins
+/// about once a second.
+/// </summary>
+public sealed class StatisticsGrain(
+    [PersistentState("statistics", StorageNames.Hotline)] IPersistentState<StatisticsState> state,
+    IClientNotifier notifier,
+    IOptions<GrainOptions> options,
+    TimeProvider time) : Grain, IStatisticsGrain
+{
+    private IGrainTimer? _push;
+    private bool _dirty;
+    private DateTimeOffset _lastWrite;
+
+    private HotlineStatistics Stats => state.State.Statistics;
+
+    public Task Start()
+    {
+        _push ??= this.RegisterGrainTimer(Push, new GrainTimerCreationOptions
+        {
+            DueTime = TimeSpan.Zero,
+            Period = TimeSpan.FromSeconds(options.Value.MetricsIntervalSeconds),
+            KeepAlive = true,
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task RecordArrival(string category, DateTimeOffset at) => Record(() => Stats.RecordArrival(category, at));
+    public Task RecordAnswered(string category, double waitSeconds, DateTimeOffset at) => Record(() => Stats.RecordAnswered(category, waitSeconds, at));
+    public Task RecordAbandoned(string category, double waitSeconds, DateTimeOffset at) => Record(() => Stats.RecordAbandoned(category, waitSeconds, at));
+    public Task RecordClosed(string category, double handleSeconds, DateTimeOffset at) => Record(() => Stats.RecordClosed(category, handleSeconds, at));
+
+    private async Task Record(Action record)
+    {
+        record();
+        _dirty = true;
+        // Statistics are written at most once a second: a crash loses under a second of counters, never a message.
+        if (time.GetUtcNow() - _lastWrite > TimeSpan.FromSeconds(1)) await Flush();
+    }
+
+    private async Task Flush()
+    {
+        if (!_dirty) return;
+        _dirty = false;
+        _lastWrite = time.GetUtcNow();
+        await state.WriteStateAsync();
+    }
+
+    public async Task<MetricsSnapshot> GetSnapshot()
+    {
+        var load = await GrainFactory.GetGrain<IRouterGrain>(GrainKeys.Hotline).GetLoad();
+        var silos = await GrainFactory.GetGrain<Orleans.Runtime.IManagementGrain>(0).GetHosts(onlyActive: true);
+        return MetricsProjection.Build(Stats, load, time.GetUtcNow(), silos.Count);
+    }
+
+    public Task<IReadOnlyList<HourlyReportRow>> GetHourly(DateTimeOffset from, DateTimeOffset to)
+        => Task.FromResult(MetricsProjection.Hourly(Stats, from, to));
+
+    private async Task Push(CancellationToken cancellationToken)
+    {
+        await Flush();
+        await notifier.ToAdmins(HubEvents.Metrics, await GetSnapshot());
+    }
+}
