@@ -1,0 +1,322 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace Hotline.Storage;
+
+/// <summary>
+/// One hotline database (SQLite file or PostgreSQL database): opens connections, applies the schema migrations,
+/// serialises SQLite writes, and runs PostgreSQL calls through a retry pipeline. Thread-safe; one per process.
+/// </summary>
+/// <remarks>
+/// SQLite durability: WAL journal with <c>synchronous=FULL</c>. In WAL mode NORMAL already survives a kill -9 of the
+/// process (the WAL is in the OS page cache), but not a power loss or kernel crash, which can roll back the last
+/// commits. An acknowledged chat message must never be lost, so every commit fsyncs the WAL (FULL): it costs one
+/// fsync per write, which the hotline's write rate affords.
+/// </remarks>
+public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
+{
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> SqliteWriteLocks = new(StringComparer.Ordinal);
+
+    private readonly HotlineStorageOptions _options;
+    private readonly ILogger _logger;
+    private readonly string? _sqliteConnectionString;
+    private readonly SemaphoreSlim? _sqliteWriteLock;
+    private readonly NpgsqlDataSource? _dataSource;
+    private readonly ResiliencePipeline _pipeline = ResiliencePipeline.Empty;
+    private readonly object _schemaGate = new();
+    private Task? _schemaTask;
+
+    /// <summary>Creates the database access object (does not connect; see <see cref="EnsureSchemaAsync"/>).</summary>
+    public HotlineDatabase(HotlineStorageOptions options, ILogger<HotlineDatabase>? logger = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        Time = timeProvider ?? TimeProvider.System;
+        JsonOptions = options.JsonOptions ?? HotlineJson.Options;
+        Provider = options.Provider;
+        switch (options.Provider)
+        {
+            case HotlineStorageProvider.Sqlite:
+                Dialect = SqlDialect.Sqlite;
+                var builder = string.IsNullOrWhiteSpace(options.ConnectionString)
+                    ? new SqliteConnectionStringBuilder { DataSource = Path.Combine(options.DataPath, options.SqliteFileName) }
+                    : new SqliteConnectionStringBuilder(options.ConnectionString);
+                var file = Path.GetFullPath(builder.DataSource);
+                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                builder.DataSource = file;
+                builder.Mode = SqliteOpenMode.ReadWriteCreate;
+                builder.Pooling = true;
+                builder.DefaultTimeout = Math.Max(30, (int)Math.Ceiling(options.SqliteBusyTimeout.TotalSeconds) + 5);
+                _sqliteConnectionString = builder.ToString();
+                _sqliteWriteLock = options.SerializeSqliteWrites ? SqliteWriteLocks.GetOrAdd(file, _ => new SemaphoreSlim(1, 1)) : null;
+                Description = $"SQLite {file}";
+                break;
+            case HotlineStorageProvider.Postgres:
+                if (string.IsNullOrWhiteSpace(options.ConnectionString))
+                    throw new ArgumentException("PostgreSQL needs HotlineStorageOptions.ConnectionString.", nameof(options));
+                Dialect = SqlDialect.Postgres;
+                _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+                _pipeline = BuildPipeline(options, _logger);
+                var csb = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+                Description = $"PostgreSQL {csb.Host}:{csb.Port}/{csb.Database}";
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "Unknown storage provider.");
+        }
+    }
+
+    /// <summary>SQLite or PostgreSQL.</summary>
+    public HotlineStorageProvider Provider { get; }
+
+    /// <summary>Human-readable target (file or host/database), for logs.</summary>
+    public string Description { get; }
+
+    /// <summary>The JSON options of grain state payloads.</summary>
+    public System.Text.Json.JsonSerializerOptions JsonOptions { get; }
+
+    /// <summary>The schema version this build migrates to.</summary>
+    public static int LatestSchemaVersion => Migrations.LatestVersion;
+
+    internal SqlDialect Dialect { get; }
+    internal TimeProvider Time { get; }
+
+    /// <summary>
+    /// Opens a raw connection (SQLite: pragmas set; PostgreSQL: from the pooled data source). No retry, no write lock:
+    /// for tools and tests; the stores use the guarded paths.
+    /// </summary>
+    public async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
+    {
+        if (_dataSource is not null)
+            return await _dataSource.OpenConnectionAsync(cancellationToken);
+
+        var connection = new SqliteConnection(_sqliteConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var pragma = connection.Command(
+                $"PRAGMA busy_timeout = {(long)_options.SqliteBusyTimeout.TotalMilliseconds}; PRAGMA synchronous = FULL;");
+            await pragma.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Applies pending migrations once per instance (re-tried on the next call if it failed). Idempotent.</summary>
+    public Task EnsureSchemaAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_schemaGate)
+        {
+            if (_schemaTask is null || _schemaTask.IsFaulted || _schemaTask.IsCanceled)
+                _schemaTask = MigrateAsync(CancellationToken.None);
+            return _schemaTask.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Applies the pending migrations in order, in one transaction, excluding concurrent migrators (SQLite: BEGIN
+    /// IMMEDIATE; PostgreSQL: pg_advisory_xact_lock). Returns how many were applied (0 when up to date).
+    /// </summary>
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        if (Provider == HotlineStorageProvider.Sqlite)
+        {
+            // WAL is a property of the file: set once, before any transaction.
+            await using var connection = await OpenConnectionAsync(cancellationToken);
+            await using (var wal = connection.Command("PRAGMA journal_mode = WAL"))
+            {
+                var mode = (string?)await wal.ExecuteScalarAsync(cancellationToken);
+                if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                    throw new InvalidOperationException($"SQLite refused WAL journal mode (got '{mode}') for {Description}.");
+            }
+            var applied = await WithSqliteWriteLock(() => Migrations.ApplyAsync(connection, Dialect, Time, cancellationToken), cancellationToken);
+            Log(applied);
+            return applied;
+        }
+
+        var count = await RunPostgresAsync(async (connection, ct) => await Migrations.ApplyAsync(connection, Dialect, Time, ct), cancellationToken);
+        Log(count);
+        return count;
+
+        void Log(int n)
+        {
+            if (n > 0) _logger.LogInformation("Hotline storage: applied {Count} migration(s) to {Target}, schema version {Version}", n, Description, LatestSchemaVersion);
+            else _logger.LogDebug("Hotline storage: {Target} is at schema version {Version}", Description, LatestSchemaVersion);
+        }
+    }
+
+    /// <summary>The schema version recorded in the database (0 if none).</summary>
+    public Task<long> GetSchemaVersionAsync(CancellationToken cancellationToken = default) =>
+        RunAsync(async (connection, ct) =>
+        {
+            await using var command = connection.Command("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+            return Convert.ToInt64(await command.ExecuteScalarAsync(ct));
+        }, write: false, cancellationToken, ensureSchema: false);
+
+    /// <summary>
+    /// Runs one unit of work on a fresh connection: after the schema is ensured, under the SQLite write lock when
+    /// <paramref name="write"/>, and through the PostgreSQL retry pipeline (each attempt on a new connection, so
+    /// the work must be safe to repeat).
+    /// </summary>
+    internal async Task<T> RunAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, bool write, CancellationToken cancellationToken, bool ensureSchema = true)
+    {
+        if (ensureSchema)
+        {
+            try
+            {
+                await EnsureSchemaAsync(cancellationToken);
+            }
+            catch (SqliteException ex) when (IsSqliteBusy(ex))
+            {
+                throw new StorageUnavailableException($"{Description} is locked.", ex);
+            }
+        }
+
+        if (_dataSource is not null)
+            return await RunPostgresAsync(work, cancellationToken);
+
+        try
+        {
+            if (!write)
+            {
+                await using var connection = await OpenConnectionAsync(cancellationToken);
+                return await work(connection, cancellationToken);
+            }
+            return await WithSqliteWriteLock(async () =>
+            {
+                await using var connection = await OpenConnectionAsync(cancellationToken);
+                return await work(connection, cancellationToken);
+            }, cancellationToken);
+        }
+        catch (SqliteException ex) when (IsSqliteBusy(ex))
+        {
+            throw new StorageUnavailableException($"{Description} stayed locked beyond busy_timeout.", ex);
+        }
+    }
+
+    private async Task<T> WithSqliteWriteLock<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        if (_sqliteWriteLock is null) return await work();
+        await _sqliteWriteLock.WaitAsync(cancellationToken);
+        try
+        {
+            return await work();
+        }
+        finally
+        {
+            _sqliteWriteLock.Release();
+        }
+    }
+
+    private async Task<T> RunPostgresAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _pipeline.ExecuteAsync(async ct =>
+            {
+                await using var connection = await _dataSource!.OpenConnectionAsync(ct);
+                return await work(connection, ct);
+            }, cancellationToken);
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new StorageUnavailableException($"{Description} did not answer within {_options.RetryBudget}.", ex);
+        }
+        catch (Exception ex) when (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            throw new StorageUnavailableException($"{Description} is unavailable (retries exhausted).", ex);
+        }
+    }
+
+    private static ResiliencePipeline BuildPipeline(HotlineStorageOptions options, ILogger logger) =>
+        new ResiliencePipelineBuilder()
+            .AddTimeout(new TimeoutStrategyOptions { Timeout = options.RetryBudget })
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } ex && IsTransient(ex) && !args.Context.CancellationToken.IsCancellationRequested),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.RetryMaxDelay,
+                MaxRetryAttempts = options.MaxRetryAttempts,
+                OnRetry = args =>
+                {
+                    logger.LogWarning("Hotline storage: transient PostgreSQL error ({Error}); retry {Attempt} in {Delay} ms",
+                        args.Outcome.Exception?.Message, args.AttemptNumber + 1, (int)args.RetryDelay.TotalMilliseconds);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+
+    /// <summary>
+    /// True for PostgreSQL errors worth retrying: Npgsql's own transient verdict (I/O, socket, timeouts, resource
+    /// and serialisation errors), connection exceptions (class 08), operator intervention (57P01 admin_shutdown,
+    /// 57P02 crash_shutdown, 57P03 cannot_connect_now), too many connections, and sockets refused/reset.
+    /// </summary>
+    internal static bool IsTransient(Exception exception)
+    {
+        for (var ex = exception; ex is not null; ex = ex.InnerException)
+        {
+            switch (ex)
+            {
+                case PostgresException pg:
+                    return pg.IsTransient
+                        || pg.SqlState.StartsWith("08", StringComparison.Ordinal)
+                        || pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+                            or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections
+                            or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected;
+                case NpgsqlException npgsql when npgsql.IsTransient:
+                case SocketException:
+                case IOException:
+                case TimeoutException:
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool IsSqliteBusy(SqliteException ex) => ex.SqliteErrorCode is 5 or 6; // SQLITE_BUSY, SQLITE_LOCKED
+
+    /// <summary>Instants are stored in UTC with microsecond precision (PostgreSQL's), the same on both engines.</summary>
+    internal static DateTimeOffset Normalize(DateTimeOffset value)
+    {
+        var utc = value.ToUniversalTime();
+        return new DateTimeOffset(utc.Ticks - utc.Ticks % 10, TimeSpan.Zero);
+    }
+
+    internal static DateTimeOffset ReadInstant(DbDataReader reader, int ordinal) =>
+        reader.GetFieldValue<DateTimeOffset>(ordinal).ToUniversalTime();
+
+    /// <summary>Releases the PostgreSQL data source (SQLite pools are process-wide; they are cleared for this file).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_dataSource is not null) await _dataSource.DisposeAsync();
+        else ClearSqlitePool();
+    }
+
+    /// <inheritdoc cref="DisposeAsync"/>
+    public void Dispose()
+    {
+        if (_dataSource is not null) _dataSource.Dispose();
+        else ClearSqlitePool();
+    }
+
+    private void ClearSqlitePool()
+    {
+        using var connection = new SqliteConnection(_sqliteConnectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Data.Common;
+
+namespace Hotline.Storage;
+
+/// <summary>
+/// The project's own schema, as ordered migrations. Never edit a shipped migration: append a new one.
+/// Types: TEXT and BIGINT are the same on both engines; instants use <see cref="SqlDialect.TimestampType"/>.
+/// </summary>
+internal static class Migrations
+{
+    internal sealed record Migration(int Version, string Name, Func<SqlDialect, string[]> Statements);
+
+    public static readonly IReadOnlyList<Migration> All =
+    [
+        new(1, "grain_state and messages", d =>
+        [
+            $"""
+            CREATE TABLE grain_state (
+                grain_type TEXT NOT NULL,
+                grain_id   TEXT NOT NULL,
+                state_name TEXT NOT NULL,
+                etag       TEXT NOT NULL,
+                payload    TEXT NOT NULL,
+                updated_at {d.TimestampType} NOT NULL,
+                PRIMARY KEY (grain_type, grain_id, state_name)
+            )
+            """,
+            $"""
+            CREATE TABLE messages (
+                consultation_id   TEXT   NOT NULL,
+                seq               BIGINT NOT NULL,
+                sender_role       TEXT   NOT NULL,
+                sender_id         TEXT   NOT NULL,
+                sender_name       TEXT   NOT NULL,
+                text              TEXT   NOT NULL,
+                sent_at           {d.TimestampType} NOT NULL,
+                client_message_id TEXT   NOT NULL,
+                PRIMARY KEY (consultation_id, seq),
+                CONSTRAINT messages_client_message_id_key UNIQUE (consultation_id, client_message_id)
+            )
+            """,
+        ]),
+    ];
+
+    public static int LatestVersion => All[^1].Version;
+
+    /// <summary>Applies the pending migrations in one transaction; returns how many were applied.</summary>
+    public static async Task<int> ApplyAsync(DbConnection connection, SqlDialect dialect, TimeProvider time, CancellationToken cancellationToken)
+    {
+        await using var transaction = await dialect.BeginMigrationAsync(connection, cancellationToken);
+        await using (var create = connection.Command(
+            $"CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at {dialect.TimestampType} NOT NULL)",
+            transaction))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        long current;
+        await using (var read = connection.Command("SELECT COALESCE(MAX(version), 0) FROM schema_version", transaction))
+        {
+            current = Convert.ToInt64(await read.ExecuteScalarAsync(cancellationToken));
+        }
+        if (current > LatestVersion)
+            throw new InvalidOperationException($"The database schema is at version {current}, newer than this build knows ({LatestVersion}).");
+
+        var applied = 0;
+        foreach (var migration in All.Where(m => m.Version > current))
+        {
+            foreach (var sql in migration.Statements(dialect))
+            {
+                await using var command = connection.Command(sql, transaction);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await using var record = connection.Command("INSERT INTO schema_version (version, name, applied_at) VALUES (@v, @n, @at)", transaction);
+            record.AddParameter("v", (long)migration.Version).AddParameter("n", migration.Name).AddParameter("at", HotlineDatabase.Normalize(time.GetUtcNow()));
+            await record.ExecuteNonQueryAsync(cancellationToken);
+            applied++;
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return applied;
+    }
+}

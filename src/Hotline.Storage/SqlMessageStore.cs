@@ -1,0 +1,115 @@
+using System.Data.Common;
+using Hotline.Abstractions;
+using Hotline.Domain;
+
+namespace Hotline.Storage;
+
+/// <summary>
+/// The append-only <c>messages</c> table on SQLite or PostgreSQL. Instants are stored (and returned) in UTC with
+/// microsecond precision.
+/// </summary>
+public sealed class SqlMessageStore : IMessageStore
+{
+    private const string Columns = "consultation_id, seq, sender_role, sender_id, sender_name, text, sent_at, client_message_id";
+    private readonly HotlineDatabase _database;
+
+    /// <summary>Creates the store over a database.</summary>
+    public SqlMessageStore(HotlineDatabase database) => _database = database ?? throw new ArgumentNullException(nameof(database));
+
+    /// <summary>
+    /// Inserts the message. If one with the same client message id exists, returns it with Duplicate = true.
+    /// A taken seq with another client message id throws <see cref="MessageSequenceConflictException"/>.
+    /// </summary>
+    /// <remarks>
+    /// PostgreSQL retries each attempt on a new connection. When an earlier attempt of this call sent the INSERT and
+    /// lost its connection before learning the outcome, and the row is there with this very seq, sender and text, it
+    /// is this call's own write: it is returned with Duplicate = false (the message was stored by this call, once).
+    /// </remarks>
+    public async Task<AppendOutcome> AppendAsync(StoredMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentException.ThrowIfNullOrEmpty(message.ConsultationId);
+        ArgumentException.ThrowIfNullOrEmpty(message.ClientMessageId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(message.Seq);
+        var stored = message with { SentAt = HotlineDatabase.Normalize(message.SentAt) };
+        var insertSent = false;
+
+        return await _database.RunAsync(async (connection, ct) =>
+        {
+            var ownEarlierInsert = insertSent;
+            var existing = await FindAsync(connection, stored.ConsultationId, stored.ClientMessageId, ct);
+            if (existing is not null)
+                return new AppendOutcome(existing, Duplicate: !(ownEarlierInsert && SameMessage(existing, stored)));
+
+            await using var insert = connection.Command($"INSERT INTO messages ({Columns}) VALUES (@c, @seq, @role, @sid, @sname, @text, @at, @cmid)");
+            insert.AddParameter("c", stored.ConsultationId).AddParameter("seq", stored.Seq).AddParameter("role", stored.SenderRole.ToString())
+                .AddParameter("sid", stored.SenderId).AddParameter("sname", stored.SenderName).AddParameter("text", stored.Text)
+                .AddParameter("at", stored.SentAt).AddParameter("cmid", stored.ClientMessageId);
+            try
+            {
+                insertSent = true;
+                await insert.ExecuteNonQueryAsync(ct);
+                return new AppendOutcome(stored, Duplicate: false);
+            }
+            catch (DbException ex) when (_database.Dialect.IsUniqueViolation(ex))
+            {
+                var winner = await FindAsync(connection, stored.ConsultationId, stored.ClientMessageId, ct);
+                if (winner is not null)
+                    return new AppendOutcome(winner, Duplicate: !(ownEarlierInsert && SameMessage(winner, stored)));
+                throw new MessageSequenceConflictException(stored.ConsultationId, stored.Seq, ex);
+            }
+        }, write: true, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredMessage>> ReadAsync(string consultationId, long afterSeq, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consultationId);
+        if (limit <= 0) return Task.FromResult<IReadOnlyList<StoredMessage>>([]);
+        return _database.RunAsync<IReadOnlyList<StoredMessage>>(async (connection, ct) =>
+        {
+            await using var select = connection.Command(
+                $"SELECT {Columns} FROM messages WHERE consultation_id = @c AND seq > @after ORDER BY seq LIMIT @limit");
+            select.AddParameter("c", consultationId).AddParameter("after", afterSeq).AddParameter("limit", (long)limit);
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            var list = new List<StoredMessage>();
+            while (await reader.ReadAsync(ct)) list.Add(Map(reader));
+            return list;
+        }, write: false, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<long> GetLastSeqAsync(string consultationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consultationId);
+        return _database.RunAsync(async (connection, ct) =>
+        {
+            await using var select = connection.Command("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE consultation_id = @c");
+            select.AddParameter("c", consultationId);
+            return Convert.ToInt64(await select.ExecuteScalarAsync(ct));
+        }, write: false, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<StoredMessage?> FindByClientMessageIdAsync(string consultationId, string clientMessageId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consultationId);
+        ArgumentException.ThrowIfNullOrEmpty(clientMessageId);
+        return _database.RunAsync((connection, ct) => FindAsync(connection, consultationId, clientMessageId, ct), write: false, cancellationToken);
+    }
+
+    private static async Task<StoredMessage?> FindAsync(DbConnection connection, string consultationId, string clientMessageId, CancellationToken ct)
+    {
+        await using var select = connection.Command($"SELECT {Columns} FROM messages WHERE consultation_id = @c AND client_message_id = @cmid");
+        select.AddParameter("c", consultationId).AddParameter("cmid", clientMessageId);
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Map(reader) : null;
+    }
+
+    private static StoredMessage Map(DbDataReader r) => new(
+        r.GetString(0), r.GetInt64(1), Enum.Parse<ParticipantRole>(r.GetString(2), ignoreCase: true), r.GetString(3), r.GetString(4),
+        r.GetString(5), HotlineDatabase.ReadInstant(r, 6), r.GetString(7));
+
+    private static bool SameMessage(StoredMessage a, StoredMessage b) =>
+        a.Seq == b.Seq && a.SenderRole == b.SenderRole && a.SenderId == b.SenderId && a.Text == b.Text;
+}
