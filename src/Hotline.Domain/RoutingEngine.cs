@@ -5,31 +5,417 @@ namespace Hotline.Domain;
 /// matching until nothing more matches, and returns the effects for the caller (a grain) to carry out.
 /// Pure: time comes in as arguments, nothing here does I/O.
 /// </summary>
+/// <remarks>
+/// <para>The rules themselves live in <see cref="RoutingPolicy"/>. Matching is one pass over the waiting (not offered) entries
+/// in queue order, each offered to its best eligible candidate among lawyers with free capacity. One pass reaches the
+/// fixed point: free capacity only shrinks during the pass, so an entry that found no candidate cannot find one later in it.
+/// It is not head-of-line: a later entry is matched even when an earlier one cannot be.</para>
+/// <para>Every successful command ends with a <see cref="QueuePositionsChanged"/> effect listing the waiting entries whose
+/// position or estimate changed since last pushed (<see cref="RouterState.PushedPositions"/>), if any.</para>
+/// <para>A failed command (an error code) changes nothing. Not thread-safe (a grain is single-threaded).</para>
+/// </remarks>
 public sealed class RoutingEngine(RouterState state, RoutingOptions options)
 {
+    /// <summary>How many recent handle times are kept for wait estimates.</summary>
+    public const int HandleTimeWindow = 200;
+
     public RouterState State { get; } = state;
     public RoutingOptions Options { get; } = options;
 
+    /// <summary>Offers made by this engine instance (routing decisions), for benchmarks and diagnostics; not persisted.</summary>
+    public long OffersMade { get; private set; }
+
     /// <summary>A new (or transferred, or grace-expired) consultation enters the queue.</summary>
-    public RoutingResult Enqueue(QueueEntry entry, DateTimeOffset now) => throw new NotImplementedException();
+    /// <remarks>The entry is copied. A default <see cref="QueueEntry.QueuedAt"/> becomes <paramref name="now"/>; a
+    /// <see cref="QueueEntry.Sequence"/> &lt;= 0 gets the next arrival number. Conflict when the id is queued or active.</remarks>
+    public RoutingResult Enqueue(QueueEntry entry, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (string.IsNullOrWhiteSpace(entry.ConsultationId) || string.IsNullOrWhiteSpace(entry.Category) || string.IsNullOrWhiteSpace(entry.Dialect))
+            return RoutingResult.Fail(RoutingErrors.Validation, "consultation id, category and dialect are required");
+        if (Exists(entry.ConsultationId))
+            return RoutingResult.Fail(RoutingErrors.Conflict, $"consultation {entry.ConsultationId} is already routed");
+        var e = entry.Clone();
+        e.OfferedTo = null;
+        e.OfferExpiresAt = null;
+        e.AssignedTo = null;
+        e.AssignedAt = null;
+        if (e.QueuedAt == default) e.QueuedAt = now;
+        if (e.Sequence <= 0) e.Sequence = State.NextSequence++;
+        else State.NextSequence = Math.Max(State.NextSequence, e.Sequence + 1);
+        State.Queue[e.ConsultationId] = e;
+        return Finish([], now);
+    }
+
     /// <summary>Adds or updates a lawyer's profile, capacity and status. Going away/offline revokes pending offers (Cancelled).</summary>
-    public RoutingResult UpsertLawyer(LawyerInfo info, DateTimeOffset now) => throw new NotImplementedException();
+    /// <remarks>An upsert also marks the lawyer connected. Offers that no longer fit (skills, dialects, lower capacity) are
+    /// revoked (Cancelled) and re-routed. A lawyer becoming available with no load counts as idle from <paramref name="now"/>.</remarks>
+    public RoutingResult UpsertLawyer(LawyerInfo info, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        if (string.IsNullOrWhiteSpace(info.LawyerId))
+            return RoutingResult.Fail(RoutingErrors.Validation, "lawyer id is required");
+        if (info.Capacity < 0)
+            return RoutingResult.Fail(RoutingErrors.Validation, "capacity must not be negative");
+        var effects = new List<RoutingEffect>();
+        var isNew = !State.Lawyers.TryGetValue(info.LawyerId, out var slot);
+        if (slot is null)
+        {
+            slot = new LawyerSlot { LawyerId = info.LawyerId, IdleSince = now };
+            State.Lawyers[info.LawyerId] = slot;
+        }
+        var wasOnline = !isNew && RoutingPolicy.IsOnline(slot);
+        slot.DisplayName = info.DisplayName ?? "";
+        slot.Skills = [.. info.Skills ?? []];
+        slot.Dialects = [.. info.Dialects ?? []];
+        slot.Capacity = info.Capacity;
+        slot.Status = info.Status;
+        slot.Connected = true;
+        RevalidateOffers(slot, now, effects);
+        if (!wasOnline && RoutingPolicy.IsOnline(slot) && RoutingPolicy.LoadOf(slot, State).Count == 0) slot.IdleSince = now;
+        return Finish(effects, now);
+    }
+
+    /// <summary>The lawyer's connection is back (also implied by <see cref="UpsertLawyer"/>): new offers may be made again.</summary>
+    public RoutingResult LawyerConnected(string lawyerId, DateTimeOffset now)
+    {
+        if (!State.Lawyers.TryGetValue(lawyerId, out var slot))
+            return RoutingResult.Fail(RoutingErrors.NotFound, $"lawyer {lawyerId} is not known to the router");
+        slot.Connected = true;
+        return Finish([], now);
+    }
+
     /// <summary>The lawyer accepts an offer made to them.</summary>
-    public RoutingResult Accept(string consultationId, string lawyerId, DateTimeOffset now) => throw new NotImplementedException();
+    /// <remarks>An offer past its deadline that <see cref="Tick"/> has not expired yet can still be accepted.</remarks>
+    public RoutingResult Accept(string consultationId, string lawyerId, DateTimeOffset now)
+    {
+        if (!State.Queue.TryGetValue(consultationId, out var e))
+            return State.ActiveEntries.ContainsKey(consultationId)
+                ? RoutingResult.Fail(RoutingErrors.NotOffered, $"consultation {consultationId} is already active")
+                : RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not routed");
+        if (!string.Equals(e.OfferedTo, lawyerId, StringComparison.Ordinal) || !State.Lawyers.TryGetValue(lawyerId, out var lawyer))
+            return RoutingResult.Fail(RoutingErrors.NotOffered, $"consultation {consultationId} is not offered to {lawyerId}");
+        State.Queue.Remove(consultationId);
+        State.PushedPositions.Remove(consultationId);
+        e.OfferedTo = null;
+        e.OfferExpiresAt = null;
+        e.AssignedTo = lawyerId;
+        e.AssignedAt = now;
+        State.ActiveEntries[consultationId] = e;
+        lawyer.Active[consultationId] = e.Channel;
+        return Finish([new ConsultationAssigned(consultationId, lawyerId, Math.Max(0, (now - e.QueuedAt).TotalSeconds))], now);
+    }
+
     /// <summary>The lawyer declines: remembered, offered to the next candidate.</summary>
-    public RoutingResult Decline(string consultationId, string lawyerId, DateTimeOffset now) => throw new NotImplementedException();
+    /// <remarks>No <see cref="OfferWithdrawn"/> is emitted (the lawyer knows). A preferred lawyer who declines lifts the preference.</remarks>
+    public RoutingResult Decline(string consultationId, string lawyerId, DateTimeOffset now)
+    {
+        if (!State.Queue.TryGetValue(consultationId, out var e))
+            return RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not queued");
+        if (!string.Equals(e.OfferedTo, lawyerId, StringComparison.Ordinal))
+            return RoutingResult.Fail(RoutingErrors.NotOffered, $"consultation {consultationId} is not offered to {lawyerId}");
+        e.OfferedTo = null;
+        e.OfferExpiresAt = null;
+        Exclude(e, lawyerId);
+        TouchIdle(lawyerId, now);
+        return Finish([], now);
+    }
+
     /// <summary>An active consultation ends (closed): frees the lawyer's capacity and records the handle time.</summary>
-    public RoutingResult Release(string consultationId, DateTimeOffset now, double? handleSeconds) => throw new NotImplementedException();
+    /// <remarks>Without <paramref name="handleSeconds"/> the handle time is measured from the accept.</remarks>
+    public RoutingResult Release(string consultationId, DateTimeOffset now, double? handleSeconds)
+    {
+        if (handleSeconds is { } hs && (double.IsNaN(hs) || double.IsInfinity(hs) || hs < 0))
+            return RoutingResult.Fail(RoutingErrors.Validation, "handle time must be a non-negative number");
+        var lawyer = FindActiveLawyer(consultationId);
+        if (lawyer is null)
+            return RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not active");
+        State.ActiveEntries.Remove(consultationId, out var e);
+        var handle = handleSeconds ?? (e?.AssignedAt is { } at ? Math.Max(0, (now - at).TotalSeconds) : null);
+        if (handle is { } h)
+        {
+            State.RecentHandleSeconds.Add(h);
+            if (State.RecentHandleSeconds.Count > HandleTimeWindow)
+                State.RecentHandleSeconds.RemoveRange(0, State.RecentHandleSeconds.Count - HandleTimeWindow);
+        }
+        lawyer.Active.Remove(consultationId);
+        TouchIdle(lawyer.LawyerId, now);
+        return Finish([], now);
+    }
+
     /// <summary>A queued or offered consultation leaves (worker abandoned it). Revokes its offer (Cancelled).</summary>
-    public RoutingResult Remove(string consultationId, DateTimeOffset now) => throw new NotImplementedException();
+    /// <remarks>Conflict when the consultation is active (use <see cref="Release"/>); NotFound when unknown.</remarks>
+    public RoutingResult Remove(string consultationId, DateTimeOffset now)
+    {
+        if (!State.Queue.TryGetValue(consultationId, out var e))
+            return State.ActiveEntries.ContainsKey(consultationId)
+                ? RoutingResult.Fail(RoutingErrors.Conflict, $"consultation {consultationId} is active; release it instead")
+                : RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not queued");
+        var effects = new List<RoutingEffect>();
+        var lawyerId = e.OfferedTo;
+        if (lawyerId is not null) Revoke(e, OfferRevokeReason.Cancelled, effects);
+        State.Queue.Remove(consultationId);
+        State.PushedPositions.Remove(consultationId);
+        if (lawyerId is not null) TouchIdle(lawyerId, now);
+        return Finish(effects, now);
+    }
+
     /// <summary>An active consultation goes back to the queue keeping its original age (transfer or lost lawyer).</summary>
-    public RoutingResult Requeue(string consultationId, string? newCategory, string? preferredLawyerId, string? excludeLawyerId, DateTimeOffset now) => throw new NotImplementedException();
+    /// <remarks>Keeps QueuedAt, Priority and Sequence (so it stays ahead of newer ones) and earlier declines.
+    /// <paramref name="preferredLawyerId"/> replaces any earlier preference (null clears it) and is taken off the declined list;
+    /// <paramref name="excludeLawyerId"/> is added to it. The old lawyer's capacity is freed.</remarks>
+    public RoutingResult Requeue(string consultationId, string? newCategory, string? preferredLawyerId, string? excludeLawyerId, DateTimeOffset now)
+    {
+        if (newCategory is not null && string.IsNullOrWhiteSpace(newCategory))
+            return RoutingResult.Fail(RoutingErrors.Validation, "category must not be empty");
+        if (preferredLawyerId is not null && string.Equals(preferredLawyerId, excludeLawyerId, StringComparison.Ordinal))
+            return RoutingResult.Fail(RoutingErrors.Validation, "cannot both prefer and exclude the same lawyer");
+        if (!State.ActiveEntries.TryGetValue(consultationId, out var e))
+            return State.Queue.ContainsKey(consultationId)
+                ? RoutingResult.Fail(RoutingErrors.Conflict, $"consultation {consultationId} is already queued")
+                : RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not active");
+        var oldLawyer = e.AssignedTo;
+        State.ActiveEntries.Remove(consultationId);
+        if (oldLawyer is not null && State.Lawyers.TryGetValue(oldLawyer, out var slot)) slot.Active.Remove(consultationId);
+        e.AssignedTo = null;
+        e.AssignedAt = null;
+        e.OfferedTo = null;
+        e.OfferExpiresAt = null;
+        if (newCategory is not null) e.Category = newCategory;
+        e.PreferredLawyerId = preferredLawyerId;
+        if (preferredLawyerId is not null) e.DeclinedBy.Remove(preferredLawyerId);
+        if (excludeLawyerId is not null) e.DeclinedBy.Add(excludeLawyerId);
+        State.Queue[consultationId] = e;
+        if (oldLawyer is not null) TouchIdle(oldLawyer, now);
+        return Finish([], now);
+    }
+
     /// <summary>The lawyer's last connection dropped: pending offers are revoked (Cancelled) and re-routed at once.</summary>
-    public RoutingResult LawyerDisconnected(string lawyerId, DateTimeOffset now) => throw new NotImplementedException();
+    /// <remarks>The lawyer gets no new offers until upserted again or <see cref="LawyerConnected"/>; active consultations
+    /// are untouched (the grain handles the grace period, then calls <see cref="Requeue"/>).</remarks>
+    public RoutingResult LawyerDisconnected(string lawyerId, DateTimeOffset now)
+    {
+        if (!State.Lawyers.TryGetValue(lawyerId, out var slot))
+            return RoutingResult.Fail(RoutingErrors.NotFound, $"lawyer {lawyerId} is not known to the router");
+        var effects = new List<RoutingEffect>();
+        slot.Connected = false;
+        RevokeAllOffersTo(lawyerId, OfferRevokeReason.Cancelled, effects);
+        TouchIdle(lawyerId, now);
+        return Finish(effects, now);
+    }
+
     /// <summary>Timer: expires offers (lawyer set away if configured), applies widening steps, re-matches.</summary>
-    public RoutingResult Tick(DateTimeOffset now) => throw new NotImplementedException();
+    /// <remarks>An expired offer: <see cref="OfferWithdrawn"/> (Timeout), the lawyer is never offered that consultation again,
+    /// and with <see cref="RoutingOptions.SetAwayOnTimeout"/> an available lawyer is set away (<see cref="LawyerStatusForced"/>)
+    /// and their other offers are revoked (Cancelled). Widening needs no action: it is part of eligibility at <paramref name="now"/>.</remarks>
+    public RoutingResult Tick(DateTimeOffset now)
+    {
+        var effects = new List<RoutingEffect>();
+        var expired = State.Queue.Values.Where(e => e.OfferedTo is not null && e.OfferExpiresAt is { } x && x <= now).ToList();
+        expired.Sort((a, b) =>
+        {
+            var c = Nullable.Compare(a.OfferExpiresAt, b.OfferExpiresAt);
+            return c != 0 ? c : RoutingPolicy.CompareQueueOrder(a, b);
+        });
+        foreach (var e in expired)
+        {
+            if (e.OfferedTo is not { } lawyerId) continue; // revoked meanwhile (its lawyer was set away)
+            Revoke(e, OfferRevokeReason.Timeout, effects);
+            Exclude(e, lawyerId);
+            if (Options.SetAwayOnTimeout && State.Lawyers.TryGetValue(lawyerId, out var slot) && slot.Status == LawyerStatus.Available)
+            {
+                slot.Status = LawyerStatus.Away;
+                effects.Add(new LawyerStatusForced(lawyerId, LawyerStatus.Away));
+                RevokeAllOffersTo(lawyerId, OfferRevokeReason.Cancelled, effects);
+            }
+            TouchIdle(lawyerId, now);
+        }
+        return Finish(effects, now);
+    }
+
     /// <summary>When <see cref="Tick"/> next has something to do (an offer deadline or a widening step), if ever.</summary>
-    public DateTimeOffset? NextDeadline(DateTimeOffset now) => throw new NotImplementedException();
+    /// <remarks>May be &lt;= <paramref name="now"/> when an offer is already overdue.</remarks>
+    public DateTimeOffset? NextDeadline(DateTimeOffset now)
+    {
+        DateTimeOffset? next = null;
+        foreach (var e in State.Queue.Values)
+        {
+            var at = e.OfferedTo is not null ? e.OfferExpiresAt : RoutingPolicy.NextWideningAt(e, now, Options);
+            if (at is { } t && (next is null || t < next)) next = t;
+        }
+        return next;
+    }
+
     /// <summary>Position (1-based, among not-yet-offered eligible-ordered queue) and estimated wait.</summary>
-    public QueuePosition? GetPosition(string consultationId, DateTimeOffset now) => throw new NotImplementedException();
+    /// <remarks>
+    /// Position counts the waiting (not offered) entries <b>of the same category</b> in queue order, this one included: other
+    /// categories are served by other lawyers. Estimate: ceil(position * AHT / max(1, online capacity that could take it)),
+    /// AHT = mean of <see cref="RouterState.RecentHandleSeconds"/> (else <see cref="RoutingOptions.DefaultHandleSeconds"/>),
+    /// capacity = sum of capacities of available, connected lawyers matching skills/dialect under the widening in force (a phone
+    /// call counts 1 per lawyer). An entry being offered reports position 0 and estimate 0. Null when not queued.
+    /// </remarks>
+    public QueuePosition? GetPosition(string consultationId, DateTimeOffset now)
+    {
+        if (!State.Queue.TryGetValue(consultationId, out var e)) return null;
+        if (e.OfferedTo is not null) return new QueuePosition(consultationId, 0, 0);
+        return ComputePositions(now).FirstOrDefault(p => p.ConsultationId == consultationId);
+    }
+
+    /// <summary>Positions and estimates of all waiting (not offered) entries, in queue order.</summary>
+    public IReadOnlyList<QueuePosition> ComputePositions(DateTimeOffset now)
+    {
+        var waiting = new List<QueueEntry>(State.Queue.Count);
+        foreach (var e in State.Queue.Values) if (e.OfferedTo is null) waiting.Add(e);
+        if (waiting.Count == 0) return [];
+        waiting.Sort(RoutingPolicy.QueueOrder);
+        var aht = AverageHandleSeconds();
+        var perCategory = new Dictionary<string, int>(StringComparer.Ordinal);
+        var capacityMemo = new Dictionary<(string, string, bool, int, string?), int>();
+        var result = new List<QueuePosition>(waiting.Count);
+        foreach (var e in waiting)
+        {
+            var pos = perCategory[e.Category] = perCategory.GetValueOrDefault(e.Category) + 1;
+            var rules = RoutingPolicy.RulesAt(e, now, Options);
+            var key = (e.Category, e.Dialect, e.Channel == Channel.Phone, rules.StepsInForce, e.PreferredLawyerId);
+            if (!capacityMemo.TryGetValue(key, out var cap))
+                capacityMemo[key] = cap = OnlineCapacityFor(e, rules);
+            var est = Math.Ceiling(pos * aht / Math.Max(1, cap));
+            result.Add(new QueuePosition(e.ConsultationId, pos, (int)Math.Min(int.MaxValue, Math.Max(0, est))));
+        }
+        return result;
+    }
+
+    /// <summary>Mean of recent handle times, else the configured default.</summary>
+    public double AverageHandleSeconds() =>
+        State.RecentHandleSeconds.Count > 0 ? State.RecentHandleSeconds.Average() : Options.DefaultHandleSeconds;
+
+    private int OnlineCapacityFor(QueueEntry e, WideningRules rules)
+    {
+        var cap = 0;
+        foreach (var l in State.Lawyers.Values)
+        {
+            if (!RoutingPolicy.IsOnline(l) || l.Capacity <= 0) continue;
+            var ok = e.PreferredLawyerId is { } p ? string.Equals(p, l.LawyerId, StringComparison.Ordinal) : RoutingPolicy.MatchesSkills(e, l, rules);
+            if (ok) cap += e.Channel == Channel.Phone ? 1 : l.Capacity;
+        }
+        return cap;
+    }
+
+    private RoutingResult Finish(List<RoutingEffect> effects, DateTimeOffset now)
+    {
+        Match(now, effects);
+        PushPositions(now, effects);
+        return new RoutingResult(effects);
+    }
+
+    private void Match(DateTimeOffset now, List<RoutingEffect> effects)
+    {
+        if (State.Queue.Count == 0) return;
+        var loads = RoutingPolicy.Loads(State);
+        var free = new List<LawyerSlot>();
+        foreach (var l in State.Lawyers.Values)
+            if (RoutingPolicy.IsOnline(l) && loads[l.LawyerId].HasRoomFor(Channel.Web, l.Capacity)) free.Add(l);
+        if (free.Count == 0) return;
+        var waiting = new List<QueueEntry>(State.Queue.Count);
+        foreach (var e in State.Queue.Values) if (e.OfferedTo is null) waiting.Add(e);
+        if (waiting.Count == 0) return;
+        waiting.Sort(RoutingPolicy.QueueOrder);
+        foreach (var e in waiting)
+        {
+            var best = RoutingPolicy.BestCandidate(e, free, loads, now, Options);
+            if (best is null) continue;
+            e.OfferedTo = best.LawyerId;
+            e.OfferExpiresAt = now.AddSeconds(Options.OfferTimeoutSeconds);
+            effects.Add(new OfferMade(e.ConsultationId, best.LawyerId, e.OfferExpiresAt.Value));
+            OffersMade++;
+            var load = loads[best.LawyerId] = loads[best.LawyerId].Add(e.Channel);
+            if (!load.HasRoomFor(Channel.Web, best.Capacity))
+            {
+                free.Remove(best);
+                if (free.Count == 0) break;
+            }
+        }
+    }
+
+    private void PushPositions(DateTimeOffset now, List<RoutingEffect> effects)
+    {
+        var pushed = State.PushedPositions;
+        if (State.Queue.Count == 0 && pushed.Count == 0) return;
+        var positions = ComputePositions(now);
+        var changed = new List<QueuePosition>();
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in positions)
+        {
+            live.Add(p.ConsultationId);
+            if (pushed.TryGetValue(p.ConsultationId, out var old) && old == p) continue;
+            pushed[p.ConsultationId] = p;
+            changed.Add(p);
+        }
+        if (pushed.Count != live.Count)
+            foreach (var id in pushed.Keys.Where(k => !live.Contains(k)).ToList()) pushed.Remove(id);
+        if (changed.Count > 0) effects.Add(new QueuePositionsChanged(changed));
+    }
+
+    /// <summary>Drops offers to <paramref name="lawyer"/> that no longer fit its profile, status or capacity (after an upsert).</summary>
+    private void RevalidateOffers(LawyerSlot lawyer, DateTimeOffset now, List<RoutingEffect> effects)
+    {
+        var offers = State.Queue.Values.Where(e => string.Equals(e.OfferedTo, lawyer.LawyerId, StringComparison.Ordinal)).ToList();
+        if (offers.Count == 0) return;
+        offers.Sort(RoutingPolicy.QueueOrder);
+        var phone = false;
+        foreach (var ch in lawyer.Active.Values) phone |= ch == Channel.Phone;
+        var load = new LawyerLoad(lawyer.Active.Count, phone);
+        foreach (var e in offers)
+        {
+            if (load.HasRoomFor(e.Channel, lawyer.Capacity) && RoutingPolicy.MatchesIgnoringCapacity(e, lawyer, RoutingPolicy.RulesAt(e, now, Options)))
+                load = load.Add(e.Channel);
+            else
+                Revoke(e, OfferRevokeReason.Cancelled, effects);
+        }
+        TouchIdle(lawyer.LawyerId, now);
+    }
+
+    private void RevokeAllOffersTo(string lawyerId, OfferRevokeReason reason, List<RoutingEffect> effects)
+    {
+        var offers = State.Queue.Values.Where(e => string.Equals(e.OfferedTo, lawyerId, StringComparison.Ordinal)).ToList();
+        offers.Sort(RoutingPolicy.QueueOrder);
+        foreach (var e in offers) Revoke(e, reason, effects);
+    }
+
+    private static void Revoke(QueueEntry e, OfferRevokeReason reason, List<RoutingEffect> effects)
+    {
+        var lawyerId = e.OfferedTo!;
+        e.OfferedTo = null;
+        e.OfferExpiresAt = null;
+        effects.Add(new OfferWithdrawn(e.ConsultationId, lawyerId, reason));
+    }
+
+    /// <summary>Never offer <paramref name="e"/> to this lawyer again; a preferred lawyer who refuses lifts the preference.</summary>
+    private static void Exclude(QueueEntry e, string lawyerId)
+    {
+        e.DeclinedBy.Add(lawyerId);
+        if (string.Equals(e.PreferredLawyerId, lawyerId, StringComparison.Ordinal)) e.PreferredLawyerId = null;
+    }
+
+    /// <summary>A lawyer just lost an offer or an active consultation: if nothing is left, idle from now.</summary>
+    private void TouchIdle(string lawyerId, DateTimeOffset now)
+    {
+        if (State.Lawyers.TryGetValue(lawyerId, out var l) && l.Active.Count == 0 && RoutingPolicy.LoadOf(l, State).Count == 0)
+            l.IdleSince = now;
+    }
+
+    private bool Exists(string id)
+    {
+        if (State.Queue.ContainsKey(id) || State.ActiveEntries.ContainsKey(id)) return true;
+        foreach (var l in State.Lawyers.Values) if (l.Active.ContainsKey(id)) return true;
+        return false;
+    }
+
+    private LawyerSlot? FindActiveLawyer(string id)
+    {
+        if (State.ActiveEntries.TryGetValue(id, out var e) && e.AssignedTo is { } to && State.Lawyers.TryGetValue(to, out var l) && l.Active.ContainsKey(id))
+            return l;
+        foreach (var x in State.Lawyers.Values) if (x.Active.ContainsKey(id)) return x;
+        return null;
+    }
 }

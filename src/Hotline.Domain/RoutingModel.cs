@@ -50,6 +50,18 @@ public sealed class QueueEntry
     /// <summary>Outstanding offer, if any.</summary>
     public string? OfferedTo { get; set; }
     public DateTimeOffset? OfferExpiresAt { get; set; }
+    /// <summary>While active: the lawyer it is assigned to (kept in <see cref="RouterState.ActiveEntries"/>).</summary>
+    public string? AssignedTo { get; set; }
+    /// <summary>While active: when it was accepted (handle time when the caller gives none).</summary>
+    public DateTimeOffset? AssignedAt { get; set; }
+
+    /// <summary>A deep copy (the router never keeps the caller's instance).</summary>
+    public QueueEntry Clone() => new()
+    {
+        ConsultationId = ConsultationId, Category = Category, Dialect = Dialect, Channel = Channel, Priority = Priority,
+        QueuedAt = QueuedAt, Sequence = Sequence, DeclinedBy = [.. DeclinedBy], PreferredLawyerId = PreferredLawyerId,
+        OfferedTo = OfferedTo, OfferExpiresAt = OfferExpiresAt, AssignedTo = AssignedTo, AssignedAt = AssignedAt,
+    };
 }
 
 /// <summary>The router's view of one lawyer.</summary>
@@ -65,6 +77,11 @@ public sealed class LawyerSlot
     public Dictionary<string, Channel> Active { get; set; } = [];
     /// <summary>Since when the lawyer has had no active consultation and no offer (for longest-idle fairness).</summary>
     public DateTimeOffset IdleSince { get; set; }
+    /// <summary>
+    /// False after <see cref="RoutingEngine.LawyerDisconnected"/> until the lawyer is upserted again (or
+    /// <see cref="RoutingEngine.LawyerConnected"/>): a disconnected lawyer gets no new offers.
+    /// </summary>
+    public bool Connected { get; set; } = true;
 }
 
 /// <summary>Everything the router knows; serialised as the router grain's durable state.</summary>
@@ -75,6 +92,10 @@ public sealed class RouterState
     public long NextSequence { get; set; } = 1;
     /// <summary>Recent handle times in seconds (bounded window), for wait estimates.</summary>
     public List<double> RecentHandleSeconds { get; set; } = [];
+    /// <summary>Accepted (active) consultations, by id, kept so that <see cref="RoutingEngine.Requeue"/> can restore their age.</summary>
+    public Dictionary<string, QueueEntry> ActiveEntries { get; set; } = [];
+    /// <summary>Positions last pushed in <see cref="QueuePositionsChanged"/>, so only changes are pushed.</summary>
+    public Dictionary<string, QueuePosition> PushedPositions { get; set; } = [];
 }
 
 /// <summary>A lawyer's routing-relevant profile and status, as the lawyer grain reports it.</summary>
