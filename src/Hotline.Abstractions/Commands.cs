@@ -48,7 +48,7 @@ public sealed record ConsultationAccess
     [Id(0)] public bool Exists { get; init; }
     [Id(1)] public string WorkerId { get; init; } = "";
     [Id(2)] public string? AssignedLawyerId { get; init; }
-    [Id(3)] public IReadOnlyList<string> LawyersEverInvolved { get; init; } = [];
+    [Id(3)] public IReadOnlyList<string> LawyersInvolved { get; init; } = [];
     [Id(4)] public ConsultationStatus Status { get; init; }
 }
 

@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Hotline.Domain;
 
 namespace Hotline.Abstractions;

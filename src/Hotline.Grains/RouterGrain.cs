@@ -95,7 +95,7 @@ public sealed class RouterGrain(
                 Away = online.Count(l => l.Status == LawyerStatus.Away && l.Active.Count == 0),
                 Occupancy = onlineCapacity == 0 ? 0 : Math.Round((double)busyCapacity / onlineCapacity, 3),
             },
-            LawyerStates = s.Lawyers.Values.Select(l => new LawyerLoad(l.LawyerId, l.Status, l.Active.Count, l.Capacity)).ToList(),
+            LawyerStates = s.Lawyers.Values.Select(l => new Hotline.Abstractions.LawyerLoad(l.LawyerId, l.Status, l.Active.Count, l.Capacity)).ToList(),
         });
     }
 

@@ -66,7 +66,7 @@ public sealed class StatisticsGrain(
         return MetricsProjection.Build(Stats, load, time.GetUtcNow(), silos.Count);
     }
 
-    public Task<IReadOnlyList<HourlyReportRow>> GetHourly(DateTimeOffset from, DateTimeOffset to)
+    public Task<IReadOnlyList<Hotline.Abstractions.HourlyReportRow>> GetHourly(DateTimeOffset from, DateTimeOffset to)
         => Task.FromResult(MetricsProjection.Hourly(Stats, from, to));
 
     private async Task Push(CancellationToken cancellationToken)

@@ -71,7 +71,7 @@ public static class ApiExtensions
                     },
                 };
             })
-            .AddScheme<ApiKeyOptions, ApiKeyAuthenticationHandler>(Roles.ApiKeyScheme, o => o.ApiKey = configuration["Hotline:Gateway:ApiKey"] ?? "dev-gateway-key-12351");
+            .AddScheme<GatewayApiKeyOptions, ApiKeyAuthenticationHandler>(Roles.ApiKeyScheme, o => o.ApiKey = configuration["Hotline:Gateway:ApiKey"] ?? "dev-gateway-key-12351");
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Worker, p => p.RequireRole(Roles.Worker))
             .AddPolicy(Roles.Lawyer, p => p.RequireRole(Roles.Lawyer))

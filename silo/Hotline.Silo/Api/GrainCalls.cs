@@ -14,7 +14,7 @@ public sealed class GrainCalls
         .AddTimeout(TimeSpan.FromSeconds(30))
         .AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = new PredicateBuilder().Handle<SiloUnavailableException>().Handle<OrleansMessageRejectionException>().Handle<ConnectionFailedException>(),
+            ShouldHandle = new PredicateBuilder().Handle<SiloUnavailableException>().Handle<OrleansMessageRejectionException>(),
             MaxRetryAttempts = 8,
             Delay = TimeSpan.FromMilliseconds(200),
             BackoffType = DelayBackoffType.Exponential,

@@ -39,12 +39,12 @@ public static class OrleansHostingExtensions
                     o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
                     o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
                 });
-                silo.AddHotlineStorage(new HotlineStorageOptions { Provider = StorageProvider.Postgres, ConnectionString = settings.PostgresConnectionString });
+                silo.AddHotlineStorage(HotlineStorageOptions.ForPostgres(settings.PostgresConnectionString!));
             }
             else
             {
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
-                silo.AddHotlineStorage(new HotlineStorageOptions { Provider = StorageProvider.Sqlite, DataPath = settings.DataPath });
+                silo.AddHotlineStorage(HotlineStorageOptions.ForSqlite(settings.DataPath));
             }
             silo.AddDashboard();
         });

@@ -68,7 +68,7 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
 public static class ErrorCodes
 {
     public static bool IsUnavailable(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
-        or ConnectionFailedException or Polly.Timeout.TimeoutRejectedException
+        or Polly.Timeout.TimeoutRejectedException
         || e.GetType().Name.Contains("Unavailable", StringComparison.Ordinal)
         || (e.InnerException is { } inner && IsUnavailable(inner));
 }

@@ -8,14 +8,14 @@ using Microsoft.Extensions.Options;
 namespace Hotline.Silo.Security;
 
 /// <summary>Options of the gateway's API-key scheme.</summary>
-public sealed class ApiKeyOptions : AuthenticationSchemeOptions
+public sealed class GatewayApiKeyOptions : AuthenticationSchemeOptions
 {
     public string ApiKey { get; set; } = "";
 }
 
 /// <summary>Authenticates the telephony gateway by its <c>X-Api-Key</c> header as role <c>gateway</c>.</summary>
-public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<ApiKeyOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-    : AuthenticationHandler<ApiKeyOptions>(options, logger, encoder)
+public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<GatewayApiKeyOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+    : AuthenticationHandler<GatewayApiKeyOptions>(options, logger, encoder)
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {

@@ -1,0 +1,64 @@
+using Hotline.Abstractions;
+using Hotline.Domain;
+using HourlyRow = Hotline.Abstractions.HourlyReportRow;
+
+namespace Hotline.Grains;
+
+/// <summary>Joins today's statistics with the router's live load into the contract's <see cref="MetricsSnapshot"/>.</summary>
+public static class MetricsProjection
+{
+    public static MetricsSnapshot Build(HotlineStatistics stats, RouterLoad load, DateTimeOffset now, int silos)
+    {
+        var today = stats.Snapshot(now).ToDictionary(c => c.Category);
+        var live = load.Categories.ToDictionary(c => c.Category);
+        var queues = today.Keys.Union(live.Keys).Order(StringComparer.Ordinal).Select(category =>
+        {
+            today.TryGetValue(category, out var t);
+            live.TryGetValue(category, out var l);
+            return new QueueMetrics
+            {
+                Category = category,
+                Waiting = l?.Waiting ?? 0,
+                Offered = l?.Offered ?? 0,
+                OldestWaitSeconds = l?.OldestWaitSeconds ?? 0,
+                AverageWaitSeconds = Math.Round(t?.AsaSeconds ?? 0, 1),
+                ServiceLevel = Math.Round(t?.ServiceLevel20 ?? 1, 4),
+                ServiceLevel60 = Math.Round(t?.ServiceLevel60 ?? 1, 4),
+                Answered = t?.Answered ?? 0,
+                Abandoned = t?.Abandoned ?? 0,
+                AverageHandleSeconds = Math.Round(t?.AhtSeconds ?? 0, 1),
+                ArrivalsPerHour = Math.Round(t?.ArrivalsPerHour ?? 0, 1),
+                LawyersNeeded = t?.RecommendedLawyers ?? 0,
+            };
+        }).ToList();
+        var total = stats.Total(now);
+        return new MetricsSnapshot
+        {
+            At = now,
+            Queues = queues,
+            Lawyers = load.Lawyers,
+            Consultations = new ConsultationCounts
+            {
+                Queued = load.Categories.Sum(c => c.Waiting),
+                Offered = load.Categories.Sum(c => c.Offered),
+                Active = load.LawyerStates.Sum(l => l.Active),
+                ClosedToday = total.Closed,
+            },
+            Silos = silos,
+        };
+    }
+
+    public static IReadOnlyList<HourlyRow> Hourly(HotlineStatistics stats, DateTimeOffset from, DateTimeOffset to)
+        => stats.HourlyReport(from, to).Select(r => new HourlyRow
+        {
+            Hour = r.HourStart,
+            Category = r.Category,
+            Arrived = r.Arrived,
+            Answered = r.Answered,
+            Abandoned = r.Abandoned,
+            AverageWaitSeconds = Math.Round(r.AsaSeconds, 2),
+            ServiceLevel20 = Math.Round(r.ServiceLevel20, 4),
+            ServiceLevel60 = Math.Round(r.ServiceLevel60, 4),
+            AverageHandleSeconds = Math.Round(r.AhtSeconds ?? 0, 2),
+        }).ToList();
+}
