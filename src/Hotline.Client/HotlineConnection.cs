@@ -1,0 +1,259 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hotline.Client;
+
+/// <summary>
+/// A SignalR session with one of the hubs that survives the loss of its server: when the connection closes it
+/// reconnects by itself (trying each base URL in turn, with backoff), re-joins every consultation it had joined with
+/// <c>JoinConsultation(afterSeq)</c>, and merges missed messages by seq, so each message is seen exactly once, in order.
+/// <see cref="SendMessage"/> keeps its clientMessageId across retries, so a message is stored once however often it is resent.
+/// </summary>
+public sealed class HotlineConnection : IAsyncDisposable
+{
+    private readonly IReadOnlyList<Uri> _baseUrls;
+    private readonly string _hubPath;
+    private readonly Func<string> _token;
+    private readonly ConcurrentDictionary<string, SortedDictionary<long, ChatMessage>> _messages = new();
+    private readonly ConcurrentDictionary<string, long> _joined = new();
+    private readonly SemaphoreSlim _reconnect = new(1, 1);
+    private readonly CancellationTokenSource _disposed = new();
+    private HubConnection? _connection;
+    private int _urlIndex;
+    private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public HotlineConnection(IEnumerable<Uri> baseUrls, string hubPath, Func<string> token)
+    {
+        _baseUrls = baseUrls.ToList();
+        _hubPath = hubPath;
+        _token = token;
+    }
+
+    public HotlineConnection(Uri baseUrl, string hubPath, string token) : this([baseUrl], hubPath, () => token) { }
+
+    public EventLog<ChatMessage> Messages { get; } = new();
+    public EventLog<OfferEvent> Offers { get; } = new();
+    public EventLog<OfferRevokedEvent> OffersRevoked { get; } = new();
+    public EventLog<AssignedEvent> Assignments { get; } = new();
+    public EventLog<QueueUpdateEvent> QueueUpdates { get; } = new();
+    public EventLog<StatusChangedEvent> StatusChanges { get; } = new();
+    public EventLog<TypingEvent> Typings { get; } = new();
+    public EventLog<MetricsSnapshot> Metrics { get; } = new();
+    /// <summary>Times at which the connection came back after a loss.</summary>
+    public EventLog<DateTimeOffset> Reconnections { get; } = new();
+
+    public HubConnectionState State => _connection?.State ?? HubConnectionState.Disconnected;
+    public Uri? CurrentUrl { get; private set; }
+
+    public static HotlineConnection Worker(Uri baseUrl, string token) => new(baseUrl, "/hubs/worker", token);
+    public static HotlineConnection Lawyer(Uri baseUrl, string token) => new(baseUrl, "/hubs/lawyer", token);
+    public static HotlineConnection Admin(Uri baseUrl, string token) => new(baseUrl, "/hubs/admin", token);
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await ConnectWithRetry(cancellationToken);
+    }
+
+    /// <summary>Messages of a consultation seen so far, ordered by seq, without duplicates.</summary>
+    public IReadOnlyList<ChatMessage> Transcript(string consultationId)
+    {
+        var map = _messages.GetOrAdd(consultationId, _ => []);
+        lock (map) return map.Values.ToList();
+    }
+
+    /// <summary>Highest seq up to which every message of the consultation has been seen.</summary>
+    public long ContiguousSeq(string consultationId)
+    {
+        var map = _messages.GetOrAdd(consultationId, _ => []);
+        lock (map)
+        {
+            long last = 0;
+            foreach (var seq in map.Keys)
+            {
+                if (seq != last + 1) break;
+                last = seq;
+            }
+            return last;
+        }
+    }
+
+    public async Task<JoinResult> JoinConsultation(string consultationId, long afterSeq = 0)
+    {
+        var result = await Invoke<JoinResult>("JoinConsultation", [consultationId, afterSeq]);
+        _joined[consultationId] = 0;
+        foreach (var m in result.Missed) Record(m);
+        return result;
+    }
+
+    public async Task<JoinResult> AcceptOffer(string consultationId)
+    {
+        var result = await Invoke<JoinResult>("AcceptOffer", [consultationId]);
+        _joined[consultationId] = 0;
+        foreach (var m in result.Missed) Record(m);
+        return result;
+    }
+
+    /// <summary>Sends with a fresh (or given) clientMessageId; across a lost connection, retries with the same id.</summary>
+    public async Task<MessageAck> SendMessage(string consultationId, string text, string? clientMessageId = null, TimeSpan? timeout = null)
+    {
+        clientMessageId ??= Guid.NewGuid().ToString("N");
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                return await InvokeOnce<MessageAck>("SendMessage", [consultationId, clientMessageId, text], cts.Token);
+            }
+            catch (Exception e) when (IsRetryable(e) && !cts.IsCancellationRequested)
+            {
+                await Task.Delay(delay, cts.Token);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1000));
+            }
+        }
+    }
+
+    /// <summary>Invokes a hub method, waiting through a reconnect if the connection is down. Hub errors are not retried.</summary>
+    public async Task<T> Invoke<T>(string method, object?[] args, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            try
+            {
+                return await InvokeOnce<T>(method, args, cts.Token);
+            }
+            catch (Exception e) when (IsRetryable(e) && !cts.IsCancellationRequested && !IsNotIdempotent(method))
+            {
+                await Task.Delay(200, cts.Token);
+            }
+        }
+    }
+
+    public async Task Invoke(string method, params object?[] args) => await Invoke<object?>(method, args);
+
+    private static bool IsNotIdempotent(string method) => false;
+
+    private async Task<T> InvokeOnce<T>(string method, object?[] args, CancellationToken cancellationToken)
+    {
+        await _connected.Task.WaitAsync(cancellationToken);
+        var connection = _connection!;
+        return await connection.InvokeCoreAsync<T>(method, args, cancellationToken);
+    }
+
+    /// <summary>Connection-level failures are retried; a <see cref="HubException"/> is the server's answer and is not.</summary>
+    public static bool IsRetryable(Exception e) => e is not HubException and not OperationCanceledException
+        || (e is HubException h && h.Message.Contains("unavailable:", StringComparison.Ordinal));
+
+    private void Record(ChatMessage message)
+    {
+        var map = _messages.GetOrAdd(message.ConsultationId, _ => []);
+        bool added;
+        lock (map) added = map.TryAdd(message.Seq, message);
+        if (added) Messages.Add(message);
+    }
+
+    private HubConnection Build(Uri baseUrl)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(baseUrl, _hubPath), o =>
+            {
+                o.AccessTokenProvider = () => Task.FromResult<string?>(_token());
+                o.Transports = HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+            })
+            .AddJsonProtocol(o =>
+            {
+                o.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+                o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            })
+            .Build();
+        connection.ServerTimeout = TimeSpan.FromSeconds(10);
+        connection.KeepAliveInterval = TimeSpan.FromSeconds(3);
+        connection.On<ChatMessage>("Message", Record);
+        connection.On<OfferEvent>("Offer", Offers.Add);
+        connection.On<OfferRevokedEvent>("OfferRevoked", OffersRevoked.Add);
+        connection.On<AssignedEvent>("Assigned", Assignments.Add);
+        connection.On<QueueUpdateEvent>("QueueUpdate", QueueUpdates.Add);
+        connection.On<StatusChangedEvent>("StatusChanged", StatusChanges.Add);
+        connection.On<TypingEvent>("Typing", Typings.Add);
+        connection.On<MetricsSnapshot>("Metrics", Metrics.Add);
+        connection.Closed += OnClosed;
+        return connection;
+    }
+
+    private Task OnClosed(Exception? error)
+    {
+        if (_disposed.IsCancellationRequested) return Task.CompletedTask;
+        if (_connected.Task.IsCompleted) _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await ConnectWithRetry(_disposed.Token);
+                Reconnections.Add(DateTimeOffset.UtcNow);
+            }
+            catch (OperationCanceledException) { }
+        });
+        return Task.CompletedTask;
+    }
+
+    private async Task ConnectWithRetry(CancellationToken cancellationToken)
+    {
+        await _reconnect.WaitAsync(cancellationToken);
+        try
+        {
+            var delay = TimeSpan.FromMilliseconds(100);
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var url = _baseUrls[_urlIndex % _baseUrls.Count];
+                var connection = Build(url);
+                try
+                {
+                    await connection.StartAsync(cancellationToken);
+                    var old = _connection;
+                    _connection = connection;
+                    CurrentUrl = url;
+                    if (old is not null) { old.Closed -= OnClosed; _ = old.DisposeAsync(); }
+                    // Re-join before releasing senders, so no event between the drop and now is missed.
+                    foreach (var id in _joined.Keys)
+                    {
+                        var result = await connection.InvokeCoreAsync<JoinResult>("JoinConsultation", [id, ContiguousSeq(id)], cancellationToken);
+                        foreach (var m in result.Missed) Record(m);
+                    }
+                    _connected.TrySetResult();
+                    return;
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    connection.Closed -= OnClosed;
+                    await connection.DisposeAsync();
+                    if (e is HubException) throw;
+                    _urlIndex++;
+                    await Task.Delay(delay, cancellationToken);
+                    delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2000));
+                }
+            }
+        }
+        finally
+        {
+            _reconnect.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _disposed.Cancel();
+        if (_connection is { } c)
+        {
+            c.Closed -= OnClosed;
+            await c.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Hotline.Client;
+
+/// <summary>The REST half of the contract.</summary>
+public sealed class HotlineRest(HttpClient http)
+{
+    /// <summary>Contract JSON: camelCase (enums travel as strings in these client models).</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public HttpClient Http { get; } = http;
+
+    public Task<WorkerToken> CreateWorker(string? displayName = null, string? phone = null)
+        => Send<WorkerToken>(HttpMethod.Post, "/api/auth/worker", null, new { displayName, phone });
+
+    public Task<LoginResult> Login(string username, string password)
+        => Send<LoginResult>(HttpMethod.Post, "/api/auth/login", null, new { username, password });
+
+    public Task<Consultation> OpenConsultation(string token, string category, string dialect, string summary, string? channel = null)
+        => Send<Consultation>(HttpMethod.Post, "/api/consultations", token, new { category, dialect, summary, channel });
+
+    public Task<Consultation> GetConsultation(string token, string id) => Send<Consultation>(HttpMethod.Get, $"/api/consultations/{id}", token);
+
+    public Task<IReadOnlyList<ChatMessage>> GetMessages(string token, string id, long afterSeq = 0, int limit = 100)
+        => Send<IReadOnlyList<ChatMessage>>(HttpMethod.Get, $"/api/consultations/{id}/messages?afterSeq={afterSeq}&limit={limit}", token);
+
+    public Task<MetricsSnapshot> GetMetrics(string adminToken) => Send<MetricsSnapshot>(HttpMethod.Get, "/api/admin/metrics", adminToken);
+
+    public Task<IReadOnlyList<Lawyer>> GetLawyers(string adminToken) => Send<IReadOnlyList<Lawyer>>(HttpMethod.Get, "/api/admin/lawyers", adminToken);
+
+    public Task<Lawyer> CreateLawyer(string adminToken, string username, string password, string displayName, IReadOnlyList<string> skills, IReadOnlyList<string> dialects, int capacity)
+        => Send<Lawyer>(HttpMethod.Post, "/api/admin/lawyers", adminToken, new { username, password, displayName, skills, dialects, capacity });
+
+    public Task<Consultation> PhoneCall(string apiKey, string callerNumber, string category, string dialect)
+        => Send<Consultation>(HttpMethod.Post, "/api/hotline/calls", null, new { callerNumber, category, dialect }, apiKey);
+
+    /// <summary>Sends a request and maps problem+json answers to <see cref="HotlineApiException"/>.</summary>
+    public async Task<T> Send<T>(HttpMethod method, string path, string? token, object? body = null, string? apiKey = null, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (apiKey is not null) request.Headers.Add("X-Api-Key", apiKey);
+        if (body is not null) request.Content = JsonContent.Create(body, options: Json);
+        using var response = await Http.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var code = "http_" + (int)response.StatusCode;
+            var detail = response.ReasonPhrase ?? "";
+            try
+            {
+                using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+                if (doc.RootElement.TryGetProperty("code", out var c)) code = c.GetString() ?? code;
+                if (doc.RootElement.TryGetProperty("detail", out var d)) detail = d.GetString() ?? detail;
+            }
+            catch (JsonException) { }
+            throw new HotlineApiException((int)response.StatusCode, code, detail);
+        }
+        return (await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken))!;
+    }
+}

@@ -1,0 +1,45 @@
+namespace Hotline.Client;
+
+/// <summary>Client-side shapes of the contract (JSON camelCase, enums as snake_case strings).</summary>
+public sealed record WorkerToken(string WorkerId, string Token);
+/// <summary>Answer of <c>POST /api/auth/login</c>.</summary>
+public sealed record LoginResult(string UserId, string Role, string DisplayName, string Token);
+/// <summary>Contract <c>ConsultationView</c>.</summary>
+public sealed record Consultation(string Id, string WorkerId, string Category, string Dialect, string Channel, string Summary, string Status,
+    int Priority, DateTimeOffset CreatedAt, string? AssignedLawyerId, string? AssignedLawyerName, int? QueuePosition, int? EstimatedWaitSeconds, long LastSeq);
+/// <summary>Contract <c>Message</c>.</summary>
+public sealed record ChatMessage(string ConsultationId, long Seq, string SenderRole, string SenderId, string SenderName, string Text, DateTimeOffset SentAt, string ClientMessageId);
+/// <summary>Contract <c>MessageAck</c>.</summary>
+public sealed record MessageAck(long Seq, DateTimeOffset SentAt, bool Duplicate);
+/// <summary>Answer of <c>JoinConsultation</c> / <c>AcceptOffer</c>.</summary>
+public sealed record JoinResult(Consultation Consultation, IReadOnlyList<ChatMessage> Missed);
+/// <summary>Contract <c>Offer</c> event.</summary>
+public sealed record OfferEvent(string ConsultationId, string Category, string Dialect, string Channel, string Summary, double WaitedSeconds, DateTimeOffset ExpiresAt);
+/// <summary>Contract <c>OfferRevoked</c> event.</summary>
+public sealed record OfferRevokedEvent(string ConsultationId, string Reason);
+/// <summary>Contract <c>QueueUpdate</c> event.</summary>
+public sealed record QueueUpdateEvent(string ConsultationId, int Position, int EstimatedWaitSeconds);
+/// <summary>Contract <c>Assigned</c> event.</summary>
+public sealed record AssignedEvent(string ConsultationId, string LawyerId, string LawyerName);
+/// <summary>Contract <c>StatusChanged</c> event.</summary>
+public sealed record StatusChangedEvent(string ConsultationId, string Status);
+/// <summary>Contract <c>Typing</c> event.</summary>
+public sealed record TypingEvent(string ConsultationId, string Role);
+/// <summary>Contract <c>LawyerView</c>.</summary>
+public sealed record Lawyer(string Id, string Username, string DisplayName, IReadOnlyList<string> Skills, IReadOnlyList<string> Dialects, int Capacity, string Status, int ActiveCount);
+/// <summary>Transfer request.</summary>
+public sealed record TransferRequest(string? ToCategory = null, string? ToLawyerId = null, string? Note = null);
+/// <summary>One queue of a <c>MetricsSnapshot</c>.</summary>
+public sealed record QueueMetrics(string Category, int Waiting, double OldestWaitSeconds, double AverageWaitSeconds, double ServiceLevel, int Abandoned, int Answered, double ServiceLevel60, double AverageHandleSeconds, int LawyersNeeded);
+/// <summary>Lawyers by state.</summary>
+public sealed record LawyerCounts(int Online, int Available, int Busy, int Away, double Occupancy);
+/// <summary>Consultations by state.</summary>
+public sealed record ConsultationCounts(int Queued, int Offered, int Active, int ClosedToday);
+/// <summary>Contract <c>MetricsSnapshot</c>.</summary>
+public sealed record MetricsSnapshot(DateTimeOffset At, IReadOnlyList<QueueMetrics> Queues, LawyerCounts Lawyers, ConsultationCounts Consultations, int Silos);
+/// <summary>A problem+json error.</summary>
+public sealed class HotlineApiException(int status, string code, string message) : Exception($"{code}: {message}")
+{
+    public int Status { get; } = status;
+    public string Code { get; } = code;
+}
