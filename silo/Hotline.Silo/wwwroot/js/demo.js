@@ -63,3 +63,43 @@ export function workerDemo({ state, show, fillPickers, enterLive, renderStatus, 
 }
 
 export { ago, inS };
+
+export const cannedSample = [
+  { id: "no-written-contract-double-wages", category: "labor_contract", title: "未签书面劳动合同的二倍工资", titleEn: "Double wages when there is no written contract",
+    text: "用人单位应当自用工之日起一个月内与您订立书面劳动合同……", statute: "《劳动合同法》第十条、第十四条第三款、第八十二条第一款" },
+  { id: "wage-arrears-claim", category: "unpaid_wages", title: "拖欠工资怎么办", titleEn: "What to do about unpaid wages",
+    text: "用人单位应当按照劳动合同约定和国家规定，及时足额向您支付劳动报酬……", statute: "《劳动合同法》第三十条、第八十五条；《劳动争议调解仲裁法》第五十三条" },
+  { id: "migrant-wages-construction", category: "unpaid_wages", title: "建筑工地农民工欠薪：总承包单位先行清偿", titleEn: "Construction-site wage arrears: the general contractor pays first",
+    text: "农民工工资应当以货币形式……", statute: "《保障农民工工资支付条例》第十一条、第十二条、第三十条" },
+  { id: "overtime-pay", category: "unpaid_wages", title: "加班费标准：150% / 200% / 300%", titleEn: "Overtime pay: 150 % / 200 % / 300 %",
+    text: "安排延长工作时间的，支付不低于工资150%的报酬……", statute: "《劳动法》第四十一条、第四十四条" },
+];
+
+export function lawyerDemo({ S, showView, addOffer, ensureConv, select, renderCanned, fillTransferCategories, renderLoad }) {
+  S.catalog = catalog;
+  S.session = { userId: "L1", role: "lawyer", displayName: "林伟 律师", token: "demo" };
+  S.me = { id: "L1", status: "available", capacity: 3 };
+  S.hub = { invoke: () => new Promise(() => {}), connected: () => true };
+  showView("console");
+  $("#me-name").textContent = "林伟 律师";
+  $("#status-dot").dataset.status = "available";
+  fillTransferCategories();
+  S.canned = cannedSample;
+  addOffer({ consultationId: "C-101", category: "work_injury", dialect: "minnan", channel: "web", summary: "在厂里被机器压伤了手指，老板说不给报工伤，只给两千块私了。", waitedSeconds: 48, expiresAt: inS(17) });
+  addOffer({ consultationId: "C-102", category: "labor_contract", dialect: "mandarin", channel: "phone", summary: "（电话）试用期被延长到8个月", waitedSeconds: 12, expiresAt: inS(9) });
+  const base = { workerId: "W1", priority: 0, assignedLawyerId: "L1", assignedLawyerName: "林伟 律师", status: "active" };
+  const c1 = ensureConv({ ...base, id: "C-demo", category: "unpaid_wages", dialect: "minnan", channel: "web", summary: "我在工地干了8个月，老板还欠我3个月工资，也没签合同。", createdAt: ago(900) });
+  const c2 = ensureConv({ ...base, id: "C-088", category: "social_insurance", dialect: "fuzhou", channel: "wechat", summary: "公司让我签自愿放弃社保的承诺书", createdAt: ago(1500) });
+  const c3 = ensureConv({ ...base, id: "C-077", category: "dismissal", dialect: "mandarin", channel: "app", summary: "怀孕后被公司辞退", createdAt: ago(2400), status: "closed" });
+  c1.chat.merge(sampleMessages("C-demo").map((m) => ({ ...m })));
+  c2.chat.merge([{ consultationId: "C-088", seq: 1, senderRole: "worker", senderId: "W2", senderName: "", text: "律师您好，公司让我签一份自愿放弃社保的承诺书，不签就不给上岗。", sentAt: ago(60), clientMessageId: "x" }]);
+  c2.unread = 1;
+  c3.chat.merge([{ consultationId: "C-077", seq: 1, senderRole: "worker", senderId: "W3", senderName: "", text: "谢谢律师，我明白了。", sentAt: ago(1200), clientMessageId: "y" }]);
+  select("C-demo");
+  const offerOnly = [...S.convs.values()];
+  offerOnly.forEach((c) => c.tab && c.tab.dispatchEvent(new Event("render")));
+  renderCanned();
+  renderLoad();
+  // show the typing indicator in the preview
+  $("#typing").hidden = false;
+}
