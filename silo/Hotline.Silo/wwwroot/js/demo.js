@@ -103,3 +103,32 @@ export function lawyerDemo({ S, showView, addOffer, ensureConv, select, renderCa
   // show the typing indicator in the preview
   $("#typing").hidden = false;
 }
+
+export function adminDemo({ S, showView, setupCharts, onMetrics, renderRoster }) {
+  S.catalog = catalog;
+  S.session = { role: "admin", token: "demo" };
+  showView("wall");
+  setupCharts();
+  const ids = catalog.categories.map((c) => c.id);
+  let tick = 0;
+  const snap = () => {
+    tick++;
+    const queues = ids.map((id, i) => {
+      const waiting = Math.max(0, Math.round(3 + 3 * Math.sin((tick + i * 7) / 9) - i * 0.6));
+      return { category: id, waiting, oldestWaitSeconds: waiting ? 20 + i * 17 + (tick % 30) : 0, averageWaitSeconds: 12 + i * 3,
+        serviceLevel: 0.92 - i * 0.03, serviceLevel60: 0.98 - i * 0.015, answered: 40 - i * 4, abandoned: i % 3, averageHandleSeconds: 420 + i * 30, lawyersNeeded: Math.max(1, 4 - (i >> 1)) };
+    });
+    return { at: new Date().toISOString(), queues, lawyers: { online: 18, available: 6, busy: 9, away: 3, occupancy: 0.74 },
+      consultations: { queued: queues.reduce((s, q) => s + q.waiting, 0), offered: 2, active: 27, closedToday: 312 }, silos: 2 };
+  };
+  for (let i = 0; i < 120; i++) { const m = snap(); S.trend.push({ label: new Date(Date.now() - (120 - i) * 1000).toLocaleTimeString("zh-CN", { hour12: false }), waiting: m.queues.reduce((s, q) => s + q.waiting, 0), sl: 85 + 5 * Math.sin(i / 15) }); }
+  onMetrics(snap());
+  setInterval(() => onMetrics(snap()), 1000);
+  renderRoster([
+    { id: "L1", username: "lin.wei", displayName: "林伟 律师", skills: ["unpaid_wages", "labor_contract", "mediation_arbitration"], dialects: ["mandarin", "minnan"], capacity: 3, status: "available", activeCount: 2 },
+    { id: "L2", username: "chen.min", displayName: "陈敏 律师", skills: ["dismissal", "labor_contract"], dialects: ["mandarin", "fuzhou"], capacity: 3, status: "available", activeCount: 3 },
+    { id: "L3", username: "huang.jie", displayName: "黄杰 律师", skills: ["work_injury", "social_insurance"], dialects: ["mandarin", "hakka"], capacity: 2, status: "away", activeCount: 0 },
+    { id: "L4", username: "zheng.li", displayName: "郑丽 律师", skills: ["occupational_safety", "work_injury"], dialects: ["mandarin", "puxian"], capacity: 3, status: "available", activeCount: 1 },
+    { id: "L5", username: "wu.hao", displayName: "吴浩 律师", skills: ["other", "mediation_arbitration"], dialects: ["mandarin", "cantonese", "english"], capacity: 4, status: "offline", activeCount: 0 },
+  ]);
+}
