@@ -67,7 +67,7 @@ addStrings({
   "conn.offline": ["暂时无法连接服务器，正在重试…", "Cannot reach the server, retrying…"],
   "dur.s": ["{s}秒", "{s} s"],
   "dur.ms": ["{m}分{s}秒", "{m} min {s} s"],
-  "dur.m": ["约{m}分钟", "about {m} min"],
+  "dur.m": ["约{m}分钟", "~{m} min"],
   "dur.h": ["{h}小时{m}分", "{h} h {m} min"],
   "status.queued": ["排队中", "Waiting in queue"],
   "status.offered": ["正在为您接通律师", "Connecting you to a lawyer"],

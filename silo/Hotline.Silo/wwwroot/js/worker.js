@@ -154,7 +154,7 @@ function enterLive(c) {
 
 function introNode(c) {
   return el("div.msg.system", { "data-testid": "consultation-summary" },
-    el("div.bubble", { style: "border-radius:12px;text-align:left;max-width:100%" }, `${t("w.yourQuestion")}：${c.summary || ""}`));
+    el("div.bubble", { style: "border-radius:12px;text-align:left;max-width:100%" }, `${t("w.yourQuestion")}${getLang() === "en" ? ": " : "："}${c.summary || ""}`));
 }
 
 function renderStatus() {
