@@ -1,0 +1,352 @@
+// Worker page: start a consultation, wait in the queue, chat with a union lawyer, close and rate.
+import {
+  $, addStrings, api, applyI18n, errorCode, errorText, fmtDuration, getLang, keepHub, labelOf, loadCatalog,
+  onLangChange, renderConnectionBanner, setupLangSwitch, t, toast, el,
+} from "./common.js";
+import { Chat, throttleTyping } from "./chat.js";
+
+addStrings({
+  "w.pageTitle": ["12351 职工维权在线咨询", "12351 Worker Rights Online Help"],
+  "w.brand": ["职工维权在线咨询", "Worker Rights Online Help"],
+  "w.brandSub": ["省总工会 · 12351 职工服务热线", "Provincial Federation of Trade Unions · 12351"],
+  "w.heroTitle": ["遇到劳动权益问题？工会律师为您免费解答", "A problem at work? Union lawyers answer for free"],
+  "w.heroText": ["欠薪、工伤、劳动合同、社保……选好问题类型和您习惯的方言，写几句情况，马上为您接通律师。",
+    "Unpaid wages, work injury, contracts, social insurance… Pick the topic and the language you speak, tell us a few lines, and we connect you to a lawyer."],
+  "w.point1": ["免费", "Free"], "w.point2": ["保密", "Confidential"], "w.point3": ["可用方言", "Dialects welcome"], "w.point4": ["24小时", "24 hours"],
+  "w.formTitle": ["我要咨询", "Ask a question"],
+  "w.category": ["问题类型", "Topic"],
+  "w.dialect": ["沟通语言 / 方言", "Language / dialect"],
+  "w.summary": ["简单说说您的情况", "Tell us briefly what happened"],
+  "w.summaryPh": ["例如：我在工地干了8个月，老板还欠我3个月工资，也没签合同……", "E.g. I worked 8 months on a building site, the boss owes me 3 months of wages and I never signed a contract…"],
+  "w.summaryHint": ["例如：在哪里工作、做了多久、遇到了什么问题", "Where you work, for how long, what went wrong"],
+  "w.submit": ["开始咨询", "Start consultation"],
+  "w.submitting": ["正在提交…", "Submitting…"],
+  "w.privacy": ["您的咨询内容仅用于解答问题，工会依法为您保密。", "What you tell us is used only to help you and is kept confidential."],
+  "w.orCall": ["不方便打字？直接拨打", "Prefer to talk? Call"],
+  "w.pickCategory": ["请选择问题类型", "Choose a topic"],
+  "w.needSummary": ["请简单写几句您的情况", "Please describe your situation in a few words"],
+  "w.catalogFailed": ["无法加载选项，正在重试…", "Could not load the options, retrying…"],
+  "w.close": ["结束咨询", "End"],
+  "w.position": ["您当前排在第", "Your place in line"],
+  "w.people": [" 位", ""],
+  "w.wait": ["预计等待", "Estimated wait"],
+  "w.soon": ["马上接通", "Any moment"],
+  "w.queueNote": ["律师接入后会在下方和您对话。您可以先离开，稍后用同一部手机打开本页即可继续。",
+    "A lawyer will answer below. You may leave and come back later on the same phone to continue."],
+  "w.lawyerServing": ["工会律师正在为您服务", "Union lawyer, answering you now"],
+  "w.typing": ["律师正在输入…", "The lawyer is typing…"],
+  "w.inputPh": ["输入您的问题…", "Type your message…"],
+  "w.send": ["发送", "Send"],
+  "w.yourQuestion": ["您的问题", "Your question"],
+  "w.closedTitle": ["本次咨询已结束", "This consultation is closed"],
+  "w.abandonedTitle": ["您已离开排队", "You left the queue"],
+  "w.closedText": ["感谢您的信任。如果问题还没有解决，可以随时再次咨询或拨打 12351。", "Thank you. If your problem is not solved yet, ask again any time or call 12351."],
+  "w.newConsultation": ["发起新的咨询", "New consultation"],
+  "w.transcript": ["聊天记录", "Transcript"],
+  "w.loading": ["正在加载…", "Loading…"],
+  "w.rateTitle": ["结束咨询并评价", "End and rate"],
+  "w.rateText": ["律师的解答对您有帮助吗？", "Did the lawyer's answer help you?"],
+  "w.comment": ["意见和建议（选填）", "Comments (optional)"],
+  "w.cancel": ["继续咨询", "Keep talking"],
+  "w.confirmClose": ["结束咨询", "End consultation"],
+  "w.star1": ["很不满意", "Very poor"], "w.star2": ["不满意", "Poor"], "w.star3": ["一般", "OK"], "w.star4": ["满意", "Good"], "w.star5": ["非常满意", "Excellent"],
+  "w.closeFailed": ["暂时无法结束，请检查网络后再试", "Could not close now; check your connection and retry"],
+});
+
+const AUTH_KEY = "hotline.worker";
+const CID_KEY = "hotline.worker.consultationId";
+const OPEN = new Set(["queued", "offered", "active"]);
+
+const state = { auth: null, catalog: null, consultation: null, chat: null, hub: null, rating: 0, queue: null };
+const views = ["start", "live", "closed", "loading"];
+function show(view) { for (const v of views) $(`#view-${v}`).hidden = v !== view; }
+
+// ---------- auth ----------
+function readAuth() {
+  try { const a = JSON.parse(localStorage.getItem(AUTH_KEY) || "null"); return a?.token ? a : null; } catch { return null; }
+}
+async function ensureAuth(force = false) {
+  if (!force && state.auth) return state.auth;
+  if (!force) { state.auth = readAuth(); if (state.auth) return state.auth; }
+  const r = await api("/api/auth/worker", { method: "POST", body: {} });
+  state.auth = { workerId: r.workerId, token: r.token };
+  localStorage.setItem(AUTH_KEY, JSON.stringify(state.auth));
+  return state.auth;
+}
+/** REST call with the worker token; a 401 (expired or foreign token) gets a fresh identity once. */
+async function call(path, opts = {}) {
+  await ensureAuth();
+  try {
+    return await api(path, { ...opts, token: state.auth.token });
+  } catch (e) {
+    if (e.status !== 401) throw e;
+    localStorage.removeItem(CID_KEY);
+    await ensureAuth(true);
+    return api(path, { ...opts, token: state.auth.token });
+  }
+}
+
+// ---------- catalog / pickers ----------
+function fillPickers() {
+  const c = state.catalog;
+  if (!c) return;
+  for (const [id, list, placeholder] of [["#category", c.categories, "w.pickCategory"], ["#dialect", c.dialects, null]]) {
+    const sel = $(id);
+    const cur = sel.value;
+    sel.replaceChildren(
+      ...(placeholder ? [el("option", { value: "", disabled: true, selected: !cur }, t(placeholder))] : []),
+      ...list.map((x) => el("option", { value: x.id }, labelOf(list, x.id))));
+    if (cur) sel.value = cur;
+    else if (!placeholder) sel.value = list.some((x) => x.id === "mandarin") ? "mandarin" : list[0]?.id;
+  }
+}
+async function loadPickers() {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      state.catalog = await loadCatalog();
+      fillPickers();
+      if ($("#start-error").dataset.kind === "catalog") $("#start-error").hidden = true;
+      return;
+    } catch {
+      const e = $("#start-error"); e.hidden = false; e.dataset.kind = "catalog"; e.textContent = t("w.catalogFailed");
+      await new Promise((r) => setTimeout(r, Math.min(5000, 1000 * (attempt + 1))));
+    }
+  }
+}
+
+// ---------- start ----------
+async function submit(ev) {
+  ev.preventDefault();
+  const category = $("#category").value, dialect = $("#dialect").value, summary = $("#summary").value.trim();
+  const err = $("#start-error");
+  err.hidden = true; err.dataset.kind = "";
+  if (!category) { err.hidden = false; err.textContent = t("w.pickCategory"); $("#category").focus(); return; }
+  if (!summary) { err.hidden = false; err.textContent = t("w.needSummary"); $("#summary").focus(); return; }
+  const btn = $("#submit");
+  btn.disabled = true; btn.textContent = t("w.submitting");
+  try {
+    const c = await call("/api/consultations", { method: "POST", body: { category, dialect, summary, channel: "web" } });
+    $("#summary").value = ""; updateCount();
+    enterLive(c);
+  } catch (e) {
+    err.hidden = false; err.textContent = errorText(e);
+  } finally {
+    btn.disabled = false; btn.textContent = t("w.submit");
+  }
+}
+function updateCount() { $("#summary-count").textContent = `${$("#summary").value.length}/2000`; }
+
+// ---------- live ----------
+function enterLive(c) {
+  state.consultation = c;
+  state.queue = c.queuePosition != null ? { position: c.queuePosition, estimatedWaitSeconds: c.estimatedWaitSeconds } : null;
+  localStorage.setItem(CID_KEY, c.id);
+  $("#messages").replaceChildren(introNode(c));
+  state.chat = new Chat({
+    list: $("#messages"), typing: $("#typing"), consultationId: c.id, storage: localStorage,
+    myRole: "worker", myId: state.auth?.workerId, isMine: (m) => m.senderRole === "worker",
+  });
+  renderStatus();
+  show("live");
+  if (!state.hub) startHub();
+  else if (state.hub.connected()) join();
+}
+
+function introNode(c) {
+  return el("div.msg.system", { "data-testid": "consultation-summary" },
+    el("div.bubble", { style: "border-radius:12px;text-align:left;max-width:100%" }, `${t("w.yourQuestion")}${getLang() === "en" ? ": " : "："}${c.summary || ""}`));
+}
+
+function renderStatus() {
+  const c = state.consultation;
+  if (!c) return;
+  const pill = $("#status");
+  pill.dataset.status = c.status;
+  pill.textContent = t(`status.${c.status}`);
+  const cat = labelOf(state.catalog?.categories, c.category), dia = labelOf(state.catalog?.dialects, c.dialect);
+  $("#consultation-meta").textContent = [cat, dia, c.createdAt ? new Date(c.createdAt).toLocaleString(getLang() === "en" ? "en-GB" : "zh-CN", { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" }) : ""].filter(Boolean).join(" · ");
+  const waiting = c.status === "queued" || c.status === "offered";
+  $("#queue-box").hidden = !waiting;
+  if (waiting) {
+    const q = state.queue;
+    $("#queue-position").textContent = q?.position ?? "—";
+    const w = q?.estimatedWaitSeconds;
+    $("#estimated-wait").textContent = w == null ? "—" : w <= 5 ? t("w.soon") : fmtDuration(w, { approx: true });
+  }
+  const name = c.assignedLawyerName;
+  $("#lawyer-line").hidden = !(c.status === "active" && name);
+  $("#lawyer-name").textContent = name || "";
+  $("#close").hidden = !OPEN.has(c.status);
+  $("#chat-input").disabled = !OPEN.has(c.status);
+  $("#send").disabled = !OPEN.has(c.status);
+}
+
+function startHub() {
+  state.hub = keepHub("/hubs/worker", {
+    token: () => state.auth?.token,
+    onState: (s) => renderConnectionBanner($("#connection-banner"), s),
+    onUp: () => join(),
+    handlers: {
+      QueueUpdate: (u) => {
+        if (u.consultationId !== state.consultation?.id) return;
+        state.queue = u;
+        renderStatus();
+      },
+      Assigned: (a) => {
+        if (a.consultationId !== state.consultation?.id) return;
+        Object.assign(state.consultation, { assignedLawyerId: a.lawyerId, assignedLawyerName: a.lawyerName });
+        renderStatus();
+      },
+      StatusChanged: (s) => {
+        if (s.consultationId !== state.consultation?.id) return;
+        state.consultation.status = s.status;
+        renderStatus();
+        if (!OPEN.has(s.status)) toClosed();
+      },
+      Message: (m) => { if (m.consultationId === state.consultation?.id) state.chat.merge([m]); },
+      Typing: (e) => { if (e.consultationId === state.consultation?.id && e.role !== "worker") state.chat.showTyping(); },
+    },
+  });
+}
+
+async function join() {
+  const c = state.consultation;
+  if (!c || !state.chat) return;
+  try {
+    const r = await state.hub.invoke("JoinConsultation", c.id, state.chat.lastSeq);
+    if (state.consultation?.id !== c.id) return;
+    if (r?.consultation) {
+      state.consultation = { ...c, ...r.consultation };
+      if (r.consultation.queuePosition != null) state.queue = { position: r.consultation.queuePosition, estimatedWaitSeconds: r.consultation.estimatedWaitSeconds };
+    }
+    state.chat.merge(r?.missed);
+    renderStatus();
+    if (!OPEN.has(state.consultation.status)) { toClosed(); return; }
+    await state.chat.flush(state.hub.invoke);
+  } catch (e) {
+    const code = errorCode(e);
+    if (code === "forbidden" || code === "not_found") {
+      localStorage.removeItem(CID_KEY);
+      state.consultation = null;
+      show("start");
+      toast(errorText(e), "error");
+    }
+  }
+}
+
+function toClosed() {
+  const c = state.consultation;
+  $("#closed-title").textContent = t(c?.status === "abandoned" ? "w.abandonedTitle" : "w.closedTitle");
+  $("#closed-messages").replaceChildren(...[...$("#messages").children].map((n) => n.cloneNode(true)));
+  localStorage.removeItem(CID_KEY);
+  $("#close-dialog").open && $("#close-dialog").close();
+  show("closed");
+}
+
+// ---------- composer ----------
+function sendCurrent() {
+  const input = $("#chat-input");
+  const text = input.value.trim();
+  if (!text || !state.chat) return;
+  input.value = "";
+  autoGrow();
+  state.chat.send(text, state.hub.invoke);
+  input.focus();
+}
+function autoGrow() {
+  const i = $("#chat-input");
+  i.style.height = "auto";
+  i.style.height = `${Math.min(140, i.scrollHeight + 2)}px`;
+}
+const typing = throttleTyping(() => {
+  if (state.hub?.connected() && state.consultation) return state.hub.invoke("Typing", state.consultation.id);
+});
+
+// ---------- close & rate ----------
+function setRating(n) {
+  state.rating = n;
+  for (const b of document.querySelectorAll(".star")) b.setAttribute("aria-pressed", String(Number(b.dataset.rating) <= n));
+  $("#star-caption").textContent = n ? t(`w.star${n}`) : "";
+}
+async function confirmClose() {
+  const c = state.consultation;
+  if (!c) return;
+  const btn = $("#confirm-close");
+  btn.disabled = true;
+  try {
+    await state.hub.invoke("CloseConsultation", c.id, state.rating || null, $("#close-comment").value.trim() || null);
+    state.consultation.status = "closed";
+    $("#close-dialog").close();
+    toClosed();
+  } catch (e) {
+    toast(state.hub?.connected() ? errorText(e) : t("w.closeFailed"), "error");
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+// ---------- resume ----------
+async function findOpenConsultation() {
+  try {
+    const list = await call("/api/workers/me/consultations");
+    const open = (list || []).filter((c) => OPEN.has(c.status)).sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt)));
+    if (open.length) return open[0];
+  } catch (e) {
+    if (e.code === "network") throw e;
+  }
+  const id = localStorage.getItem(CID_KEY);
+  if (!id) return null;
+  try {
+    const c = await call(`/api/consultations/${encodeURIComponent(id)}`);
+    return OPEN.has(c.status) ? c : null;
+  } catch (e) {
+    if (e.code === "network") throw e;
+    localStorage.removeItem(CID_KEY);
+    return null;
+  }
+}
+
+async function boot() {
+  setupLangSwitch($("#lang-switch"));
+  applyI18n();
+  onLangChange(() => {
+    fillPickers(); renderStatus(); setRating(state.rating);
+    if (state.chat) { const intro = introNode(state.consultation); state.chat.rerender(); $("#messages").prepend(intro); }
+  });
+  $("#start-form").addEventListener("submit", submit);
+  $("#summary").addEventListener("input", updateCount);
+  $("#composer").addEventListener("submit", (e) => { e.preventDefault(); sendCurrent(); });
+  $("#chat-input").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229 && matchMedia("(pointer: fine)").matches) { e.preventDefault(); sendCurrent(); }
+  });
+  $("#chat-input").addEventListener("input", () => { autoGrow(); typing(); });
+  $("#close").addEventListener("click", () => { setRating(0); $("#close-comment").value = ""; $("#close-dialog").showModal(); });
+  $("#cancel-close").addEventListener("click", () => $("#close-dialog").close());
+  $("#confirm-close").addEventListener("click", confirmClose);
+  for (const b of document.querySelectorAll(".star")) b.addEventListener("click", () => setRating(Number(b.dataset.rating)));
+  $("#new-consultation").addEventListener("click", () => { state.consultation = null; state.chat = null; show("start"); $("#summary").focus(); });
+
+  if (new URLSearchParams(location.search).has("demo")) {
+    const { workerDemo } = await import("./demo.js");
+    return workerDemo({ state, show, fillPickers, enterLive, renderStatus, toClosed, setRating });
+  }
+
+  loadPickers();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ensureAuth();
+      const open = await findOpenConsultation();
+      if (!state.catalog) { try { state.catalog = await loadCatalog(); } catch { /* labels fall back to ids */ } }
+      if (!state.hub) renderConnectionBanner($("#connection-banner"), "connected");
+      if (open) enterLive(open); else show("start");
+      return;
+    } catch (e) {
+      show("start");
+      renderConnectionBanner($("#connection-banner"), "offline");
+      await new Promise((r) => setTimeout(r, Math.min(5000, 1000 * (attempt + 1))));
+      if (state.consultation) return; // the worker started one meanwhile
+    }
+  }
+}
+
+boot();
