@@ -101,3 +101,64 @@ public sealed class PostgresStorageTests(PostgresServer server) : StorageContrac
         Assert.False(HotlineDatabase.IsTransient(new MessageSequenceConflictException("c", 1)));
     }
 }
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresLostAckTests(PostgresServer server) : IAsyncLifetime
+{
+    private HotlineDatabase _database = null!;
+
+    public async Task InitializeAsync()
+    {
+        _database = new HotlineDatabase(HotlineStorageOptions.ForPostgres(await server.CreateDatabaseAsync()));
+        await _database.EnsureSchemaAsync();
+    }
+
+    public async Task DisposeAsync() => await _database.DisposeAsync();
+
+    private void LoseFirstAck()
+    {
+        var lost = 0;
+        _database.FaultAfterCommit = () => Interlocked.Exchange(ref lost, 1) == 0 ? new IOException("connection reset during commit") : null;
+    }
+
+    [Fact]
+    public async Task Append_whose_commit_ack_was_lost_is_retried_into_the_original_message_not_a_duplicate()
+    {
+        var store = new SqlMessageStore(_database);
+        var message = new StoredMessage("c-lost", 1, Hotline.Domain.ParticipantRole.Lawyer, "l-1", "Lawyer", "hi", DateTimeOffset.UtcNow, "m-1");
+        LoseFirstAck();
+        var outcome = await store.AppendAsync(message);
+        Assert.False(outcome.Duplicate); // stored once, by this call
+        Assert.Equal(1, outcome.Message.Seq);
+        _database.FaultAfterCommit = null;
+        Assert.Single(await store.ReadAsync("c-lost", 0, 10));
+
+        // a real resend by the client is still reported as a duplicate.
+        Assert.True((await store.AppendAsync(message with { Seq = 2 })).Duplicate);
+    }
+
+    [Fact]
+    public async Task Grain_state_write_and_clear_whose_ack_was_lost_do_not_report_false_conflicts()
+    {
+        var grains = new HotlineGrainStorage(_database);
+        var id = Orleans.Runtime.GrainId.Create("test", "lost-ack");
+        var state = new Orleans.GrainState<SampleState>(new SampleState { Name = "one" });
+        LoseFirstAck();
+        await grains.WriteStateAsync("s", id, state); // insert path
+        var etag1 = state.ETag;
+        LoseFirstAck();
+        state.State!.Name = "two";
+        await grains.WriteStateAsync("s", id, state); // update path
+        Assert.NotEqual(etag1, state.ETag);
+
+        _database.FaultAfterCommit = null;
+        var read = new Orleans.GrainState<SampleState>(new SampleState());
+        await grains.ReadStateAsync("s", id, read);
+        Assert.Equal("two", read.State!.Name);
+        Assert.Equal(state.ETag, read.ETag);
+
+        LoseFirstAck();
+        await grains.ClearStateAsync("s", id, state);
+        Assert.False(state.RecordExists);
+    }
+}
