@@ -87,6 +87,9 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
     public static int LatestSchemaVersion => Migrations.LatestVersion;
 
     internal SqlDialect Dialect { get; }
+
+    /// <summary>Test hook (PostgreSQL): an exception to throw after a unit of work succeeded, as if its ack were lost.</summary>
+    internal Func<Exception?>? FaultAfterCommit { get; set; }
     internal TimeProvider Time { get; }
 
     /// <summary>
@@ -227,7 +230,9 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
             return await _pipeline.ExecuteAsync(async ct =>
             {
                 await using var connection = await _dataSource!.OpenConnectionAsync(ct);
-                return await work(connection, ct);
+                var result = await work(connection, ct);
+                if (FaultAfterCommit?.Invoke() is { } fault) throw fault; // tests: "connection lost after the commit"
+                return result;
             }, cancellationToken);
         }
         catch (TimeoutRejectedException ex)
