@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using Hotline.Abstractions;
+using Hotline.Domain;
+using Hotline.Grains;
+using Hotline.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace Hotline.Grains.Tests;
+
+/// <summary>A push that a grain sent to a client.</summary>
+public sealed record Push(string Audience, string Id, string Method, object Payload);
+
+/// <summary>Records pushes so that tests can await them (the SignalR side is covered by the API tests).</summary>
+public sealed class RecordingNotifier : IClientNotifier
+{
+    private readonly List<Push> _pushes = [];
+    private readonly List<(Func<Push, bool> Match, TaskCompletionSource<Push> Done)> _waiters = [];
+    private readonly Lock _gate = new();
+
+    public Task ToWorker(string workerId, string method, object payload) => Add(new("worker", workerId, method, payload));
+    public Task ToLawyer(string lawyerId, string method, object payload) => Add(new("lawyer", lawyerId, method, payload));
+    public Task ToAdmins(string method, object payload) => Add(new("admins", "", method, payload));
+
+    private Task Add(Push push)
+    {
+        List<TaskCompletionSource<Push>> done = [];
+        lock (_gate)
+        {
+            _pushes.Add(push);
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+                if (_waiters[i].Match(push)) { done.Add(_waiters[i].Done); _waiters.RemoveAt(i); }
+        }
+        foreach (var d in done) d.TrySetResult(push);
+        return Task.CompletedTask;
+    }
+
+    public IReadOnlyList<Push> All { get { lock (_gate) return _pushes.ToList(); } }
+
+    public async Task<T> WaitFor<T>(string audience, string id, string method, Func<T, bool>? match = null, double seconds = 15)
+    {
+        bool Matches(Push p) => p.Audience == audience && p.Id == id && p.Method == method && p.Payload is T t && (match?.Invoke(t) ?? true);
+        TaskCompletionSource<Push> tcs;
+        lock (_gate)
+        {
+            var existing = _pushes.FirstOrDefault(Matches);
+            if (existing is not null) return (T)existing.Payload;
+            tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((Matches, tcs));
+        }
+        return (T)(await tcs.Task.WaitAsync(TimeSpan.FromSeconds(seconds))).Payload;
+    }
+}
+
+/// <summary>One in-process silo on the project's SQLite storage, with a 1 s offer deadline and a 1 s lawyer grace period.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public static readonly RecordingNotifier Notifier = new();
+    public string DataPath { get; } = Path.Combine(Path.GetTempPath(), "hotline-grains-" + Guid.NewGuid().ToString("N"));
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+    public IGrainFactory Grains => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        var dataPath = DataPath;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddHotlineStorage(HotlineStorageOptions.ForSqlite(dataPath));
+            silo.Services.AddSingleton<IClientNotifier>(Notifier);
+            silo.Services.Configure<RoutingOptions>(o => o.OfferTimeoutSeconds = 1);
+            silo.Services.Configure<GrainOptions>(o => { o.LawyerGraceSeconds = 1; o.MetricsIntervalSeconds = 60; });
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        try { Directory.Delete(DataPath, recursive: true); } catch (IOException) { }
+    }
+}
+
+[CollectionDefinition(nameof(ClusterCollection))]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>;

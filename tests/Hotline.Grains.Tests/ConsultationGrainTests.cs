@@ -1,0 +1,176 @@
+using Hotline.Abstractions;
+using Hotline.Domain;
+
+namespace Hotline.Grains.Tests;
+
+[Collection(nameof(ClusterCollection))]
+public sealed class ConsultationGrainTests(ClusterFixture fixture)
+{
+    private static RecordingNotifier Pushes => ClusterFixture.Notifier;
+    private IGrainFactory Grains => fixture.Grains;
+
+    /// <summary>Each test routes in its own category so that tests sharing the router do not steal each other's lawyers.</summary>
+    private static string UniqueCategory() => "cat-" + Guid.NewGuid().ToString("N")[..8];
+
+    private async Task<string> Lawyer(string category, string dialect = "minnan", int capacity = 2)
+    {
+        var username = "t" + Guid.NewGuid().ToString("N")[..10];
+        var id = GrainKeys.LawyerId(username);
+        var grain = Grains.GetGrain<ILawyerGrain>(id);
+        await grain.Register(new LawyerProfile
+        {
+            Username = username, DisplayName = "律师 " + username, PasswordHash = "x",
+            Skills = [category], Dialects = [dialect], Capacity = capacity,
+        }, overwrite: false);
+        await grain.Connected("conn-" + username);
+        return id;
+    }
+
+    private async Task<(string Id, string Worker)> Open(string category, string dialect = "minnan")
+    {
+        var id = "c-" + Guid.NewGuid().ToString("N");
+        var worker = "w-" + Guid.NewGuid().ToString("N");
+        await Grains.GetGrain<IConsultationGrain>(id).Open(new OpenConsultation { WorkerId = worker, Category = category, Dialect = dialect, Summary = "拖欠工资" });
+        return (id, worker);
+    }
+
+    private static Caller WorkerCaller(string id) => new(ParticipantRole.Worker, id, "工人");
+    private static Caller LawyerCaller(string id) => new(ParticipantRole.Lawyer, id, "律师");
+
+    [Fact]
+    public async Task Eligible_lawyer_gets_the_offer_and_accepting_makes_the_consultation_active()
+    {
+        var category = UniqueCategory();
+        var lawyer = await Lawyer(category);
+        var (id, worker) = await Open(category);
+
+        var offer = await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, HubEvents.Offer, o => o.ConsultationId == id);
+        Assert.Equal(category, offer.Category);
+        Assert.True(offer.ExpiresAt > DateTimeOffset.UtcNow.AddMilliseconds(-500));
+
+        var joined = await Grains.GetGrain<IConsultationGrain>(id).Accept(LawyerCaller(lawyer));
+        Assert.Equal(ConsultationStatus.Active, joined.Consultation.Status);
+        Assert.Equal(lawyer, joined.Consultation.AssignedLawyerId);
+        await Pushes.WaitFor<AssignedEvent>("worker", worker, HubEvents.Assigned, a => a.ConsultationId == id);
+    }
+
+    [Fact]
+    public async Task Messages_get_gap_free_seq_and_a_repeated_client_id_is_stored_once()
+    {
+        var category = UniqueCategory();
+        var lawyer = await Lawyer(category);
+        var (id, worker) = await Open(category);
+        await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, HubEvents.Offer, o => o.ConsultationId == id);
+        var grain = Grains.GetGrain<IConsultationGrain>(id);
+        await grain.Accept(LawyerCaller(lawyer));
+
+        var first = await grain.SendMessage(WorkerCaller(worker), "m1", "老板欠我三个月工资");
+        var second = await grain.SendMessage(LawyerCaller(lawyer), "m2", "请保留考勤记录");
+        var again = await grain.SendMessage(WorkerCaller(worker), "m1", "老板欠我三个月工资");
+
+        Assert.Equal([1L, 2L], [first.Seq, second.Seq]);
+        Assert.True(again.Duplicate);
+        Assert.Equal(1, again.Seq);
+        var messages = await grain.GetMessages(WorkerCaller(worker), 0, 100);
+        Assert.Equal([1L, 2L], messages.Select(m => m.Seq));
+        Assert.Equal(2, (await grain.GetView()).LastSeq);
+    }
+
+    [Fact]
+    public async Task Strangers_cannot_read_or_write_and_bad_input_changes_nothing()
+    {
+        var category = UniqueCategory();
+        var (id, worker) = await Open(category);
+        var grain = Grains.GetGrain<IConsultationGrain>(id);
+
+        var forbidden = await Assert.ThrowsAsync<HotlineException>(() => grain.Join(WorkerCaller("w-someone-else"), 0));
+        Assert.Equal(HotlineException.Codes.Forbidden, forbidden.Code);
+        await Assert.ThrowsAsync<HotlineException>(() => grain.SendMessage(LawyerCaller("lw-stranger"), "x", "hi"));
+
+        var tooLong = await Assert.ThrowsAsync<HotlineException>(() => grain.SendMessage(WorkerCaller(worker), "x", new string('字', 4001)));
+        Assert.Equal(HotlineException.Codes.Validation, tooLong.Code);
+        var empty = await Assert.ThrowsAsync<HotlineException>(() => grain.SendMessage(WorkerCaller(worker), "y", "   "));
+        Assert.Equal(HotlineException.Codes.Validation, empty.Code);
+        Assert.Equal(0, (await grain.GetView()).LastSeq);
+    }
+
+    [Fact]
+    public async Task Offer_times_out_to_the_next_lawyer_and_the_silent_one_is_set_away()
+    {
+        var category = UniqueCategory();
+        var first = await Lawyer(category);
+        var (id, _) = await Open(category);
+        await Pushes.WaitFor<OfferEvent>("lawyer", first, HubEvents.Offer, o => o.ConsultationId == id);
+        var second = await Lawyer(category);
+
+        var revoked = await Pushes.WaitFor<OfferRevokedEvent>("lawyer", first, HubEvents.OfferRevoked, r => r.ConsultationId == id);
+        Assert.Equal(OfferRevokeReason.Timeout, revoked.Reason);
+        await Pushes.WaitFor<OfferEvent>("lawyer", second, HubEvents.Offer, o => o.ConsultationId == id);
+        await Pushes.WaitFor<LawyerView>("lawyer", first, HubEvents.LawyerStatus, v => v.Status == LawyerStatus.Away);
+    }
+
+    [Fact]
+    public async Task Offer_deadline_survives_a_router_deactivation()
+    {
+        var category = UniqueCategory();
+        var first = await Lawyer(category);
+        var (id, _) = await Open(category);
+        await Pushes.WaitFor<OfferEvent>("lawyer", first, HubEvents.Offer, o => o.ConsultationId == id);
+
+        await fixture.Cluster.DeactivateAsync(Grains.GetGrain<IRouterGrain>(GrainKeys.Hotline));
+        var second = await Lawyer(category); // wakes the router again, which catches up on the deadline
+
+        var revoked = await Pushes.WaitFor<OfferRevokedEvent>("lawyer", first, HubEvents.OfferRevoked, r => r.ConsultationId == id);
+        Assert.Equal(OfferRevokeReason.Timeout, revoked.Reason);
+        await Pushes.WaitFor<OfferEvent>("lawyer", second, HubEvents.Offer, o => o.ConsultationId == id);
+    }
+
+    [Fact]
+    public async Task Consultation_state_and_messages_survive_grain_deactivation()
+    {
+        var category = UniqueCategory();
+        var lawyer = await Lawyer(category);
+        var (id, worker) = await Open(category);
+        await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, HubEvents.Offer, o => o.ConsultationId == id);
+        var grain = Grains.GetGrain<IConsultationGrain>(id);
+        await grain.Accept(LawyerCaller(lawyer));
+        await grain.SendMessage(WorkerCaller(worker), "a", "one");
+
+        await fixture.Cluster.DeactivateAsync(grain);
+        var ack = await grain.SendMessage(LawyerCaller(lawyer), "b", "two");
+
+        Assert.Equal(2, ack.Seq);
+        var view = await grain.GetView();
+        Assert.Equal(ConsultationStatus.Active, view.Status);
+        Assert.Equal(lawyer, view.AssignedLawyerId);
+    }
+
+    [Fact]
+    public async Task Lawyer_who_stays_away_past_the_grace_period_loses_active_consultations_to_the_queue()
+    {
+        var category = UniqueCategory();
+        var lawyer = await Lawyer(category);
+        var (id, _) = await Open(category);
+        await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, HubEvents.Offer, o => o.ConsultationId == id);
+        await Grains.GetGrain<IConsultationGrain>(id).Accept(LawyerCaller(lawyer));
+
+        await Grains.GetGrain<ILawyerGrain>(lawyer).Disconnected("conn-" + lawyer["lw-".Length..]);
+        var other = await Lawyer(category);
+
+        await Pushes.WaitFor<OfferEvent>("lawyer", other, HubEvents.Offer, o => o.ConsultationId == id);
+        Assert.NotEqual(ConsultationStatus.Active, (await Grains.GetGrain<IConsultationGrain>(id).GetView()).Status);
+    }
+
+    [Fact]
+    public async Task Worker_closing_a_waiting_consultation_abandons_it_and_frees_the_queue()
+    {
+        var category = UniqueCategory();
+        var (id, worker) = await Open(category);
+        var view = await Grains.GetGrain<IConsultationGrain>(id).CloseByWorker(WorkerCaller(worker), null, null);
+        Assert.Equal(ConsultationStatus.Abandoned, view.Status);
+        var load = await Grains.GetGrain<IRouterGrain>(GrainKeys.Hotline).GetLoad();
+        Assert.DoesNotContain(load.Categories, c => c.Category == category && c.Waiting > 0);
+        var conflict = await Assert.ThrowsAsync<HotlineException>(() => Grains.GetGrain<IConsultationGrain>(id).SendMessage(WorkerCaller(worker), "z", "hello"));
+        Assert.Equal(HotlineException.Codes.Conflict, conflict.Code);
+    }
+}
