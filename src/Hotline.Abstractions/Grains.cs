@@ -48,6 +48,8 @@ public interface ILawyerGrain : IGrainWithStringKey
     // Called by the router and consultations, one-way.
     [OneWay, Alias("Lawyer.OnOffered")] Task OnOffered(string consultationId);
     [OneWay, Alias("OnStatusForced")] Task OnStatusForced(LawyerStatus status);
+    /// <summary>The router (re)activated and assumed every lawyer offline: report the real status.</summary>
+    [OneWay, Alias("RefreshRouting")] Task RefreshRouting();
     [OneWay, Alias("OnActiveChanged")] Task OnActiveChanged(string consultationId, bool active);
 }
 

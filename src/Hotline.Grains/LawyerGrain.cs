@@ -150,6 +150,8 @@ public sealed class LawyerGrain(
         if (active) await OnOffered(consultationId);
     }
 
+    public Task RefreshRouting() => state.RecordExists && state.State.Profile is not null ? Publish() : Task.CompletedTask;
+
     private LawyerStatus EffectiveStatus => _connections.Count > 0 ? state.State.Status : LawyerStatus.Offline;
 
     private async Task Publish()
