@@ -48,7 +48,7 @@ public interface ILawyerGrain : IGrainWithStringKey
     // Called by the router and consultations, one-way.
     [OneWay, Alias("Lawyer.OnOffered")] Task OnOffered(string consultationId);
     [OneWay, Alias("OnStatusForced")] Task OnStatusForced(LawyerStatus status);
-    /// <summary>The router (re)activated and assumed every lawyer offline: report the real status.</summary>
+    /// <summary>The router (re)activated with possibly stale statuses: report the real one.</summary>
     [OneWay, Alias("RefreshRouting")] Task RefreshRouting();
     [OneWay, Alias("OnActiveChanged")] Task OnActiveChanged(string consultationId, bool active);
 }

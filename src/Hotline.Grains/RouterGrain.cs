@@ -24,11 +24,9 @@ public sealed class RouterGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _engine = new RoutingEngine(state.State, options.Value);
-        // Connections do not survive a restart or failover: assume every lawyer offline until its grain says otherwise,
-        // so nothing is offered to someone who is not there. Lawyers answer one-way with their real status.
-        var now = time.GetUtcNow();
-        foreach (var l in state.State.Lawyers.Values.Where(l => l.Status != LawyerStatus.Offline).ToList())
-            await Run(e => e.UpsertLawyer(new LawyerInfo(l.LawyerId, l.DisplayName, l.Skills, l.Dialects, l.Capacity, LawyerStatus.Offline), now));
+        // Connections do not survive a restart or failover, so the lawyers' statuses here may be stale: ask every lawyer
+        // grain (one-way) to report its real status; a lawyer with no open connection reports offline, which revokes
+        // its offers and re-routes them. Connected lawyers keep their offers and the original deadlines.
         foreach (var id in state.State.Lawyers.Keys.ToList()) _ = GrainFactory.GetGrain<ILawyerGrain>(id).RefreshRouting();
         // Catch up on deadlines that passed while no activation existed (restart, failover).
         await Run(e => e.Tick(time.GetUtcNow()));

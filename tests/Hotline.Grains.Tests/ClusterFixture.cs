@@ -52,7 +52,7 @@ public sealed class RecordingNotifier : IClientNotifier
     }
 }
 
-/// <summary>One in-process silo on the project's SQLite storage, with a 1 s offer deadline and a 1 s lawyer grace period.</summary>
+/// <summary>One in-process silo on the project's SQLite storage, with a 3 s offer deadline and a 1 s lawyer grace period.</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
     public static readonly RecordingNotifier Notifier = new();
@@ -68,7 +68,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.AddHotlineStorage(HotlineStorageOptions.ForSqlite(dataPath));
             silo.Services.AddSingleton<IClientNotifier>(Notifier);
-            silo.Services.Configure<RoutingOptions>(o => o.OfferTimeoutSeconds = 1);
+            silo.Services.Configure<RoutingOptions>(o => o.OfferTimeoutSeconds = 3);
             silo.Services.Configure<GrainOptions>(o => { o.LawyerGraceSeconds = 1; o.MetricsIntervalSeconds = 60; });
         });
         Cluster = builder.Build();
