@@ -1,0 +1,230 @@
+namespace Hotline.Domain;
+
+/// <summary>Additive counters of one category over one period (a UTC day or an hour). Serialisable POCO.</summary>
+public sealed class StatCounters
+{
+    public int Arrived { get; set; }
+    public int Answered { get; set; }
+    public int Abandoned { get; set; }
+    public int Closed { get; set; }
+    /// <summary>Answered within 20 s.</summary>
+    public int AnsweredWithin20 { get; set; }
+    /// <summary>Answered within 60 s.</summary>
+    public int AnsweredWithin60 { get; set; }
+    /// <summary>Sum of waits of answered consultations (seconds).</summary>
+    public double AnsweredWaitSeconds { get; set; }
+    /// <summary>Sum of waits of abandoned consultations (seconds).</summary>
+    public double AbandonedWaitSeconds { get; set; }
+    /// <summary>Sum of handle times of closed consultations (seconds).</summary>
+    public double HandleSeconds { get; set; }
+
+    /// <summary>Average speed of answer (0 when nothing answered).</summary>
+    public double AsaSeconds() => Answered == 0 ? 0 : AnsweredWaitSeconds / Answered;
+    /// <summary>SL(20 s); 1 when nothing answered.</summary>
+    public double ServiceLevel20() => Answered == 0 ? 1 : (double)AnsweredWithin20 / Answered;
+    /// <summary>SL(60 s); 1 when nothing answered.</summary>
+    public double ServiceLevel60() => Answered == 0 ? 1 : (double)AnsweredWithin60 / Answered;
+    /// <summary>Average handle time (null when nothing closed).</summary>
+    public double? AhtSeconds() => Closed == 0 ? null : HandleSeconds / Closed;
+
+    internal void Add(StatCounters o)
+    {
+        Arrived += o.Arrived; Answered += o.Answered; Abandoned += o.Abandoned; Closed += o.Closed;
+        AnsweredWithin20 += o.AnsweredWithin20; AnsweredWithin60 += o.AnsweredWithin60;
+        AnsweredWaitSeconds += o.AnsweredWaitSeconds; AbandonedWaitSeconds += o.AbandonedWaitSeconds; HandleSeconds += o.HandleSeconds;
+    }
+}
+
+/// <summary>One hour of one category (hour start in UTC). Serialisable POCO.</summary>
+public sealed class HourlyBucket
+{
+    public DateTimeOffset HourStart { get; set; }
+    public string Category { get; set; } = "";
+    public StatCounters Counters { get; set; } = new();
+}
+
+/// <summary>A row of the hourly report.</summary>
+public sealed record HourlyReportRow(DateTimeOffset HourStart, string Category, int Arrived, int Answered, int Abandoned,
+    double AsaSeconds, double ServiceLevel20, double ServiceLevel60, double? AhtSeconds);
+
+/// <summary>Today's (UTC) figures of one category, the trailing arrival rate and the Erlang C staffing advice.</summary>
+/// <param name="Category">Category, or <see cref="HotlineStatistics.AllCategories"/> for the total.</param>
+/// <param name="AhtSeconds">Today's AHT, null when nothing closed today.</param>
+/// <param name="ArrivalsPerHour">Arrivals in the trailing window, scaled to an hour.</param>
+/// <param name="RecommendedLawyers">Erlang C: fewest lawyers for 80 % answered within 20 s at that rate and AHT (default AHT when none).</param>
+public sealed record CategoryStatistics(string Category, int Arrived, int Answered, int Abandoned, int Closed,
+    double AsaSeconds, double ServiceLevel20, double ServiceLevel60, double? AhtSeconds, double ArrivalsPerHour, int RecommendedLawyers);
+
+/// <summary>
+/// Pure hotline statistics: records arrivals, answers (with wait), abandons (with wait) and closes (with handle time) per category,
+/// and reports today's ASA, SL(20 s), SL(60 s), AHT, the trailing arrival rate with Erlang C staffing advice, and hourly buckets.
+/// </summary>
+/// <remarks>
+/// The object is its own durable state: public get/set properties only, System.Text.Json friendly. "Today" is the UTC day of the
+/// latest event (counters reset when an event of a later UTC day arrives; a report for a later day shows zeros). Hourly buckets are
+/// kept for <see cref="RetentionDays"/>; arrival times for the trailing window only. Events may arrive slightly out of order.
+/// </remarks>
+public sealed class HotlineStatistics
+{
+    /// <summary>The category name of the all-categories total.</summary>
+    public const string AllCategories = "*";
+
+    /// <summary>UTC day that <see cref="Today"/> counts.</summary>
+    public DateTimeOffset TodayUtc { get; set; }
+    /// <summary>Today's counters per category.</summary>
+    public Dictionary<string, StatCounters> Today { get; set; } = [];
+    /// <summary>Hourly buckets, sorted by hour then category.</summary>
+    public List<HourlyBucket> Hourly { get; set; } = [];
+    /// <summary>Arrival times per category within the trailing window.</summary>
+    public Dictionary<string, List<DateTimeOffset>> RecentArrivals { get; set; } = [];
+    /// <summary>How long hourly buckets are kept.</summary>
+    public int RetentionDays { get; set; } = 31;
+    /// <summary>Trailing window of the arrival rate.</summary>
+    public double TrailingWindowSeconds { get; set; } = 900;
+    /// <summary>AHT assumed for staffing advice before anything closed today.</summary>
+    public double DefaultHandleSeconds { get; set; } = 300;
+    /// <summary>Staffing target: share answered within <see cref="TargetThresholdSeconds"/>.</summary>
+    public double TargetServiceLevel { get; set; } = 0.8;
+    /// <summary>Staffing target threshold.</summary>
+    public double TargetThresholdSeconds { get; set; } = 20;
+
+    /// <summary>A consultation entered the queue.</summary>
+    public void RecordArrival(string category, DateTimeOffset at)
+    {
+        Update(category, at, c => c.Arrived++);
+        if (!RecentArrivals.TryGetValue(category, out var list)) RecentArrivals[category] = list = [];
+        list.Add(at);
+        PruneArrivals(at);
+    }
+
+    /// <summary>A lawyer accepted a consultation after <paramref name="waitSeconds"/> in the queue.</summary>
+    public void RecordAnswered(string category, double waitSeconds, DateTimeOffset at)
+    {
+        var w = Sanitize(waitSeconds);
+        Update(category, at, c =>
+        {
+            c.Answered++;
+            c.AnsweredWaitSeconds += w;
+            if (w <= 20) c.AnsweredWithin20++;
+            if (w <= 60) c.AnsweredWithin60++;
+        });
+    }
+
+    /// <summary>A consultation left the queue unanswered after <paramref name="waitSeconds"/>.</summary>
+    public void RecordAbandoned(string category, double waitSeconds, DateTimeOffset at)
+    {
+        var w = Sanitize(waitSeconds);
+        Update(category, at, c => { c.Abandoned++; c.AbandonedWaitSeconds += w; });
+    }
+
+    /// <summary>A consultation was closed after <paramref name="handleSeconds"/> (accepted until closed).</summary>
+    public void RecordClosed(string category, double handleSeconds, DateTimeOffset at)
+    {
+        var h = Sanitize(handleSeconds);
+        Update(category, at, c => { c.Closed++; c.HandleSeconds += h; });
+    }
+
+    /// <summary>Today's figures per category (sorted by name), at <paramref name="now"/>.</summary>
+    public IReadOnlyList<CategoryStatistics> Snapshot(DateTimeOffset now)
+    {
+        var today = Day(now) == TodayUtc;
+        var cats = new SortedSet<string>(StringComparer.Ordinal);
+        if (today) cats.UnionWith(Today.Keys);
+        foreach (var (cat, list) in RecentArrivals) if (list.Count > 0) cats.Add(cat);
+        return cats.Select(c => Build(c, today ? Today.GetValueOrDefault(c) : null, ArrivalsPerHour(c, now))).ToList();
+    }
+
+    /// <summary>Today's figures over all categories.</summary>
+    public CategoryStatistics Total(DateTimeOffset now)
+    {
+        var sum = new StatCounters();
+        if (Day(now) == TodayUtc) foreach (var c in Today.Values) sum.Add(c);
+        var rate = RecentArrivals.Keys.Sum(c => ArrivalsPerHour(c, now));
+        return Build(AllCategories, sum, rate);
+    }
+
+    /// <summary>Arrivals of <paramref name="category"/> in the trailing window before <paramref name="now"/>, per hour.</summary>
+    public double ArrivalsPerHour(string category, DateTimeOffset now)
+    {
+        if (!RecentArrivals.TryGetValue(category, out var list) || TrailingWindowSeconds <= 0) return 0;
+        var from = now.AddSeconds(-TrailingWindowSeconds);
+        var n = list.Count(t => t > from && t <= now);
+        return n * 3600.0 / TrailingWindowSeconds;
+    }
+
+    /// <summary>Hourly rows with hour start in [<paramref name="from"/>, <paramref name="to"/>), optionally one category.</summary>
+    public IReadOnlyList<HourlyReportRow> HourlyReport(DateTimeOffset from, DateTimeOffset to, string? category = null) =>
+        Hourly.Where(b => b.HourStart >= from && b.HourStart < to && (category is null || b.Category == category))
+            .Select(b => new HourlyReportRow(b.HourStart, b.Category, b.Counters.Arrived, b.Counters.Answered, b.Counters.Abandoned,
+                b.Counters.AsaSeconds(), b.Counters.ServiceLevel20(), b.Counters.ServiceLevel60(), b.Counters.AhtSeconds()))
+            .ToList();
+
+    private CategoryStatistics Build(string category, StatCounters? c, double perHour)
+    {
+        c ??= new StatCounters();
+        var aht = c.AhtSeconds();
+        var advice = ErlangC.ServersNeeded(perHour / 3600.0, aht ?? DefaultHandleSeconds, Math.Clamp(TargetServiceLevel, 0, 0.999999), TargetThresholdSeconds);
+        return new CategoryStatistics(category, c.Arrived, c.Answered, c.Abandoned, c.Closed, c.AsaSeconds(), c.ServiceLevel20(),
+            c.ServiceLevel60(), aht, perHour, advice);
+    }
+
+    private void Update(string category, DateTimeOffset at, Action<StatCounters> apply)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(category);
+        var day = Day(at);
+        if (day > TodayUtc)
+        {
+            TodayUtc = day;
+            Today.Clear();
+        }
+        if (day == TodayUtc)
+        {
+            if (!Today.TryGetValue(category, out var t)) Today[category] = t = new StatCounters();
+            apply(t);
+        }
+        apply(Bucket(HourOf(at), category).Counters);
+        PruneHourly(at);
+    }
+
+    private HourlyBucket Bucket(DateTimeOffset hour, string category)
+    {
+        // Sorted by (HourStart, Category); events mostly hit the last hour, so search from the end.
+        var i = Hourly.Count;
+        while (i > 0)
+        {
+            var b = Hourly[i - 1];
+            var c = b.HourStart.CompareTo(hour);
+            if (c == 0) c = string.CompareOrdinal(b.Category, category);
+            if (c == 0) return b;
+            if (c < 0) break;
+            i--;
+        }
+        var nb = new HourlyBucket { HourStart = hour, Category = category };
+        Hourly.Insert(i, nb);
+        return nb;
+    }
+
+    private void PruneHourly(DateTimeOffset now)
+    {
+        var cutoff = HourOf(now).AddDays(-Math.Max(1, RetentionDays));
+        var n = 0;
+        while (n < Hourly.Count && Hourly[n].HourStart < cutoff) n++;
+        if (n > 0) Hourly.RemoveRange(0, n);
+    }
+
+    private void PruneArrivals(DateTimeOffset now)
+    {
+        var cutoff = now.AddSeconds(-Math.Max(0, TrailingWindowSeconds));
+        foreach (var list in RecentArrivals.Values)
+            list.RemoveAll(t => t <= cutoff);
+        foreach (var k in RecentArrivals.Where(kv => kv.Value.Count == 0).Select(kv => kv.Key).ToList()) RecentArrivals.Remove(k);
+    }
+
+    private static double Sanitize(double seconds) => double.IsNaN(seconds) || double.IsInfinity(seconds) || seconds < 0 ? 0 : seconds;
+    private static DateTimeOffset Day(DateTimeOffset t) => new(t.UtcDateTime.Date, TimeSpan.Zero);
+    private static DateTimeOffset HourOf(DateTimeOffset t)
+    {
+        var u = t.UtcDateTime;
+        return new DateTimeOffset(u.Year, u.Month, u.Day, u.Hour, 0, 0, TimeSpan.Zero);
+    }
+}
