@@ -311,14 +311,14 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     private void Match(DateTimeOffset now, List<RoutingEffect> effects)
     {
         if (State.Queue.Count == 0) return;
+        var waiting = new List<QueueEntry>(State.Queue.Count);
+        foreach (var e in State.Queue.Values) if (e.OfferedTo is null) waiting.Add(e);
+        if (waiting.Count == 0) return;
         var loads = RoutingPolicy.Loads(State);
         var free = new List<LawyerSlot>();
         foreach (var l in State.Lawyers.Values)
             if (RoutingPolicy.IsOnline(l) && loads[l.LawyerId].HasRoomFor(Channel.Web, l.Capacity)) free.Add(l);
         if (free.Count == 0) return;
-        var waiting = new List<QueueEntry>(State.Queue.Count);
-        foreach (var e in State.Queue.Values) if (e.OfferedTo is null) waiting.Add(e);
-        if (waiting.Count == 0) return;
         waiting.Sort(RoutingPolicy.QueueOrder);
         foreach (var e in waiting)
         {

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Hotline.Domain;
+
+namespace Hotline.Domain.Tests;
+
+internal static class R
+{
+    public static readonly DateTimeOffset T0 = new(2025, 1, 6, 8, 0, 0, TimeSpan.Zero);
+
+    public static LawyerInfo Lawyer(string id, string skills, string dialects, int capacity = 1, LawyerStatus status = LawyerStatus.Available) =>
+        new(id, id, skills.Split(',', StringSplitOptions.RemoveEmptyEntries), dialects.Split(',', StringSplitOptions.RemoveEmptyEntries), capacity, status);
+
+    public static QueueEntry Entry(string id, string category = "wage", string dialect = "mandarin", Channel channel = Channel.Web,
+        int priority = 0, DateTimeOffset? queuedAt = null) =>
+        new() { ConsultationId = id, Category = category, Dialect = dialect, Channel = channel, Priority = priority, QueuedAt = queuedAt ?? default };
+
+    public static RoutingEngine Engine(RoutingOptions? options = null) => new(new RouterState(), options ?? new RoutingOptions());
+
+    public static string Json(RouterState s) => JsonSerializer.Serialize(s);
+
+    public static List<T> Of<T>(this RoutingResult r) where T : RoutingEffect => r.Effects.OfType<T>().ToList();
+
+    public static OfferMade SingleOffer(this RoutingResult r) => Assert.Single(r.Of<OfferMade>());
+
+    public static RoutingResult Ok(this RoutingResult r)
+    {
+        Assert.True(r.Succeeded, $"{r.ErrorCode}: {r.ErrorMessage}");
+        return r;
+    }
+}
