@@ -86,6 +86,11 @@ internal static partial class Scenarios
         var siloAfter = await SettledRss(() => ChildServer.ReadRss(siloPid));
         var connections = workerCount + lawyerCount;
         var droppedWorkers = workers.Count(w => w.Conn.State != Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected);
+        // Recorded at once, so that a later failure still reports the memory figures.
+        r.Figures["platform: silo RSS before (MB)"] = siloBefore / 1048576.0;
+        r.Figures["platform: silo RSS after (MB)"] = siloAfter / 1048576.0;
+        r.Figures["platform: KB per connection"] = (siloAfter - siloBefore) / (double)(workerCount + lawyerCount) / 1024;
+        r.Figures["platform: seconds to connect all"] = connectSeconds;
 
         run.View.Phase = "platform: opening consultations";
         AutoAccept(run, lawyers);

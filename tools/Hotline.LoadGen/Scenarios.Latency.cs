@@ -26,7 +26,9 @@ internal static partial class Scenarios
         await Platform.ForEach(workers, parallelism, async w =>
         {
             var consultation = await platform.Rest.OpenConsultation(w.Token, category, dialect, "load test");
-            var assigned = await w.Conn.Assignments.WaitAsync(a => a.ConsultationId == consultation.Id, TimeSpan.FromSeconds(120));
+            AssignedEvent assigned;
+            try { assigned = await w.Conn.Assignments.WaitAsync(a => a.ConsultationId == consultation.Id, TimeSpan.FromSeconds(120)); }
+            catch (TimeoutException) { run.Counters.Add("not assigned within 120 s"); return; }
             await w.Conn.JoinConsultation(consultation.Id);
             pairs.Add(new Pair(w.Conn, consultation.Id, assigned.LawyerId));
             run.Counters.Add("consultations active");
