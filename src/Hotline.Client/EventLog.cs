@@ -7,6 +7,9 @@ public sealed class EventLog<T>
     private readonly List<(Func<T, bool> Match, TaskCompletionSource<T> Done)> _waiters = [];
     private readonly Lock _gate = new();
 
+    /// <summary>Raised for every item as it is added (on the receiving thread), e.g. for load tools that timestamp events.</summary>
+    public event Action<T>? Added;
+
     public IReadOnlyList<T> Items
     {
         get { lock (_gate) return _items.ToList(); }
@@ -26,6 +29,7 @@ public sealed class EventLog<T>
             }
         }
         foreach (var d in done) d.TrySetResult(item);
+        Added?.Invoke(item);
     }
 
     /// <summary>The first item (already received or still to come) that matches, or a <see cref="TimeoutException"/>.</summary>

@@ -1,0 +1,168 @@
+using Hotline.Client;
+
+namespace Hotline.LoadGen;
+
+internal static partial class Scenarios
+{
+    private static async Task<long> SettledRss(Func<long> rss)
+    {
+        long sum = 0;
+        for (var i = 0; i < 3; i++) { await Task.Delay(1000); sum += rss(); }
+        return sum / 3;
+    }
+
+    /// <summary>Closed loop: each sender sends, awaits the ack, sends again, until the deadline. Returns messages delivered per second in the window.</summary>
+    private static async Task<double> ClosedLoop(Run run, MessageTracker tracker, int senders, double seconds, Func<int, (string Receiver, Func<string, Task> Send)> pair, Latency delivery, string counter)
+    {
+        var c = run.Counters;
+        tracker.Recording = true;
+        var before = c.Get(counter);
+        var start = Clock.Now;
+        var until = start + Ticks(seconds);
+        await Task.WhenAll(Enumerable.Range(0, senders).Select(i => Task.Run(async () =>
+        {
+            var (receiver, send) = pair(i);
+            while (Clock.Now < until)
+            {
+                var id = tracker.Expect(receiver, delivery);
+                try { await send(id); tracker.Acked(id); }
+                catch (Exception) { tracker.Failed(id); c.Add("send failed"); await Task.Delay(100); }
+            }
+        })));
+        var delivered = c.Get(counter) - before;
+        return delivered / Clock.Seconds(start, Clock.Now);
+    }
+
+    // (d) capacity: W worker connections + L lawyers on one silo; memory per connection and sustained msgs/s; same with the relay.
+    public static async Task Capacity(Run run)
+    {
+        var o = run.Options;
+        var workerCount = o.Int("workers", 5000);
+        var lawyerCount = o.Int("lawyers", 200);
+        var capacity = o.Int("capacity", 5);
+        var senders = Math.Min(o.Int("senders", 500), Math.Min(workerCount, lawyerCount * capacity));
+        var duration = o.Num("duration", 20);
+        var par = o.Int("connect-parallelism", 64);
+        var c = run.Counters;
+        var r = run.Report;
+        if (!o.Flag("spawn-silo") && o.StrOrNull("silo-pid") is null) throw new ArgumentException("capacity needs --spawn-silo (or --silo-pid) to read the silo's memory");
+
+        using var platform = await run.Platform();
+        var siloPid = run.Silo?.Pid ?? o.Int("silo-pid", 0);
+        var relayUrl = await run.RelayUrl();
+        var relayPid = run.Relay?.Pid ?? o.Int("relay-pid", 0);
+
+        // Platform: accounts first (REST, grain activations), then memory before/after connecting.
+        run.View.Phase = "platform: creating accounts";
+        var lawyerLogins = new (string Id, string Token)[lawyerCount];
+        await Platform.ForEach(Enumerable.Range(0, lawyerCount), 8, async i =>
+        {
+            var username = $"lg{platform.RunId}-{i}";
+            await platform.Rest.CreateLawyer(platform.AdminToken, username, "loadgen-12351", $"LoadGen lawyer {i}", ["unpaid_wages"], ["mandarin"], capacity);
+            var login = await platform.Rest.Login(username, "loadgen-12351");
+            lawyerLogins[i] = (login.UserId, login.Token);
+            c.Add("lawyer accounts");
+        });
+        var tokens = await platform.CreateWorkerTokens(workerCount, 16, c);
+        run.View.Phase = "platform: memory before";
+        var siloBefore = await SettledRss(() => ChildServer.ReadRss(siloPid));
+        run.View.Phase = "platform: connecting";
+        var connectStart = Clock.Now;
+        var tracker = new MessageTracker(c);
+        var lawyers = new SimLawyer[lawyerCount];
+        await Platform.ForEach(Enumerable.Range(0, lawyerCount), par, async i =>
+        {
+            var conn = Run.Own(run, HotlineConnection.Lawyer(platform.Url, lawyerLogins[i].Token));
+            await conn.StartAsync();
+            await conn.Invoke<System.Text.Json.JsonElement>("SetAvailability", ["available"]);
+            conn.Messages.Added += m => tracker.Received("l:" + m.ConsultationId, m.ClientMessageId);
+            lawyers[i] = new SimLawyer(i, lawyerLogins[i].Id, conn);
+            c.Add("lawyer connections");
+        });
+        var workers = await ConnectWorkers(run, platform, tokens, par, tracker);
+        var connectSeconds = Clock.Seconds(connectStart, Clock.Now);
+        run.View.Phase = "platform: memory after";
+        await Task.Delay(3000);
+        var siloAfter = await SettledRss(() => ChildServer.ReadRss(siloPid));
+        var connections = workerCount + lawyerCount;
+        var droppedWorkers = workers.Count(w => w.Conn.State != Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected);
+        // Recorded at once, so that a later failure still reports the memory figures.
+        r.Figures["platform: silo RSS before (MB)"] = siloBefore / 1048576.0;
+        r.Figures["platform: silo RSS after (MB)"] = siloAfter / 1048576.0;
+        r.Figures["platform: KB per connection"] = (siloAfter - siloBefore) / (double)(workerCount + lawyerCount) / 1024;
+        r.Figures["platform: seconds to connect all"] = connectSeconds;
+
+        run.View.Phase = "platform: opening consultations";
+        AutoAccept(run, lawyers);
+        var pairs = await OpenAssigned(run, platform, workers.Take(senders).ToList(), "unpaid_wages", "mandarin", 32);
+        run.View.Phase = "platform: closed-loop messages";
+        var pDelivery = run.Latency("platform: SendMessage -> lawyer Message");
+        var pCpu0 = run.Silo?.CpuTime();
+        var pRate = await ClosedLoop(run, tracker, pairs.Count, duration, i => ("l:" + pairs[i].ConsultationId, id => pairs[i].Worker.SendMessage(pairs[i].ConsultationId, "cap " + id[..6], id)), pDelivery, "messages delivered");
+        var pCpu = run.Silo?.CpuTime() - pCpu0;
+        var pLost = await tracker.Drain(TimeSpan.FromSeconds(10));
+        var gaps = pairs.Sum(p => Gaps(p.Worker, [p.ConsultationId]));
+
+        // Relay: the same numbers of connections, senders and receivers.
+        run.View.Phase = "relay: memory before";
+        var relayBefore = await SettledRss(() => ChildServer.ReadRss(relayPid));
+        run.View.Phase = "relay: connecting";
+        var rTracker = new MessageTracker(c);
+        var receivers = new RelayClient[lawyerCount];
+        var rSenders = new RelayClient[workerCount];
+        await Platform.ForEach(Enumerable.Range(0, lawyerCount), par, async i =>
+        {
+            var rc = new RelayClient(relayUrl, "l-" + i, (name, cmid) => rTracker.Received(name, cmid));
+            run.Own(rc);
+            await rc.Start();
+            receivers[i] = rc;
+            c.Add("relay receivers");
+        });
+        await Platform.ForEach(Enumerable.Range(0, workerCount), par, async i =>
+        {
+            var sc = new RelayClient(relayUrl, "w-" + i, (_, _) => { });
+            run.Own(sc);
+            await sc.Start();
+            rSenders[i] = sc;
+            c.Add("relay senders");
+        });
+        run.View.Phase = "relay: memory after";
+        await Task.Delay(3000);
+        var relayAfter = await SettledRss(() => ChildServer.ReadRss(relayPid));
+        run.View.Phase = "relay: closed-loop messages";
+        var rDelivery = run.Latency("relay: Send -> receiver Message");
+        var rCpu0 = run.Relay?.CpuTime();
+        // Sender i talks to receiver i % lawyers: the same fan-in per receiver as consultations per lawyer above.
+        var rRate = await ClosedLoop(run, rTracker, pairs.Count, duration, i => ("l-" + (i % lawyerCount), id => rSenders[i].Send("l-" + (i % lawyerCount), id, "cap " + id[..6])), rDelivery, "messages delivered");
+        var rCpu = run.Relay?.CpuTime() - rCpu0;
+        var rLost = await rTracker.Drain(TimeSpan.FromSeconds(10));
+
+        var pPer = (siloAfter - siloBefore) / (double)connections;
+        var rPer = (relayAfter - relayBefore) / (double)connections;
+        r.Baseline = $"bare SignalR relay (tools/Hotline.Relay, pid {relayPid}) with the same {connections} client connections and {pairs.Count} closed-loop senders";
+        r.Figures["connections (workers + lawyers)"] = connections;
+        r.Figures["platform: seconds to connect all"] = connectSeconds;
+        r.Figures["platform: worker connections not connected at the end"] = droppedWorkers;
+        r.Figures["platform: silo RSS before (MB)"] = siloBefore / 1048576.0;
+        r.Figures["platform: silo RSS after (MB)"] = siloAfter / 1048576.0;
+        r.Figures["platform: KB per connection"] = pPer / 1024;
+        r.Figures["relay: RSS before (MB)"] = relayBefore / 1048576.0;
+        r.Figures["relay: RSS after (MB)"] = relayAfter / 1048576.0;
+        r.Figures["relay: KB per connection"] = rPer / 1024;
+        r.Figures["closed-loop senders (active consultations)"] = pairs.Count;
+        r.Figures["platform: messages/s delivered"] = pRate;
+        r.Figures["relay: messages/s delivered"] = rRate;
+        if (pCpu is { } pc) r.Figures["platform: silo CPU seconds per 1000 messages"] = pc.TotalSeconds / (pRate * duration) * 1000;
+        if (rCpu is { } rc2) r.Figures["relay: CPU seconds per 1000 messages"] = rc2.TotalSeconds / (rRate * duration) * 1000;
+        r.Figures["load generator RSS (MB)"] = ChildServer.ReadRss(Environment.ProcessId) / 1048576.0;
+        r.Ratios["memory per connection (platform / relay)"] = pPer / rPer;
+        r.Ratios["messages/s (platform / relay)"] = pRate / rRate;
+        r.Latencies[pDelivery.Name] = pDelivery.Summary();
+        r.BaselineLatencies[rDelivery.Name] = rDelivery.Summary();
+        r.LostMessages = pLost + rLost;
+        r.DuplicateMessages = tracker.Duplicates + rTracker.Duplicates;
+        r.SeqGaps = gaps;
+        r.Errors += c.Get("errors");
+        r.Notes.Add($"{workerCount} worker + {lawyerCount} lawyer hub connections (lawyer capacity {capacity}); RSS = mean of 3 samples 1 s apart, before connecting (accounts already created) and 3 s after. Then {pairs.Count} workers with an active consultation each send closed-loop (await the durable ack, send again) for {duration} s; msgs/s = deliveries to the lawyer per second. The load generator runs on the same 2 cores.");
+    }
+}

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using Hotline.Client;
+
+namespace Hotline.LoadGen;
+
+internal static partial class Scenarios
+{
+    /// <summary>A worker's open consultation, assigned to a lawyer.</summary>
+    private sealed record Pair(HotlineConnection Worker, string ConsultationId, string LawyerId);
+
+    /// <summary>Lawyers that accept every offer at once and keep the consultation open.</summary>
+    private static void AutoAccept(Run run, IEnumerable<SimLawyer> lawyers)
+    {
+        foreach (var l in lawyers)
+            l.Connection.Offers.Added += offer => _ = Task.Run(async () =>
+            {
+                try { await l.Accept(offer.ConsultationId); run.Counters.Add("accepted"); }
+                catch (Exception) { run.Counters.Add("accept failed"); }
+            });
+    }
+
+    /// <summary>Each worker opens a consultation and waits until a lawyer has accepted it.</summary>
+    private static async Task<List<Pair>> OpenAssigned(Run run, Platform platform, IReadOnlyList<(string Token, HotlineConnection Conn)> workers, string category, string dialect, int parallelism)
+    {
+        var pairs = new ConcurrentBag<Pair>();
+        await Platform.ForEach(workers, parallelism, async w =>
+        {
+            var consultation = await platform.Rest.OpenConsultation(w.Token, category, dialect, "load test");
+            AssignedEvent assigned;
+            try { assigned = await w.Conn.Assignments.WaitAsync(a => a.ConsultationId == consultation.Id, TimeSpan.FromSeconds(120)); }
+            catch (TimeoutException) { run.Counters.Add("not assigned within 120 s"); return; }
+            await w.Conn.JoinConsultation(consultation.Id);
+            pairs.Add(new Pair(w.Conn, consultation.Id, assigned.LawyerId));
+            run.Counters.Add("consultations active");
+        });
+        return [.. pairs];
+    }
+
+    private static async Task<List<(string Token, HotlineConnection Conn)>> ConnectWorkers(Run run, Platform platform, IReadOnlyList<string> tokens, int parallelism, MessageTracker? tracker)
+    {
+        var conns = new (string, HotlineConnection)[tokens.Count];
+        await Platform.ForEach(Enumerable.Range(0, tokens.Count), parallelism, async i =>
+        {
+            var conn = Run.Own(run, HotlineConnection.Worker(platform.Url, tokens[i]));
+            await conn.StartAsync();
+            conns[i] = (tokens[i], conn);
+            run.Counters.Add("worker connections");
+        });
+        return [.. conns];
+    }
+
+    /// <summary>Open-loop sends at <paramref name="rate"/>/s until <paramref name="until"/>; each send's ack is recorded.</summary>
+    private static async Task SendLoop(Run run, MessageTracker tracker, double rate, long until, string receiverKey, Latency delivery, Latency ack, Func<string, Task> send)
+    {
+        var pending = new List<Task>();
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(run.NextExp(1 / rate)));
+            if (Clock.Now >= until) break;
+            var id = tracker.Expect(receiverKey, delivery);
+            pending.Add(SendOne(tracker, id, ack, send));
+        }
+        await WaitAll(pending, TimeSpan.FromSeconds(30));
+    }
+
+    private static async Task SendOne(MessageTracker tracker, string id, Latency ack, Func<string, Task> send)
+    {
+        var t = Clock.Now;
+        try
+        {
+            await send(id);
+            if (tracker.Recording) ack.Record(t, Clock.Now);
+            tracker.Acked(id);
+        }
+        catch (Exception) { tracker.Failed(id); }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // (a) message latency worker -> lawyer: platform vs bare relay, same clients, same run.
+    public static async Task MessageLatency(Run run)
+    {
+        var o = run.Options;
+        var pairsCount = o.Int("pairs", 20);
+        var rate = o.Num("msg-rate", 20);
+        var duration = o.Num("duration", 20);
+        var warmup = o.Num("warmup", 3);
+        var c = run.Counters;
+        var r = run.Report;
+
+        // Platform.
+        using var platform = await run.Platform();
+        var relayUrl = await run.RelayUrl();
+        var pTracker = new MessageTracker(c);
+        var pDelivery = run.Latency("platform: SendMessage -> lawyer Message");
+        var pAck = run.Latency("platform: SendMessage ack");
+        run.View.Phase = "platform: lawyers";
+        var lawyers = await platform.CreateLawyers(pairsCount, ["unpaid_wages"], ["mandarin"], 1, 8, c);
+        foreach (var l in lawyers)
+        {
+            run.Own(l.Connection);
+            l.Connection.Messages.Added += m => pTracker.Received("l:" + m.ConsultationId, m.ClientMessageId);
+        }
+        AutoAccept(run, lawyers);
+        run.View.Phase = "platform: workers";
+        var tokens = await platform.CreateWorkerTokens(pairsCount, 8, c);
+        var workers = await ConnectWorkers(run, platform, tokens, 8, pTracker);
+        var pairs = await OpenAssigned(run, platform, workers, "unpaid_wages", "mandarin", 8);
+
+        async Task Phase(MessageTracker tracker, string label, Func<int, (string Receiver, Func<string, Task> Send)> pair)
+        {
+            run.View.Phase = label + ": warm-up";
+            tracker.Recording = false;
+            var until = Clock.Now + Ticks(warmup);
+            await Task.WhenAll(Enumerable.Range(0, pairsCount).Select(i => SendLoop(run, tracker, rate, until, pair(i).Receiver, pDelivery, pAck, pair(i).Send)));
+            await tracker.Drain(TimeSpan.FromSeconds(5));
+            tracker.Recording = true;
+            run.View.Phase = label + ": measuring";
+        }
+
+        await Phase(pTracker, "platform", i => ("l:" + pairs[i].ConsultationId, id => pairs[i].Worker.SendMessage(pairs[i].ConsultationId, "hello " + id[..6], id)));
+        {
+            var until = Clock.Now + Ticks(duration);
+            await Task.WhenAll(pairs.Select(p => SendLoop(run, pTracker, rate, until, "l:" + p.ConsultationId, pDelivery, pAck,
+                id => p.Worker.SendMessage(p.ConsultationId, "hello " + id[..6], id))));
+        }
+        var pLost = await pTracker.Drain(TimeSpan.FromSeconds(10));
+        var gaps = pairs.Sum(p => Gaps(p.Worker, [p.ConsultationId])) + lawyers.Sum(l => Gaps(l.Connection, pairs.Select(p => p.ConsultationId)));
+
+        // Relay: the same number of senders and receivers, the same rate.
+        run.View.Phase = "relay: connecting";
+        var rTracker = new MessageTracker(c);
+        var rDelivery = run.Latency("relay: Send -> receiver Message");
+        var rAck = run.Latency("relay: Send ack");
+        var receivers = new List<RelayClient>();
+        var senders = new List<RelayClient>();
+        for (var i = 0; i < pairsCount; i++)
+        {
+            var rc = new RelayClient(relayUrl, "l-" + i, (name, cmid) => rTracker.Received(name, cmid));
+            await rc.Start(); run.Own(rc); receivers.Add(rc);
+            var sc = new RelayClient(relayUrl, "w-" + i, (_, _) => { });
+            await sc.Start(); run.Own(sc); senders.Add(sc);
+        }
+        {
+            // Warm-up on the relay too (JIT, connection pools), with the relay's own histograms.
+            run.View.Phase = "relay: warm-up";
+            rTracker.Recording = false;
+            var wUntil = Clock.Now + Ticks(warmup);
+            await Task.WhenAll(Enumerable.Range(0, pairsCount).Select(i => SendLoop(run, rTracker, rate, wUntil, "l-" + i, rDelivery, rAck, id => senders[i].Send("l-" + i, id, "hello " + id[..6]))));
+            await rTracker.Drain(TimeSpan.FromSeconds(5));
+            rTracker.Recording = true;
+            run.View.Phase = "relay: measuring";
+            var until = Clock.Now + Ticks(duration);
+            await Task.WhenAll(Enumerable.Range(0, pairsCount).Select(i => SendLoop(run, rTracker, rate, until, "l-" + i, rDelivery, rAck, id => senders[i].Send("l-" + i, id, "hello " + id[..6]))));
+        }
+        var rLost = await rTracker.Drain(TimeSpan.FromSeconds(10));
+
+        r.Baseline = $"bare SignalR relay (tools/Hotline.Relay, spawned at {relayUrl}), same client library and settings, {pairsCount} sender/receiver pairs at the same rate";
+        r.Latencies["worker -> lawyer (SendMessage -> Message)"] = pDelivery.Summary();
+        r.Latencies["SendMessage ack (durable)"] = pAck.Summary();
+        r.BaselineLatencies["relay Send -> Message"] = rDelivery.Summary();
+        r.BaselineLatencies["relay Send ack"] = rAck.Summary();
+        var p = pDelivery.Summary();
+        var b = rDelivery.Summary();
+        r.Ratios["delivery p50"] = p.P50Ms / b.P50Ms;
+        r.Ratios["delivery p99"] = p.P99Ms / b.P99Ms;
+        r.Ratios["delivery mean"] = p.MeanMs / b.MeanMs;
+        r.Figures["target: p99 ratio <= 2"] = p.P99Ms / b.P99Ms <= 2 ? 1 : 0;
+        r.LostMessages = pLost + rLost;
+        r.DuplicateMessages = pTracker.Duplicates + rTracker.Duplicates;
+        r.SeqGaps = gaps;
+        r.Errors += c.Get("errors");
+        r.Notes.Add($"{pairsCount} worker/lawyer pairs, each worker sending Poisson at {rate} msg/s (open loop) for {duration} s after {warmup} s warm-up; total offered {pairsCount * rate} msg/s. Platform first, then relay, same process and clients.");
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024)
+    .AddJsonProtocol(o => o.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+var app = builder.Build();
+app.UseWebSockets();
+app.MapGet("/health/ready", () => Results.Ok("ready"));
+app.MapGet("/api/ping", () => Results.Ok(new { at = DateTimeOffset.UtcNow }));
+app.MapHub<RelayHub>("/hubs/relay");
+app.Run();
+
+/// <summary>
+/// The bare relay: a connection registers under a name (a group), and <see cref="Send"/> forwards a message shaped like the
+/// platform's <c>Message</c> event to everyone registered under the receiver name, then acknowledges with a seq, as
+/// <c>SendMessage</c> does on the platform (without storage, auth or grains).
+/// </summary>
+public sealed class RelayHub : Hub
+{
+    private static long _seq;
+
+    /// <summary>Registers this connection under <paramref name="name"/>.</summary>
+    public Task Register(string name) => Groups.AddToGroupAsync(Context.ConnectionId, name);
+
+    /// <summary>Forwards to the receiver, then acknowledges.</summary>
+    public async Task<RelayAck> Send(string to, string clientMessageId, string text)
+    {
+        var seq = Interlocked.Increment(ref _seq);
+        var now = DateTimeOffset.UtcNow;
+        await Clients.Group(to).SendAsync("Message", new RelayMessage(to, seq, "relay", Context.ConnectionId, "", text, now, clientMessageId));
+        return new RelayAck(seq, now, false);
+    }
+}
+
+/// <summary>Same shape as the platform's <c>Message</c>.</summary>
+public sealed record RelayMessage(string ConsultationId, long Seq, string SenderRole, string SenderId, string SenderName, string Text, DateTimeOffset SentAt, string ClientMessageId);
+
+/// <summary>Same shape as the platform's <c>MessageAck</c>.</summary>
+public sealed record RelayAck(long Seq, DateTimeOffset SentAt, bool Duplicate);
