@@ -2,24 +2,35 @@ using Hotline.Abstractions;
 using Hotline.Domain;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 
 namespace Hotline.Grains;
 
 /// <summary>
 /// The hotline's router: one activation owns the queue and the lawyers' routing view and runs the pure
-/// <see cref="RoutingEngine"/>. Every command is written through to storage before its effects go out, and
-/// effects go out one-way, so the router never waits on another grain. Offer deadlines and widening steps are
-/// in the durable state; a grain timer fires at the next deadline, and activation catches up on missed ones.
+/// <see cref="RoutingEngine"/>. Every command is durably written before its caller hears back and before its effects
+/// go out (one-way, so the router never waits on another grain). Commands arriving while a write is in flight are
+/// applied to the engine at once and share the next write (group commit): the grain is reentrant, and every engine
+/// command runs to completion without awaiting, so commands never interleave. Offer deadlines and widening steps are in
+/// the durable state; a grain timer fires at the next deadline, and activation catches up on missed ones. Queue
+/// positions are pushed at most twice a second, with the latest values.
 /// </summary>
+[Reentrant]
 public sealed class RouterGrain(
     [PersistentState("router", StorageNames.Hotline)] IPersistentState<RouterState> state,
     IOptions<RoutingOptions> options,
     TimeProvider time,
     ILogger<RouterGrain> logger) : Grain, IRouterGrain
 {
+    private static readonly TimeSpan PositionPushInterval = TimeSpan.FromMilliseconds(500);
     private RoutingEngine _engine = null!;
     private IGrainTimer? _timer;
     private DateTimeOffset? _timerDue;
+    private IGrainTimer? _positionTimer;
+    private readonly Dictionary<string, QueuePosition> _pendingPositions = [];
+    private List<RoutingEffect> _pendingEffects = [];
+    private TaskCompletionSource? _nextCommit;
+    private bool _writing;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -107,7 +118,7 @@ public sealed class RouterGrain(
 
     private bool IsActive(string consultationId) => state.State.Lawyers.Values.Any(l => l.Active.ContainsKey(consultationId));
 
-    /// <summary>Runs one engine command: on success, persists, then sends the effects and re-arms the timer.</summary>
+    /// <summary>Runs one engine command; on success, waits until the state with its change is durable.</summary>
     private async Task<RoutingResult> Run(Func<RoutingEngine, RoutingResult> command)
     {
         var result = command(_engine);
@@ -116,10 +127,50 @@ public sealed class RouterGrain(
             logger.LogDebug("Routing command refused: {Code} {Message}", result.ErrorCode, result.ErrorMessage);
             return result;
         }
-        if (result.Effects.Count > 0) await state.WriteStateAsync();
-        Apply(result.Effects);
-        ArmTimer();
+        _pendingEffects.AddRange(result.Effects);
+        await Commit();
         return result;
+    }
+
+    /// <summary>Group commit: joins the next write; starts the writer if none is running.</summary>
+    private Task Commit()
+    {
+        var commit = _nextCommit ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_writing) _ = WriteLoop();
+        return commit.Task;
+    }
+
+    private async Task WriteLoop()
+    {
+        _writing = true;
+        try
+        {
+            while (_nextCommit is { } commit)
+            {
+                _nextCommit = null;
+                var effects = _pendingEffects;
+                _pendingEffects = [];
+                try
+                {
+                    await state.WriteStateAsync();
+                }
+                catch (Exception e)
+                {
+                    // Memory is ahead of storage: keep the effects for the next successful write, fail these callers.
+                    logger.LogWarning(e, "Router state write failed");
+                    _pendingEffects.InsertRange(0, effects);
+                    commit.SetException(e);
+                    continue;
+                }
+                Apply(effects);
+                ArmTimer();
+                commit.SetResult();
+            }
+        }
+        finally
+        {
+            _writing = false;
+        }
     }
 
     private void Apply(IReadOnlyList<RoutingEffect> effects)
@@ -129,12 +180,14 @@ public sealed class RouterGrain(
             switch (effect)
             {
                 case OfferMade o:
+                    _pendingPositions.Remove(o.ConsultationId);
                     _ = Consultation(o.ConsultationId).OnOffered(o.LawyerId, o.ExpiresAt);
                     break;
                 case OfferWithdrawn w:
                     _ = Consultation(w.ConsultationId).OnOfferWithdrawn(w.LawyerId, w.Reason);
                     break;
                 case ConsultationAssigned a:
+                    _pendingPositions.Remove(a.ConsultationId);
                     var name = state.State.Lawyers.TryGetValue(a.LawyerId, out var slot) ? slot.DisplayName : a.LawyerId;
                     _ = Consultation(a.ConsultationId).OnAssigned(a.LawyerId, name, a.WaitedSeconds);
                     break;
@@ -142,10 +195,27 @@ public sealed class RouterGrain(
                     _ = GrainFactory.GetGrain<ILawyerGrain>(f.LawyerId).OnStatusForced(f.Status);
                     break;
                 case QueuePositionsChanged q:
-                    foreach (var p in q.Positions) _ = Consultation(p.ConsultationId).OnQueuePosition(p.Position, p.EstimatedWaitSeconds);
+                    // Coalesced: an assignment at the head shifts every position, and pushing each shift at once would
+                    // cost O(queue) messages per event.
+                    foreach (var p in q.Positions) _pendingPositions[p.ConsultationId] = p;
+                    _positionTimer ??= this.RegisterGrainTimer(PushPositions, new GrainTimerCreationOptions
+                    {
+                        DueTime = PositionPushInterval,
+                        Period = Timeout.InfiniteTimeSpan,
+                    });
                     break;
             }
         }
+    }
+
+    private Task PushPositions(CancellationToken cancellationToken)
+    {
+        _positionTimer?.Dispose();
+        _positionTimer = null;
+        foreach (var p in _pendingPositions.Values)
+            if (p.Position > 0) _ = Consultation(p.ConsultationId).OnQueuePosition(p.Position, p.EstimatedWaitSeconds);
+        _pendingPositions.Clear();
+        return Task.CompletedTask;
     }
 
     private IConsultationGrain Consultation(string id) => GrainFactory.GetGrain<IConsultationGrain>(id);
@@ -170,6 +240,5 @@ public sealed class RouterGrain(
         _timer = null;
         _timerDue = null;
         await Run(e => e.Tick(time.GetUtcNow()));
-        ArmTimer();
     }
 }
