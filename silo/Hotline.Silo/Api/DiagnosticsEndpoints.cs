@@ -23,14 +23,18 @@ public static class DiagnosticsEndpoints
             var id = ConsultationIds.Validate(consultationId);
             var grain = grains.GetGrain<IConsultationGrain>(id);
             await calls.Run(() => grain.GetAccess());
-            var address = await calls.Run(async () => await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grain));
+            var management = grains.GetGrain<IManagementGrain>(0);
+            // Ask every silo's catalog (authoritative), not the directory cache.
+            var stats = await calls.Run(() => management.GetDetailedGrainStatistics(null, null));
+            var hosts = stats.Where(s => s.GrainId == grain.GetGrainId()).Select(s => s.SiloAddress).Distinct().ToList();
+            var address = hosts.Count > 0 ? hosts[0] : await calls.Run(async () => await management.GetActivationAddress(grain));
             return address is null
                 ? Results.Problem(statusCode: 404, extensions: new Dictionary<string, object?> { ["code"] = "not_found" }, detail: "no activation")
-                : Results.Ok(new GrainHost(id, address.ToParsableString(), address.Endpoint.Port));
+                : Results.Ok(new GrainHost(id, address.ToParsableString(), address.Endpoint.Port, hosts.Count));
         });
     }
 
     public sealed record SiloInfo(string Silo, int SiloPort, string ClusterId);
 
-    public sealed record GrainHost(string ConsultationId, string Silo, int SiloPort);
+    public sealed record GrainHost(string ConsultationId, string Silo, int SiloPort, int Activations);
 }
