@@ -152,7 +152,7 @@ public sealed class HotlineCluster : IAsyncDisposable
         return Silos.Single(s => s.SiloPort == host.SiloPort);
     }
 
-    public sealed record GrainHostView(string ConsultationId, string Silo, int SiloPort);
+    public sealed record GrainHostView(string ConsultationId, string Silo, int SiloPort, int Activations);
 
     /// <summary>Creates a lawyer with a unique username covering one category and dialect; returns its login.</summary>
     public async Task<LoginResult> NewLawyer(string category = "unpaid_wages", string dialect = "mandarin")
