@@ -110,7 +110,7 @@ public sealed class HotlineConnection : IAsyncDisposable
             {
                 return await InvokeOnce<MessageAck>("SendMessage", [consultationId, clientMessageId, text], cts.Token);
             }
-            catch (Exception e) when (IsRetryable(e) && !cts.IsCancellationRequested)
+            catch (Exception e) when (IsRetryableOrDropped(e) && !cts.IsCancellationRequested)
             {
                 await Task.Delay(delay, cts.Token);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1000));
@@ -128,7 +128,7 @@ public sealed class HotlineConnection : IAsyncDisposable
             {
                 return await InvokeOnce<T>(method, args, cts.Token);
             }
-            catch (Exception e) when (IsRetryable(e) && !cts.IsCancellationRequested && !IsNotIdempotent(method))
+            catch (Exception e) when (IsRetryableOrDropped(e) && !cts.IsCancellationRequested && !IsNotIdempotent(method))
             {
                 await Task.Delay(200, cts.Token);
             }
@@ -149,6 +149,13 @@ public sealed class HotlineConnection : IAsyncDisposable
     /// <summary>Connection-level failures are retried; a <see cref="HubException"/> is the server's answer and is not.</summary>
     public static bool IsRetryable(Exception e) => e is not HubException and not OperationCanceledException
         || (e is HubException h && h.Message.Contains("unavailable:", StringComparison.Ordinal));
+
+    /// <summary>
+    /// As <see cref="IsRetryable"/>, and also an invocation cancelled because its connection closed under it (SignalR
+    /// completes pending invocations with a <see cref="TaskCanceledException"/> when the connection closes cleanly).
+    /// Callers check their own token before retrying.
+    /// </summary>
+    private static bool IsRetryableOrDropped(Exception e) => IsRetryable(e) || e is OperationCanceledException;
 
     private void Record(ChatMessage message)
     {
@@ -234,7 +241,8 @@ public sealed class HotlineConnection : IAsyncDisposable
                 {
                     connection.Closed -= OnClosed;
                     await connection.DisposeAsync();
-                    if (e is HubException) throw;
+                    // A hub error while re-joining is final, except "unavailable" (the grain's silo is failing over).
+                    if (e is HubException && !IsRetryable(e)) throw;
                     _urlIndex++;
                     await Task.Delay(delay, cancellationToken);
                     delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2000));

@@ -100,7 +100,12 @@ public static class ApiExtensions
             o.AddFilter<HubErrorFilter>();
         }).AddJsonProtocol(o => Configure(o.PayloadSerializerOptions));
         if (settings.ClusterMode)
-            signalR.AddStackExchangeRedis(settings.RedisConnectionString!, o => o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("hotline12351"));
+            signalR.AddStackExchangeRedis(settings.RedisConnectionString!, o =>
+            {
+                o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("hotline12351");
+                // Ride out a Redis restart (the client reconnects by itself) instead of failing the silo's start.
+                o.Configuration.AbortOnConnectFail = false;
+            });
         services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
 
         services.AddProblemDetails();
@@ -124,6 +129,7 @@ public static class ApiExtensions
         app.MapGet("/api/canned-replies", (SeedFiles seeds) => seeds.CannedReplies).RequireAuthorization(Roles.Lawyer).WithTags("catalog");
         app.MapConsultationEndpoints();
         app.MapAdminEndpoints();
+        app.MapDiagnosticsEndpoints();
 
         app.MapHub<WorkerHub>("/hubs/worker");
         app.MapHub<LawyerHub>("/hubs/lawyer");

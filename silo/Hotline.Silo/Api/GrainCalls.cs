@@ -1,20 +1,25 @@
 using Polly;
 using Polly.Retry;
-using Polly.Timeout;
 
 namespace Hotline.Silo.Api;
 
 /// <summary>
 /// Polly pipeline around grain calls from hubs and endpoints: retries with backoff when the silo hosting a grain is
 /// gone (<see cref="SiloUnavailableException"/>) or a message was rejected while the cluster re-forms.
+/// <see cref="RunIdempotent{T}"/> also retries a <see cref="TimeoutException"/> (a call that was in flight to a silo
+/// that died may or may not have run): only for calls that are safe to repeat, such as <c>SendMessage</c> (deduplicated
+/// by clientMessageId), <c>JoinConsultation</c> and reads.
 /// </summary>
 public sealed class GrainCalls
 {
-    private readonly ResiliencePipeline _pipeline = new ResiliencePipelineBuilder()
+    private readonly ResiliencePipeline _pipeline = Build(idempotent: false);
+    private readonly ResiliencePipeline _idempotent = Build(idempotent: true);
+
+    private static ResiliencePipeline Build(bool idempotent) => new ResiliencePipelineBuilder()
         .AddTimeout(TimeSpan.FromSeconds(30))
         .AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = new PredicateBuilder().Handle<SiloUnavailableException>().Handle<OrleansMessageRejectionException>(),
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsRetryable(e, idempotent)),
             MaxRetryAttempts = 8,
             Delay = TimeSpan.FromMilliseconds(200),
             BackoffType = DelayBackoffType.Exponential,
@@ -23,9 +28,21 @@ public sealed class GrainCalls
         })
         .Build();
 
+    /// <summary>Failures a dead or departing silo produces; a timeout only when the call may be repeated.</summary>
+    public static bool IsRetryable(Exception e, bool idempotent) => e switch
+    {
+        SiloUnavailableException or OrleansMessageRejectionException => true,
+        TimeoutException => idempotent,
+        _ => e.InnerException is { } inner && IsRetryable(inner, idempotent),
+    };
+
     public async Task<T> Run<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
         => await _pipeline.ExecuteAsync(async _ => await call(), cancellationToken);
 
     public async Task Run(Func<Task> call, CancellationToken cancellationToken = default)
         => await _pipeline.ExecuteAsync(async _ => await call(), cancellationToken);
+
+    /// <summary>As <see cref="Run{T}"/>, and a timed-out call is repeated too. Only for calls that are safe to repeat.</summary>
+    public async Task<T> RunIdempotent<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
+        => await _idempotent.ExecuteAsync(async _ => await call(), cancellationToken);
 }

@@ -27,19 +27,33 @@ public static class OrleansHostingExtensions
         {
             if (settings.ClusterMode)
             {
-                silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(settings.RedisConnectionString!));
+                silo.UseRedisClustering(o =>
+                {
+                    o.ConfigurationOptions = ConfigurationOptions.Parse(settings.RedisConnectionString!);
+                    // Keep trying while Redis is restarting rather than failing the silo's start.
+                    o.ConfigurationOptions.AbortOnConnectFail = false;
+                });
                 silo.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = settings.ServiceId; });
-                silo.ConfigureEndpoints(IPAddress.Loopback, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
-                // Declare a killed silo dead within about 5 s rather than the default 10-20 s.
+                silo.ConfigureEndpoints(settings.AdvertisedAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: settings.ListenOnAnyAddress);
+                // Declare a killed silo dead within about 5 s rather than the default 10-20 s: a probe per second,
+                // three misses make a suspicion, one vote suffices (two-silo clusters), the table is re-read every 2 s.
                 silo.Configure<ClusterMembershipOptions>(o =>
                 {
                     o.ProbeTimeout = TimeSpan.FromSeconds(1);
-                    o.NumMissedProbesLimit = 2;
+                    o.NumMissedProbesLimit = 3;
                     o.NumVotesForDeathDeclaration = 1;
                     o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+                    o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(10);
                     o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+                    o.LocalHealthDegradationMonitoringPeriod = TimeSpan.FromSeconds(5);
                 });
-                silo.AddHotlineStorage(HotlineStorageOptions.ForPostgres(settings.PostgresConnectionString!));
+                // Calls that were in flight to a dead silo are broken (SiloUnavailableException) when it is declared
+                // dead; anything else left hanging fails after 15 s instead of 30 s, so GrainCalls can retry. Storage
+                // retries (PostgreSQL restart) stay below that.
+                silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
+                var storage = HotlineStorageOptions.ForPostgres(settings.PostgresConnectionString!);
+                storage.RetryBudget = TimeSpan.FromSeconds(10);
+                silo.AddHotlineStorage(storage);
             }
             else
             {
@@ -50,6 +64,8 @@ public static class OrleansHostingExtensions
         });
 
         builder.Services.AddHostedService<HotlineStartup>();
+        builder.Services.AddSingleton<LawyerConnectionRegistry>();
+        builder.Services.AddHostedService<LawyerConnectionRefresher>();
         return builder;
     }
 }

@@ -16,11 +16,11 @@ public abstract class ConsultationHub(IGrainFactory grains, GrainCalls calls) : 
 
     /// <summary>Returns the consultation and every message after <paramref name="afterSeq"/>; events follow on this connection.</summary>
     public Task<JoinResult> JoinConsultation(string consultationId, long afterSeq)
-        => calls.Run(() => Consultation(consultationId).Join(Me, afterSeq));
+        => calls.RunIdempotent(() => Consultation(consultationId).Join(Me, afterSeq));
 
     /// <summary>Answers only after the message is durably stored; a repeated clientMessageId answers the original seq.</summary>
     public Task<MessageAck> SendMessage(string consultationId, string clientMessageId, string text)
-        => calls.Run(() => Consultation(consultationId).SendMessage(Me, clientMessageId, text));
+        => calls.RunIdempotent(() => Consultation(consultationId).SendMessage(Me, clientMessageId, text));
 
     public Task Typing(string consultationId) => calls.Run(() => Consultation(consultationId).Typing(Me));
 }

@@ -8,18 +8,20 @@ namespace Hotline.Silo.Hubs;
 
 /// <summary><c>/hubs/lawyer</c>: availability, offers, several consultations at once, notes, transfer, close.</summary>
 [Authorize(Roles = Roles.Lawyer)]
-public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog catalog) : ConsultationHub(grains, calls)
+public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog catalog, LawyerConnectionRegistry connections) : ConsultationHub(grains, calls)
 {
     private ILawyerGrain Lawyer => Grains.GetGrain<ILawyerGrain>(Me.Id);
 
     public override async Task OnConnectedAsync()
     {
         await Calls.Run(() => Lawyer.Connected(Context.ConnectionId));
+        connections.Add(Context.ConnectionId, Me.Id);
         await base.OnConnectedAsync();
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
+        connections.Remove(Context.ConnectionId);
         await Calls.Run(() => Lawyer.Disconnected(Context.ConnectionId));
         await base.OnDisconnectedAsync(exception);
     }
