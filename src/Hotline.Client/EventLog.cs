@@ -12,6 +12,14 @@ public sealed class EventLog<T>
         get { lock (_gate) return _items.ToList(); }
     }
 
+    /// <summary>Raised after each item is added (on the receiving thread); handlers must not block.</summary>
+    public event Action<T>? Added;
+
+    public int Count
+    {
+        get { lock (_gate) return _items.Count; }
+    }
+
     public void Add(T item)
     {
         List<TaskCompletionSource<T>> done = [];
@@ -26,6 +34,7 @@ public sealed class EventLog<T>
             }
         }
         foreach (var d in done) d.TrySetResult(item);
+        Added?.Invoke(item);
     }
 
     /// <summary>The first item (already received or still to come) that matches, or a <see cref="TimeoutException"/>.</summary>

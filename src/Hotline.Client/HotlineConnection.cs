@@ -36,7 +36,14 @@ public sealed class HotlineConnection : IAsyncDisposable
 
     public HotlineConnection(Uri baseUrl, string hubPath, string token) : this([baseUrl], hubPath, () => token) { }
 
+    /// <summary>Messages seen, each seq once per consultation (pushed, replayed on join, or merged after a reconnect).</summary>
     public EventLog<ChatMessage> Messages { get; } = new();
+    /// <summary>Every <c>Message</c> push exactly as it arrived, duplicates included (to prove the server sends each once).</summary>
+    public EventLog<ChatMessage> MessagePushes { get; } = new();
+    /// <summary>Every event of the contract as raw JSON, in arrival order.</summary>
+    public EventLog<RawEvent> RawEvents { get; } = new();
+    /// <summary><c>LawyerStatus</c> pushes (the router forced the lawyer's status, e.g. away after a missed offer).</summary>
+    public EventLog<Lawyer> LawyerStatuses { get; } = new();
     public EventLog<OfferEvent> Offers { get; } = new();
     public EventLog<OfferRevokedEvent> OffersRevoked { get; } = new();
     public EventLog<AssignedEvent> Assignments { get; } = new();
@@ -158,6 +165,21 @@ public sealed class HotlineConnection : IAsyncDisposable
         if (added) Messages.Add(message);
     }
 
+    private static readonly string[] RawEventNames =
+        ["Offer", "OfferRevoked", "QueueUpdate", "Assigned", "Message", "Typing", "StatusChanged", "Metrics", "LawyerStatus"];
+
+    /// <summary>
+    /// Drops the current transport as a network failure would (the session then reconnects by itself, re-joins and merges
+    /// missed messages). Returns once the session is connected again.
+    /// </summary>
+    public async Task DropAndWaitReconnectAsync(TimeSpan? timeout = null)
+    {
+        var since = DateTimeOffset.UtcNow;
+        if (_connection is { } c) await c.StopAsync();
+        await Reconnections.WaitAsync(at => at >= since, timeout ?? TimeSpan.FromSeconds(30));
+        await _connected.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
+    }
+
     private HubConnection Build(Uri baseUrl)
     {
         var connection = new HubConnectionBuilder()
@@ -175,7 +197,10 @@ public sealed class HotlineConnection : IAsyncDisposable
             .Build();
         connection.ServerTimeout = TimeSpan.FromSeconds(10);
         connection.KeepAliveInterval = TimeSpan.FromSeconds(3);
-        connection.On<ChatMessage>("Message", Record);
+        connection.On<ChatMessage>("Message", m => { MessagePushes.Add(m); Record(m); });
+        connection.On<Lawyer>("LawyerStatus", LawyerStatuses.Add);
+        foreach (var method in RawEventNames)
+            connection.On<System.Text.Json.JsonElement>(method, payload => RawEvents.Add(new RawEvent(method, payload.Clone())));
         connection.On<OfferEvent>("Offer", Offers.Add);
         connection.On<OfferRevokedEvent>("OfferRevoked", OffersRevoked.Add);
         connection.On<AssignedEvent>("Assigned", Assignments.Add);
