@@ -165,8 +165,27 @@ public sealed class HotlineConnection : IAsyncDisposable
         if (added) Messages.Add(message);
     }
 
-    private static readonly string[] RawEventNames =
-        ["Offer", "OfferRevoked", "QueueUpdate", "Assigned", "Message", "Typing", "StatusChanged", "Metrics", "LawyerStatus"];
+    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Events whose payload did not decode into the client's shape (a contract mismatch).</summary>
+    public EventLog<Exception> DecodeErrors { get; } = new();
+
+    private void On<T>(HubConnection connection, string method, Action<T> add) where T : class
+        => connection.On<JsonElement>(method, payload =>
+        {
+            RawEvents.Add(new RawEvent(method, payload.Clone()));
+            T? value;
+            try
+            {
+                value = payload.Deserialize<T>(EventJson);
+            }
+            catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException)
+            {
+                DecodeErrors.Add(new InvalidDataException($"{method}: {e.Message}", e));
+                return;
+            }
+            if (value is not null) add(value);
+        });
 
     /// <summary>
     /// Drops the current transport as a network failure would (the session then reconnects by itself, re-joins and merges
@@ -197,17 +216,17 @@ public sealed class HotlineConnection : IAsyncDisposable
             .Build();
         connection.ServerTimeout = TimeSpan.FromSeconds(10);
         connection.KeepAliveInterval = TimeSpan.FromSeconds(3);
-        connection.On<ChatMessage>("Message", m => { MessagePushes.Add(m); Record(m); });
-        connection.On<Lawyer>("LawyerStatus", LawyerStatuses.Add);
-        foreach (var method in RawEventNames)
-            connection.On<System.Text.Json.JsonElement>(method, payload => RawEvents.Add(new RawEvent(method, payload.Clone())));
-        connection.On<OfferEvent>("Offer", Offers.Add);
-        connection.On<OfferRevokedEvent>("OfferRevoked", OffersRevoked.Add);
-        connection.On<AssignedEvent>("Assigned", Assignments.Add);
-        connection.On<QueueUpdateEvent>("QueueUpdate", QueueUpdates.Add);
-        connection.On<StatusChangedEvent>("StatusChanged", StatusChanges.Add);
-        connection.On<TypingEvent>("Typing", Typings.Add);
-        connection.On<MetricsSnapshot>("Metrics", Metrics.Add);
+        // One handler per event, decoding the raw JSON here: SignalR binds each method's arguments to a single type, so a
+        // second typed or raw handler for the same event would not see it.
+        On<ChatMessage>(connection, "Message", m => { MessagePushes.Add(m); Record(m); });
+        On<OfferEvent>(connection, "Offer", Offers.Add);
+        On<OfferRevokedEvent>(connection, "OfferRevoked", OffersRevoked.Add);
+        On<AssignedEvent>(connection, "Assigned", Assignments.Add);
+        On<QueueUpdateEvent>(connection, "QueueUpdate", QueueUpdates.Add);
+        On<StatusChangedEvent>(connection, "StatusChanged", StatusChanges.Add);
+        On<TypingEvent>(connection, "Typing", Typings.Add);
+        On<MetricsSnapshot>(connection, "Metrics", Metrics.Add);
+        On<Lawyer>(connection, "LawyerStatus", LawyerStatuses.Add);
         connection.Closed += OnClosed;
         return connection;
     }
