@@ -115,15 +115,16 @@ public sealed class RoutingTests(HotlineHost host)
     public async Task Transfer_to_a_named_lawyer_offers_it_to_that_lawyer_only()
     {
         await using var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
-        var from = await kit.Lawyer([category], dialect);
-        var named = await kit.Lawyer([category], dialect, capacity: 2);
+        var (categories, dialect) = TestKit.Combos(2);
+        var (x, y) = (categories[0], categories[1]);
+        // "named" answers category y and is already busy with one; "from" has the consultation (category x).
+        var named = await kit.Lawyer([y], dialect, capacity: 2);
+        var (busy, _) = await kit.OpenAndAccept(await kit.Worker(), named, y, dialect);
+        var from = await kit.Lawyer([x], dialect);
         var worker = await kit.Worker();
-        // "named" is busier than "other", so without the preference "other" would get it.
-        var (busy, _) = await kit.OpenAndAccept(await kit.Worker(), named, category, dialect);
-        var other = await kit.Lawyer([category], dialect, capacity: 3);
-        var (c, _) = await kit.OpenAndAccept(worker, from, category, dialect);
-        Assert.DoesNotContain(other.Hub.Offers.Items, o => o.ConsultationId == c.Id);
+        var (c, _) = await kit.OpenAndAccept(worker, from, x, dialect);
+        // "other" answers x and is idle: without the preference it would get the transferred consultation.
+        var other = await kit.Lawyer([x, y], dialect, capacity: 3);
 
         await from.Hub.Invoke<Consultation>("Transfer", [c.Id, new TransferRequest(ToLawyerId: named.Id)]);
         await named.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
