@@ -15,6 +15,14 @@ public sealed class EventLog<T>
         get { lock (_gate) return _items.ToList(); }
     }
 
+    /// <summary>Raised after each item is added (on the receiving thread); handlers must not block.</summary>
+    public event Action<T>? Added;
+
+    public int Count
+    {
+        get { lock (_gate) return _items.Count; }
+    }
+
     public void Add(T item)
     {
         List<TaskCompletionSource<T>> done = [];

@@ -36,7 +36,14 @@ public sealed class HotlineConnection : IAsyncDisposable
 
     public HotlineConnection(Uri baseUrl, string hubPath, string token) : this([baseUrl], hubPath, () => token) { }
 
+    /// <summary>Messages seen, each seq once per consultation (pushed, replayed on join, or merged after a reconnect).</summary>
     public EventLog<ChatMessage> Messages { get; } = new();
+    /// <summary>Every <c>Message</c> push exactly as it arrived, duplicates included (to prove the server sends each once).</summary>
+    public EventLog<ChatMessage> MessagePushes { get; } = new();
+    /// <summary>Every event of the contract as raw JSON, in arrival order.</summary>
+    public EventLog<RawEvent> RawEvents { get; } = new();
+    /// <summary><c>LawyerStatus</c> pushes (the router forced the lawyer's status, e.g. away after a missed offer).</summary>
+    public EventLog<Lawyer> LawyerStatuses { get; } = new();
     public EventLog<OfferEvent> Offers { get; } = new();
     public EventLog<OfferRevokedEvent> OffersRevoked { get; } = new();
     public EventLog<AssignedEvent> Assignments { get; } = new();
@@ -165,6 +172,40 @@ public sealed class HotlineConnection : IAsyncDisposable
         if (added) Messages.Add(message);
     }
 
+    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Events whose payload did not decode into the client's shape (a contract mismatch).</summary>
+    public EventLog<Exception> DecodeErrors { get; } = new();
+
+    private void On<T>(HubConnection connection, string method, Action<T> add) where T : class
+        => connection.On<JsonElement>(method, payload =>
+        {
+            RawEvents.Add(new RawEvent(method, payload.Clone()));
+            T? value;
+            try
+            {
+                value = payload.Deserialize<T>(EventJson);
+            }
+            catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException)
+            {
+                DecodeErrors.Add(new InvalidDataException($"{method}: {e.Message}", e));
+                return;
+            }
+            if (value is not null) add(value);
+        });
+
+    /// <summary>
+    /// Drops the current transport as a network failure would (the session then reconnects by itself, re-joins and merges
+    /// missed messages). Returns once the session is connected again.
+    /// </summary>
+    public async Task DropAndWaitReconnectAsync(TimeSpan? timeout = null)
+    {
+        var since = DateTimeOffset.UtcNow;
+        if (_connection is { } c) await c.StopAsync();
+        await Reconnections.WaitAsync(at => at >= since, timeout ?? TimeSpan.FromSeconds(30));
+        await _connected.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
+    }
+
     private HubConnection Build(Uri baseUrl)
     {
         var connection = new HubConnectionBuilder()
@@ -182,14 +223,17 @@ public sealed class HotlineConnection : IAsyncDisposable
             .Build();
         connection.ServerTimeout = TimeSpan.FromSeconds(10);
         connection.KeepAliveInterval = TimeSpan.FromSeconds(3);
-        connection.On<ChatMessage>("Message", Record);
-        connection.On<OfferEvent>("Offer", Offers.Add);
-        connection.On<OfferRevokedEvent>("OfferRevoked", OffersRevoked.Add);
-        connection.On<AssignedEvent>("Assigned", Assignments.Add);
-        connection.On<QueueUpdateEvent>("QueueUpdate", QueueUpdates.Add);
-        connection.On<StatusChangedEvent>("StatusChanged", StatusChanges.Add);
-        connection.On<TypingEvent>("Typing", Typings.Add);
-        connection.On<MetricsSnapshot>("Metrics", Metrics.Add);
+        // One handler per event, decoding the raw JSON here: SignalR binds each method's arguments to a single type, so a
+        // second typed or raw handler for the same event would not see it.
+        On<ChatMessage>(connection, "Message", m => { MessagePushes.Add(m); Record(m); });
+        On<OfferEvent>(connection, "Offer", Offers.Add);
+        On<OfferRevokedEvent>(connection, "OfferRevoked", OffersRevoked.Add);
+        On<AssignedEvent>(connection, "Assigned", Assignments.Add);
+        On<QueueUpdateEvent>(connection, "QueueUpdate", QueueUpdates.Add);
+        On<StatusChangedEvent>(connection, "StatusChanged", StatusChanges.Add);
+        On<TypingEvent>(connection, "Typing", Typings.Add);
+        On<MetricsSnapshot>(connection, "Metrics", Metrics.Add);
+        On<Lawyer>(connection, "LawyerStatus", LawyerStatuses.Add);
         connection.Closed += OnClosed;
         return connection;
     }

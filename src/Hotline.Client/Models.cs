@@ -6,7 +6,8 @@ public sealed record WorkerToken(string WorkerId, string Token);
 public sealed record LoginResult(string UserId, string Role, string DisplayName, string Token);
 /// <summary>Contract <c>ConsultationView</c>.</summary>
 public sealed record Consultation(string Id, string WorkerId, string Category, string Dialect, string Channel, string Summary, string Status,
-    int Priority, DateTimeOffset CreatedAt, string? AssignedLawyerId, string? AssignedLawyerName, int? QueuePosition, int? EstimatedWaitSeconds, long LastSeq);
+    int Priority, DateTimeOffset CreatedAt, string? AssignedLawyerId, string? AssignedLawyerName, int? QueuePosition, int? EstimatedWaitSeconds, long LastSeq,
+    string? WorkerName = null, DateTimeOffset? ClosedAt = null, string? Resolution = null, int? Rating = null);
 /// <summary>Contract <c>Message</c>.</summary>
 public sealed record ChatMessage(string ConsultationId, long Seq, string SenderRole, string SenderId, string SenderName, string Text, DateTimeOffset SentAt, string ClientMessageId);
 /// <summary>Contract <c>MessageAck</c>.</summary>
@@ -26,7 +27,12 @@ public sealed record StatusChangedEvent(string ConsultationId, string Status);
 /// <summary>Contract <c>Typing</c> event.</summary>
 public sealed record TypingEvent(string ConsultationId, string Role);
 /// <summary>Contract <c>LawyerView</c>.</summary>
-public sealed record Lawyer(string Id, string Username, string DisplayName, IReadOnlyList<string> Skills, IReadOnlyList<string> Dialects, int Capacity, string Status, int ActiveCount);
+public sealed record Lawyer(string Id, string Username, string DisplayName, IReadOnlyList<string> Skills, IReadOnlyList<string> Dialects, int Capacity, string Status, int ActiveCount,
+    bool Connected = false);
+/// <summary>A private note of a lawyer on a consultation.</summary>
+public sealed record Note(string ConsultationId, string LawyerId, string LawyerName, string Text, DateTimeOffset At);
+/// <summary>Any hub event as it arrived on the wire, before typed decoding (for contract checks).</summary>
+public sealed record RawEvent(string Method, System.Text.Json.JsonElement Payload);
 /// <summary>Transfer request.</summary>
 public sealed record TransferRequest(string? ToCategory = null, string? ToLawyerId = null, string? Note = null);
 /// <summary>One queue of a <c>MetricsSnapshot</c>.</summary>

@@ -244,6 +244,8 @@ public sealed class ConsultationGrain(
         if (status == ConsultationStatus.Closed && lawyer is not null)
         {
             await Router.Release(S.Id, handle);
+            // The lawyer's grain keeps the roster's activeCount: tell it the consultation left (one-way).
+            await GrainFactory.GetGrain<ILawyerGrain>(lawyer).OnActiveChanged(S.Id, false);
             if (handle is { } h) await Statistics.RecordClosed(S.Category, h, now);
         }
         await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
@@ -277,6 +279,7 @@ public sealed class ConsultationGrain(
 
     private async Task Requeue(string? preferredLawyerId, string? excludeLawyerId)
     {
+        var previous = S.AssignedLawyerId;
         S.Status = ConsultationStatus.Queued;
         S.AssignedLawyerId = null;
         S.AssignedLawyerName = null;
@@ -285,6 +288,7 @@ public sealed class ConsultationGrain(
         await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
         // Keeps QueuedAt, so it goes back ahead of consultations that arrived later.
         await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId);
+        if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
     }
 
     public async Task<NoteView> AddNote(Caller caller, string text)

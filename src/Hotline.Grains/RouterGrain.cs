@@ -68,7 +68,15 @@ public sealed class RouterGrain(
 
     public async Task<string?> Accept(string consultationId, string lawyerId) => (await Run(e => e.Accept(consultationId, lawyerId, time.GetUtcNow()))).ErrorCode;
 
-    public async Task<string?> Decline(string consultationId, string lawyerId) => (await Run(e => e.Decline(consultationId, lawyerId, time.GetUtcNow()))).ErrorCode;
+    public async Task<string?> Decline(string consultationId, string lawyerId) => (await Run(e =>
+    {
+        // The engine emits nothing for the decliner (they know), but the consultation grain still thinks the offer is open
+        // to them: withdraw it first, so the consultation reads "queued" again unless the next offer follows.
+        var result = e.Decline(consultationId, lawyerId, time.GetUtcNow());
+        return result.Succeeded
+            ? result with { Effects = [new OfferWithdrawn(consultationId, lawyerId, OfferRevokeReason.Cancelled), .. result.Effects] }
+            : result;
+    })).ErrorCode;
 
     public Task Release(string consultationId, double? handleSeconds) => Run(e => e.Release(consultationId, time.GetUtcNow(), handleSeconds));
 

@@ -46,6 +46,7 @@ public static class Problems
             if (http.Response.HasStarted || http.Response.ContentLength > 0) return;
             var code = http.Response.StatusCode switch
             {
+                400 => HotlineException.Codes.Validation,
                 401 => "unauthorized",
                 403 => HotlineException.Codes.Forbidden,
                 404 => HotlineException.Codes.NotFound,

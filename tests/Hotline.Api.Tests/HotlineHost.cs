@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Sockets;
+using Hotline.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Hotline.Api.Tests;
+
+/// <summary>
+/// The whole platform (Orleans silo + Kestrel + hubs) on a real loopback socket, with its own temp data folder and free
+/// Orleans ports, so the .NET SignalR client talks real WebSockets. Demo lawyers are not seeded: every test creates the
+/// lawyers it needs, so no lawyer is online unless a test connects it.
+/// </summary>
+public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminPassword = "admin12351-test";
+    public const string GatewayKey = "test-gateway-key-12351";
+
+    private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "hotline-api-tests-" + Guid.NewGuid().ToString("N")[..12]);
+    private string? _adminToken;
+
+    public Uri BaseUrl { get; private set; } = null!;
+    public HotlineRest Rest { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>Settings of this host (configuration keys as in appsettings); derived fixtures change them.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Hotline:Routing:OfferTimeoutSeconds"] = "5",
+        ["Hotline:Grains:LawyerGraceSeconds"] = "2",
+        ["Hotline:RateLimits:RestPerSecond"] = "500",
+        ["Hotline:RateLimits:RestBurst"] = "1000",
+        ["Hotline:RateLimits:UserPerSecond"] = "500",
+        ["Hotline:RateLimits:UserBurst"] = "1000",
+        ["Hotline:RateLimits:ConnectionPerSecond"] = "500",
+        ["Hotline:RateLimits:ConnectionBurst"] = "1000",
+    };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Hotline:DataPath"] = _dataPath,
+            ["Hotline:SeedsPath"] = FindSeeds(),
+            ["Hotline:Seed:DemoLawyers"] = "false",
+            ["Hotline:Admin:Username"] = "admin",
+            ["Hotline:Admin:Password"] = AdminPassword,
+            ["Hotline:Gateway:ApiKey"] = GatewayKey,
+            ["Hotline:Jwt:SigningKey"] = "test-signing-key-0123456789-0123456789-abcdef",
+            ["Orleans:SiloPort"] = FreePort().ToString(),
+            ["Orleans:GatewayPort"] = FreePort().ToString(),
+            ["Orleans:ClusterId"] = "test-" + Guid.NewGuid().ToString("N")[..8],
+            ["Orleans:ServiceId"] = "test-" + Guid.NewGuid().ToString("N")[..8],
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Orleans"] = "Error",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
+        };
+        foreach (var (k, v) in Settings) settings[k] = v;
+        foreach (var (k, v) in settings) builder.UseSetting(k, v);
+        builder.UseEnvironment("Testing");
+        builder.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+    }
+
+    public async Task InitializeAsync()
+    {
+        UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        BaseUrl = new Uri(addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal)));
+        Http = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        Rest = new HotlineRest(Http);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                using var ready = await Http.GetAsync("/health/ready");
+                if (ready.StatusCode == HttpStatusCode.OK) break;
+            }
+            catch (HttpRequestException) { }
+            if (DateTime.UtcNow > until) throw new TimeoutException("the host did not become ready in 60 s");
+            await Task.Delay(100);
+        }
+    }
+
+    public new async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        await base.DisposeAsync();
+        try { Directory.Delete(_dataPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    public async Task<string> AdminToken() => _adminToken ??= (await Rest.Login("admin", AdminPassword)).Token;
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string FindSeeds()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var seeds = Path.Combine(dir.FullName, "seeds");
+            if (File.Exists(Path.Combine(seeds, "catalog.json")) && File.Exists(Path.Combine(seeds, "lawyers.json"))) return seeds;
+        }
+        throw new DirectoryNotFoundException("seeds/ not found above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>Low flood limits, for the rate-limit tests only.</summary>
+public sealed class FloodHost : HotlineHost
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Hotline:RateLimits:RestPerSecond"] = "2",
+        ["Hotline:RateLimits:RestBurst"] = "5",
+        ["Hotline:RateLimits:ConnectionPerSecond"] = "2",
+        ["Hotline:RateLimits:ConnectionBurst"] = "5",
+        ["Hotline:RateLimits:UserPerSecond"] = "1000",
+        ["Hotline:RateLimits:UserBurst"] = "1000",
+    };
+}
+
+/// <summary>The must-show load: generous limits, the default offer deadline.</summary>
+public sealed class LoadHost : HotlineHost
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Hotline:Routing:OfferTimeoutSeconds"] = "30",
+        ["Hotline:RateLimits:RestPerSecond"] = "1000",
+        ["Hotline:RateLimits:RestBurst"] = "2000",
+        ["Hotline:RateLimits:UserPerSecond"] = "1000",
+        ["Hotline:RateLimits:UserBurst"] = "2000",
+        ["Hotline:RateLimits:ConnectionPerSecond"] = "1000",
+        ["Hotline:RateLimits:ConnectionBurst"] = "2000",
+    };
+}
+
+[CollectionDefinition(Name)]
+public sealed class MainCollection : ICollectionFixture<HotlineHost>
+{
+    public const string Name = "main";
+}
+
+[CollectionDefinition(Name)]
+public sealed class FloodCollection : ICollectionFixture<FloodHost>
+{
+    public const string Name = "flood";
+}
+
+[CollectionDefinition(Name)]
+public sealed class LoadCollection : ICollectionFixture<LoadHost>
+{
+    public const string Name = "load";
+}

@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Hotline.Client;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Hotline.Api.Tests;
+
+/// <summary>A worker with a token and a live worker-hub session.</summary>
+public sealed record TestWorker(string Id, string Token, HotlineConnection Hub);
+
+/// <summary>A lawyer created for the test, logged in, with a live lawyer-hub session (if connected).</summary>
+public sealed record TestLawyer(string Id, string Username, string Token, HotlineConnection Hub);
+
+/// <summary>Per-test helpers; disposes every connection it opened.</summary>
+public sealed class TestKit(HotlineHost host) : IAsyncDisposable
+{
+    public static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+    public const string Password = "lawyer-pass-12351";
+
+    private static readonly string[] Categories =
+        ["unpaid_wages", "labor_contract", "dismissal", "work_injury", "social_insurance", "occupational_safety", "mediation_arbitration", "other"];
+    // No Mandarin: widening after 60 s also accepts Mandarin speakers, so test lawyers never speak it.
+    private static readonly string[] Dialects = ["minnan", "fuzhou", "hakka", "puxian", "cantonese", "english"];
+    private static int _nextCombo;
+
+    private readonly List<HotlineConnection> _connections = [];
+
+    public HotlineRest Rest => host.Rest;
+    public HttpClient Http => host.Http;
+    public Uri BaseUrl => host.BaseUrl;
+    public Task<string> AdminToken() => host.AdminToken();
+
+    /// <summary>
+    /// <paramref name="count"/> categories that share one dialect, never used by another test of this process, so that
+    /// queued leftovers of other tests never match this test's lawyers.
+    /// </summary>
+    public static (string[] Categories, string Dialect) Combos(int count = 1)
+    {
+        while (true)
+        {
+            var start = Interlocked.Add(ref _nextCombo, count) - count;
+            var dialect = start / Categories.Length;
+            if (dialect >= Dialects.Length) throw new InvalidOperationException("out of unique category/dialect combinations");
+            if ((start + count - 1) / Categories.Length != dialect) continue; // would span two dialects: take the next block
+            return (Enumerable.Range(start % Categories.Length, count).Select(i => Categories[i]).ToArray(), Dialects[dialect]);
+        }
+    }
+
+    public static (string Category, string Dialect) Combo()
+    {
+        var (c, d) = Combos(1);
+        return (c[0], d);
+    }
+
+    public async Task<TestWorker> Worker(string? name = null, bool connect = true)
+    {
+        var token = await Rest.CreateWorker(name ?? "worker");
+        var hub = HotlineConnection.Worker(BaseUrl, token.Token);
+        if (connect) await Start(hub);
+        return new TestWorker(token.WorkerId, token.Token, hub);
+    }
+
+    public async Task<TestLawyer> Lawyer(string[] skills, string dialect, int capacity = 3, bool connect = true, string? name = null)
+    {
+        var username = "t-" + Guid.NewGuid().ToString("N")[..10];
+        var created = await Rest.CreateLawyer(await AdminToken(), username, Password, name ?? "Lawyer " + username, skills, [dialect], capacity);
+        var login = await Rest.Login(username, Password);
+        Assert.Equal(created.Id, login.UserId);
+        Assert.Equal("lawyer", login.Role);
+        var hub = HotlineConnection.Lawyer(BaseUrl, login.Token);
+        if (connect) await Start(hub);
+        return new TestLawyer(login.UserId, username, login.Token, hub);
+    }
+
+    public async Task<HotlineConnection> Start(HotlineConnection hub)
+    {
+        _connections.Add(hub);
+        using var cts = new CancellationTokenSource(Wait);
+        await hub.StartAsync(cts.Token);
+        return hub;
+    }
+
+    public Task<Consultation> Open(TestWorker worker, string category, string dialect, string summary = "My boss has not paid me for three months")
+        => Rest.OpenConsultation(worker.Token, category, dialect, summary);
+
+    /// <summary>A consultation offered to and accepted by <paramref name="lawyer"/> (who must be the only eligible one online).</summary>
+    public async Task<(Consultation Consultation, JoinResult Accepted)> OpenAndAccept(TestWorker worker, TestLawyer lawyer, string category, string dialect)
+    {
+        var c = await Open(worker, category, dialect);
+        await lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
+        var accepted = await lawyer.Hub.AcceptOffer(c.Id);
+        await worker.Hub.Assignments.WaitAsync(a => a.ConsultationId == c.Id, Wait);
+        return (c, accepted);
+    }
+
+    public async Task<Lawyer> RosterEntry(string lawyerId)
+        => (await Rest.GetLawyers(await AdminToken())).Single(l => l.Id == lawyerId);
+
+    /// <summary>The stable code of a failed hub call (<c>HubException: code: detail</c>).</summary>
+    public static async Task<string> HubError(Func<Task> call)
+    {
+        var e = await Assert.ThrowsAsync<HubException>(call);
+        var message = e.Message;
+        var at = message.IndexOf("HubException: ", StringComparison.Ordinal);
+        var rest = at >= 0 ? message[(at + "HubException: ".Length)..] : message;
+        var colon = rest.IndexOf(':');
+        Assert.True(colon > 0, "hub error without a code: " + message);
+        return rest[..colon];
+    }
+
+    /// <summary>The status and problem <c>code</c> of a failed REST call.</summary>
+    public static async Task<(int Status, string Code)> RestError(Func<Task> call)
+    {
+        var e = await Assert.ThrowsAsync<HotlineApiException>(call);
+        return (e.Status, e.Code);
+    }
+
+    /// <summary>A raw request; returns status, content type and body.</summary>
+    public async Task<(HttpStatusCode Status, string? ContentType, string Body)> Raw(HttpMethod method, string path, string? bearer = null,
+        object? json = null, string? apiKey = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (bearer is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        if (apiKey is not null) request.Headers.Add("X-Api-Key", apiKey);
+        if (json is not null) request.Content = System.Net.Http.Json.JsonContent.Create(json, options: HotlineRest.Json);
+        using var response = await Http.SendAsync(request);
+        return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync());
+    }
+
+    public static string? ProblemCode(string body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.TryGetProperty("code", out var c) ? c.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var c in _connections)
+        {
+            try { await c.DisposeAsync(); } catch (Exception) { }
+        }
+    }
+}
