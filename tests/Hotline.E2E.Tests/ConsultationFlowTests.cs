@@ -34,15 +34,27 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         };
         await using var adminCtx = await browser.NewContextAsync(desktop);
         await using var lawyerCtx = await browser.NewContextAsync(desktop);
-        await using var workerCtx = await browser.NewContextAsync(new()
+        var phone = new BrowserNewContextOptions
         {
             BaseURL = server.BaseUrl, ViewportSize = new() { Width = 390, Height = 844 }, DeviceScaleFactor = 2, IsMobile = true, HasTouch = true,
             Locale = "zh-CN", TimezoneId = "Asia/Shanghai",
             UserAgent = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Mobile Safari/537.36",
-        });
+        };
+        await using var workerCtx = await browser.NewContextAsync(phone);
+        await using var worker2Ctx = await browser.NewContextAsync(phone);
         var admin = await Open(adminCtx, "admin", errors);
         var lawyer = await Open(lawyerCtx, "lawyer", errors);
         var worker = await Open(workerCtx, "worker", errors);
+        // The worker's hub WebSocket goes through Playwright, so that the test can cut it (offline emulation alone
+        // does not close an open WebSocket).
+        var workerSockets = new List<IWebSocketRoute>();
+        var cut = false;
+        await worker.RouteWebSocketAsync(new Regex("/hubs/worker"), async ws =>
+        {
+            if (Volatile.Read(ref cut)) { await ws.CloseAsync(new() { Code = 4000, Reason = "offline" }); return; }
+            ws.ConnectToServer();
+            lock (workerSockets) workerSockets.Add(ws);
+        });
 
         // ---- admin signs in: tiles and roster from the live server
         await admin.GotoAsync("/admin.html");
@@ -135,6 +147,45 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         await Expect(lawyer.GetByTestId("note")).ToContainTextAsync("二倍工资");
         await Expect(lawyer.GetByTestId("note")).ToContainTextAsync(lawyerName);
 
+        // ---- a second worker: two chats at once, unread counts, the lawyer closes one with a resolution
+        var worker2 = await Open(worker2Ctx, "worker2", errors);
+        await worker2.GotoAsync("/");
+        await Expect(worker2.GetByTestId("category").Locator("option[value=labor_contract]")).ToHaveCountAsync(1);
+        await worker2.GetByTestId("category").SelectOptionAsync("labor_contract");
+        await worker2.GetByTestId("dialect").SelectOptionAsync("mandarin");
+        const string summary2 = "公司让我签一份空白的劳动合同，说以后再填，我该签吗？";
+        await worker2.GetByTestId("summary").FillAsync(summary2);
+        await worker2.GetByTestId("submit").ClickAsync();
+        var offer2 = lawyer.GetByTestId("offer").Filter(new() { HasText = summary2 });
+        await Expect(offer2).ToBeVisibleAsync();
+        await offer2.GetByTestId("accept").ClickAsync();
+        await Expect(lawyer.GetByTestId("consultation-tab")).ToHaveCountAsync(2);
+        await Expect(lawyer.Locator("#chat-summary")).ToHaveTextAsync(summary2); // the accepted one is selected
+        await Expect(worker2.GetByTestId("status")).ToHaveTextAsync("律师服务中");
+        await Expect(admin.GetByTestId("tile-active")).ToHaveTextAsync("2");
+        const string q1b = "还有，加班费应该怎么算？";
+        await worker.GetByTestId("chat-input").FillAsync(q1b);
+        await worker.GetByTestId("send").ClickAsync();
+        var tab1 = lawyer.GetByTestId("consultation-tab").Filter(new() { HasText = "欠薪讨薪" });
+        await Expect(tab1.GetByTestId("unread")).ToHaveTextAsync("1");
+        await Expect(tab1.GetByTestId("unread")).ToBeVisibleAsync();
+        const string a2 = "空白合同千万不要签。请问您入职多久了？";
+        await lawyer.GetByTestId("chat-input").FillAsync(a2);
+        await lawyer.GetByTestId("send").ClickAsync();
+        await Expect(worker2.Locator("#messages [data-testid=message][data-mine=false]").Filter(new() { HasText = a2 })).ToHaveCountAsync(1);
+        await Shot(lawyer, "lawyer-two-chats");
+        await lawyer.Locator(".side-tabs button[data-side=actions]").ClickAsync();
+        await lawyer.GetByTestId("resolution").SelectOptionAsync("referred_mediation");
+        await lawyer.GetByTestId("close-summary").FillAsync("建议先申请劳动争议调解。");
+        await lawyer.GetByTestId("close-consultation").ClickAsync();
+        await Expect(lawyer.GetByTestId("consultation-tab")).ToHaveCountAsync(1);
+        await Expect(worker2.Locator("#closed-title")).ToHaveTextAsync("本次咨询已结束");
+        await Expect(admin.GetByTestId("tile-active")).ToHaveTextAsync("1");
+        await Expect(admin.GetByTestId("tile-closed-today")).ToHaveTextAsync("1");
+        await tab1.ClickAsync();
+        await Expect(tab1.GetByTestId("unread")).ToBeHiddenAsync();
+        await Expect(lawyer.Locator("#chat-wrap [data-testid=message]").Filter(new() { HasText = q1b })).ToHaveCountAsync(1);
+
         await Shot(worker, "worker-chat");
         await Shot(lawyer, "lawyer-chat");
         await Shot(admin, "admin-wall");
@@ -145,9 +196,22 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         await Expect(worker.Locator("#messages [data-testid=message][data-mine=true]").Filter(new() { HasText = q1 })).ToHaveCountAsync(1);
         await Expect(worker.Locator("#messages [data-testid=message][data-mine=false]")).ToHaveCountAsync(2);
         await Expect(worker.Locator("#messages [data-testid=message][data-mine=true]").First.GetByTestId("message-state")).ToHaveTextAsync("已送达 ✓");
+        // ---- the network drops: the banner shows, a message typed meanwhile waits and goes out after the reconnect
+        await workerCtx.SetOfflineAsync(true);
+        Volatile.Write(ref cut, true);
+        IWebSocketRoute[] open;
+        lock (workerSockets) { open = [.. workerSockets]; workerSockets.Clear(); }
+        foreach (var ws in open) await ws.CloseAsync(new() { Code = 4000, Reason = "network lost" });
+        await Expect(worker.GetByTestId("connection-banner")).ToBeVisibleAsync();
+        await Expect(worker.GetByTestId("connection-banner")).ToContainTextAsync("重新连接");
         const string q2 = "好的，谢谢您！我明天就去劳动监察大队。";
         await worker.GetByTestId("chat-input").FillAsync(q2);
         await worker.GetByTestId("send").ClickAsync();
+        await Expect(worker.Locator("#messages [data-testid=message][data-pending=true]").Filter(new() { HasText = q2 })).ToHaveCountAsync(1);
+        await Shot(worker, "worker-offline");
+        Volatile.Write(ref cut, false);
+        await workerCtx.SetOfflineAsync(false);
+        await Expect(worker.GetByTestId("connection-banner")).ToBeHiddenAsync();
         await Expect(lawyer.Locator("#chat-wrap [data-testid=message]").Filter(new() { HasText = q2 })).ToHaveCountAsync(1);
         await Expect(worker.Locator("#messages [data-testid=message][data-mine=true]").Filter(new() { HasText = q2 }).GetByTestId("message-state"))
             .ToHaveAttributeAsync("data-state", "sent");
@@ -156,7 +220,7 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         await worker.GetByTestId("close").ClickAsync();
         await worker.GetByTestId("rating-5").ClickAsync();
         await worker.GetByTestId("close-comment").FillAsync("律师很耐心，谢谢！");
-        await Shot(worker, "worker-rate");
+        await Shot(worker, "worker-rate", fullPage: false);
         await worker.GetByTestId("confirm-close").ClickAsync();
         await Expect(worker.GetByTestId("new-consultation")).ToBeVisibleAsync();
         await Expect(worker.Locator("#closed-title")).ToHaveTextAsync("本次咨询已结束");
@@ -164,10 +228,21 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         await Expect(lawyer.Locator("#chat-status")).ToHaveTextAsync("已结束");
         await Expect(lawyer.GetByTestId("chat-input")).ToBeDisabledAsync();
         await Expect(admin.GetByTestId("tile-active")).ToHaveTextAsync("0");
-        await Expect(admin.GetByTestId("tile-closed-today")).ToHaveTextAsync("1");
+        await Expect(admin.GetByTestId("tile-closed-today")).ToHaveTextAsync("2");
         await Shot(worker, "worker-closed");
         await Shot(lawyer, "lawyer-closed");
         await Shot(admin, "admin-after");
+
+        // ---- the admin's links: hourly CSV download, Orleans dashboard, API docs
+        var download = await admin.RunAndWaitForDownloadAsync(() => admin.GetByTestId("report-csv").ClickAsync());
+        var csv = await File.ReadAllTextAsync((await download.PathAsync())!);
+        Assert.StartsWith("hour,category,arrived,answered", csv);
+        Assert.Contains(",unpaid_wages,", csv);
+        foreach (var path in new[] { "dashboard", "scalar" })
+        {
+            using var r = await server.Http.GetAsync(path);
+            Assert.True(r.IsSuccessStatusCode, $"/{path} answered {(int)r.StatusCode}");
+        }
 
         Assert.True(errors.Count == 0, "page errors:\n" + string.Join("\n", errors));
     }
@@ -187,10 +262,10 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         return page;
     }
 
-    private async Task Shot(IPage page, string name)
+    private async Task Shot(IPage page, string name, bool fullPage = true)
     {
         var path = Path.Combine(Browser.ArtifactsDir, name + ".png");
-        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        await page.ScreenshotAsync(new() { Path = path, FullPage = fullPage });
         output.WriteLine($"screenshot: {path}");
         Console.WriteLine($"screenshot: {path}");
     }

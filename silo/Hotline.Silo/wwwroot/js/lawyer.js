@@ -59,6 +59,7 @@ addStrings({
   "l.close": ["结束本次咨询", "Close consultation"],
   "l.closed": ["咨询已结束", "Consultation closed"],
   "l.ended": ["职工已离开", "The worker left"],
+  "l.workerClosed": ["职工已结束本次咨询", "The worker closed the consultation"],
   "res.answered": ["已解答", "Answered"],
   "res.referred_mediation": ["转调解", "Referred to mediation"],
   "res.referred_arbitration": ["转仲裁", "Referred to arbitration"],
@@ -148,7 +149,13 @@ async function enterConsole() {
       Typing: (e) => { if (e.role !== "lawyer" && e.consultationId === S.selected) showTyping(); },
       StatusChanged: (s) => {
         const c = S.convs.get(s.consultationId);
-        if (c) { c.view.status = s.status; renderTab(c); if (S.selected === c.view.id) renderSelected(); }
+        if (c) {
+          const wasOpen = OPEN.has(c.view.status);
+          c.view.status = s.status;
+          renderTabs();
+          if (S.selected === c.view.id) renderSelected();
+          if (wasOpen && !OPEN.has(s.status) && !c.closingHere) toast(t(s.status === "abandoned" ? "l.ended" : "l.workerClosed"), "info");
+        }
         if (!OPEN.has(s.status)) removeOffer(s.consultationId);
       },
     },
@@ -486,10 +493,12 @@ async function closeConsultation() {
   const btn = $("#close-consultation");
   btn.disabled = true;
   try {
+    c.closingHere = true;
     if (OPEN.has(c.view.status)) await invoke("CloseConsultation", id, $("#resolution").value, $("#close-summary").value.trim() || null);
     $("#close-summary").value = "";
     dropConv(id, "l.closed");
   } catch (e) {
+    c.closingHere = false;
     if (errorCode(e) === "conflict" && !OPEN.has(c.view.status)) dropConv(id);
     else toast(errorText(e), "error");
   } finally { btn.disabled = false; }
