@@ -246,6 +246,8 @@ public sealed class ConsultationGrain(
             await Router.Release(S.Id, handle);
             if (handle is { } h) await Statistics.RecordClosed(S.Category, h, now);
         }
+        // The lawyer's own load counter (LawyerView.activeCount in the admin roster) follows the router's.
+        if (lawyer is not null) await GrainFactory.GetGrain<ILawyerGrain>(lawyer).OnActiveChanged(S.Id, false);
         await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
     }
 
@@ -277,6 +279,7 @@ public sealed class ConsultationGrain(
 
     private async Task Requeue(string? preferredLawyerId, string? excludeLawyerId)
     {
+        var previous = S.AssignedLawyerId;
         S.Status = ConsultationStatus.Queued;
         S.AssignedLawyerId = null;
         S.AssignedLawyerName = null;
@@ -285,6 +288,7 @@ public sealed class ConsultationGrain(
         await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
         // Keeps QueuedAt, so it goes back ahead of consultations that arrived later.
         await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId);
+        if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
     }
 
     public async Task<NoteView> AddNote(Caller caller, string text)
