@@ -32,7 +32,8 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         {
             BaseURL = server.BaseUrl, ViewportSize = new() { Width = 1440, Height = 900 }, Locale = "zh-CN", TimezoneId = "Asia/Shanghai",
         };
-        await using var adminCtx = await browser.NewContextAsync(desktop);
+        // Tall enough for the whole wall: a full-page shot then needs no resize (which would re-animate the charts).
+        await using var adminCtx = await browser.NewContextAsync(new(desktop) { ViewportSize = new() { Width = 1440, Height = 1800 } });
         await using var lawyerCtx = await browser.NewContextAsync(desktop);
         var phone = new BrowserNewContextOptions
         {
@@ -187,6 +188,7 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         await Expect(lawyer.Locator("#chat-wrap [data-testid=message]").Filter(new() { HasText = q1b })).ToHaveCountAsync(1);
 
         await Shot(worker, "worker-chat");
+        await Shot(worker, "worker-chat-viewport", fullPage: false);
         await Shot(lawyer, "lawyer-chat");
         await Shot(admin, "admin-wall");
 
@@ -208,7 +210,7 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         await worker.GetByTestId("chat-input").FillAsync(q2);
         await worker.GetByTestId("send").ClickAsync();
         await Expect(worker.Locator("#messages [data-testid=message][data-pending=true]").Filter(new() { HasText = q2 })).ToHaveCountAsync(1);
-        await Shot(worker, "worker-offline");
+        await Shot(worker, "worker-offline", fullPage: false);
         Volatile.Write(ref cut, false);
         await workerCtx.SetOfflineAsync(false);
         await Expect(worker.GetByTestId("connection-banner")).ToBeHiddenAsync();
@@ -229,6 +231,9 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         await Expect(lawyer.GetByTestId("chat-input")).ToBeDisabledAsync();
         await Expect(admin.GetByTestId("tile-active")).ToHaveTextAsync("0");
         await Expect(admin.GetByTestId("tile-closed-today")).ToHaveTextAsync("2");
+        var ourRow = admin.Locator($"[data-testid=roster-row][data-lawyer-id='lw-{lawyerUser}']");
+        await Expect(ourRow).ToContainTextAsync("0/3");
+        await Expect(ourRow).ToContainTextAsync("空闲");
         await Shot(worker, "worker-closed");
         await Shot(lawyer, "lawyer-closed");
         await Shot(admin, "admin-after");

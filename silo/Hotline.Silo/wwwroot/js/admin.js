@@ -99,9 +99,9 @@ let rosterTimer;
 /** Soon after the lawyer counts move (debounced), so the roster follows the tiles. */
 function refreshRoster() {
   clearTimeout(rosterTimer);
-  rosterTimer = setTimeout(async () => {
-    try { S.lawyersAt = Date.now(); renderRoster(await authed("/api/admin/lawyers")); } catch { /* next poll */ }
-  }, 300);
+  // Twice: the lawyers' own load counters follow the router's a moment later.
+  const load = async () => { try { S.lawyersAt = Date.now(); renderRoster(await authed("/api/admin/lawyers")); } catch { /* next poll */ } };
+  rosterTimer = setTimeout(() => { load(); rosterTimer = setTimeout(load, 1500); }, 300);
 }
 
 async function pollLawyers() {
