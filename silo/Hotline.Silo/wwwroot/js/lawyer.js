@@ -135,6 +135,8 @@ async function enterConsole() {
     onUp: resync,
     handlers: {
       Offer: addOffer,
+      // The router changed this lawyer's availability (e.g. away after an offer timed out).
+      LawyerStatus: (v) => { if (v?.status) applyMe(v); },
       OfferRevoked: (r) => {
         removeOffer(r.consultationId);
         const key = { timeout: "l.offerTimeout", taken: "l.offerTaken", cancelled: "l.offerCancelled" }[r.reason];
@@ -162,15 +164,17 @@ async function enterConsole() {
   });
 }
 
+function applyMe(me) {
+  S.me = me;
+  $("#availability").value = me.status;
+  $("#status-dot").dataset.status = me.status;
+  $("#capacity").value = me.capacity;
+  if (me.displayName) $("#me-name").textContent = me.displayName;
+  renderLoad();
+}
+
 async function refreshMe() {
-  try {
-    S.me = await invoke("GetMe");
-    $("#availability").value = S.me.status;
-    $("#status-dot").dataset.status = S.me.status;
-    $("#capacity").value = S.me.capacity;
-    if (S.me.displayName) $("#me-name").textContent = S.me.displayName;
-    renderLoad();
-  } catch { /* older server: keep the form values */ }
+  try { applyMe(await invoke("GetMe")); } catch { /* older server: keep the form values */ }
 }
 
 /** After (re)connecting: refresh me, rejoin every active consultation, merge what was missed. */
