@@ -88,6 +88,9 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         // ---- lawyer signs in: the offer arrives with a countdown
         await lawyer.GotoAsync("/lawyer.html");
         await lawyer.GetByTestId("login-username").FillAsync(lawyerUser);
+        await lawyer.GetByTestId("login-password").FillAsync("wrong-password");
+        await lawyer.GetByTestId("login-submit").ClickAsync();
+        await Expect(lawyer.Locator("#login-error")).ToHaveTextAsync("用户名或密码错误"); // 401 problem details
         await lawyer.GetByTestId("login-password").FillAsync(LawyerPassword);
         await lawyer.GetByTestId("login-submit").ClickAsync();
         var offer = lawyer.GetByTestId("offer");
