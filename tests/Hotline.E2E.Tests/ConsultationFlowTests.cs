@@ -232,6 +232,7 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         await Expect(worker.Locator("#closed-messages [data-testid=message]").Filter(new() { HasText = q2 })).ToHaveCountAsync(1);
         await Expect(lawyer.Locator("#chat-status")).ToHaveTextAsync("已结束");
         await Expect(lawyer.GetByTestId("chat-input")).ToBeDisabledAsync();
+        await Expect(lawyer.GetByTestId("close-consultation")).ToHaveTextAsync("移出列表");
         await Expect(admin.GetByTestId("tile-active")).ToHaveTextAsync("0");
         await Expect(admin.GetByTestId("tile-closed-today")).ToHaveTextAsync("2");
         var ourRow = admin.Locator($"[data-testid=roster-row][data-lawyer-id='lw-{lawyerUser}']");

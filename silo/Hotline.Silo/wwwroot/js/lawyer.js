@@ -58,6 +58,7 @@ addStrings({
   "l.closeSummary": ["处理小结（选填）", "Summary (optional)"],
   "l.close": ["结束本次咨询", "Close consultation"],
   "l.closed": ["咨询已结束", "Consultation closed"],
+  "l.dismiss": ["移出列表", "Remove from list"],
   "l.ended": ["职工已离开", "The worker left"],
   "l.workerClosed": ["职工已结束本次咨询", "The worker closed the consultation"],
   "res.answered": ["已解答", "Answered"],
@@ -393,6 +394,9 @@ function renderSelected() {
   const open = OPEN.has(v.status);
   $("#chat-input").disabled = !open; $("#send").disabled = !open;
   $("#transfer").disabled = !open;
+  // A consultation that already ended only leaves the list.
+  $("#resolution").disabled = !open; $("#close-summary").disabled = !open;
+  $("#close-consultation").textContent = t(open ? "l.close" : "l.dismiss");
 }
 
 function showTyping() {
