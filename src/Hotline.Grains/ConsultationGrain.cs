@@ -244,10 +244,10 @@ public sealed class ConsultationGrain(
         if (status == ConsultationStatus.Closed && lawyer is not null)
         {
             await Router.Release(S.Id, handle);
-            // The lawyer's grain keeps the roster's activeCount: tell it the consultation left (one-way).
-            await GrainFactory.GetGrain<ILawyerGrain>(lawyer).OnActiveChanged(S.Id, false);
             if (handle is { } h) await Statistics.RecordClosed(S.Category, h, now);
         }
+        // The lawyer's own load counter (LawyerView.activeCount in the admin roster) follows the router's.
+        if (lawyer is not null) await GrainFactory.GetGrain<ILawyerGrain>(lawyer).OnActiveChanged(S.Id, false);
         await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
     }
 

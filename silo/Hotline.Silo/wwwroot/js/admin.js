@@ -95,6 +95,15 @@ async function enterWall() {
   });
 }
 
+let rosterTimer;
+/** Soon after the lawyer counts move (debounced), so the roster follows the tiles. */
+function refreshRoster() {
+  clearTimeout(rosterTimer);
+  // Twice: the lawyers' own load counters follow the router's a moment later.
+  const load = async () => { try { S.lawyersAt = Date.now(); renderRoster(await authed("/api/admin/lawyers")); } catch { /* next poll */ } };
+  rosterTimer = setTimeout(() => { load(); rosterTimer = setTimeout(load, 1500); }, 300);
+}
+
 async function pollLawyers() {
   if (!S.session) return;
   if (Date.now() - S.lawyersAt > 4500) {
@@ -140,6 +149,9 @@ function onMetrics(m) {
   $("#tile-oldest-sub").textContent = oldest && ow ? labelOf(S.catalog?.categories, oldest.category) : "";
   $("#occupancy").textContent = L.occupancy != null ? t("a.activeSub", { p: fmtPercent(L.occupancy) }) : "";
 
+  const lawyerKey = JSON.stringify([L.online, L.available, L.busy, L.away, C.active]);
+  if (S.lawyerKey !== undefined && S.lawyerKey !== lawyerKey) refreshRoster();
+  S.lawyerKey = lawyerKey;
   renderQueues(queues);
   pushTrend(m.at, waiting, sl);
   updateCharts(queues, L);
@@ -148,7 +160,9 @@ function onMetrics(m) {
 
 function renderQueues(queues) {
   const cats = S.catalog?.categories?.map((c) => c.id) || [];
-  const rows = [...queues].sort((a, b) => (cats.indexOf(a.category) - cats.indexOf(b.category)));
+  const byCat = new Map(queues.map((q) => [q.category, q]));
+  const rows = [...cats.map((id) => byCat.get(id) || { category: id, waiting: 0, answered: 0, abandoned: 0 }),
+    ...queues.filter((q) => !cats.includes(q.category))];
   $("#queue-rows").replaceChildren(...(rows.length ? rows.map((q) => el(`tr${q.waiting > 0 && (q.oldestWaitSeconds || 0) > 60 ? ".hot" : ""}`, { "data-category": q.category },
     el("td", {}, labelOf(S.catalog?.categories, q.category)),
     el("td.num", {}, q.waiting ?? 0),
@@ -176,7 +190,8 @@ function renderUpdated() {
 // ---------- roster ----------
 const STATE_ORDER = { available: 0, busy: 1, away: 2, offline: 3 };
 function rosterState(l) {
-  if (l.status === "available" && l.activeCount >= l.capacity) return "busy";
+  // As the server's Metrics count them: online and serving at least one consultation = busy.
+  if (l.status === "available" && l.activeCount > 0) return "busy";
   return l.status || "offline";
 }
 function renderRoster(lawyers) {

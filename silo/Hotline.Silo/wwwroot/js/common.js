@@ -224,7 +224,9 @@ export function keepHub(path, { token, handlers = {}, onUp, onState } = {}) {
     .withAutomaticReconnect(retryPolicy)
     .configureLogging(signalR.LogLevel.Warning)
     .build();
-  for (const [name, fn] of Object.entries(handlers)) connection.on(name, fn);
+  // Handlers never return a value: the JS client treats a returned value as a client result and logs
+  // "Result given for '...' method but server is not expecting a result" for plain events.
+  for (const [name, fn] of Object.entries(handlers)) connection.on(name, (...args) => { fn(...args); });
   let stopped = false;
   let attempt = 0;
   const state = (s) => onState?.(s);

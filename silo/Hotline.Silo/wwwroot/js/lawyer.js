@@ -58,7 +58,9 @@ addStrings({
   "l.closeSummary": ["处理小结（选填）", "Summary (optional)"],
   "l.close": ["结束本次咨询", "Close consultation"],
   "l.closed": ["咨询已结束", "Consultation closed"],
+  "l.dismiss": ["移出列表", "Remove from list"],
   "l.ended": ["职工已离开", "The worker left"],
+  "l.workerClosed": ["职工已结束本次咨询", "The worker closed the consultation"],
   "res.answered": ["已解答", "Answered"],
   "res.referred_mediation": ["转调解", "Referred to mediation"],
   "res.referred_arbitration": ["转仲裁", "Referred to arbitration"],
@@ -134,6 +136,8 @@ async function enterConsole() {
     onUp: resync,
     handlers: {
       Offer: addOffer,
+      // The router changed this lawyer's availability (e.g. away after an offer timed out).
+      LawyerStatus: (v) => { if (v?.status) applyMe(v); },
       OfferRevoked: (r) => {
         removeOffer(r.consultationId);
         const key = { timeout: "l.offerTimeout", taken: "l.offerTaken", cancelled: "l.offerCancelled" }[r.reason];
@@ -148,22 +152,30 @@ async function enterConsole() {
       Typing: (e) => { if (e.role !== "lawyer" && e.consultationId === S.selected) showTyping(); },
       StatusChanged: (s) => {
         const c = S.convs.get(s.consultationId);
-        if (c) { c.view.status = s.status; renderTab(c); if (S.selected === c.view.id) renderSelected(); }
+        if (c) {
+          const wasOpen = OPEN.has(c.view.status);
+          c.view.status = s.status;
+          renderTabs();
+          if (S.selected === c.view.id) renderSelected();
+          if (wasOpen && !OPEN.has(s.status) && !c.closingHere) toast(t(s.status === "abandoned" ? "l.ended" : "l.workerClosed"), "info");
+        }
         if (!OPEN.has(s.status)) removeOffer(s.consultationId);
       },
     },
   });
 }
 
+function applyMe(me) {
+  S.me = me;
+  $("#availability").value = me.status;
+  $("#status-dot").dataset.status = me.status;
+  $("#capacity").value = me.capacity;
+  if (me.displayName) $("#me-name").textContent = me.displayName;
+  renderLoad();
+}
+
 async function refreshMe() {
-  try {
-    S.me = await invoke("GetMe");
-    $("#availability").value = S.me.status;
-    $("#status-dot").dataset.status = S.me.status;
-    $("#capacity").value = S.me.capacity;
-    if (S.me.displayName) $("#me-name").textContent = S.me.displayName;
-    renderLoad();
-  } catch { /* older server: keep the form values */ }
+  try { applyMe(await invoke("GetMe")); } catch { /* older server: keep the form values */ }
 }
 
 /** After (re)connecting: refresh me, rejoin every active consultation, merge what was missed. */
@@ -382,6 +394,9 @@ function renderSelected() {
   const open = OPEN.has(v.status);
   $("#chat-input").disabled = !open; $("#send").disabled = !open;
   $("#transfer").disabled = !open;
+  // A consultation that already ended only leaves the list.
+  $("#resolution").disabled = !open; $("#close-summary").disabled = !open;
+  $("#close-consultation").textContent = t(open ? "l.close" : "l.dismiss");
 }
 
 function showTyping() {
@@ -486,10 +501,12 @@ async function closeConsultation() {
   const btn = $("#close-consultation");
   btn.disabled = true;
   try {
+    c.closingHere = true;
     if (OPEN.has(c.view.status)) await invoke("CloseConsultation", id, $("#resolution").value, $("#close-summary").value.trim() || null);
     $("#close-summary").value = "";
     dropConv(id, "l.closed");
   } catch (e) {
+    c.closingHere = false;
     if (errorCode(e) === "conflict" && !OPEN.has(c.view.status)) dropConv(id);
     else toast(errorText(e), "error");
   } finally { btn.disabled = false; }
