@@ -7,9 +7,6 @@ public sealed class EventLog<T>
     private readonly List<(Func<T, bool> Match, TaskCompletionSource<T> Done)> _waiters = [];
     private readonly Lock _gate = new();
 
-    /// <summary>Raised for every item as it is added (on the receiving thread), e.g. for load tools that timestamp events.</summary>
-    public event Action<T>? Added;
-
     public IReadOnlyList<T> Items
     {
         get { lock (_gate) return _items.ToList(); }
