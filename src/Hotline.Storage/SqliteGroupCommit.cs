@@ -29,6 +29,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     private readonly Task _loop;
     private DbConnection? _connection;
     private long _batches, _ops;
+    private int _pending;
 
     public SqliteGroupCommit(Func<CancellationToken, Task<DbConnection>> open, SemaphoreSlim? fileLock, int maxBatch, ILogger logger, string description)
     {
@@ -47,7 +48,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     public long Ops => Interlocked.Read(ref _ops);
 
     /// <summary>Ops waiting in the queue (not yet taken by the writer).</summary>
-    public int Pending => _queue.Reader.Count;
+    public int Pending => Volatile.Read(ref _pending);
 
     /// <summary>Size of the last batch (tests).</summary>
     public int LastBatchSize { get; private set; }
@@ -60,8 +61,12 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var op = new WriteOp<T>(work, cancellationToken);
+        Interlocked.Increment(ref _pending);
         if (!_queue.Writer.TryWrite(op))
+        {
+            Interlocked.Decrement(ref _pending);
             throw new ObjectDisposedException(nameof(HotlineDatabase), $"{_description} is disposed.");
+        }
         return op.Task;
     }
 
@@ -76,6 +81,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
                 // Taken under the file lock: everything that queued while the previous batch was committing goes in.
                 while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var op))
                 {
+                    Interlocked.Decrement(ref _pending);
                     if (op.CallerToken.IsCancellationRequested) op.Cancel();
                     else batch.Add(op);
                 }
