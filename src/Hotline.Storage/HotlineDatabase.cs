@@ -13,13 +13,14 @@ namespace Hotline.Storage;
 
 /// <summary>
 /// One hotline database (SQLite file or PostgreSQL database): opens connections, applies the schema migrations,
-/// serialises SQLite writes, and runs PostgreSQL calls through a retry pipeline. Thread-safe; one per process.
+/// group-commits SQLite writes (<see cref="SqliteGroupCommit"/>), and runs PostgreSQL calls through a retry pipeline. Thread-safe; one per process.
 /// </summary>
 /// <remarks>
 /// SQLite durability: WAL journal with <c>synchronous=FULL</c>. In WAL mode NORMAL already survives a kill -9 of the
 /// process (the WAL is in the OS page cache), but not a power loss or kernel crash, which can roll back the last
-/// commits. An acknowledged chat message must never be lost, so every commit fsyncs the WAL (FULL): it costs one
-/// fsync per write, which the hotline's write rate affords.
+/// commits. An acknowledged chat message must never be lost, so every commit fsyncs the WAL (FULL, the default of
+/// <see cref="HotlineStorageOptions.SqliteSynchronous"/>). Group commit makes that one fsync per batch of writes
+/// instead of one per write.
 /// </remarks>
 public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
 {
@@ -29,6 +30,7 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
     private readonly ILogger _logger;
     private readonly string? _sqliteConnectionString;
     private readonly SemaphoreSlim? _sqliteWriteLock;
+    private readonly SqliteGroupCommit? _groupCommit;
     private readonly NpgsqlDataSource? _dataSource;
     private readonly ResiliencePipeline _pipeline = ResiliencePipeline.Empty;
     private readonly object _schemaGate = new();
@@ -59,6 +61,8 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
                 _sqliteConnectionString = builder.ToString();
                 _sqliteWriteLock = options.SerializeSqliteWrites ? SqliteWriteLocks.GetOrAdd(file, _ => new SemaphoreSlim(1, 1)) : null;
                 Description = $"SQLite {file}";
+                if (options.SqliteGroupCommit)
+                    _groupCommit = new SqliteGroupCommit(OpenConnectionAsync, _sqliteWriteLock, options.SqliteMaxBatch, _logger, Description);
                 break;
             case HotlineStorageProvider.Postgres:
                 if (string.IsNullOrWhiteSpace(options.ConnectionString))
@@ -92,6 +96,23 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
     internal Func<Exception?>? FaultAfterCommit { get; set; }
     internal TimeProvider Time { get; }
 
+    /// <summary>The SQLite group-commit writer (null: PostgreSQL, or group commit off).</summary>
+    internal SqliteGroupCommit? GroupCommit => _groupCommit;
+
+    /// <summary>Tests: holds this file's in-process write lock, so queued group-commit writes wait and form one batch.</summary>
+    internal async Task<IDisposable> HoldSqliteWriteLockAsync()
+    {
+        var gate = _sqliteWriteLock ?? throw new InvalidOperationException("SerializeSqliteWrites is off.");
+        await gate.WaitAsync();
+        return new Releaser(gate);
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+        public void Dispose() { if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release(); }
+    }
+
     /// <summary>
     /// Opens a raw connection (SQLite: pragmas set; PostgreSQL: from the pooled data source). No retry, no write lock:
     /// for tools and tests; the stores use the guarded paths.
@@ -106,7 +127,7 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
         {
             await connection.OpenAsync(cancellationToken);
             await using var pragma = connection.Command(
-                $"PRAGMA busy_timeout = {(long)_options.SqliteBusyTimeout.TotalMilliseconds}; PRAGMA synchronous = FULL;");
+                $"PRAGMA busy_timeout = {(long)_options.SqliteBusyTimeout.TotalMilliseconds}; PRAGMA synchronous = {(_options.SqliteSynchronous == SqliteSynchronous.Normal ? "NORMAL" : "FULL")};");
             await pragma.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }
@@ -197,6 +218,8 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
                 await using var connection = await OpenConnectionAsync(cancellationToken);
                 return await work(connection, cancellationToken);
             }
+            if (_groupCommit is not null)
+                return await _groupCommit.EnqueueAsync(work, cancellationToken);
             return await WithSqliteWriteLock(async () =>
             {
                 await using var connection = await OpenConnectionAsync(cancellationToken);
@@ -306,17 +329,26 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
         reader.GetFieldValue<DateTimeOffset>(ordinal).ToUniversalTime();
 
     /// <summary>Releases the PostgreSQL data source (SQLite pools are process-wide; they are cleared for this file).</summary>
+    /// <remarks>SQLite group commit: stops taking writes, commits the queued ones, then closes the writer connection.</remarks>
     public async ValueTask DisposeAsync()
     {
         if (_dataSource is not null) await _dataSource.DisposeAsync();
-        else ClearSqlitePool();
+        else
+        {
+            if (_groupCommit is not null) await _groupCommit.DisposeAsync();
+            ClearSqlitePool();
+        }
     }
 
     /// <inheritdoc cref="DisposeAsync"/>
     public void Dispose()
     {
         if (_dataSource is not null) _dataSource.Dispose();
-        else ClearSqlitePool();
+        else
+        {
+            _groupCommit?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            ClearSqlitePool();
+        }
     }
 
     private void ClearSqlitePool()

@@ -11,6 +11,15 @@ public enum HotlineStorageProvider
     Postgres,
 }
 
+/// <summary>SQLite <c>PRAGMA synchronous</c> levels the hotline allows.</summary>
+public enum SqliteSynchronous
+{
+    /// <summary>fsync the WAL at every commit: durable against process and OS crashes / power loss.</summary>
+    Full,
+    /// <summary>WAL synced only at checkpoints: durable against process crashes (kill -9), not OS crash / power loss.</summary>
+    Normal,
+}
+
 /// <summary>Options of <see cref="HotlineDatabase"/>, the grain storage and the message store.</summary>
 public sealed class HotlineStorageOptions
 {
@@ -40,6 +49,23 @@ public sealed class HotlineStorageOptions
     /// without SQLITE_BUSY storms); busy_timeout still covers other processes. Set false to rely on busy_timeout only.
     /// </summary>
     public bool SerializeSqliteWrites { get; set; } = true;
+
+    /// <summary>
+    /// SQLite: group commit (default). Writes (message appends, grain state writes/clears) are queued to one writer
+    /// per database that runs everything queued, up to <see cref="SqliteMaxBatch"/> ops, in one transaction (one WAL
+    /// fsync for the batch) and acknowledges each op after the COMMIT. False: the old path, one transaction per write.
+    /// </summary>
+    public bool SqliteGroupCommit { get; set; } = true;
+
+    /// <summary>SQLite group commit: the most writes in one transaction. Default 256.</summary>
+    public int SqliteMaxBatch { get; set; } = 256;
+
+    /// <summary>
+    /// SQLite <c>PRAGMA synchronous</c>. <see cref="SqliteSynchronous.Full"/> (default): every commit fsyncs the WAL,
+    /// an acknowledged write survives kill -9 and power loss. <see cref="SqliteSynchronous.Normal"/> (WAL): survives
+    /// kill -9 of the process, but an OS crash or power loss can lose the last commits.
+    /// </summary>
+    public SqliteSynchronous SqliteSynchronous { get; set; } = SqliteSynchronous.Full;
 
     /// <summary>PostgreSQL: total time budget of one storage call, retries included. Beyond it: <see cref="StorageUnavailableException"/>.</summary>
     public TimeSpan RetryBudget { get; set; } = TimeSpan.FromSeconds(30);

@@ -258,6 +258,43 @@ public abstract class StorageContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Many_concurrent_appends_and_state_writes_are_all_readable_after_reopen()
+    {
+        const int tasks = 48, perTask = 10;
+        var c = "c-" + Guid.NewGuid();
+        var id = Grain("many-" + Guid.NewGuid());
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, tasks).Select(t => Task.Run(async () =>
+        {
+            var state = new GrainState<SampleState>(new SampleState());
+            var list = new List<AppendOutcome>();
+            for (var i = 0; i < perTask; i++)
+            {
+                var seq = t * perTask + i + 1;
+                list.Add(await Messages.AppendAsync(Msg(c, seq)));
+                state.State!.Counters["n"] = i + 1;
+                await Grains.WriteStateAsync($"s{t}", id, state); // every write checks the ETag of the previous one
+            }
+            return list;
+        })));
+        Assert.All(outcomes.SelectMany(o => o), o => Assert.False(o.Duplicate));
+        await Database.DisposeAsync();
+
+        await using var reopened = new HotlineDatabase(Options);
+        var messages = new SqlMessageStore(reopened);
+        var grains = new HotlineGrainStorage(reopened);
+        var all = await messages.ReadAsync(c, 0, 10_000);
+        Assert.Equal(Enumerable.Range(1, tasks * perTask).Select(i => (long)i), all.Select(m => m.Seq));
+        Assert.Equal(Msg(c, 77), all[76]);
+        for (var t = 0; t < tasks; t++)
+        {
+            var read = new GrainState<SampleState>(new SampleState());
+            await grains.ReadStateAsync($"s{t}", id, read);
+            Assert.Equal(perTask, read.State!.Counters["n"]);
+        }
+        Database = new HotlineDatabase(Options); // for DisposeAsync
+    }
+
+    [Fact]
     public async Task Data_survives_a_new_store_instance()
     {
         var c = "c-" + Guid.NewGuid();

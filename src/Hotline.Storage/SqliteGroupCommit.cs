@@ -1,0 +1,224 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Hotline.Storage;
+
+/// <summary>
+/// Group commit for one SQLite database: callers enqueue their write (a unit of work on a connection); one background
+/// loop takes everything queued (up to <see cref="HotlineStorageOptions.SqliteMaxBatch"/>), runs it in ONE
+/// <c>BEGIN IMMEDIATE ... COMMIT</c>, each op inside its own <c>SAVEPOINT</c> (an op that throws is rolled back to its
+/// savepoint and fails alone), and completes every caller after the COMMIT returned, i.e. after the WAL fsync
+/// (<c>synchronous=FULL</c>): an acknowledged write is durable. If BEGIN or COMMIT fails, every op of the batch fails.
+/// </summary>
+/// <remarks>
+/// The transaction is opened with raw SQL (not <see cref="SqliteConnection.BeginTransaction()"/>) so that the ops'
+/// commands, written for a plain connection, run inside it unchanged. Ops run with <see cref="CancellationToken.None"/>:
+/// cancelling a SQLite command interrupts the connection, which would roll back the whole batch. A caller's token is
+/// honoured only while its op is still queued.
+/// </remarks>
+internal sealed class SqliteGroupCommit : IAsyncDisposable
+{
+    private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Func<CancellationToken, Task<DbConnection>> _open;
+    private readonly SemaphoreSlim? _fileLock;
+    private readonly int _maxBatch;
+    private readonly ILogger _logger;
+    private readonly string _description;
+    private readonly Task _loop;
+    private DbConnection? _connection;
+    private long _batches, _ops;
+    private int _pending;
+
+    public SqliteGroupCommit(Func<CancellationToken, Task<DbConnection>> open, SemaphoreSlim? fileLock, int maxBatch, ILogger logger, string description)
+    {
+        _open = open;
+        _fileLock = fileLock;
+        _maxBatch = Math.Max(1, maxBatch);
+        _logger = logger;
+        _description = description;
+        _loop = Task.Run(LoopAsync);
+    }
+
+    /// <summary>Committed (or failed) batches so far.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Ops taken into batches so far.</summary>
+    public long Ops => Interlocked.Read(ref _ops);
+
+    /// <summary>Ops waiting in the queue (not yet taken by the writer).</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
+    /// <summary>Size of the last batch (tests).</summary>
+    public int LastBatchSize { get; private set; }
+
+    /// <summary>Test hook: thrown instead of the COMMIT (which is then rolled back), as if the commit failed.</summary>
+    public Func<Exception?>? FaultInsteadOfCommit { get; set; }
+
+    /// <summary>Enqueues one write; completes after its batch committed (or with the op's own failure).</summary>
+    public Task<T> EnqueueAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var op = new WriteOp<T>(work, cancellationToken);
+        Interlocked.Increment(ref _pending);
+        if (!_queue.Writer.TryWrite(op))
+        {
+            Interlocked.Decrement(ref _pending);
+            throw new ObjectDisposedException(nameof(HotlineDatabase), $"{_description} is disposed.");
+        }
+        return op.Task;
+    }
+
+    private async Task LoopAsync()
+    {
+        var batch = new List<WriteOp>(_maxBatch);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            if (_fileLock is not null) await _fileLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                // Taken under the file lock: everything that queued while the previous batch was committing goes in.
+                while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var op))
+                {
+                    Interlocked.Decrement(ref _pending);
+                    if (op.CallerToken.IsCancellationRequested) op.Cancel();
+                    else batch.Add(op);
+                }
+                if (batch.Count > 0) await RunBatchAsync(batch).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // RunBatchAsync completes every op itself; this is a last resort so no caller ever hangs.
+                _logger.LogError(ex, "Hotline storage: group commit on {Target} failed unexpectedly", _description);
+                foreach (var op in batch) op.Fail(ex);
+            }
+            finally
+            {
+                _fileLock?.Release();
+                batch.Clear();
+            }
+        }
+        if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task RunBatchAsync(List<WriteOp> batch)
+    {
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _ops, batch.Count);
+        LastBatchSize = batch.Count;
+        DbConnection connection;
+        try
+        {
+            connection = _connection ??= await _open(CancellationToken.None).ConfigureAwait(false);
+            await ExecAsync(connection, "BEGIN IMMEDIATE").ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await DropConnectionAsync().ConfigureAwait(false);
+            foreach (var op in batch) op.Fail(ex);
+            return;
+        }
+
+        var ran = 0;
+        try
+        {
+            for (; ran < batch.Count; ran++)
+            {
+                var op = batch[ran];
+                await ExecAsync(connection, "SAVEPOINT op").ConfigureAwait(false);
+                try
+                {
+                    await op.RunAsync(connection).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    op.Failure = ex;
+                    // Undo whatever the op did. If SQLite had rolled back the whole transaction (I/O error, disk
+                    // full, ...) the savepoint is gone and this throws: the batch is lost (handled below).
+                    await ExecAsync(connection, "ROLLBACK TO op").ConfigureAwait(false);
+                }
+                await ExecAsync(connection, "RELEASE op").ConfigureAwait(false);
+            }
+
+            if (FaultInsteadOfCommit?.Invoke() is { } fault) throw fault;
+            await ExecAsync(connection, "COMMIT").ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The transaction (or the commit) failed: nothing of this batch is stored. Ops that failed on their own
+            // keep their own error; every other op fails with this one.
+            try
+            {
+                await ExecAsync(connection, "ROLLBACK").ConfigureAwait(false);
+            }
+            catch (Exception rollback)
+            {
+                _logger.LogDebug(rollback, "Hotline storage: rollback after a failed batch on {Target}", _description);
+                await DropConnectionAsync().ConfigureAwait(false);
+            }
+            _logger.LogWarning(ex, "Hotline storage: a batch of {Count} write(s) on {Target} failed and was rolled back", batch.Count, _description);
+            var batchFailure = ex is SqliteException { SqliteErrorCode: 5 or 6 } or StorageUnavailableException
+                ? ex
+                : new StorageUnavailableException($"A write batch on {_description} failed and was rolled back: {ex.Message}", ex);
+            // Every op fails, even one that had failed on its own: its verdict may have depended on an earlier op of
+            // the batch, which is now rolled back. The op that was running when the transaction broke gets its error.
+            for (var i = 0; i < batch.Count; i++)
+                batch[i].Fail(i == ran ? batch[i].Failure ?? ex : batchFailure);
+            return;
+        }
+
+        foreach (var op in batch) op.Complete();
+    }
+
+    private static async Task ExecAsync(DbConnection connection, string sql)
+    {
+        await using var command = connection.Command(sql);
+        await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        if (_connection is null) return;
+        try { await _connection.DisposeAsync().ConfigureAwait(false); }
+        catch (Exception ex) { _logger.LogDebug(ex, "Hotline storage: closing the writer connection of {Target}", _description); }
+        _connection = null;
+    }
+
+    /// <summary>Stops taking new writes, lets the queued ones commit, closes the writer connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+    }
+
+    private abstract class WriteOp(CancellationToken callerToken)
+    {
+        public CancellationToken CallerToken { get; } = callerToken;
+        public Exception? Failure { get; set; }
+        public abstract Task RunAsync(DbConnection connection);
+        public abstract void Complete();
+        public abstract void Fail(Exception exception);
+        public abstract void Cancel();
+    }
+
+    private sealed class WriteOp<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken callerToken) : WriteOp(callerToken)
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T _result = default!;
+
+        public Task<T> Task => _completion.Task;
+
+        public override async Task RunAsync(DbConnection connection) =>
+            _result = await work(connection, CancellationToken.None).ConfigureAwait(false);
+
+        public override void Complete()
+        {
+            if (Failure is not null) _completion.TrySetException(Failure);
+            else _completion.TrySetResult(_result);
+        }
+
+        public override void Fail(Exception exception) => _completion.TrySetException(exception);
+        public override void Cancel() => _completion.TrySetCanceled(CallerToken);
+    }
+}

@@ -1,0 +1,220 @@
+using Hotline.Abstractions;
+using Hotline.Domain;
+using Microsoft.Data.Sqlite;
+using Orleans;
+using Orleans.Runtime;
+using Orleans.Storage;
+
+namespace Hotline.Storage.Tests;
+
+/// <summary>
+/// SQLite group commit: ops queued together run in one transaction, each keeps its own outcome. The tests hold the
+/// file's write lock while queueing, so the writer takes all the ops in one batch (asserted via LastBatchSize).
+/// </summary>
+public sealed class SqliteGroupCommitTests : IAsyncLifetime
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "hotline-gc-" + Guid.NewGuid().ToString("N")[..12]);
+    private HotlineStorageOptions _options = null!;
+    private HotlineDatabase _database = null!;
+    private SqlMessageStore _messages = null!;
+    private HotlineGrainStorage _grains = null!;
+
+    public async Task InitializeAsync()
+    {
+        _options = HotlineStorageOptions.ForSqlite(Path.Combine(_root, "data"));
+        _database = new HotlineDatabase(_options);
+        _messages = new SqlMessageStore(_database);
+        _grains = new HotlineGrainStorage(_database);
+        await _database.EnsureSchemaAsync(); // later calls enqueue synchronously, in call order
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _database.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    private static StoredMessage Msg(string consultation, long seq, string clientId, string? text = null) =>
+        new(consultation, seq, ParticipantRole.Worker, "w-1", "Worker 1", text ?? $"message {seq}",
+            new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero).AddSeconds(seq), clientId);
+
+    /// <summary>Starts the calls while the writer is held, so they all land in one batch; returns their tasks.</summary>
+    private async Task<Task[]> InOneBatch(params Func<Task>[] calls)
+    {
+        var writer = _database.GroupCommit!;
+        var batchesBefore = writer.Batches;
+        Task[] tasks;
+        using (await _database.HoldSqliteWriteLockAsync())
+        {
+            tasks = calls.Select(call => call()).ToArray();
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (writer.Pending < calls.Length && DateTime.UtcNow < deadline) await Task.Delay(5);
+            Assert.Equal(calls.Length, writer.Pending);
+        }
+        try { await Task.WhenAll(tasks); } catch { /* asserted per task by the caller */ }
+        Assert.Equal(batchesBefore + 1, writer.Batches);
+        Assert.Equal(calls.Length, writer.LastBatchSize);
+        return tasks;
+    }
+
+    [Fact]
+    public async Task Duplicate_client_id_within_one_batch_is_a_duplicate_of_the_first()
+    {
+        const string c = "c-dup";
+        Task<AppendOutcome>? first = null, second = null, third = null;
+        await InOneBatch(
+            () => first = _messages.AppendAsync(Msg(c, 1, "client-a")),
+            () => second = _messages.AppendAsync(Msg(c, 2, "client-a", text: "resent")),
+            () => third = _messages.AppendAsync(Msg(c, 2, "client-b")));
+
+        Assert.False((await first!).Duplicate);
+        var dup = await second!;
+        Assert.True(dup.Duplicate);
+        Assert.Equal(1, dup.Message.Seq);
+        Assert.Equal("message 1", dup.Message.Text);
+        Assert.False((await third!).Duplicate);
+        Assert.Equal([1L, 2], (await _messages.ReadAsync(c, 0, 10)).Select(m => m.Seq));
+        Assert.Equal("client-b", (await _messages.ReadAsync(c, 1, 10))[0].ClientMessageId);
+    }
+
+    [Fact]
+    public async Task Seq_conflict_in_a_batch_fails_only_that_op()
+    {
+        const string c = "c-conflict";
+        var tasks = await InOneBatch(
+            () => _messages.AppendAsync(Msg(c, 1, "client-a")),
+            () => _messages.AppendAsync(Msg(c, 1, "client-b")),  // seq 1 taken by client-a in this very batch
+            () => _messages.AppendAsync(Msg(c, 2, "client-c")),
+            () => _messages.AppendAsync(Msg("c-other", 1, "client-a")));
+
+        var conflict = await Assert.ThrowsAsync<MessageSequenceConflictException>(() => tasks[1]);
+        Assert.Equal(1, conflict.Seq);
+        Assert.Equal(c, conflict.ConsultationId);
+        Assert.True(tasks[0].IsCompletedSuccessfully && tasks[2].IsCompletedSuccessfully && tasks[3].IsCompletedSuccessfully);
+        var stored = await _messages.ReadAsync(c, 0, 10);
+        Assert.Equal(["client-a", "client-c"], stored.Select(m => m.ClientMessageId));
+        Assert.Equal(1, await _messages.GetLastSeqAsync("c-other"));
+    }
+
+    [Fact]
+    public async Task Etag_conflict_within_a_batch_fails_only_that_op()
+    {
+        var id = GrainId.Create("consultation", "etag-" + Guid.NewGuid());
+        var a = new GrainState<SampleState>(new SampleState { Name = "v0" });
+        await _grains.WriteStateAsync("state", id, a);
+        var b = new GrainState<SampleState>(new SampleState { Name = "stale" }) { ETag = a.ETag, RecordExists = true };
+        var fresh1 = new GrainState<SampleState>(new SampleState { Name = "fresh" });
+        var fresh2 = new GrainState<SampleState>(new SampleState { Name = "blind" });
+        var toClear = new GrainState<SampleState>(new SampleState { Name = "gone" });
+        await _grains.WriteStateAsync("clear-me", id, toClear);
+        var etagBefore = a.ETag;
+
+        a.State!.Name = "v1";
+        var tasks = await InOneBatch(
+            () => _grains.WriteStateAsync("state", id, a),           // wins: ETag matches
+            () => _grains.WriteStateAsync("state", id, b),           // same expected ETag, now stale
+            () => _grains.WriteStateAsync("new", id, fresh1),        // insert
+            () => _grains.WriteStateAsync("new", id, fresh2),        // blind insert of the row inserted just before
+            () => _grains.ClearStateAsync("clear-me", id, toClear),
+            () => _messages.AppendAsync(Msg("c-mixed", 1, "m1")));
+
+        Assert.True(tasks[0].IsCompletedSuccessfully);
+        var stale = await Assert.ThrowsAsync<InconsistentStateException>(() => tasks[1]);
+        Assert.Equal(a.ETag, stale.StoredEtag);
+        Assert.Equal(etagBefore, b.ETag); // the failed op left its state alone
+        Assert.True(tasks[2].IsCompletedSuccessfully);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => tasks[3]);
+        Assert.True(tasks[4].IsCompletedSuccessfully && tasks[5].IsCompletedSuccessfully);
+
+        var read = new GrainState<SampleState>(new SampleState());
+        await _grains.ReadStateAsync("state", id, read);
+        Assert.Equal(("v1", a.ETag), (read.State!.Name, read.ETag));
+        await _grains.ReadStateAsync("new", id, read);
+        Assert.Equal(("fresh", fresh1.ETag), (read.State!.Name, read.ETag));
+        await _grains.ReadStateAsync("clear-me", id, read);
+        Assert.False(read.RecordExists);
+        Assert.Single(await _messages.ReadAsync("c-mixed", 0, 10));
+    }
+
+    [Fact]
+    public async Task Failed_commit_fails_every_op_of_the_batch_and_stores_nothing()
+    {
+        var id = GrainId.Create("consultation", "commit-" + Guid.NewGuid());
+        var state = new GrainState<SampleState>(new SampleState { Name = "never" });
+        _database.GroupCommit!.FaultInsteadOfCommit = () => new IOException("disk gone");
+        var tasks = await InOneBatch(
+            () => _messages.AppendAsync(Msg("c-fail", 1, "m1")),
+            () => _messages.AppendAsync(Msg("c-fail", 1, "m2")), // would have been a seq conflict
+            () => _grains.WriteStateAsync("state", id, state));
+        foreach (var task in tasks)
+            await Assert.ThrowsAsync<StorageUnavailableException>(() => task);
+        Assert.Null(state.ETag);
+        Assert.False(state.RecordExists);
+
+        _database.GroupCommit.FaultInsteadOfCommit = null;
+        Assert.Empty(await _messages.ReadAsync("c-fail", 0, 10));
+        var read = new GrainState<SampleState>(new SampleState());
+        await _grains.ReadStateAsync("state", id, read);
+        Assert.False(read.RecordExists);
+
+        // The writer goes on: the same ops succeed in the next batch.
+        Assert.False((await _messages.AppendAsync(Msg("c-fail", 1, "m1"))).Duplicate);
+        await _grains.WriteStateAsync("state", id, state);
+        Assert.Single(await _messages.ReadAsync("c-fail", 0, 10));
+    }
+
+    [Fact]
+    public async Task An_op_cancelled_while_queued_is_not_stored()
+    {
+        using var cts = new CancellationTokenSource();
+        var held = await _database.HoldSqliteWriteLockAsync();
+        var kept = _messages.AppendAsync(Msg("c-cancel", 1, "m1"));
+        var cancelled = _messages.AppendAsync(Msg("c-cancel", 2, "m2"), cts.Token);
+        await cts.CancelAsync();
+        held.Dispose();
+        await kept;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Single(await _messages.ReadAsync("c-cancel", 0, 10));
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_are_batched_and_everything_survives_a_reopen()
+    {
+        const int writers = 32, perWriter = 20;
+        await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            for (var seq = 1; seq <= perWriter; seq++)
+                Assert.False((await _messages.AppendAsync(Msg($"c{w}", seq, $"m{seq}"))).Duplicate);
+        })));
+        var writer = _database.GroupCommit!;
+        Assert.Equal(writers * perWriter, writer.Ops);
+        Assert.True(writer.Batches < writer.Ops, $"{writer.Batches} batches for {writer.Ops} ops: no batching");
+        await _database.DisposeAsync();
+
+        _database = new HotlineDatabase(_options);
+        _messages = new SqlMessageStore(_database);
+        for (var w = 0; w < writers; w++)
+            Assert.Equal(Enumerable.Range(1, perWriter).Select(i => (long)i), (await _messages.ReadAsync($"c{w}", 0, 100)).Select(m => m.Seq));
+    }
+
+    [Fact]
+    public async Task Synchronous_normal_is_an_option_full_is_the_default()
+    {
+        await using (var connection = await _database.OpenConnectionAsync())
+        await using (var sync = connection.CreateCommand())
+        {
+            sync.CommandText = "PRAGMA synchronous";
+            Assert.Equal(2L, (long)(await sync.ExecuteScalarAsync())!);
+        }
+        var normal = HotlineStorageOptions.ForSqlite(Path.Combine(_root, "normal"));
+        normal.SqliteSynchronous = SqliteSynchronous.Normal;
+        await using var database = new HotlineDatabase(normal);
+        await using (var connection = await database.OpenConnectionAsync())
+        await using (var sync = connection.CreateCommand())
+        {
+            sync.CommandText = "PRAGMA synchronous";
+            Assert.Equal(1L, (long)(await sync.ExecuteScalarAsync())!);
+        }
+    }
+}
