@@ -51,6 +51,8 @@ public sealed class ConsultationGrain(
 {
     private ConsultationState S => state.State;
     private long? _lastSeq;
+    /// <summary>clientMessageId -> stored message, loaded once per activation so that a send costs one write, no read.</summary>
+    private Dictionary<string, StoredMessage>? _sent;
 
     private IRouterGrain Router => GrainFactory.GetGrain<IRouterGrain>(GrainKeys.Hotline);
     private IStatisticsGrain Statistics => GrainFactory.GetGrain<IStatisticsGrain>(GrainKeys.Hotline);
@@ -76,6 +78,7 @@ public sealed class ConsultationGrain(
         };
         await state.WriteStateAsync();
         _lastSeq = 0;
+        _sent = [];
         await GrainFactory.GetGrain<IWorkerGrain>(command.WorkerId).AddConsultation(S.Id);
         await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null);
         await Statistics.RecordArrival(S.Category, now);
@@ -148,8 +151,8 @@ public sealed class ConsultationGrain(
         EnsureCanWrite(caller);
 
         // A repeated clientMessageId stores nothing new and answers with the original seq, even after close.
-        var existing = await messages.FindByClientMessageIdAsync(S.Id, clientMessageId);
-        if (existing is not null) return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
+        var sent = await Sent();
+        if (sent.TryGetValue(clientMessageId, out var existing)) return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
         if (ConsultationStateMachine.IsTerminal(S.Status)) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
 
         var seq = await LastSeq() + 1;
@@ -161,10 +164,13 @@ public sealed class ConsultationGrain(
         }
         catch
         {
-            _lastSeq = null; // the insert may have committed: re-read the tail before the next append
+            // The insert may have committed: re-read the tail before the next append.
+            _lastSeq = null;
+            _sent = null;
             throw;
         }
         _lastSeq = outcome.Message.Seq;
+        sent[clientMessageId] = outcome.Message;
         await Publish(HubEvents.Message, ToView(outcome.Message));
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
     }
@@ -382,6 +388,22 @@ public sealed class ConsultationGrain(
     }
 
     private async Task<long> LastSeq() => _lastSeq ??= await messages.GetLastSeqAsync(this.GetPrimaryKeyString());
+
+    private async Task<Dictionary<string, StoredMessage>> Sent()
+    {
+        if (_sent is not null) return _sent;
+        var all = new Dictionary<string, StoredMessage>();
+        long after = 0;
+        while (true)
+        {
+            var page = await messages.ReadAsync(S.Id, after, 500);
+            foreach (var m in page) all[m.ClientMessageId] = m;
+            if (page.Count < 500) break;
+            after = page[^1].Seq;
+        }
+        _lastSeq = all.Count == 0 ? 0 : all.Values.Max(m => m.Seq);
+        return _sent = all;
+    }
 
     private async Task<IReadOnlyList<MessageView>> ReadAll(long afterSeq)
     {
