@@ -94,7 +94,21 @@ public sealed class HotlineConnection : IAsyncDisposable
         var result = await Invoke<JoinResult>("JoinConsultation", [consultationId, afterSeq]);
         _joined[consultationId] = 0;
         foreach (var m in result.Missed) Record(m);
+        CatchUp(result.Consultation);
         return result;
+    }
+
+    /// <summary>
+    /// Events are not replayed, state is: an assignment or status change that happened while this connection was away
+    /// (or before it joined) is recorded from the consultation's current state, so waiters see it.
+    /// </summary>
+    private void CatchUp(Consultation view)
+    {
+        if (view.AssignedLawyerId is { } lawyer && !Assignments.Items.Any(a => a.ConsultationId == view.Id && a.LawyerId == lawyer))
+            Assignments.Add(new AssignedEvent(view.Id, lawyer, view.AssignedLawyerName ?? ""));
+        var last = StatusChanges.Items.LastOrDefault(c => c.ConsultationId == view.Id);
+        if (last?.Status != view.Status && !(last is null && view.Status == "queued"))
+            StatusChanges.Add(new StatusChangedEvent(view.Id, view.Status));
     }
 
     public async Task<JoinResult> AcceptOffer(string consultationId)
@@ -277,6 +291,7 @@ public sealed class HotlineConnection : IAsyncDisposable
                     {
                         var result = await connection.InvokeCoreAsync<JoinResult>("JoinConsultation", [id, ContiguousSeq(id)], cancellationToken);
                         foreach (var m in result.Missed) Record(m);
+                        CatchUp(result.Consultation);
                     }
                     _connected.TrySetResult();
                     return;

@@ -25,9 +25,12 @@ public sealed class LawyerGrain(
     [PersistentState("lawyer", StorageNames.Hotline)] IPersistentState<LawyerState> state,
     IClientNotifier notifier,
     IOptions<GrainOptions> options,
+    TimeProvider time,
     ILogger<LawyerGrain> logger) : Grain, ILawyerGrain
 {
-    private readonly HashSet<string> _connections = [];
+    /// <summary>Open connections and when their silo last asserted them.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _connections = [];
+    private IGrainTimer? _lease;
     private IGrainTimer? _grace;
     private int _activeCount;
 
@@ -94,10 +97,32 @@ public sealed class LawyerGrain(
     {
         EnsureExists();
         var first = _connections.Count == 0;
-        _connections.Add(connectionId);
+        _connections[connectionId] = time.GetUtcNow();
         _grace?.Dispose();
         _grace = null;
+        var lease = options.Value.ConnectionLeaseSeconds;
+        if (lease > 0) _lease ??= this.RegisterGrainTimer(ExpireConnections, new GrainTimerCreationOptions
+        {
+            DueTime = TimeSpan.FromSeconds(lease / 3),
+            Period = TimeSpan.FromSeconds(lease / 3),
+        });
         if (first) await Publish();
+    }
+
+    /// <summary>Drops connections whose silo stopped asserting them (it died), as if they had closed.</summary>
+    private async Task ExpireConnections(CancellationToken cancellationToken)
+    {
+        var cutoff = time.GetUtcNow() - TimeSpan.FromSeconds(options.Value.ConnectionLeaseSeconds);
+        foreach (var (id, seen) in _connections.Where(c => c.Value < cutoff).ToList())
+        {
+            logger.LogInformation("Lawyer {Lawyer}: connection {Connection} lapsed (its silo stopped asserting it)", LawyerId, id);
+            await Disconnected(id);
+        }
+        if (_connections.Count == 0)
+        {
+            _lease?.Dispose();
+            _lease = null;
+        }
     }
 
     public async Task Disconnected(string connectionId)

@@ -47,7 +47,9 @@ public sealed class RouterGrain(
         DateTimeOffset queuedAt, string? preferredLawyerId, string? excludeLawyerId) => Run(e =>
     {
         var now = time.GetUtcNow();
-        var released = IsActive(consultationId) ? e.Release(consultationId, now, null) : null;
+        // An active consultation (transfer, lost lawyer) goes back keeping its age and the lawyers who declined it.
+        if (state.State.ActiveEntries.ContainsKey(consultationId))
+            return e.Requeue(consultationId, category, preferredLawyerId, excludeLawyerId, now);
         var entry = new QueueEntry
         {
             ConsultationId = consultationId,
@@ -59,8 +61,7 @@ public sealed class RouterGrain(
             PreferredLawyerId = preferredLawyerId,
         };
         if (excludeLawyerId is not null) entry.DeclinedBy.Add(excludeLawyerId);
-        var queued = e.Enqueue(entry, now);
-        return released is null ? queued : new RoutingResult([.. released.Effects, .. queued.Effects], queued.ErrorCode, queued.ErrorMessage);
+        return e.Enqueue(entry, now);
     });
 
     public Task UpsertLawyer(string lawyerId, string displayName, IReadOnlyList<string> skills, IReadOnlyList<string> dialects, int capacity, LawyerStatus status)
@@ -123,8 +124,6 @@ public sealed class RouterGrain(
     }
 
     public Task Ping() => Task.CompletedTask;
-
-    private bool IsActive(string consultationId) => state.State.Lawyers.Values.Any(l => l.Active.ContainsKey(consultationId));
 
     /// <summary>Runs one engine command; on success, waits until the state with its change is durable.</summary>
     private async Task<RoutingResult> Run(Func<RoutingEngine, RoutingResult> command)

@@ -69,7 +69,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddHotlineStorage(HotlineStorageOptions.ForSqlite(dataPath));
             silo.Services.AddSingleton<IClientNotifier>(Notifier);
             silo.Services.Configure<RoutingOptions>(o => o.OfferTimeoutSeconds = 3);
-            silo.Services.Configure<GrainOptions>(o => { o.LawyerGraceSeconds = 1; o.MetricsIntervalSeconds = 60; });
+            silo.Services.Configure<GrainOptions>(o => { o.LawyerGraceSeconds = 1; o.ConnectionLeaseSeconds = 0; o.MetricsIntervalSeconds = 60; });
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
