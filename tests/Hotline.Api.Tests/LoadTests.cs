@@ -23,10 +23,11 @@ public sealed class LoadTests(LoadHost host)
         for (var i = 0; i < Lawyers; i++) lawyers.Add(await kit.Lawyer([category], dialect, capacity: 5, connect: false, name: $"Load lawyer {i}"));
         var acceptErrors = new ConcurrentQueue<Exception>();
         var accepted = new ConcurrentDictionary<string, TestLawyer>();
+        var accepting = new ConcurrentBag<Task>();
         foreach (var lawyer in lawyers)
         {
             // Each lawyer accepts every offer as it arrives.
-            lawyer.Hub.Offers.Added += offer => _ = Task.Run(async () =>
+            lawyer.Hub.Offers.Added += offer => accepting.Add(Task.Run(async () =>
             {
                 try
                 {
@@ -37,13 +38,15 @@ public sealed class LoadTests(LoadHost host)
                 {
                     acceptErrors.Enqueue(e);
                 }
-            });
+            }));
         }
         await Task.WhenAll(lawyers.Select(l => kit.Start(l.Hub)));
 
         var workers = await Task.WhenAll(Enumerable.Range(0, Workers).Select(i => kit.Worker($"load worker {i}")));
         var consultations = await Task.WhenAll(workers.Select(w => kit.Open(w, category, dialect, "load test")));
         await Task.WhenAll(workers.Zip(consultations).Select(p => p.First.Hub.Assignments.WaitAsync(a => a.ConsultationId == p.Second.Id, TimeSpan.FromSeconds(60))));
+        // The worker hears "Assigned" before the lawyer's AcceptOffer call returns: let every accept finish.
+        await Task.WhenAll(accepting.ToArray());
         Assert.Empty(acceptErrors);
         Assert.Equal(Workers, accepted.Count);
         // Work-conserving and fair: 50 consultations on 10 lawyers of capacity 5 fill every lawyer.
