@@ -105,6 +105,25 @@ public sealed class ConsultationFlowTests(HotlineHost host)
     }
 
     [Fact]
+    public async Task Optional_trailing_arguments_of_CloseConsultation_may_be_omitted()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var lawyer = await kit.Lawyer([category], dialect);
+        var worker = await kit.Worker();
+        var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
+        // Lawyer: CloseConsultation(id, resolution) without summary.
+        var closed = await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered"]);
+        Assert.Equal("closed", closed.Status);
+        // Worker: CloseConsultation(id) on a waiting one abandons it, without rating or comment.
+        var waiting = await kit.Open(worker, category, dialect);
+        var abandoned = await worker.Hub.Invoke<Consultation>("CloseConsultation", [waiting.Id]);
+        Assert.Equal("abandoned", abandoned.Status);
+        // A required argument is still required.
+        Assert.Equal("validation_failed", await TestKit.HubError(() => lawyer.Hub.Invoke<Consultation>("CloseConsultation", [c.Id])));
+    }
+
+    [Fact]
     public async Task Worker_closes_an_active_consultation_with_a_rating()
     {
         await using var kit = new TestKit(host);

@@ -99,6 +99,8 @@ public static class ApiExtensions
             o.EnableDetailedErrors = false;
             o.AddFilter<HubErrorFilter>();
         }).AddJsonProtocol(o => Configure(o.PayloadSerializerOptions));
+        // Registered after the stock JSON protocol, so it wins the "json" name: adds the contract's optional arguments.
+        services.AddSingleton<Microsoft.AspNetCore.SignalR.Protocol.IHubProtocol, LenientJsonHubProtocol>();
         if (settings.ClusterMode)
             signalR.AddStackExchangeRedis(settings.RedisConnectionString!, o =>
             {
