@@ -96,6 +96,9 @@ public static class ApiExtensions
         var signalR = services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = 64 * 1024;
+            // Ping every 5 s: well inside the shipped .NET client's 10 s server timeout (fast failover detection) and the
+            // browser client's 30 s, so idle connections are never dropped for silence.
+            o.KeepAliveInterval = TimeSpan.FromSeconds(5);
             o.EnableDetailedErrors = false;
             o.AddFilter<HubErrorFilter>();
         }).AddJsonProtocol(o => Configure(o.PayloadSerializerOptions));
