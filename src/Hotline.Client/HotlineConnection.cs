@@ -54,6 +54,16 @@ public sealed class HotlineConnection : IAsyncDisposable
     /// <summary>Times at which the connection came back after a loss.</summary>
     public EventLog<DateTimeOffset> Reconnections { get; } = new();
 
+    /// <summary>
+    /// Client-side timeout: the connection is considered lost when nothing (not even a ping) arrived from the server for
+    /// this long. Default 10 s. Set before <see cref="StartAsync"/>; applies to every (re)connection. SignalR advises at
+    /// least twice the server's keep-alive interval (ASP.NET Core default 15 s): below that an idle connection is dropped
+    /// and re-established (transparently, by this class) whenever the server has nothing to say for this long.
+    /// </summary>
+    public TimeSpan ServerTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Interval of the client's pings to the server. Default 3 s. Set before <see cref="StartAsync"/>.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(3);
+
     public HubConnectionState State => _connection?.State ?? HubConnectionState.Disconnected;
     public Uri? CurrentUrl { get; private set; }
 
@@ -235,8 +245,8 @@ public sealed class HotlineConnection : IAsyncDisposable
                 o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter());
             })
             .Build();
-        connection.ServerTimeout = TimeSpan.FromSeconds(10);
-        connection.KeepAliveInterval = TimeSpan.FromSeconds(3);
+        connection.ServerTimeout = ServerTimeout;
+        connection.KeepAliveInterval = KeepAliveInterval;
         // One handler per event, decoding the raw JSON here: SignalR binds each method's arguments to a single type, so a
         // second typed or raw handler for the same event would not see it.
         On<ChatMessage>(connection, "Message", m => { MessagePushes.Add(m); Record(m); });

@@ -144,7 +144,7 @@ internal sealed class RelayClient : IAsyncDisposable
 {
     private readonly HubConnection _connection;
 
-    public RelayClient(Uri baseUrl, string name, Action<string, string> onMessage)
+    public RelayClient(Uri baseUrl, string name, Action<string, string> onMessage, TimeSpan? serverTimeout = null)
     {
         Name = name;
         _connection = new HubConnectionBuilder()
@@ -155,12 +155,18 @@ internal sealed class RelayClient : IAsyncDisposable
             })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase)
             .Build();
-        _connection.ServerTimeout = TimeSpan.FromSeconds(10);
+        _connection.ServerTimeout = serverTimeout ?? TimeSpan.FromSeconds(10);
         _connection.KeepAliveInterval = TimeSpan.FromSeconds(3);
+        _connection.Closed += _ => { Interlocked.Increment(ref _closed); return Task.CompletedTask; };
         _connection.On<ChatMessage>("Message", m => onMessage(Name, m.ClientMessageId));
     }
 
+    private int _closed;
+
     public string Name { get; }
+    public HubConnectionState State => _connection.State;
+    /// <summary>Times the connection closed under us (it does not reconnect).</summary>
+    public int Closed => Volatile.Read(ref _closed);
 
     public async Task Start()
     {

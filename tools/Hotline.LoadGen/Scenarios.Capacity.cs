@@ -11,8 +11,12 @@ internal static partial class Scenarios
         return sum / 3;
     }
 
-    /// <summary>Closed loop: each sender sends, awaits the ack, sends again, until the deadline. Returns messages delivered per second in the window.</summary>
-    private static async Task<double> ClosedLoop(Run run, MessageTracker tracker, int senders, double seconds, Func<int, (string Receiver, Func<string, Task> Send)> pair, Latency delivery, string counter)
+    /// <summary>
+    /// Closed loop: each sender sends, awaits the ack, sends again, until the deadline. A failed send is counted under
+    /// "<paramref name="label"/>: send failed" (and by exception type) and the sender backs off (100 ms doubling to 2 s),
+    /// so that a broken connection is not hammered. Returns messages delivered per second in the window.
+    /// </summary>
+    private static async Task<double> ClosedLoop(Run run, MessageTracker tracker, int senders, double seconds, Func<int, (string Receiver, Func<string, Task> Send)> pair, Latency delivery, string counter, string label)
     {
         var c = run.Counters;
         tracker.Recording = true;
@@ -22,11 +26,21 @@ internal static partial class Scenarios
         await Task.WhenAll(Enumerable.Range(0, senders).Select(i => Task.Run(async () =>
         {
             var (receiver, send) = pair(i);
+            var backoff = 100;
             while (Clock.Now < until)
             {
                 var id = tracker.Expect(receiver, delivery);
-                try { await send(id); tracker.Acked(id); }
-                catch (Exception) { tracker.Failed(id); c.Add("send failed"); await Task.Delay(100); }
+                try { await send(id); tracker.Acked(id); backoff = 100; }
+                catch (Exception e)
+                {
+                    tracker.Failed(id);
+                    c.Add($"{label}: send failed");
+                    c.Add($"{label}: send failed: {e.GetType().Name}");
+                    var left = Clock.Seconds(Clock.Now, until);
+                    if (left <= 0) break;
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(backoff, left * 1000)));
+                    backoff = Math.Min(backoff * 2, 2000);
+                }
             }
         })));
         var delivered = c.Get(counter) - before;
@@ -43,6 +57,10 @@ internal static partial class Scenarios
         var senders = Math.Min(o.Int("senders", 500), Math.Min(workerCount, lawyerCount * capacity));
         var duration = o.Num("duration", 20);
         var par = o.Int("connect-parallelism", 64);
+        // Client-side ServerTimeout for every platform and relay connection of this scenario. The servers ping every 15 s
+        // (ASP.NET Core default KeepAliveInterval); the client library's default of 10 s drops any connection that stays
+        // idle for 10 s, and with two busy cores a ping can also be late. 60 s keeps the measured connections up.
+        var serverTimeout = TimeSpan.FromSeconds(o.Num("server-timeout", 60));
         var c = run.Counters;
         var r = run.Report;
         if (!o.Flag("spawn-silo") && o.StrOrNull("silo-pid") is null) throw new ArgumentException("capacity needs --spawn-silo (or --silo-pid) to read the silo's memory");
@@ -73,19 +91,24 @@ internal static partial class Scenarios
         await Platform.ForEach(Enumerable.Range(0, lawyerCount), par, async i =>
         {
             var conn = Run.Own(run, HotlineConnection.Lawyer(platform.Url, lawyerLogins[i].Token));
+            conn.ServerTimeout = serverTimeout;
             await conn.StartAsync();
             await conn.Invoke<System.Text.Json.JsonElement>("SetAvailability", ["available"]);
             conn.Messages.Added += m => tracker.Received("l:" + m.ConsultationId, m.ClientMessageId);
             lawyers[i] = new SimLawyer(i, lawyerLogins[i].Id, conn);
             c.Add("lawyer connections");
         });
-        var workers = await ConnectWorkers(run, platform, tokens, par, tracker);
+        var workers = await ConnectWorkers(run, platform, tokens, par, tracker, serverTimeout);
         var connectSeconds = Clock.Seconds(connectStart, Clock.Now);
         run.View.Phase = "platform: memory after";
         await Task.Delay(3000);
         var siloAfter = await SettledRss(() => ChildServer.ReadRss(siloPid));
         var connections = workerCount + lawyerCount;
-        var droppedWorkers = workers.Count(w => w.Conn.State != Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected);
+        int NotConnected() => workers.Count(w => w.Conn.State != Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected)
+            + lawyers.Count(l => l.Connection.State != Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected);
+        int Reconnections() => workers.Sum(w => w.Conn.Reconnections.Items.Count) + lawyers.Sum(l => l.Connection.Reconnections.Items.Count);
+        var droppedAfterConnect = NotConnected();
+        var reconnectsAfterConnect = Reconnections();
         // Recorded at once, so that a later failure still reports the memory figures.
         r.Figures["platform: silo RSS before (MB)"] = siloBefore / 1048576.0;
         r.Figures["platform: silo RSS after (MB)"] = siloAfter / 1048576.0;
@@ -98,10 +121,12 @@ internal static partial class Scenarios
         run.View.Phase = "platform: closed-loop messages";
         var pDelivery = run.Latency("platform: SendMessage -> lawyer Message");
         var pCpu0 = run.Silo?.CpuTime();
-        var pRate = await ClosedLoop(run, tracker, pairs.Count, duration, i => ("l:" + pairs[i].ConsultationId, id => pairs[i].Worker.SendMessage(pairs[i].ConsultationId, "cap " + id[..6], id)), pDelivery, "messages delivered");
+        var pRate = await ClosedLoop(run, tracker, pairs.Count, duration, i => ("l:" + pairs[i].ConsultationId, id => pairs[i].Worker.SendMessage(pairs[i].ConsultationId, "cap " + id[..6], id)), pDelivery, "messages delivered", "platform");
         var pCpu = run.Silo?.CpuTime() - pCpu0;
         var pLost = await tracker.Drain(TimeSpan.FromSeconds(10));
         var gaps = pairs.Sum(p => Gaps(p.Worker, [p.ConsultationId]));
+        var droppedAtEnd = NotConnected();
+        var reconnects = Reconnections();
 
         // Relay: the same numbers of connections, senders and receivers.
         run.View.Phase = "relay: memory before";
@@ -112,7 +137,7 @@ internal static partial class Scenarios
         var rSenders = new RelayClient[workerCount];
         await Platform.ForEach(Enumerable.Range(0, lawyerCount), par, async i =>
         {
-            var rc = new RelayClient(relayUrl, "l-" + i, (name, cmid) => rTracker.Received(name, cmid));
+            var rc = new RelayClient(relayUrl, "l-" + i, (name, cmid) => rTracker.Received(name, cmid), serverTimeout);
             run.Own(rc);
             await rc.Start();
             receivers[i] = rc;
@@ -120,7 +145,7 @@ internal static partial class Scenarios
         });
         await Platform.ForEach(Enumerable.Range(0, workerCount), par, async i =>
         {
-            var sc = new RelayClient(relayUrl, "w-" + i, (_, _) => { });
+            var sc = new RelayClient(relayUrl, "w-" + i, (_, _) => { }, serverTimeout);
             run.Own(sc);
             await sc.Start();
             rSenders[i] = sc;
@@ -133,16 +158,26 @@ internal static partial class Scenarios
         var rDelivery = run.Latency("relay: Send -> receiver Message");
         var rCpu0 = run.Relay?.CpuTime();
         // Sender i talks to receiver i % lawyers: the same fan-in per receiver as consultations per lawyer above.
-        var rRate = await ClosedLoop(run, rTracker, pairs.Count, duration, i => ("l-" + (i % lawyerCount), id => rSenders[i].Send("l-" + (i % lawyerCount), id, "cap " + id[..6])), rDelivery, "messages delivered");
+        var rRate = await ClosedLoop(run, rTracker, pairs.Count, duration, i => ("l-" + (i % lawyerCount), id => rSenders[i].Send("l-" + (i % lawyerCount), id, "cap " + id[..6])), rDelivery, "messages delivered", "relay");
         var rCpu = run.Relay?.CpuTime() - rCpu0;
         var rLost = await rTracker.Drain(TimeSpan.FromSeconds(10));
+        var relayClosed = receivers.Sum(x => x.Closed) + rSenders.Sum(x => x.Closed);
 
         var pPer = (siloAfter - siloBefore) / (double)connections;
         var rPer = (relayAfter - relayBefore) / (double)connections;
         r.Baseline = $"bare SignalR relay (tools/Hotline.Relay, pid {relayPid}) with the same {connections} client connections and {pairs.Count} closed-loop senders";
         r.Figures["connections (workers + lawyers)"] = connections;
         r.Figures["platform: seconds to connect all"] = connectSeconds;
-        r.Figures["platform: worker connections not connected at the end"] = droppedWorkers;
+        r.Figures["client ServerTimeout (s)"] = serverTimeout.TotalSeconds;
+        r.Figures["platform: connections not connected 6 s after connecting"] = droppedAfterConnect;
+        r.Figures["platform: connections not connected after the closed loop"] = droppedAtEnd;
+        r.Figures["platform: reconnections until 6 s after connecting"] = reconnectsAfterConnect;
+        r.Figures["platform: reconnections in total (to the end of the closed loop)"] = reconnects;
+        r.Figures["platform: send failed"] = c.Get("platform: send failed");
+        r.Figures["relay: connections closed (no reconnect)"] = relayClosed;
+        r.Figures["relay: send failed"] = c.Get("relay: send failed");
+        r.Figures["platform: consultations not assigned within 120 s"] = c.Get("not assigned within 120 s");
+        r.Figures["platform: Assigned pushes missed (seen only through JoinConsultation)"] = c.Get("Assigned push missed (seen only through JoinConsultation)");
         r.Figures["platform: silo RSS before (MB)"] = siloBefore / 1048576.0;
         r.Figures["platform: silo RSS after (MB)"] = siloAfter / 1048576.0;
         r.Figures["platform: KB per connection"] = pPer / 1024;
