@@ -392,26 +392,21 @@ public sealed class ConsultationGrain(
     private async Task<Dictionary<string, StoredMessage>> Sent()
     {
         if (_sent is not null) return _sent;
-        var all = new Dictionary<string, StoredMessage>();
-        long after = 0;
-        while (true)
-        {
-            var page = await messages.ReadAsync(S.Id, after, 500);
-            foreach (var m in page) all[m.ClientMessageId] = m;
-            if (page.Count < 500) break;
-            after = page[^1].Seq;
-        }
-        _lastSeq = all.Count == 0 ? 0 : all.Values.Max(m => m.Seq);
-        return _sent = all;
+        var all = await ReadStored(0);
+        _lastSeq = all.Count == 0 ? 0 : all[^1].Seq;
+        return _sent = all.ToDictionary(m => m.ClientMessageId);
     }
 
-    private async Task<IReadOnlyList<MessageView>> ReadAll(long afterSeq)
+    private async Task<IReadOnlyList<MessageView>> ReadAll(long afterSeq) => (await ReadStored(afterSeq)).Select(ToView).ToList();
+
+    /// <summary>Every stored message after <paramref name="afterSeq"/>, in seq order, read page by page.</summary>
+    private async Task<List<StoredMessage>> ReadStored(long afterSeq)
     {
-        var result = new List<MessageView>();
+        var result = new List<StoredMessage>();
         while (true)
         {
-            var page = await messages.ReadAsync(S.Id, afterSeq, 500);
-            result.AddRange(page.Select(ToView));
+            var page = await messages.ReadAsync(this.GetPrimaryKeyString(), afterSeq, 500);
+            result.AddRange(page);
             if (page.Count < 500) return result;
             afterSeq = page[^1].Seq;
         }
