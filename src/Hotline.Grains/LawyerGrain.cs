@@ -31,6 +31,8 @@ public sealed class LawyerGrain(
     /// <summary>Open connections and when their silo last asserted them.</summary>
     private readonly Dictionary<string, DateTimeOffset> _connections = [];
     private IGrainTimer? _lease;
+    /// <summary>Recently closed connections, so that a late re-assertion from a silo does not bring one back.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _closed = [];
     private IGrainTimer? _grace;
     private int _activeCount;
 
@@ -109,6 +111,13 @@ public sealed class LawyerGrain(
         if (first) await Publish();
     }
 
+    public Task RenewConnection(string connectionId)
+    {
+        var now = time.GetUtcNow();
+        foreach (var old in _closed.Where(c => now - c.Value > TimeSpan.FromMinutes(5)).Select(c => c.Key).ToList()) _closed.Remove(old);
+        return _closed.ContainsKey(connectionId) ? Task.CompletedTask : Connected(connectionId);
+    }
+
     /// <summary>Drops connections whose silo stopped asserting them (it died), as if they had closed.</summary>
     private async Task ExpireConnections(CancellationToken cancellationToken)
     {
@@ -127,6 +136,7 @@ public sealed class LawyerGrain(
 
     public async Task Disconnected(string connectionId)
     {
+        _closed[connectionId] = time.GetUtcNow();
         if (!_connections.Remove(connectionId) || _connections.Count > 0) return;
         // Last connection gone: routing sees the lawyer offline, which revokes pending offers and re-routes them now.
         await Publish();

@@ -10,14 +10,13 @@ public sealed class LawyerConnectionRegistry
 
     public void Add(string connectionId, string lawyerId) => _connections[connectionId] = lawyerId;
     public bool Remove(string connectionId) => _connections.TryRemove(connectionId, out _);
-    public bool Contains(string connectionId) => _connections.ContainsKey(connectionId);
     public IReadOnlyList<KeyValuePair<string, string>> Snapshot() => _connections.ToArray();
 }
 
 /// <summary>
 /// Lawyer connection tracking lives in <c>LawyerGrain</c> memory. When the silo hosting a lawyer's grain dies, the
 /// new activation knows none of the lawyer's connections, although the lawyer may still be connected to this silo.
-/// Every few seconds this silo re-asserts its open lawyer connections (<c>Connected</c> is idempotent), so a lawyer
+/// Every few seconds this silo re-asserts its open lawyer connections (<c>RenewConnection</c>), so a lawyer
 /// connected to a survivor is routable again within one period after a failover.
 /// </summary>
 public sealed class LawyerConnectionRefresher(LawyerConnectionRegistry registry, IGrainFactory grains, IConfiguration configuration,
@@ -33,10 +32,8 @@ public sealed class LawyerConnectionRefresher(LawyerConnectionRegistry registry,
             {
                 try
                 {
-                    var lawyer = grains.GetGrain<ILawyerGrain>(lawyerId);
-                    await lawyer.Connected(connectionId);
-                    // The connection closed while we re-asserted it: take it back out.
-                    if (!registry.Contains(connectionId)) await lawyer.Disconnected(connectionId);
+                    // The grain ignores a connection that has closed meanwhile, so this cannot bring one back.
+                    await grains.GetGrain<ILawyerGrain>(lawyerId).RenewConnection(connectionId);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
