@@ -162,6 +162,21 @@ public sealed class ConsultationGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_silo_renewal_restores_an_unknown_connection_but_never_a_closed_one()
+    {
+        var lawyer = await Lawyer(UniqueCategory());
+        var grain = Grains.GetGrain<ILawyerGrain>(lawyer);
+        var connection = "conn-" + lawyer["lw-".Length..];
+
+        await grain.Disconnected(connection);
+        await grain.RenewConnection(connection); // a renewal racing the close
+        Assert.Equal(LawyerStatus.Offline, (await grain.GetView()).Status);
+
+        await grain.RenewConnection("conn-after-failover"); // a connection this activation never saw
+        Assert.Equal(LawyerStatus.Available, (await grain.GetView()).Status);
+    }
+
+    [Fact]
     public async Task Worker_closing_a_waiting_consultation_abandons_it_and_frees_the_queue()
     {
         var category = UniqueCategory();
