@@ -38,7 +38,7 @@ public static class ConsultationEndpoints
         }).RequireAuthorization(ApiExtensions.ParticipantPolicy).WithTags("consultations");
 
         api.MapGet("/workers/me/consultations", (ClaimsPrincipal user, IGrainFactory grains, GrainCalls calls)
-            => WorkerQueries.MyConsultations(grains, calls, user.Id())).RequireAuthorization(Roles.Worker).WithTags("consultations");
+            => ConsultationQueries.MyConsultations(grains, calls, user.Id())).RequireAuthorization(Roles.Worker).WithTags("consultations");
 
         api.MapPost("/hotline/calls", async (PhoneCallRequest body, IGrainFactory grains, GrainCalls calls, Catalog catalog) =>
         {

@@ -66,7 +66,6 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
     public async Task<IReadOnlyList<ConsultationView>> GetMyConsultations()
     {
         var ids = await Calls.Run(() => Lawyer.GetConsultationIds());
-        var views = await Task.WhenAll(ids.TakeLast(200).Select(id => Calls.Run(() => Grains.GetGrain<IConsultationGrain>(id).GetView())));
-        return views.OrderByDescending(v => v.CreatedAt).ToList();
+        return await ConsultationQueries.Views(Grains, Calls, ids.TakeLast(200));
     }
 }

@@ -14,15 +14,18 @@ public sealed class WorkerHub(IGrainFactory grains, GrainCalls calls) : Consulta
         => Calls.Run(() => Consultation(consultationId).CloseByWorker(Me, rating, comment));
 
     /// <summary>The worker's consultations, newest first.</summary>
-    public Task<IReadOnlyList<ConsultationView>> GetMyConsultations() => WorkerQueries.MyConsultations(Grains, Calls, Me.Id);
+    public Task<IReadOnlyList<ConsultationView>> GetMyConsultations() => ConsultationQueries.MyConsultations(Grains, Calls, Me.Id);
 }
 
-/// <summary>Queries shared by the worker hub and REST.</summary>
-public static class WorkerQueries
+/// <summary>"My consultations" queries shared by the worker hub, the lawyer hub and REST.</summary>
+public static class ConsultationQueries
 {
     public static async Task<IReadOnlyList<ConsultationView>> MyConsultations(IGrainFactory grains, GrainCalls calls, string workerId)
+        => await Views(grains, calls, await calls.Run(() => grains.GetGrain<IWorkerGrain>(workerId).GetConsultationIds()));
+
+    /// <summary>The views of these consultations, newest first.</summary>
+    public static async Task<IReadOnlyList<ConsultationView>> Views(IGrainFactory grains, GrainCalls calls, IEnumerable<string> ids)
     {
-        var ids = await calls.Run(() => grains.GetGrain<IWorkerGrain>(workerId).GetConsultationIds());
         var views = await Task.WhenAll(ids.Select(id => calls.Run(() => grains.GetGrain<IConsultationGrain>(id).GetView())));
         return views.OrderByDescending(v => v.CreatedAt).ToList();
     }
