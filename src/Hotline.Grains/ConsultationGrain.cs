@@ -53,6 +53,7 @@ public sealed class ConsultationGrain(
     private long? _lastSeq;
     /// <summary>clientMessageId -> stored message, loaded once per activation so that a send costs one write, no read.</summary>
     private Dictionary<string, StoredMessage>? _sent;
+    private OrderedPushes? _pushes;
 
     private IRouterGrain Router => GrainFactory.GetGrain<IRouterGrain>(GrainKeys.Hotline);
     private IStatisticsGrain Statistics => GrainFactory.GetGrain<IStatisticsGrain>(GrainKeys.Hotline);
@@ -171,7 +172,8 @@ public sealed class ConsultationGrain(
         }
         _lastSeq = outcome.Message.Seq;
         sent[clientMessageId] = outcome.Message;
-        await Publish(HubEvents.Message, ToView(outcome.Message));
+        // The ack answers "durably stored"; the pushes follow it, in seq order, without the sender waiting for them.
+        _ = Publish(HubEvents.Message, ToView(outcome.Message));
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
     }
 
@@ -365,8 +367,8 @@ public sealed class ConsultationGrain(
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnActiveChanged(S.Id, true);
         var assigned = new AssignedEvent(S.Id, lawyerId, lawyerName);
-        await notifier.ToWorker(S.WorkerId, HubEvents.Assigned, assigned);
-        await notifier.ToLawyer(lawyerId, HubEvents.Assigned, assigned);
+        var worker = S.WorkerId;
+        await Pushes.Enqueue(() => Task.WhenAll(notifier.ToWorker(worker, HubEvents.Assigned, assigned), notifier.ToLawyer(lawyerId, HubEvents.Assigned, assigned)));
         await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
         await Statistics.RecordAnswered(S.Category, waitedSeconds, now);
     }
@@ -381,10 +383,17 @@ public sealed class ConsultationGrain(
         await notifier.ToWorker(S.WorkerId, HubEvents.QueueUpdate, new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds));
     }
 
-    private async Task Publish(string method, object payload)
+    private OrderedPushes Pushes => _pushes ??= new OrderedPushes(logger);
+
+    /// <summary>Pushes to the worker and the assigned lawyer (both at once), after every earlier push of this consultation.</summary>
+    private Task Publish(string method, object payload)
     {
-        await notifier.ToWorker(S.WorkerId, method, payload);
-        if (S.AssignedLawyerId is { } lawyer) await notifier.ToLawyer(lawyer, method, payload);
+        // Recipients as of now: a push that waits behind another must not follow a later transfer.
+        var worker = S.WorkerId;
+        var lawyer = S.AssignedLawyerId;
+        return Pushes.Enqueue(() => lawyer is null
+            ? notifier.ToWorker(worker, method, payload)
+            : Task.WhenAll(notifier.ToWorker(worker, method, payload), notifier.ToLawyer(lawyer, method, payload)));
     }
 
     private async Task<long> LastSeq() => _lastSeq ??= await messages.GetLastSeqAsync(this.GetPrimaryKeyString());
