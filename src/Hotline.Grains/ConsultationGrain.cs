@@ -51,7 +51,7 @@ public sealed class ConsultationGrain(
 {
     private ConsultationState S => state.State;
     private long? _lastSeq;
-    /// <summary>clientMessageId -> stored message, loaded once per activation so that a send costs one write, no read.</summary>
+    /// <summary>(sender, clientMessageId) -> stored message, loaded once per activation so that a send costs one write, no read.</summary>
     private Dictionary<string, StoredMessage>? _sent;
     private OrderedPushes? _pushes;
 
@@ -151,9 +151,10 @@ public sealed class ConsultationGrain(
         Guard.Text(text, options.Value.MaxMessageLength, "text");
         EnsureCanWrite(caller);
 
-        // A repeated clientMessageId stores nothing new and answers with the original seq, even after close.
+        // A repeated clientMessageId of the same sender stores nothing new and answers with the original seq, even after
+        // close. Ids are the sender's own: the worker and a lawyer may pick the same one for different messages.
         var sent = await Sent();
-        if (sent.TryGetValue(clientMessageId, out var existing)) return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
+        if (sent.TryGetValue(SentKey(caller.Id, clientMessageId), out var existing)) return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
         if (ConsultationStateMachine.IsTerminal(S.Status)) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
 
         var seq = await LastSeq() + 1;
@@ -171,9 +172,10 @@ public sealed class ConsultationGrain(
             throw;
         }
         _lastSeq = outcome.Message.Seq;
-        sent[clientMessageId] = outcome.Message;
+        sent[SentKey(outcome.Message.SenderId, outcome.Message.ClientMessageId)] = outcome.Message;
         // The ack answers "durably stored"; the pushes follow it, in seq order, without the sender waiting for them.
-        _ = Publish(HubEvents.Message, ToView(outcome.Message));
+        var view = ToView(outcome.Message);
+        _ = Publish(c => c.Message(view));
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
     }
 
@@ -190,8 +192,8 @@ public sealed class ConsultationGrain(
     {
         EnsureCanWrite(caller);
         var typing = new TypingEvent(S.Id, caller.Role);
-        if (caller.Role == ParticipantRole.Worker && S.AssignedLawyerId is { } lawyer) await notifier.ToLawyer(lawyer, HubEvents.Typing, typing);
-        if (caller.Role == ParticipantRole.Lawyer) await notifier.ToWorker(S.WorkerId, HubEvents.Typing, typing);
+        if (caller.Role == ParticipantRole.Worker && S.AssignedLawyerId is { } lawyer) await notifier.Lawyer(lawyer).Typing(typing);
+        if (caller.Role == ParticipantRole.Lawyer) await notifier.Worker(S.WorkerId).Typing(typing);
     }
 
     public async Task<ConsultationView> CloseByWorker(Caller caller, int? rating, string? comment)
@@ -256,7 +258,7 @@ public sealed class ConsultationGrain(
         }
         // The lawyer's own load counter (LawyerView.activeCount in the admin roster) follows the router's.
         if (lawyer is not null) await GrainFactory.GetGrain<ILawyerGrain>(lawyer).OnActiveChanged(S.Id, false);
-        await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
+        await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
     }
 
     public async Task<ConsultationView> Transfer(Caller caller, TransferRequest request)
@@ -293,7 +295,7 @@ public sealed class ConsultationGrain(
         S.AssignedLawyerName = null;
         S.AcceptedAt = null;
         await state.WriteStateAsync();
-        await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
+        await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
         // Keeps QueuedAt, so it goes back ahead of consultations that arrived later.
         await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId);
         if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
@@ -327,7 +329,7 @@ public sealed class ConsultationGrain(
         if (!S.LawyersInvolved.Contains(lawyerId)) S.LawyersInvolved.Add(lawyerId);
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnOffered(S.Id);
-        await notifier.ToLawyer(lawyerId, HubEvents.Offer, new OfferEvent
+        await notifier.Lawyer(lawyerId).Offer(new OfferEvent
         {
             ConsultationId = S.Id,
             Category = S.Category,
@@ -342,7 +344,7 @@ public sealed class ConsultationGrain(
     public async Task OnOfferWithdrawn(string lawyerId, OfferRevokeReason reason)
     {
         if (!state.RecordExists) return;
-        await notifier.ToLawyer(lawyerId, HubEvents.OfferRevoked, new OfferRevokedEvent(S.Id, reason));
+        await notifier.Lawyer(lawyerId).OfferRevoked(new OfferRevokedEvent(S.Id, reason));
         if (S.Status != ConsultationStatus.Offered || S.OfferedTo != lawyerId) return;
         S.Status = ConsultationStatus.Queued;
         S.OfferedTo = null;
@@ -368,8 +370,8 @@ public sealed class ConsultationGrain(
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnActiveChanged(S.Id, true);
         var assigned = new AssignedEvent(S.Id, lawyerId, lawyerName);
         var worker = S.WorkerId;
-        await Pushes.Enqueue(() => Task.WhenAll(notifier.ToWorker(worker, HubEvents.Assigned, assigned), notifier.ToLawyer(lawyerId, HubEvents.Assigned, assigned)));
-        await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
+        await Pushes.Enqueue(() => Task.WhenAll(notifier.Worker(worker).Assigned(assigned), notifier.Lawyer(lawyerId).Assigned(assigned)));
+        await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
         await Statistics.RecordAnswered(S.Category, waitedSeconds, now);
     }
 
@@ -380,20 +382,21 @@ public sealed class ConsultationGrain(
         S.QueuePosition = position;
         S.EstimatedWaitSeconds = estimatedWaitSeconds;
         // Positions are advisory and recomputed by the router: no need to write them durably on every change.
-        await notifier.ToWorker(S.WorkerId, HubEvents.QueueUpdate, new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds));
+        await notifier.Worker(S.WorkerId).QueueUpdate(new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds));
     }
 
     private OrderedPushes Pushes => _pushes ??= new OrderedPushes(logger);
 
-    /// <summary>Pushes to the worker and the assigned lawyer (both at once), after every earlier push of this consultation.</summary>
-    private Task Publish(string method, object payload)
+    /// <summary>
+    /// An event to both participants (the worker and the assigned lawyer, if any, both at once), sent after every
+    /// earlier push of this consultation. The returned task completes when it was sent; it never faults.
+    /// </summary>
+    private Task Publish(Func<IConsultationClient, Task> send)
     {
         // Recipients as of now: a push that waits behind another must not follow a later transfer.
-        var worker = S.WorkerId;
-        var lawyer = S.AssignedLawyerId;
-        return Pushes.Enqueue(() => lawyer is null
-            ? notifier.ToWorker(worker, method, payload)
-            : Task.WhenAll(notifier.ToWorker(worker, method, payload), notifier.ToLawyer(lawyer, method, payload)));
+        var worker = notifier.Worker(S.WorkerId);
+        var lawyer = S.AssignedLawyerId is { } id ? notifier.Lawyer(id) : null;
+        return Pushes.Enqueue(() => lawyer is null ? send(worker) : Task.WhenAll(send(worker), send(lawyer)));
     }
 
     private async Task<long> LastSeq() => _lastSeq ??= await messages.GetLastSeqAsync(this.GetPrimaryKeyString());
@@ -403,8 +406,10 @@ public sealed class ConsultationGrain(
         if (_sent is not null) return _sent;
         var all = await ReadStored(0);
         _lastSeq = all.Count == 0 ? 0 : all[^1].Seq;
-        return _sent = all.ToDictionary(m => m.ClientMessageId);
+        return _sent = all.ToDictionary(m => SentKey(m.SenderId, m.ClientMessageId));
     }
+
+    private static string SentKey(string senderId, string clientMessageId) => senderId + "\n" + clientMessageId;
 
     private async Task<IReadOnlyList<MessageView>> ReadAll(long afterSeq) => (await ReadStored(afterSeq)).Select(ToView).ToList();
 
