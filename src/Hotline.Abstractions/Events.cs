@@ -14,6 +14,8 @@ public static class HubEvents
     public const string StatusChanged = "StatusChanged";
     public const string Metrics = "Metrics";
     public const string LawyerStatus = "LawyerStatus";
+    /// <summary>Admin hub: a collective-dispute alert opened or changed (<see cref="AlertView"/>).</summary>
+    public const string Alert = "Alert";
 }
 
 /// <summary><c>Offer</c> event to a lawyer.</summary>

@@ -134,6 +134,7 @@ public static class ApiExtensions
         app.MapGet("/api/canned-replies", (SeedFiles seeds) => seeds.CannedReplies).RequireAuthorization(Roles.Lawyer).WithTags("catalog");
         app.MapConsultationEndpoints();
         app.MapAdminEndpoints();
+        app.MapUnionEndpoints();
         app.MapDiagnosticsEndpoints();
 
         app.MapHub<WorkerHub>("/hubs/worker");
