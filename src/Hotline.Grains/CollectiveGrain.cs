@@ -29,7 +29,7 @@ public sealed class CollectiveGrain(
             At = mention.At,
         }, time.GetUtcNow());
         await state.WriteStateAsync();
-        if (alert is not null) await notifier.ToAdmins(HubEvents.Alert, AlertView.From(alert));
+        if (alert is not null) await notifier.Admins.Alert(AlertView.From(alert));
     }
 
     public Task<int> RelatedCount(string employerKey, string consultationId)
@@ -69,7 +69,7 @@ public sealed class CollectiveGrain(
         var view = AlertView.From(alert);
         if (before == alert.Status) return view;
         await state.WriteStateAsync();
-        await notifier.ToAdmins(HubEvents.Alert, view);
+        await notifier.Admins.Alert(view);
         return view;
     }
 }
