@@ -1,6 +1,5 @@
 using Hotline.Abstractions;
 using Hotline.Domain;
-using Hotline.Silo.Hubs;
 using Hotline.Silo.Security;
 using System.Security.Claims;
 
