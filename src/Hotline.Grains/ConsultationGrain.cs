@@ -51,7 +51,7 @@ public sealed class ConsultationGrain(
 {
     private ConsultationState S => state.State;
     private long? _lastSeq;
-    /// <summary>clientMessageId -> stored message, loaded once per activation so that a send costs one write, no read.</summary>
+    /// <summary>(sender, clientMessageId) -> stored message, loaded once per activation so that a send costs one write, no read.</summary>
     private Dictionary<string, StoredMessage>? _sent;
 
     private IRouterGrain Router => GrainFactory.GetGrain<IRouterGrain>(GrainKeys.Hotline);
@@ -150,9 +150,10 @@ public sealed class ConsultationGrain(
         Guard.Text(text, options.Value.MaxMessageLength, "text");
         EnsureCanWrite(caller);
 
-        // A repeated clientMessageId stores nothing new and answers with the original seq, even after close.
+        // A repeated clientMessageId of the same sender stores nothing new and answers with the original seq, even after
+        // close. Ids are the sender's own: the worker and a lawyer may pick the same one for different messages.
         var sent = await Sent();
-        if (sent.TryGetValue(clientMessageId, out var existing)) return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
+        if (sent.TryGetValue(SentKey(caller.Id, clientMessageId), out var existing)) return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
         if (ConsultationStateMachine.IsTerminal(S.Status)) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
 
         var seq = await LastSeq() + 1;
@@ -170,7 +171,7 @@ public sealed class ConsultationGrain(
             throw;
         }
         _lastSeq = outcome.Message.Seq;
-        sent[clientMessageId] = outcome.Message;
+        sent[SentKey(outcome.Message.SenderId, outcome.Message.ClientMessageId)] = outcome.Message;
         await Publish(c => c.Message(ToView(outcome.Message)));
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
     }
@@ -395,8 +396,10 @@ public sealed class ConsultationGrain(
         if (_sent is not null) return _sent;
         var all = await ReadStored(0);
         _lastSeq = all.Count == 0 ? 0 : all[^1].Seq;
-        return _sent = all.ToDictionary(m => m.ClientMessageId);
+        return _sent = all.ToDictionary(m => SentKey(m.SenderId, m.ClientMessageId));
     }
+
+    private static string SentKey(string senderId, string clientMessageId) => senderId + "\n" + clientMessageId;
 
     private async Task<IReadOnlyList<MessageView>> ReadAll(long afterSeq) => (await ReadStored(afterSeq)).Select(ToView).ToList();
 
