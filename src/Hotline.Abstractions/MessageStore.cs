@@ -23,4 +23,6 @@ public interface IMessageStore
     Task<long> GetLastSeqAsync(string consultationId, CancellationToken cancellationToken = default);
     /// <summary>The message with this clientMessageId, if any.</summary>
     Task<StoredMessage?> FindByClientMessageIdAsync(string consultationId, string clientMessageId, CancellationToken cancellationToken = default);
+    /// <summary>Blanks the text and sender name of every message of the consultation (erase, retention purge); seq and times stay.</summary>
+    Task EraseTextsAsync(string consultationId, CancellationToken cancellationToken = default);
 }

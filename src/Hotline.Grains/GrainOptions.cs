@@ -10,10 +10,6 @@ public sealed class GrainOptions
     /// connections every few seconds), so connections of a silo that died do not keep a lawyer online. 0 turns it off.
     /// </summary>
     public double ConnectionLeaseSeconds { get; set; } = 15;
-    /// <summary>Longest message text accepted.</summary>
-    public int MaxMessageLength { get; set; } = 4000;
-    /// <summary>Longest summary accepted.</summary>
-    public int MaxSummaryLength { get; set; } = 2000;
     /// <summary>How often admins get a <c>Metrics</c> push.</summary>
     public double MetricsIntervalSeconds { get; set; } = 1;
 }

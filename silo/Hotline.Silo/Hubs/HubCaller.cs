@@ -16,6 +16,7 @@ public static class HubCaller
         {
             Roles.Worker => ParticipantRole.Worker,
             Roles.Lawyer => ParticipantRole.Lawyer,
+            Roles.Admin => ParticipantRole.Admin,
             _ => ParticipantRole.System,
         };
         return new Caller(role, user.Id(), user.FindFirstValue(Roles.NameClaim) ?? "");
