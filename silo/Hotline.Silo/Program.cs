@@ -1,14 +1,13 @@
-using Hotline.Silo.Api;
 using Hotline.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 // Outside Development, no published default secret may remain (one line per problem, exit code 1).
 if (SafeStart.Refuse(builder)) return 1;
 builder.AddHotlineSilo();
-builder.AddHotlineApi();
+builder.AddHotlineWeb();
 
 var app = builder.Build();
-app.MapHotlineApi();
+app.MapHotlineWeb();
 app.Run();
 return 0;
 

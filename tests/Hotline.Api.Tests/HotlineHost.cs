@@ -51,6 +51,8 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
         // Test lawyers are created by the hundred: hashing at the production cost would dominate the run.
         ["Hotline:Security:PasswordIterations"] = "1000",
         ["Hotline:Network:KnownProxies"] = "127.0.0.1",
+        // Off by default outside Development; the service tests check they are served when turned on.
+        ["Hotline:Ops:ApiDocs"] = "true",
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

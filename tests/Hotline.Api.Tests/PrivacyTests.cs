@@ -169,7 +169,7 @@ public sealed class PrivacyTests(HotlineHost host)
         Assert.NotNull(await lawyer.Hub.Invoke<Lawyer>("GetMe", []));
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         await grains.GetGrain<Hotline.Abstractions.ILawyerGrain>(lawyer.Id).RevokeTokens();
-        host.Services.GetRequiredService<Hotline.Silo.Security.TokenRevocation>().Forget(lawyer.Id);
+        host.Services.GetRequiredService<Hotline.Silo.Api.TokenRevocation>().Forget(lawyer.Id);
 
         Assert.Equal((401, "unauthorized"), await TestKit.RestError(() => kit.Rest.Send<object>(HttpMethod.Get, "/api/canned-replies", lawyer.Token)));
         Assert.Equal("unauthorized", await TestKit.HubError(() => lawyer.Hub.Invoke<Lawyer>("GetMe", [])));

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Hotline.Abstractions;
 using Hotline.Domain;
-using Hotline.Silo.Hubs;
 using Hotline.Silo.Security;
 using Microsoft.Extensions.Options;
 

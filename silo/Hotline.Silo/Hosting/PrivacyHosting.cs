@@ -9,8 +9,6 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
-using Orleans.Dashboard;
-using Scalar.AspNetCore;
 
 namespace Hotline.Silo.Hosting;
 
@@ -25,7 +23,6 @@ public static class PrivacyHosting
         services.Configure<SecurityOptions>(configuration.GetSection("Hotline:Security"));
         PasswordHasher.Iterations = Math.Max(1, configuration.GetValue("Hotline:Security:PasswordIterations", PasswordHasher.DefaultIterations));
         services.AddSingleton<LoginGuard>();
-        services.AddSingleton<TokenRevocation>();
         services.AddHostedService<RetentionService>();
 
         var limits = configuration.GetSection("Hotline:Limits").Get<HotlineLimits>() ?? new HotlineLimits();
@@ -93,18 +90,6 @@ public static class PrivacyHosting
                     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
             await next();
         });
-        return app;
-    }
-
-    /// <summary>OpenAPI, Scalar and the Orleans Dashboard: on in Development, off elsewhere unless <c>Hotline:Ops:*</c> turns them on.</summary>
-    public static WebApplication MapOperatorTools(this WebApplication app)
-    {
-        if (DashboardEnabled(app.Configuration, app.Environment)) app.MapOrleansDashboard(routePrefix: "/dashboard");
-        if (app.Configuration.GetValue("Hotline:Ops:ApiDocs", app.Environment.IsDevelopment()))
-        {
-            app.MapOpenApi();
-            app.MapScalarApiReference();
-        }
         return app;
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Hotline.Silo.Api;
 
 namespace Hotline.Silo.Hosting;
 

@@ -1,5 +1,7 @@
 using System.Threading.RateLimiting;
 using Hotline.Abstractions;
+using Hotline.Silo.Api;
+using Hotline.Silo.Security;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +11,7 @@ namespace Hotline.Silo.Hubs;
 /// Every hub call passes here: flood limits per connection and per user, then stable error codes. A failure becomes a
 /// <see cref="HubException"/> whose message starts with the code (<c>forbidden: not a participant</c>).
 /// </summary>
-public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptions> limits, Security.TokenRevocation revocation,
+public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptions> limits, TokenRevocation revocation,
     ILogger<HubErrorFilter> logger) : IHubFilter
 {
     private const string BucketKey = "hotline.bucket";
@@ -71,13 +73,4 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
             (context.Context.Items[BucketKey] as IDisposable)?.Dispose();
         }
     }
-}
-
-/// <summary>Which failures mean "try again later" (code <c>unavailable</c>).</summary>
-public static class ErrorCodes
-{
-    public static bool IsUnavailable(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
-        or Polly.Timeout.TimeoutRejectedException
-        || e.GetType().Name.Contains("Unavailable", StringComparison.Ordinal)
-        || (e.InnerException is { } inner && IsUnavailable(inner));
 }

@@ -10,9 +10,11 @@ namespace Hotline.Silo.Security;
 public sealed class TokenService(SymmetricSecurityKey key, TimeProvider time)
 {
     public const string Issuer = "hotline12351";
+    /// <summary>Claim carrying the owner's token version (revocation).</summary>
+    public const string VersionClaim = "tv";
     public SymmetricSecurityKey Key { get; } = key;
 
-    /// <summary>A token for <paramref name="subject"/>; <paramref name="tokenVersion"/> is checked on every use (<see cref="TokenRevocation"/>).</summary>
+    /// <summary>A token for <paramref name="subject"/>; <paramref name="tokenVersion"/> is checked on every use (Api/TokenRevocation).</summary>
     public string Issue(string subject, string role, string name, TimeSpan lifetime, int tokenVersion = 0)
     {
         var now = time.GetUtcNow().UtcDateTime;
@@ -24,7 +26,7 @@ public sealed class TokenService(SymmetricSecurityKey key, TimeProvider time)
             NotBefore = now,
             Expires = now + lifetime,
             Subject = new ClaimsIdentity([new Claim(Roles.SubjectClaim, subject), new Claim(Roles.RoleClaim, role), new Claim(Roles.NameClaim, name),
-                new Claim(TokenRevocation.VersionClaim, tokenVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer32)]),
+                new Claim(VersionClaim, tokenVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer32)]),
             SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.HmacSha256),
         });
     }

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
 using Hotline.Abstractions;
-using Hotline.Silo.Api;
+using Hotline.Silo.Security;
 
-namespace Hotline.Silo.Security;
+namespace Hotline.Silo.Api;
 
 /// <summary>
 /// Token revocation: every worker and lawyer token carries its owner's token version (claim <c>tv</c>); the version
@@ -15,7 +15,7 @@ namespace Hotline.Silo.Security;
 public sealed class TokenRevocation(IGrainFactory grains, GrainCalls calls, AdminAccount admin, IConfiguration configuration, TimeProvider time,
     ILogger<TokenRevocation> logger)
 {
-    public const string VersionClaim = "tv";
+    public const string VersionClaim = TokenService.VersionClaim;
     /// <summary>The version could not be read: the token is let through (its signature is valid).</summary>
     private const int Unknown = int.MinValue;
     private readonly ConcurrentDictionary<string, (int Version, DateTimeOffset At)> _cache = new();
