@@ -19,7 +19,7 @@ public static class ConsultationEndpoints
             var channel = body.Channel is null ? Channel.Web : WireEnum.Parse<Channel>(body.Channel, "channel");
             if (channel == Channel.Phone) throw new HotlineException(HotlineException.Codes.Validation, "phone consultations come from the gateway");
             var view = await Open(grains, calls, catalog, limits.Value, user.Id(), user.FindFirstValue(Roles.NameClaim), body.Category, body.Dialect, body.Summary,
-                channel, null, keyed.KeyedHash("ip:" + ApiExtensions.ClientAddress(http)));
+                channel, null, keyed.KeyedHash("ip:" + ApiExtensions.ClientAddress(http)), new Intake(body.Employer, body.Region));
             return Results.Created($"/api/consultations/{view.Id}", view);
         }).RequireAuthorization(Roles.Worker).WithTags("consultations");
 
@@ -49,7 +49,7 @@ public static class ConsultationEndpoints
             // (HMAC, server secret) and the number itself is stored only encrypted. Names and summaries never show it.
             var workerId = phones.WorkerIdFor(number);
             var view = await Open(grains, calls, catalog, limits.Value, workerId, "来电 Phone caller", body.Category, body.Dialect, "12351 电话来电 Phone call",
-                Channel.Phone, phones.Protect(number), address: null);
+                Channel.Phone, phones.Protect(number), address: null, new Intake(body.Employer, body.Region));
             return Results.Created($"/api/consultations/{view.Id}", view);
         }).RequireAuthorization(Roles.Gateway).WithTags("gateway");
     }
@@ -58,8 +58,9 @@ public static class ConsultationEndpoints
     public const string TooManyOpen = "too_many_open_consultations";
 
     private static async Task<ConsultationView> Open(IGrainFactory grains, GrainCalls calls, Catalog catalog, HotlineLimits limits, string workerId, string? workerName,
-        string? category, string? dialect, string? summary, Channel channel, string? callerNumber, string? address)
+        string? category, string? dialect, string? summary, Channel channel, string? callerNumber, string? address, Intake intake)
     {
+        var (employer, region) = intake.Validate(catalog);
         if (!catalog.HasCategory(category)) throw new HotlineException(HotlineException.Codes.Validation, "category is not in the catalog");
         if (!catalog.HasDialect(dialect)) throw new HotlineException(HotlineException.Codes.Validation, "dialect is not in the catalog");
         summary = Validation.Text(summary, "summary", limits.MaxSummaryLength);
@@ -72,6 +73,8 @@ public static class ConsultationEndpoints
             Summary = summary,
             Channel = channel,
             CallerNumber = callerNumber,
+            Employer = employer,
+            Region = region,
         };
         var id = ConsultationIds.New();
         // Abuse limits: open consultations per worker and per client address (phone calls: per caller only).
