@@ -1,7 +1,10 @@
 using Hotline.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddHotlineSilo();
+// Hotline:Mode: combined (silo + web, default), silo (grains; HTTP only for health), front (cluster client + web).
+var settings = builder.AddHotlineSettings();
+if (settings.RunsGrains) builder.AddHotlineSilo();
+else builder.AddHotlineClient();
 builder.AddHotlineWeb();
 
 var app = builder.Build();

@@ -8,12 +8,26 @@ namespace Hotline.Silo.Api;
 /// gone (<see cref="SiloUnavailableException"/>) or a message was rejected while the cluster re-forms.
 /// <see cref="RunIdempotent{T}"/> also retries a <see cref="TimeoutException"/> (a call that was in flight to a silo
 /// that died may or may not have run): only for calls that are safe to repeat, such as <c>SendMessage</c> (deduplicated
-/// by clientMessageId), <c>JoinConsultation</c> and reads.
+/// by clientMessageId), <c>JoinConsultation</c> and reads. Each attempt of such a call waits at most
+/// <see cref="IdempotentAttempt"/>, and <see cref="AbandonInFlight"/> stops waiting for all of them at once: on a front, a
+/// call sent through a gateway that died is never answered (only the 15 s response timeout would end it), so it is
+/// repeated through another gateway instead.
 /// </summary>
 public sealed class GrainCalls
 {
+    /// <summary>Longest wait for one attempt of an idempotent call before it is repeated.</summary>
+    public static readonly TimeSpan IdempotentAttempt = TimeSpan.FromSeconds(5);
+
     private readonly ResiliencePipeline _pipeline = Build(idempotent: false);
     private readonly ResiliencePipeline _idempotent = Build(idempotent: true);
+    private CancellationTokenSource _inFlight = new();
+
+    /// <summary>Abandons the current attempt of every idempotent call in flight; each is repeated at once.</summary>
+    public void AbandonInFlight()
+    {
+        using var old = Interlocked.Exchange(ref _inFlight, new CancellationTokenSource());
+        old.Cancel();
+    }
 
     private static ResiliencePipeline Build(bool idempotent) => new ResiliencePipelineBuilder()
         .AddTimeout(TimeSpan.FromSeconds(30))
@@ -44,5 +58,16 @@ public sealed class GrainCalls
 
     /// <summary>As <see cref="Run{T}"/>, and a timed-out call is repeated too. Only for calls that are safe to repeat.</summary>
     public async Task<T> RunIdempotent<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
-        => await _idempotent.ExecuteAsync(async _ => await call(), cancellationToken);
+        => await _idempotent.ExecuteAsync(async _ =>
+        {
+            var abandon = _inFlight.Token;
+            try
+            {
+                return await call().WaitAsync(IdempotentAttempt, abandon);
+            }
+            catch (OperationCanceledException) when (abandon.IsCancellationRequested)
+            {
+                throw new TimeoutException("abandoned: the gateway it went through was lost");
+            }
+        }, cancellationToken);
 }

@@ -7,17 +7,26 @@ namespace Hotline.Silo.Hubs;
 public sealed class LawyerConnectionRegistry
 {
     private readonly ConcurrentDictionary<string, string> _connections = new();
+    private TaskCompletionSource _renewNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Add(string connectionId, string lawyerId) => _connections[connectionId] = lawyerId;
     public bool Remove(string connectionId) => _connections.TryRemove(connectionId, out _);
     public IReadOnlyList<KeyValuePair<string, string>> Snapshot() => _connections.ToArray();
+
+    /// <summary>Asks for a renewal now (a front that reached the cluster again after losing it).</summary>
+    public void RenewNow() => Interlocked.Exchange(ref _renewNow, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    /// <summary>Completes on the next <see cref="RenewNow"/>.</summary>
+    public Task RenewRequested => _renewNow.Task;
 }
 
 /// <summary>
 /// Lawyer connection tracking lives in <c>LawyerGrain</c> memory. When the silo hosting a lawyer's grain dies, the
 /// new activation knows none of the lawyer's connections, although the lawyer may still be connected to this silo.
 /// Every few seconds this silo re-asserts its open lawyer connections (<c>RenewConnection</c>), so a lawyer
-/// connected to a survivor is routable again within one period after a failover.
+/// connected to a survivor is routable again within one period after a failover. A front (front mode) does the same
+/// for the connections it holds: if the front dies, nobody renews them and they lapse; if it loses the cluster and
+/// finds it again, it renews at once (<see cref="LawyerConnectionRegistry.RenewNow"/>).
 /// </summary>
 public sealed class LawyerConnectionRefresher(LawyerConnectionRegistry registry, IGrainFactory grains, IConfiguration configuration,
     ILogger<LawyerConnectionRefresher> logger) : BackgroundService
@@ -27,7 +36,8 @@ public sealed class LawyerConnectionRefresher(LawyerConnectionRegistry registry,
         var period = TimeSpan.FromSeconds(configuration.GetValue("Hotline:Cluster:LawyerRefreshSeconds", 3.0));
         while (!stoppingToken.IsCancellationRequested)
         {
-            try { await Task.Delay(period, stoppingToken); } catch (OperationCanceledException) { return; }
+            try { await Task.WhenAny(Task.Delay(period, stoppingToken), registry.RenewRequested); } catch (OperationCanceledException) { return; }
+            if (stoppingToken.IsCancellationRequested) return;
             foreach (var (connectionId, lawyerId) in registry.Snapshot())
             {
                 try
