@@ -66,6 +66,7 @@ public static class OrleansHostingExtensions
         var settings = builder.Services.GetSettings();
         builder.Services.Configure<RoutingOptions>(builder.Configuration.GetSection("Hotline:Routing"));
         builder.Services.Configure<GrainOptions>(builder.Configuration.GetSection("Hotline:Grains"));
+        builder.Services.Configure<CollectiveOptions>(builder.Configuration.GetSection("Hotline:Collective"));
 
         builder.UseOrleans(silo =>
         {
