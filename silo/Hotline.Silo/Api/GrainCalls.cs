@@ -34,10 +34,12 @@ public sealed class GrainCalls
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsRetryable(e, idempotent)),
-            MaxRetryAttempts = 8,
+            // At most 1 s between attempts, so a call picks up the re-activated grain soon after a dead silo is declared
+            // dead (2-5 s); 15 attempts keep the window at about 12 s.
+            MaxRetryAttempts = 15,
             Delay = TimeSpan.FromMilliseconds(200),
             BackoffType = DelayBackoffType.Exponential,
-            MaxDelay = TimeSpan.FromSeconds(3),
+            MaxDelay = TimeSpan.FromSeconds(1),
             UseJitter = true,
         })
         .Build();
