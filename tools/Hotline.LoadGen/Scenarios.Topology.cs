@@ -4,6 +4,8 @@ namespace Hotline.LoadGen;
 
 internal static partial class Scenarios
 {
+    private const string AdminPassword = "loadgen-topology-admin-password";
+
     // ---------------------------------------------------------------------------------------------------------------
     // (e) topology: message latency and connection memory through a front (Hotline:Mode=front + a silo-mode process)
     // against one combined process, both in cluster mode on the same throwaway PostgreSQL and Redis, same run.
@@ -32,6 +34,9 @@ internal static partial class Scenarios
                 ["Orleans__ClusterId"] = "loadgen-" + mode + "-" + Environment.ProcessId,
                 ["Hotline__Jwt__SigningKey"] = "loadgen-topology-signing-key-0123456789abcdef",
                 ["Hotline__Routing__OfferTimeoutSeconds"] = "60",
+                // The spawned processes run as Production, which refuses published default secrets.
+                ["Hotline__Admin__Password"] = AdminPassword,
+                ["Hotline__Gateway__ApiKey"] = "loadgen-topology-gateway-key-0123456789",
             };
             // front: one grains-only silo and one front; combined: one process that is both. The web process is measured.
             var servers = new List<ChildServer>();
@@ -47,7 +52,7 @@ internal static partial class Scenarios
                 var web = await ChildServer.StartSilo(Path.Combine(run.OutDir, mode), new Dictionary<string, string>(env) { ["Hotline__Mode"] = mode });
                 servers.Add(web);
                 using var platform = new Platform(web.Url);
-                await platform.LoginAdmin(o.Str("admin-user", "admin"), o.Str("admin-password", "admin12351"));
+                await platform.LoginAdmin("admin", AdminPassword);
 
                 var (delivery, ack, lost, duplicates, gaps) = await PlatformLatency(run, platform, mode, pairsCount, rate, duration, warmup);
                 r.Latencies[$"{mode}: worker -> lawyer (SendMessage -> Message)"] = delivery.Summary();

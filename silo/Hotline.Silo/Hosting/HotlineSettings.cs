@@ -38,7 +38,7 @@ public sealed class HotlineSettings
     /// <summary>This process serves the public API (combined or front).</summary>
     public bool ServesApi => Mode != HostMode.Silo;
 
-    /// <summary>Invalid combinations of settings, one clear line each (the host refuses to start on any).</summary>
+    /// <summary>Invalid combinations of settings, one clear line each (<see cref="SafeStart"/> refuses to start on any).</summary>
     public IEnumerable<string> Problems()
     {
         if (InvalidMode is not null)

@@ -16,11 +16,10 @@ namespace Hotline.Silo.Hosting;
 /// </summary>
 public static class OrleansHostingExtensions
 {
-    /// <summary>Reads the settings and refuses to start, one line per problem, on an invalid combination.</summary>
+    /// <summary>Reads the settings (<see cref="SafeStart"/> has refused invalid combinations before).</summary>
     public static HotlineSettings AddHotlineSettings(this WebApplicationBuilder builder)
     {
         var settings = HotlineSettings.From(builder.Configuration);
-        StartupRefusal.ExitIfAny(settings.Problems());
         builder.Services.AddSingleton(settings);
         builder.Services.TryAddSingleton(TimeProvider.System);
         return settings;
@@ -105,7 +104,8 @@ public static class OrleansHostingExtensions
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
                 silo.AddHotlineStorage(HotlineStorageOptions.ForSqlite(settings.DataPath));
             }
-            silo.AddDashboard();
+            // Live logs and grain internals: only where the operator turned it on (Development by default).
+            if (PrivacyHosting.DashboardEnabled(builder.Configuration, builder.Environment)) silo.AddDashboard();
         });
 
         builder.Services.AddHostedService<HotlineStartup>();

@@ -23,6 +23,8 @@ public static class WebHosting
         if (settings.ServesApi)
         {
             var key = TokenService.LoadKey(configuration["Hotline:Jwt:SigningKey"], settings.DataPath, settings.ClusterMode);
+            builder.AddHotlinePrivacy();
+            PrivacyHosting.AddPhoneProtection(builder.Services, configuration, settings, key.Key);
             builder.AddHotlineApi(seeds, key);
             builder.Services.AddHotlineHubs(redis);
         }
@@ -42,9 +44,10 @@ public static class WebHosting
         var settings = app.Services.GetRequiredService<HotlineSettings>();
         if (settings.ServesApi)
         {
+            app.UseHotlineSecurity();
             app.MapHotlineApi();
             app.MapHotlineHubs();
-            app.MapOrleansDashboard(routePrefix: "/dashboard");
+            if (PrivacyHosting.DashboardEnabled(app.Configuration, app.Environment)) app.MapOrleansDashboard(routePrefix: "/dashboard");
             if (settings.Mode == HostMode.Front)
             {
                 // Re-assert this front's lawyer connections as soon as it reaches the cluster again; repeat idempotent calls
