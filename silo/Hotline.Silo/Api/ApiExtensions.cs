@@ -40,6 +40,7 @@ public static class ApiExtensions
         services.AddSingleton(seeds.Catalog);
         services.AddSingleton<Readiness>();
         services.AddSingleton<GrainCalls>();
+        services.AddSingleton<DutyService>();
         services.AddSingleton(new AdminAccount(
             configuration["Hotline:Admin:Username"] ?? seeds.Admin.Username,
             PasswordHasher.Hash(configuration["Hotline:Admin:Password"] ?? seeds.Admin.Password),
@@ -133,6 +134,8 @@ public static class ApiExtensions
         app.MapGet("/api/catalog", (Catalog catalog) => catalog).WithTags("catalog");
         app.MapGet("/api/canned-replies", (SeedFiles seeds) => seeds.CannedReplies).RequireAuthorization(Roles.Lawyer).WithTags("catalog");
         app.MapConsultationEndpoints();
+        app.MapGatewayEndpoints();
+        app.MapDutyEndpoints();
         app.MapAdminEndpoints();
         app.MapDiagnosticsEndpoints();
 

@@ -21,6 +21,9 @@ public static class OrleansHostingExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.Configure<RoutingOptions>(builder.Configuration.GetSection("Hotline:Routing"));
         builder.Services.Configure<GrainOptions>(builder.Configuration.GetSection("Hotline:Grains"));
+        var timeZone = builder.Configuration["Hotline:TimeZone"] ?? HotlineCalendar.DefaultTimeZone;
+        HotlineCalendar.Zone(timeZone); // an unknown zone fails the start, not the first statistic
+        builder.Services.PostConfigure<GrainOptions>(o => o.TimeZone = timeZone);
         builder.Services.AddSingleton<IClientNotifier, SignalRClientNotifier>();
 
         builder.UseOrleans(silo =>

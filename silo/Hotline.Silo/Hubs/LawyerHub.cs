@@ -56,16 +56,24 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
 
     public Task<IReadOnlyList<NoteView>> GetNotes(string consultationId) => Calls.Run(() => Consultation(consultationId).GetNotes(Me));
 
-    public Task<ConsultationView> CloseConsultation(string consultationId, string resolution, string? summary)
+    /// <summary>Closes with a resolution; <paramref name="summary"/> stays with lawyers, <paramref name="adviceToWorker"/> is the worker's result.</summary>
+    public Task<ConsultationView> CloseConsultation(string consultationId, string resolution, string? summary, string? adviceToWorker)
     {
         var parsed = WireEnum.Parse<Resolution>(resolution, "resolution");
-        return Calls.Run(() => Consultation(consultationId).CloseByLawyer(Me, parsed, summary));
+        return Calls.Run(() => Consultation(consultationId).CloseByLawyer(Me, parsed, summary, adviceToWorker));
+    }
+
+    /// <summary>Records a call-back attempt on a phone consultation: <c>reached</c> or <c>no_answer</c>.</summary>
+    public Task<ConsultationView> RecordCallAttempt(string consultationId, string outcome)
+    {
+        var parsed = WireEnum.Parse<CallOutcome>(outcome, "outcome");
+        return Calls.Run(() => Consultation(consultationId).RecordCallAttempt(Me, parsed));
     }
 
     /// <summary>Consultations offered or assigned to this lawyer, now or before, newest first.</summary>
     public async Task<IReadOnlyList<ConsultationView>> GetMyConsultations()
     {
         var ids = await Calls.Run(() => Lawyer.GetConsultationIds());
-        return await ConsultationQueries.Views(Grains, Calls, ids.TakeLast(200));
+        return await ConsultationQueries.Views(Grains, Calls, ids.TakeLast(200), Me);
     }
 }

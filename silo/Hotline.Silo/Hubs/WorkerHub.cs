@@ -13,6 +13,10 @@ public sealed class WorkerHub(IGrainFactory grains, GrainCalls calls) : Consulta
     public Task<ConsultationView> CloseConsultation(string consultationId, int? rating, string? comment)
         => Calls.Run(() => Consultation(consultationId).CloseByWorker(Me, rating, comment));
 
+    /// <summary>Rates a consultation a lawyer closed (1..5), once.</summary>
+    public Task<ConsultationView> RateConsultation(string consultationId, int rating, string? comment)
+        => Calls.Run(() => Consultation(consultationId).Rate(Me, rating, comment));
+
     /// <summary>The worker's consultations, newest first.</summary>
     public Task<IReadOnlyList<ConsultationView>> GetMyConsultations() => ConsultationQueries.MyConsultations(Grains, Calls, Me.Id);
 }
@@ -23,10 +27,12 @@ public static class ConsultationQueries
     public static async Task<IReadOnlyList<ConsultationView>> MyConsultations(IGrainFactory grains, GrainCalls calls, string workerId)
         => await Views(grains, calls, await calls.Run(() => grains.GetGrain<IWorkerGrain>(workerId).GetConsultationIds()));
 
-    /// <summary>The views of these consultations, newest first.</summary>
-    public static async Task<IReadOnlyList<ConsultationView>> Views(IGrainFactory grains, GrainCalls calls, IEnumerable<string> ids)
+    /// <summary>The views of these consultations as <paramref name="caller"/> may see them (no caller: the shared view), newest first.</summary>
+    public static async Task<IReadOnlyList<ConsultationView>> Views(IGrainFactory grains, GrainCalls calls, IEnumerable<string> ids, Caller? caller = null)
     {
-        var views = await Task.WhenAll(ids.Select(id => calls.Run(() => grains.GetGrain<IConsultationGrain>(id).GetView())));
+        var views = await Task.WhenAll(ids.Select(id => calls.Run(() => caller is null
+            ? grains.GetGrain<IConsultationGrain>(id).GetView()
+            : grains.GetGrain<IConsultationGrain>(id).GetViewFor(caller))));
         return views.OrderByDescending(v => v.CreatedAt).ToList();
     }
 }
