@@ -1,12 +1,11 @@
-using Hotline.Silo.Api;
 using Hotline.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddHotlineSilo();
-builder.AddHotlineApi();
+builder.AddHotlineWeb();
 
 var app = builder.Build();
-app.MapHotlineApi();
+app.MapHotlineWeb();
 app.Run();
 
 /// <summary>Entry point (public for WebApplicationFactory).</summary>

@@ -191,7 +191,7 @@ public sealed class ConsultationGrain(
         }
         _lastSeq = outcome.Message.Seq;
         sent[clientMessageId] = outcome.Message;
-        await Publish(HubEvents.Message, ToView(outcome.Message));
+        await Publish(c => c.Message(ToView(outcome.Message)));
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
     }
 
@@ -208,8 +208,8 @@ public sealed class ConsultationGrain(
     {
         EnsureCanWrite(caller);
         var typing = new TypingEvent(S.Id, caller.Role);
-        if (caller.Role == ParticipantRole.Worker && S.AssignedLawyerId is { } lawyer) await notifier.ToLawyer(lawyer, HubEvents.Typing, typing);
-        if (caller.Role == ParticipantRole.Lawyer) await notifier.ToWorker(S.WorkerId, HubEvents.Typing, typing);
+        if (caller.Role == ParticipantRole.Worker && S.AssignedLawyerId is { } lawyer) await notifier.Lawyer(lawyer).Typing(typing);
+        if (caller.Role == ParticipantRole.Lawyer) await notifier.Worker(S.WorkerId).Typing(typing);
     }
 
     public async Task<ConsultationView> CloseByWorker(Caller caller, int? rating, string? comment)
@@ -350,7 +350,7 @@ public sealed class ConsultationGrain(
         }
         // The lawyer's own load counter (LawyerView.activeCount in the admin roster) follows the router's.
         if (lawyer is not null) await GrainFactory.GetGrain<ILawyerGrain>(lawyer).OnActiveChanged(S.Id, false);
-        await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status, S.Resolution, S.Advice));
+        await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status, S.Resolution, S.Advice)));
     }
 
     public async Task<ConsultationView> Transfer(Caller caller, TransferRequest request)
@@ -387,7 +387,7 @@ public sealed class ConsultationGrain(
         S.AssignedLawyerName = null;
         S.AcceptedAt = null;
         await state.WriteStateAsync();
-        await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
+        await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
         // Keeps QueuedAt, so it goes back ahead of consultations that arrived later.
         await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId);
         if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
@@ -421,7 +421,7 @@ public sealed class ConsultationGrain(
         if (!S.LawyersInvolved.Contains(lawyerId)) S.LawyersInvolved.Add(lawyerId);
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnOffered(S.Id);
-        await notifier.ToLawyer(lawyerId, HubEvents.Offer, new OfferEvent
+        await notifier.Lawyer(lawyerId).Offer(new OfferEvent
         {
             ConsultationId = S.Id,
             Category = S.Category,
@@ -436,7 +436,7 @@ public sealed class ConsultationGrain(
     public async Task OnOfferWithdrawn(string lawyerId, OfferRevokeReason reason)
     {
         if (!state.RecordExists) return;
-        await notifier.ToLawyer(lawyerId, HubEvents.OfferRevoked, new OfferRevokedEvent(S.Id, reason));
+        await notifier.Lawyer(lawyerId).OfferRevoked(new OfferRevokedEvent(S.Id, reason));
         if (S.Status != ConsultationStatus.Offered || S.OfferedTo != lawyerId) return;
         S.Status = ConsultationStatus.Queued;
         S.OfferedTo = null;
@@ -462,9 +462,9 @@ public sealed class ConsultationGrain(
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnActiveChanged(S.Id, true);
         var assigned = new AssignedEvent(S.Id, lawyerId, lawyerName);
-        await notifier.ToWorker(S.WorkerId, HubEvents.Assigned, assigned);
-        await notifier.ToLawyer(lawyerId, HubEvents.Assigned, assigned);
-        await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
+        await notifier.Worker(S.WorkerId).Assigned(assigned);
+        await notifier.Lawyer(lawyerId).Assigned(assigned);
+        await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
         await Statistics.RecordAnswered(S.Category, waitedSeconds, now);
     }
 
@@ -476,13 +476,14 @@ public sealed class ConsultationGrain(
         S.EstimatedWaitSeconds = estimatedWaitSeconds;
         S.LawyersOnline = lawyersOnline;
         // Positions are advisory and recomputed by the router: no need to write them durably on every change.
-        await notifier.ToWorker(S.WorkerId, HubEvents.QueueUpdate, new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds, lawyersOnline));
+        await notifier.Worker(S.WorkerId).QueueUpdate(new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds, lawyersOnline));
     }
 
-    private async Task Publish(string method, object payload)
+    /// <summary>An event to both participants: the worker and the assigned lawyer, if any.</summary>
+    private async Task Publish(Func<IConsultationClient, Task> send)
     {
-        await notifier.ToWorker(S.WorkerId, method, payload);
-        if (S.AssignedLawyerId is { } lawyer) await notifier.ToLawyer(lawyer, method, payload);
+        await send(notifier.Worker(S.WorkerId));
+        if (S.AssignedLawyerId is { } lawyer) await send(notifier.Lawyer(lawyer));
     }
 
     private async Task<long> LastSeq() => _lastSeq ??= await messages.GetLastSeqAsync(this.GetPrimaryKeyString());

@@ -176,7 +176,7 @@ public sealed class LawyerGrain(
         if (state.State.Status == status) return;
         state.State.Status = status;
         await state.WriteStateAsync();
-        await notifier.ToLawyer(LawyerId, HubEvents.LawyerStatus, await GetView());
+        await notifier.Lawyer(LawyerId).LawyerStatus(await GetView());
     }
 
     public async Task OnActiveChanged(string consultationId, bool active)

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Hotline.Abstractions;
 using Hotline.Domain;
-using Hotline.Silo.Hubs;
 using Hotline.Silo.Security;
 
 namespace Hotline.Silo.Api;

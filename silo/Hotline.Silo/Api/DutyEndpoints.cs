@@ -1,6 +1,5 @@
 using Hotline.Abstractions;
 using Hotline.Domain;
-using Hotline.Silo.Hosting;
 
 namespace Hotline.Silo.Api;
 

@@ -2,7 +2,6 @@ using System.Net;
 using Hotline.Abstractions;
 using Hotline.Domain;
 using Hotline.Grains;
-using Hotline.Silo.Hubs;
 using Hotline.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
@@ -24,7 +23,6 @@ public static class OrleansHostingExtensions
         var timeZone = builder.Configuration["Hotline:TimeZone"] ?? HotlineCalendar.DefaultTimeZone;
         HotlineCalendar.Zone(timeZone); // an unknown zone fails the start, not the first statistic
         builder.Services.PostConfigure<GrainOptions>(o => o.TimeZone = timeZone);
-        builder.Services.AddSingleton<IClientNotifier, SignalRClientNotifier>();
 
         builder.UseOrleans(silo =>
         {
@@ -67,8 +65,6 @@ public static class OrleansHostingExtensions
         });
 
         builder.Services.AddHostedService<HotlineStartup>();
-        builder.Services.AddSingleton<LawyerConnectionRegistry>();
-        builder.Services.AddHostedService<LawyerConnectionRefresher>();
         return builder;
     }
 }
