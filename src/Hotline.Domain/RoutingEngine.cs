@@ -271,6 +271,9 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         var aht = AverageHandleSeconds();
         var perCategory = new Dictionary<string, int>(StringComparer.Ordinal);
         var estimators = new Dictionary<(string, string, bool, int, string?), WaitEstimator>();
+        var offers = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var e in State.Queue.Values)
+            if (e.OfferedTo is { } to) offers[to] = offers.GetValueOrDefault(to) + 1;
         var result = new List<QueuePosition>(waiting.Count);
         foreach (var e in waiting)
         {
@@ -278,7 +281,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             var rules = RoutingPolicy.RulesAt(e, now, Options);
             var key = (e.Category, e.Dialect, e.Channel == Channel.Phone, rules.StepsInForce, e.PreferredLawyerId);
             if (!estimators.TryGetValue(key, out var estimator))
-                estimators[key] = estimator = EstimatorFor(e, rules, now, aht);
+                estimators[key] = estimator = EstimatorFor(e, rules, now, aht, offers);
             result.Add(new QueuePosition(e.ConsultationId, pos, estimator.Estimate(pos), estimator.LawyersOnline));
         }
         return result;
@@ -288,8 +291,11 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     public double AverageHandleSeconds() =>
         State.RecentHandleSeconds.Count > 0 ? State.RecentHandleSeconds.Average() : Options.DefaultHandleSeconds;
 
-    /// <summary>The slots of the lawyers online and eligible for <paramref name="e"/>, with the time until each frees up.</summary>
-    private WaitEstimator EstimatorFor(QueueEntry e, WideningRules rules, DateTimeOffset now, double aht)
+    /// <summary>
+    /// The slots of the lawyers online and eligible for <paramref name="e"/>, with the time until each frees up (an open offer
+    /// counts as a consultation about to start: a full handle time).
+    /// </summary>
+    private WaitEstimator EstimatorFor(QueueEntry e, WideningRules rules, DateTimeOffset now, double aht, Dictionary<string, int> offers)
     {
         var slots = new List<double>();
         var lawyers = 0;
@@ -307,6 +313,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                 var elapsed = State.ActiveEntries.TryGetValue(id, out var a) && a.AssignedAt is { } at ? Math.Max(0, (now - at).TotalSeconds) : 0;
                 remaining.Add(WaitEstimator.ExpectedRemaining(elapsed, State.RecentHandleSeconds, aht));
             }
+            for (var i = offers.GetValueOrDefault(l.LawyerId); i > 0; i--) remaining.Add(aht);
             if (e.Channel == Channel.Phone || phoneActive)
             {
                 // A phone call needs the lawyer free of everything; a lawyer on a phone call takes nothing else.
