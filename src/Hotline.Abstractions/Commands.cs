@@ -20,6 +20,10 @@ public sealed record OpenConsultation
     [Id(7)] public string? CallerNumber { get; init; }
     /// <summary>A phone caller who asked to be called back instead of holding.</summary>
     [Id(20)] public bool Callback { get; init; }
+    /// <summary>The employer as the worker wrote it (display form, validated), if given.</summary>
+    [Id(40)] public string? Employer { get; init; }
+    /// <summary>A catalog region id, if given.</summary>
+    [Id(41)] public string? Region { get; init; }
 }
 
 /// <summary>Transfer request (<c>Transfer(consultationId, {toCategory?, toLawyerId?, note?})</c>).</summary>

@@ -42,6 +42,10 @@ public sealed class ConsultationState
     public string? Advice { get; set; }
     /// <summary>Call-back attempts of the assigned lawyers on a phone consultation.</summary>
     public List<CallAttemptView> CallAttempts { get; set; } = [];
+    /// <summary>The employer as the worker wrote it, its normalised key (<see cref="EmployerName.Key"/>) and the region.</summary>
+    public string? Employer { get; set; }
+    public string? EmployerKey { get; set; }
+    public string? Region { get; set; }
 }
 
 /// <summary>
@@ -58,11 +62,12 @@ public sealed class ConsultationGrain(
 {
     private ConsultationState S => state.State;
     private long? _lastSeq;
-    /// <summary>clientMessageId -> stored message, loaded once per activation so that a send costs one write, no read.</summary>
+    /// <summary>(sender, clientMessageId) -> stored message, loaded once per activation so that a send costs one write, no read.</summary>
     private Dictionary<string, StoredMessage>? _sent;
 
     private IRouterGrain Router => GrainFactory.GetGrain<IRouterGrain>(GrainKeys.Hotline);
     private IStatisticsGrain Statistics => GrainFactory.GetGrain<IStatisticsGrain>(GrainKeys.Hotline);
+    private ICollectiveGrain Collective => GrainFactory.GetGrain<ICollectiveGrain>(GrainKeys.Hotline);
 
     public async Task<ConsultationView> Open(OpenConsultation command)
     {
@@ -79,6 +84,9 @@ public sealed class ConsultationGrain(
             Summary = command.Summary,
             CallerNumber = command.CallerNumber,
             Callback = command.Callback && command.Channel == Channel.Phone,
+            Employer = EmployerName.Display(command.Employer),
+            EmployerKey = EmployerName.Key(command.Employer),
+            Region = command.Region,
             Priority = command.Priority,
             Status = ConsultationStatus.Queued,
             CreatedAt = now,
@@ -90,12 +98,24 @@ public sealed class ConsultationGrain(
         await GrainFactory.GetGrain<IWorkerGrain>(command.WorkerId).AddConsultation(S.Id);
         await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null);
         await Statistics.RecordArrival(S.Category, now);
+        if (S.EmployerKey is { } key)
+            await Collective.Record(new EmployerMentioned { ConsultationId = S.Id, WorkerId = S.WorkerId, EmployerKey = key, Employer = S.Employer!, Region = S.Region, At = now });
         return await GetView();
     }
 
     public Task<ConsultationView> GetView() => View(null);
 
-    public Task<ConsultationView> GetViewFor(Caller caller) => View(caller);
+    public async Task<ConsultationView> GetViewFor(Caller caller) => await ViewFor(caller, await View(caller));
+
+    public async Task<ConsultationView> GetViewWithRelated() => await WithRelated(await GetView());
+
+    /// <summary>The view plus <see cref="ConsultationView.RelatedCount"/>: for the assigned lawyer and admins only.</summary>
+    private async Task<ConsultationView> WithRelated(ConsultationView view) =>
+        S.EmployerKey is { } key ? view with { RelatedCount = await Collective.RelatedCount(key, S.Id) } : view;
+
+    private Task<ConsultationView> ViewFor(Caller caller, ConsultationView view) =>
+        caller.Role == ParticipantRole.Lawyer && caller.Id == S.AssignedLawyerId || caller.Role == ParticipantRole.System
+            ? WithRelated(view) : Task.FromResult(view);
 
     /// <summary>The view; the caller's number only for the lawyer the phone call is assigned to, while it is active.</summary>
     private async Task<ConsultationView> View(Caller? caller)
@@ -128,6 +148,8 @@ public sealed class ConsultationGrain(
             Advice = S.Advice,
             Callback = S.Callback,
             CallAttempts = S.Channel == Channel.Phone && caller?.Role != ParticipantRole.Worker ? S.CallAttempts.ToList() : null,
+            Employer = S.Employer,
+            Region = S.Region,
         };
     }
 
@@ -147,7 +169,7 @@ public sealed class ConsultationGrain(
         EnsureCanRead(caller);
         if (afterSeq < 0) throw Guard.Validation("afterSeq must not be negative");
         var missed = await ReadAll(afterSeq);
-        return new JoinResult { Consultation = await View(caller), Missed = missed };
+        return new JoinResult { Consultation = await ViewFor(caller, await View(caller)), Missed = missed };
     }
 
     public async Task<JoinResult> Accept(Caller lawyer)
@@ -170,9 +192,10 @@ public sealed class ConsultationGrain(
         Guard.Text(text, options.Value.MaxMessageLength, "text");
         EnsureCanWrite(caller);
 
-        // A repeated clientMessageId stores nothing new and answers with the original seq, even after close.
+        // A repeated clientMessageId of the same sender stores nothing new and answers with the original seq, even after
+        // close. Ids are the sender's own: the worker and a lawyer may pick the same one for different messages.
         var sent = await Sent();
-        if (sent.TryGetValue(clientMessageId, out var existing)) return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
+        if (sent.TryGetValue(SentKey(caller.Id, clientMessageId), out var existing)) return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
         if (ConsultationStateMachine.IsTerminal(S.Status)) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
 
         var seq = await LastSeq() + 1;
@@ -190,7 +213,7 @@ public sealed class ConsultationGrain(
             throw;
         }
         _lastSeq = outcome.Message.Seq;
-        sent[clientMessageId] = outcome.Message;
+        sent[SentKey(outcome.Message.SenderId, outcome.Message.ClientMessageId)] = outcome.Message;
         await Publish(c => c.Message(ToView(outcome.Message)));
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
     }
@@ -493,8 +516,10 @@ public sealed class ConsultationGrain(
         if (_sent is not null) return _sent;
         var all = await ReadStored(0);
         _lastSeq = all.Count == 0 ? 0 : all[^1].Seq;
-        return _sent = all.ToDictionary(m => m.ClientMessageId);
+        return _sent = all.ToDictionary(m => SentKey(m.SenderId, m.ClientMessageId));
     }
+
+    private static string SentKey(string senderId, string clientMessageId) => senderId + "\n" + clientMessageId;
 
     private async Task<IReadOnlyList<MessageView>> ReadAll(long afterSeq) => (await ReadStored(afterSeq)).Select(ToView).ToList();
 

@@ -109,6 +109,7 @@ public static class ApiExtensions
         app.MapGatewayEndpoints();
         app.MapDutyEndpoints();
         app.MapAdminEndpoints();
+        app.MapUnionEndpoints();
         app.MapDiagnosticsEndpoints();
         app.MapOpenApi();
         app.MapScalarApiReference();

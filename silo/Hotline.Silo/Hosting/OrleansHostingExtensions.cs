@@ -23,6 +23,7 @@ public static class OrleansHostingExtensions
         var timeZone = builder.Configuration["Hotline:TimeZone"] ?? HotlineCalendar.DefaultTimeZone;
         HotlineCalendar.Zone(timeZone); // an unknown zone fails the start, not the first statistic
         builder.Services.PostConfigure<GrainOptions>(o => o.TimeZone = timeZone);
+        builder.Services.Configure<CollectiveOptions>(builder.Configuration.GetSection("Hotline:Collective"));
 
         builder.UseOrleans(silo =>
         {
