@@ -26,16 +26,7 @@ public sealed record ConsultationView
     [Id(17)] public int? Rating { get; init; }
     // Ids 30..39: the phone line and the outcome (issue 11), kept apart from other additions.
     /// <summary>The caller's number: only for the lawyer the phone consultation is assigned to, and only until it closes.</summary>
-    [Id(30)] public string? CallbackNumber { get; init;     /// <summary>The employer the worker named at intake, if any.</summary>
-    [Id(40)] public string? Employer { get; init; }
-    /// <summary>The catalog region the worker named at intake, if any.</summary>
-    [Id(41)] public string? Region { get; init; }
-    /// <summary>
-    /// Other consultations naming the same employer within the collective-dispute window; only for the assigned lawyer and
-    /// admins, <c>null</c> for everyone else (and when no employer was named).
-    /// </summary>
-    [Id(42)] public int? RelatedCount { get; init; }
-}
+    [Id(30)] public string? CallbackNumber { get; init; }
     /// <summary>The lawyer's advice to the worker at close: what to do next.</summary>
     [Id(31)] public string? Advice { get; init; }
     /// <summary>A phone caller who asked to be called back instead of holding.</summary>
@@ -44,6 +35,15 @@ public sealed record ConsultationView
     [Id(33)] public IReadOnlyList<CallAttemptView>? CallAttempts { get; init; }
     /// <summary>Eligible lawyers online while it waits (null otherwise).</summary>
     [Id(34)] public int? LawyersOnline { get; init; }
+    /// <summary>The employer the worker named at intake, if any.</summary>
+    [Id(40)] public string? Employer { get; init; }
+    /// <summary>The catalog region the worker named at intake, if any.</summary>
+    [Id(41)] public string? Region { get; init; }
+    /// <summary>
+    /// Other consultations naming the same employer within the collective-dispute window; only for the assigned lawyer and
+    /// admins, <c>null</c> for everyone else (and when no employer was named).
+    /// </summary>
+    [Id(42)] public int? RelatedCount { get; init; }
 }
 
 /// <summary>One call-back attempt of a lawyer on a phone consultation.</summary>
