@@ -16,7 +16,7 @@ public enum Resolution { Answered, ReferredMediation, ReferredArbitration, Refer
 public enum OfferRevokeReason { Timeout, Taken, Cancelled }
 
 /// <summary>Who wrote a message.</summary>
-public enum ParticipantRole { Worker, Lawyer, System }
+public enum ParticipantRole { Worker, Lawyer, System, Admin }
 
 /// <summary>What a lawyer's call-back attempt on a phone consultation gave.</summary>
 public enum CallOutcome { Reached, NoAnswer }

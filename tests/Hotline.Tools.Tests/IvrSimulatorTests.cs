@@ -46,7 +46,7 @@ public sealed class IvrSimulatorTests
             await lawyer.Invoke<Lawyer>("SetAvailability", ["available"]);
             await lawyer.Offers.WaitAsync(o => o.ConsultationId == callbackId, Wait);
             var taken = await lawyer.AcceptOffer(callbackId);
-            Assert.Equal("13800000001", taken.Consultation.CallbackNumber);
+            Assert.Equal("+8613800000001", taken.Consultation.CallbackNumber); // stored encrypted, E.164
 
             var day = new LineWriter();
             var holding = new IvrCall(rest, Options("13800000002", 1000), day).RunAsync(CancellationToken.None);

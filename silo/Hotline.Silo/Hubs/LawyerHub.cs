@@ -36,14 +36,10 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
 
     public Task<LawyerView> GetMe() => Calls.Run(() => Lawyer.GetView());
 
-    public Task<JoinResult> AcceptOffer(string consultationId) => Calls.Run(() => Consultation(consultationId).Accept(Me));
+    public async Task<JoinResult> AcceptOffer(string consultationId) => (await Calls.Run(() => Consultation(consultationId).Accept(Me))).Reveal(Phones);
 
-    public async Task DeclineOffer(string consultationId)
-    {
-        var id = ConsultationIds.Validate(consultationId);
-        var error = await Calls.Run(() => Grains.GetGrain<IRouterGrain>(GrainKeys.Hotline).Decline(id, Me.Id));
-        if (error is not null) throw new HotlineException(HotlineException.Codes.Conflict, "no offer of this consultation is open to you");
-    }
+    /// <summary>Declines the offer; the lawyer's view of the consultation ends at once (need-to-know).</summary>
+    public Task DeclineOffer(string consultationId) => Calls.Run(() => Consultation(consultationId).Decline(Me));
 
     public Task<ConsultationView> Transfer(string consultationId, TransferRequest request)
     {
@@ -67,13 +63,16 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
     public Task<ConsultationView> RecordCallAttempt(string consultationId, string outcome)
     {
         var parsed = WireEnum.Parse<CallOutcome>(outcome, "outcome");
-        return Calls.Run(() => Consultation(consultationId).RecordCallAttempt(Me, parsed));
+        return Reveal(Calls.Run(() => Consultation(consultationId).RecordCallAttempt(Me, parsed)));
     }
 
     /// <summary>Consultations offered or assigned to this lawyer, now or before, newest first.</summary>
     public async Task<IReadOnlyList<ConsultationView>> GetMyConsultations()
     {
         var ids = await Calls.Run(() => Lawyer.GetConsultationIds());
-        return await ConsultationQueries.Views(Grains, Calls, ids.TakeLast(200), Me);
+        var phones = Phones;
+        return (await ConsultationQueries.Views(Grains, Calls, ids.TakeLast(200), Me)).Select(v => v.Reveal(phones)).ToList();
     }
+
+    private async Task<ConsultationView> Reveal(Task<ConsultationView> view) => (await view).Reveal(Phones);
 }
