@@ -10,7 +10,7 @@ addStrings({
   "w.brand": ["职工维权在线咨询", "Worker Rights Online Help"],
   "w.brandSub": ["省总工会 · 12351 职工服务热线", "Provincial Federation of Trade Unions · 12351"],
   "w.heroTitle": ["遇到劳动权益问题？工会律师为您免费解答", "A problem at work? Union lawyers answer for free"],
-  "w.heroText": ["欠薪、工伤、劳动合同、社保……选好问题类型和您习惯的方言，写几句情况，马上为您接通律师。",
+  "w.heroText": ["欠薪、工伤、劳动合同、社保……选好问题类型和您习惯的方言，写几句情况，值班律师会为您解答。",
     "Unpaid wages, work injury, contracts, social insurance… Pick the topic and the language you speak, tell us a few lines, and the lawyer on duty answers you."],
   "w.point1": ["免费", "Free"], "w.point2": ["保密", "Confidential"], "w.point3": ["可用方言", "Dialects welcome"], "w.point4": ["24小时受理", "Taken 24 hours a day"],
   "w.onDuty": ["现在是值班时间，{n} 位律师在线。", "Lawyers are on duty now: {n} online."],
