@@ -20,6 +20,7 @@ addStrings({
   "a.activeSub": ["占用率 {p}", "occupancy {p}"],
   "a.slSub": ["60秒接通率 {p} · 接通 {n}", "60 s: {p} · answered {n}"],
   "a.lawyersSub": ["空闲 {a} · 忙碌 {b} · 暂离 {w}", "free {a} · busy {b} · away {w}"],
+  "a.reservedSub": ["{n} 人留给来电", "{n} held for a call"],
   "a.oldestSub": ["{c}", "{c}"],
   "a.abandonedSub": ["放弃 {n}", "abandoned {n}"],
   "a.silos": ["{n} 个节点", "{n} silos"],
@@ -142,7 +143,10 @@ function onMetrics(m) {
   $("#tile-sl-sub").textContent = t("a.slSub", { p: sl60 == null ? "—" : fmtPercent(sl60), n: answered });
   $("#sl-tile").className = `tile ${sl == null ? "" : sl >= 0.8 ? "good" : sl >= 0.6 ? "warn" : "bad"}`;
   $("#tile-lawyers-online").textContent = L.online ?? "—";
-  $("#tile-lawyers-sub").textContent = t("a.lawyersSub", { a: L.available ?? 0, b: L.busy ?? 0, w: L.away ?? 0 }) + (m.silos != null ? ` · ${t("a.silos", { n: m.silos })}` : "");
+  // Reserved: lawyers kept from new chats until a waiting phone call can be offered to one of them.
+  $("#tile-lawyers-sub").textContent = t("a.lawyersSub", { a: L.available ?? 0, b: L.busy ?? 0, w: L.away ?? 0 })
+    + (L.reserved ? ` · ${t("a.reservedSub", { n: L.reserved })}` : "")
+    + (m.silos != null ? ` · ${t("a.silos", { n: m.silos })}` : "");
   const ow = oldest?.oldestWaitSeconds || 0;
   $("#tile-oldest").textContent = ow ? fmtDuration(ow) : "0";
   $("#tile-oldest").parentElement.className = `tile ${ow > 180 ? "bad" : ow > 60 ? "warn" : ""}`;

@@ -118,7 +118,7 @@ export function adminDemo({ S, showView, setupCharts, onMetrics, renderRoster })
       return { category: id, waiting, oldestWaitSeconds: waiting ? 20 + i * 17 + (tick % 30) : 0, averageWaitSeconds: 12 + i * 3,
         serviceLevel: 0.92 - i * 0.03, serviceLevel60: 0.98 - i * 0.015, answered: 40 - i * 4, abandoned: i % 3, averageHandleSeconds: 420 + i * 30, lawyersNeeded: Math.max(1, 4 - (i >> 1)) };
     });
-    return { at: new Date().toISOString(), queues, lawyers: { online: 18, available: 6, busy: 9, away: 3, occupancy: 0.74 },
+    return { at: new Date().toISOString(), queues, lawyers: { online: 18, available: 6, busy: 9, away: 3, occupancy: 0.74, reserved: 1 },
       consultations: { queued: queues.reduce((s, q) => s + q.waiting, 0), offered: 2, active: 27, closedToday: 312 }, silos: 2 };
   };
   for (let i = 0; i < 120; i++) { const m = snap(); S.trend.push({ label: new Date(Date.now() - (120 - i) * 1000).toLocaleTimeString("zh-CN", { hour12: false }), waiting: m.queues.reduce((s, q) => s + q.waiting, 0), sl: 85 + 5 * Math.sin(i / 15) }); }
