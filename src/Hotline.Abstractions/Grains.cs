@@ -30,6 +30,8 @@ public interface IConsultationGrain : IGrainWithStringKey
     [OneWay, Alias("OnQueuePosition")] Task OnQueuePosition(int position, int estimatedWaitSeconds);
     /// <summary>The assigned lawyer stayed disconnected past the grace period: back to the queue, keeping its age.</summary>
     [Alias("ReturnToQueue")] Task ReturnToQueue(string lawyerId);
+    /// <summary>Compares this consultation with the router's entry for it; null when they agree. With <paramref name="repair"/>, makes them agree.</summary>
+    [Alias("CheckConsistency")] Task<ConsistencyMismatch?> CheckConsistency(bool repair);
 }
 
 /// <summary>One lawyer: profile, availability, capacity, connections and consultations. Key: lawyer id.</summary>
@@ -81,7 +83,21 @@ public interface IRouterGrain : IGrainWithStringKey
     [Alias("GetLoad")] Task<RouterLoad> GetLoad();
     /// <summary>Consultations active with this lawyer.</summary>
     [Alias("GetActive")] Task<IReadOnlyList<string>> GetActive(string lawyerId);
+    /// <summary>Where the router has this consultation.</summary>
+    [Alias("GetEntry")] Task<RouterEntry> GetEntry(string consultationId);
+    /// <summary>Every consultation the router holds (queued, offered or active).</summary>
+    [Alias("GetEntries")] Task<IReadOnlyList<RouterEntry>> GetEntries();
     [Alias("Ping")] Task Ping();
+}
+
+/// <summary>The reconciliation of consultations with the router: runs by itself, and answers the admin check. Key: "hotline".</summary>
+[Alias("Hotline.IConsistencyGrain")]
+public interface IConsistencyGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the periodic reconciliation (idempotent; also a keep-alive ping).</summary>
+    [Alias("Start")] Task Start();
+    /// <summary>Compares every consultation the router holds with its own state; repairs when <paramref name="repair"/>.</summary>
+    [Alias("Check")] Task<ConsistencyReport> Check(bool repair);
 }
 
 /// <summary>The router's live view for metrics.</summary>

@@ -55,6 +55,7 @@ public sealed class ConsultationGrain(
     private Dictionary<string, StoredMessage>? _sent;
 
     private IRouterGrain Router => GrainFactory.GetGrain<IRouterGrain>(GrainKeys.Hotline);
+    private CrashPoints? Crash => ServiceProvider.GetService(typeof(CrashPoints)) as CrashPoints;
     private IStatisticsGrain Statistics => GrainFactory.GetGrain<IStatisticsGrain>(GrainKeys.Hotline);
 
     public async Task<ConsultationView> Open(OpenConsultation command)
@@ -76,11 +77,15 @@ public sealed class ConsultationGrain(
             CreatedAt = now,
             QueuedAt = now,
         };
+        // Router first, then the consultation's own write: a crash in between leaves an entry the router holds for a
+        // consultation that does not exist, which the reconciliation removes (an offer it makes meanwhile waits behind
+        // this call and is ignored). The other order would strand a queued consultation the router never heard of.
+        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null);
+        Crash?.At("open");
         await state.WriteStateAsync();
         _lastSeq = 0;
         _sent = [];
         await GrainFactory.GetGrain<IWorkerGrain>(command.WorkerId).AddConsultation(S.Id);
-        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null);
         await Statistics.RecordArrival(S.Category, now);
         return await GetView();
     }
@@ -139,6 +144,7 @@ public sealed class ConsultationGrain(
         if (error == RoutingErrors.NotOffered)
             throw S.LawyersInvolved.Contains(lawyer.Id) ? Guard.Conflict("the offer is no longer yours") : Guard.Forbidden("the offer is not yours");
         if (error is not null) throw Guard.Conflict("consultation is no longer waiting");
+        Crash?.At("accept");
         await OnAssigned(lawyer.Id, lawyer.Name, (time.GetUtcNow() - S.QueuedAt).TotalSeconds);
         return await Join(lawyer, 0);
     }
@@ -189,8 +195,8 @@ public sealed class ConsultationGrain(
     {
         EnsureCanWrite(caller);
         var typing = new TypingEvent(S.Id, caller.Role);
-        if (caller.Role == ParticipantRole.Worker && S.AssignedLawyerId is { } lawyer) await notifier.Lawyer(lawyer).Typing(typing);
-        if (caller.Role == ParticipantRole.Lawyer) await notifier.Worker(S.WorkerId).Typing(typing);
+        if (caller.Role == ParticipantRole.Worker && S.AssignedLawyerId is { } lawyer) await Push(() => notifier.Lawyer(lawyer).Typing(typing));
+        if (caller.Role == ParticipantRole.Lawyer) await Push(() => notifier.Worker(S.WorkerId).Typing(typing));
     }
 
     public async Task<ConsultationView> CloseByWorker(Caller caller, int? rating, string? comment)
@@ -219,7 +225,6 @@ public sealed class ConsultationGrain(
         }
         else
         {
-            await Router.Remove(S.Id);
             await Finish(ConsultationStatus.Abandoned, now, rating, comment, null, null);
             await Statistics.RecordAbandoned(S.Category, (now - S.QueuedAt).TotalSeconds, now);
         }
@@ -247,11 +252,19 @@ public sealed class ConsultationGrain(
         S.LawyerSummary = summary ?? S.LawyerSummary;
         S.OfferedTo = null;
         S.OfferExpiresAt = null;
+        // The consultation first, then the router: a crash in between leaves a finished consultation the router still
+        // holds, which the reconciliation releases (the other order would let a closed chat be routed again).
         await state.WriteStateAsync();
         if (status == ConsultationStatus.Closed && lawyer is not null)
         {
+            Crash?.At("close");
             await Router.Release(S.Id, handle);
             if (handle is { } h) await Statistics.RecordClosed(S.Category, h, now);
+        }
+        else if (status == ConsultationStatus.Abandoned)
+        {
+            Crash?.At("abandon");
+            await Router.Remove(S.Id);
         }
         // The lawyer's own load counter (LawyerView.activeCount in the admin roster) follows the router's.
         if (lawyer is not null) await GrainFactory.GetGrain<ILawyerGrain>(lawyer).OnActiveChanged(S.Id, false);
@@ -273,7 +286,7 @@ public sealed class ConsultationGrain(
 
         var from = S.AssignedLawyerId!;
         if (request.ToCategory is { } category) S.Category = category;
-        await Requeue(request.ToLawyerId, request.ToLawyerId is null ? from : null);
+        await Requeue(request.ToLawyerId, request.ToLawyerId is null ? from : null, "transfer");
         return await GetView();
     }
 
@@ -281,21 +294,74 @@ public sealed class ConsultationGrain(
     {
         if (!state.RecordExists || S.Status != ConsultationStatus.Active || S.AssignedLawyerId != lawyerId) return;
         logger.LogInformation("Consultation {Id} returns to the queue: lawyer {Lawyer} did not come back", S.Id, lawyerId);
-        await Requeue(null, null);
+        await Requeue(null, null, "requeue");
     }
 
-    private async Task Requeue(string? preferredLawyerId, string? excludeLawyerId)
+    private async Task Requeue(string? preferredLawyerId, string? excludeLawyerId, string step)
     {
         var previous = S.AssignedLawyerId;
+        // Router first (keeps QueuedAt, so it goes back ahead of consultations that arrived later), then the
+        // consultation: a crash in between leaves an active consultation the router has queued again, which the
+        // reconciliation turns to queued. An offer the router makes meanwhile waits behind this call.
+        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId);
+        Crash?.At(step);
+        await MarkQueued();
+        if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
+    }
+
+    private async Task MarkQueued()
+    {
         S.Status = ConsultationStatus.Queued;
         S.AssignedLawyerId = null;
         S.AssignedLawyerName = null;
         S.AcceptedAt = null;
         await state.WriteStateAsync();
         await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
-        // Keeps QueuedAt, so it goes back ahead of consultations that arrived later.
-        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId);
-        if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
+    }
+
+    public async Task<ConsistencyMismatch?> CheckConsistency(bool repair)
+    {
+        var id = this.GetPrimaryKeyString();
+        var entry = await Router.GetEntry(id);
+        var exists = state.RecordExists;
+        var fix = ConsistencyRules.Compare(exists, S.Status, S.AssignedLawyerId, entry.Placement, entry.LawyerId);
+        if (fix == ConsistencyRepair.None) return null;
+        var mismatch = new ConsistencyMismatch
+        {
+            ConsultationId = id,
+            Status = exists ? S.Status : null,
+            AssignedLawyerId = exists ? S.AssignedLawyerId : null,
+            Router = entry.Placement,
+            RouterLawyerId = entry.LawyerId,
+            Repair = fix,
+            Repaired = repair,
+        };
+        if (!repair) return mismatch;
+        logger.LogWarning("Consultation {Id} disagreed with the router ({Status} vs {Router}): {Repair}", id, exists ? S.Status : null, entry.Placement, fix);
+        switch (fix)
+        {
+            case ConsistencyRepair.ForgetInRouter when entry.Placement == RouterPlacement.Active:
+                await Router.Release(id, null);
+                break;
+            case ConsistencyRepair.ForgetInRouter:
+                await Router.Remove(id);
+                break;
+            case ConsistencyRepair.EnqueueInRouter:
+                var previous = S.AssignedLawyerId;
+                await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null);
+                if (S.Status == ConsultationStatus.Active) await MarkQueued();
+                if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
+                break;
+            case ConsistencyRepair.ConsultationToQueued:
+                var had = S.AssignedLawyerId;
+                await MarkQueued();
+                if (had is not null) await GrainFactory.GetGrain<ILawyerGrain>(had).OnActiveChanged(S.Id, false);
+                break;
+            case ConsistencyRepair.ConsultationToActive:
+                await OnAssigned(entry.LawyerId!, entry.LawyerName ?? entry.LawyerId!, (time.GetUtcNow() - S.QueuedAt).TotalSeconds);
+                break;
+        }
+        return mismatch;
     }
 
     public async Task<NoteView> AddNote(Caller caller, string text)
@@ -326,7 +392,7 @@ public sealed class ConsultationGrain(
         if (!S.LawyersInvolved.Contains(lawyerId)) S.LawyersInvolved.Add(lawyerId);
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnOffered(S.Id);
-        await notifier.Lawyer(lawyerId).Offer(new OfferEvent
+        await Push(() => notifier.Lawyer(lawyerId).Offer(new OfferEvent
         {
             ConsultationId = S.Id,
             Category = S.Category,
@@ -335,18 +401,20 @@ public sealed class ConsultationGrain(
             Summary = S.Summary,
             WaitedSeconds = Math.Round((time.GetUtcNow() - S.QueuedAt).TotalSeconds, 1),
             ExpiresAt = expiresAt,
-        });
+        }));
     }
 
     public async Task OnOfferWithdrawn(string lawyerId, OfferRevokeReason reason)
     {
         if (!state.RecordExists) return;
-        await notifier.Lawyer(lawyerId).OfferRevoked(new OfferRevokedEvent(S.Id, reason));
-        if (S.Status != ConsultationStatus.Offered || S.OfferedTo != lawyerId) return;
-        S.Status = ConsultationStatus.Queued;
-        S.OfferedTo = null;
-        S.OfferExpiresAt = null;
-        await state.WriteStateAsync();
+        if (S.Status == ConsultationStatus.Offered && S.OfferedTo == lawyerId)
+        {
+            S.Status = ConsultationStatus.Queued;
+            S.OfferedTo = null;
+            S.OfferExpiresAt = null;
+            await state.WriteStateAsync();
+        }
+        await Push(() => notifier.Lawyer(lawyerId).OfferRevoked(new OfferRevokedEvent(S.Id, reason)));
     }
 
     public async Task OnAssigned(string lawyerId, string lawyerName, double waitedSeconds)
@@ -366,8 +434,8 @@ public sealed class ConsultationGrain(
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnActiveChanged(S.Id, true);
         var assigned = new AssignedEvent(S.Id, lawyerId, lawyerName);
-        await notifier.Worker(S.WorkerId).Assigned(assigned);
-        await notifier.Lawyer(lawyerId).Assigned(assigned);
+        await Push(() => notifier.Worker(S.WorkerId).Assigned(assigned));
+        await Push(() => notifier.Lawyer(lawyerId).Assigned(assigned));
         await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
         await Statistics.RecordAnswered(S.Category, waitedSeconds, now);
     }
@@ -379,14 +447,30 @@ public sealed class ConsultationGrain(
         S.QueuePosition = position;
         S.EstimatedWaitSeconds = estimatedWaitSeconds;
         // Positions are advisory and recomputed by the router: no need to write them durably on every change.
-        await notifier.Worker(S.WorkerId).QueueUpdate(new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds));
+        await Push(() => notifier.Worker(S.WorkerId).QueueUpdate(new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds)));
     }
 
     /// <summary>An event to both participants: the worker and the assigned lawyer, if any.</summary>
     private async Task Publish(Func<IConsultationClient, Task> send)
     {
-        await send(notifier.Worker(S.WorkerId));
-        if (S.AssignedLawyerId is { } lawyer) await send(notifier.Lawyer(lawyer));
+        await Push(() => send(notifier.Worker(S.WorkerId)));
+        if (S.AssignedLawyerId is { } lawyer) await Push(() => send(notifier.Lawyer(lawyer)));
+    }
+
+    /// <summary>
+    /// A push happens after the state it reports is written and never undoes or interrupts it: a backplane outage or a
+    /// throwing notifier is logged quietly (clients catch up from state when they re-join).
+    /// </summary>
+    private async Task Push(Func<Task> push)
+    {
+        try
+        {
+            await push();
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug(e, "Push for consultation {Id} failed", S.Id);
+        }
     }
 
     private async Task<long> LastSeq() => _lastSeq ??= await messages.GetLastSeqAsync(this.GetPrimaryKeyString());
