@@ -48,6 +48,9 @@ public interface IAdminClient
 {
     /// <summary><c>Metrics</c>: the live snapshot, about once a second.</summary>
     Task Metrics(MetricsSnapshot metrics);
+
+    /// <summary><c>Alert</c>: a collective-dispute alert opened or changed (grew, acknowledged, closed).</summary>
+    Task Alert(AlertView alert);
 }
 
 /// <summary>

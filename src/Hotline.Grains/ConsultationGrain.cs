@@ -35,6 +35,10 @@ public sealed class ConsultationState
     public List<NoteView> Notes { get; set; } = [];
     public int? QueuePosition { get; set; }
     public int? EstimatedWaitSeconds { get; set; }
+    /// <summary>The employer as the worker wrote it, its normalised key (<see cref="EmployerName.Key"/>) and the region.</summary>
+    public string? Employer { get; set; }
+    public string? EmployerKey { get; set; }
+    public string? Region { get; set; }
 }
 
 /// <summary>
@@ -57,6 +61,7 @@ public sealed class ConsultationGrain(
     private IRouterGrain Router => GrainFactory.GetGrain<IRouterGrain>(GrainKeys.Hotline);
     private CrashPoints? Crash => ServiceProvider.GetService(typeof(CrashPoints)) as CrashPoints;
     private IStatisticsGrain Statistics => GrainFactory.GetGrain<IStatisticsGrain>(GrainKeys.Hotline);
+    private ICollectiveGrain Collective => GrainFactory.GetGrain<ICollectiveGrain>(GrainKeys.Hotline);
 
     public async Task<ConsultationView> Open(OpenConsultation command)
     {
@@ -72,6 +77,9 @@ public sealed class ConsultationGrain(
             Channel = command.Channel,
             Summary = command.Summary,
             CallerNumber = command.CallerNumber,
+            Employer = EmployerName.Display(command.Employer),
+            EmployerKey = EmployerName.Key(command.Employer),
+            Region = command.Region,
             Priority = command.Priority,
             Status = ConsultationStatus.Queued,
             CreatedAt = now,
@@ -87,8 +95,20 @@ public sealed class ConsultationGrain(
         _sent = [];
         await GrainFactory.GetGrain<IWorkerGrain>(command.WorkerId).AddConsultation(S.Id);
         await Statistics.RecordArrival(S.Category, now);
+        if (S.EmployerKey is { } key)
+            await Collective.Record(new EmployerMentioned { ConsultationId = S.Id, WorkerId = S.WorkerId, EmployerKey = key, Employer = S.Employer!, Region = S.Region, At = now });
         return await GetView();
     }
+
+    public async Task<ConsultationView> GetViewWithRelated() => await WithRelated(await GetView());
+
+    /// <summary>The view plus <see cref="ConsultationView.RelatedCount"/>: for the assigned lawyer and admins only.</summary>
+    private async Task<ConsultationView> WithRelated(ConsultationView view) =>
+        S.EmployerKey is { } key ? view with { RelatedCount = await Collective.RelatedCount(key, S.Id) } : view;
+
+    private Task<ConsultationView> ViewFor(Caller caller, ConsultationView view) =>
+        caller.Role == ParticipantRole.Lawyer && caller.Id == S.AssignedLawyerId || caller.Role == ParticipantRole.System
+            ? WithRelated(view) : Task.FromResult(view);
 
     public async Task<ConsultationView> GetView()
     {
@@ -113,6 +133,8 @@ public sealed class ConsultationGrain(
             ClosedAt = S.ClosedAt,
             Resolution = S.Resolution,
             Rating = S.Rating,
+            Employer = S.Employer,
+            Region = S.Region,
         };
     }
 
@@ -132,7 +154,7 @@ public sealed class ConsultationGrain(
         EnsureCanRead(caller);
         if (afterSeq < 0) throw Guard.Validation("afterSeq must not be negative");
         var missed = await ReadAll(afterSeq);
-        return new JoinResult { Consultation = await GetView(), Missed = missed };
+        return new JoinResult { Consultation = await ViewFor(caller, await GetView()), Missed = missed };
     }
 
     public async Task<JoinResult> Accept(Caller lawyer)

@@ -35,6 +35,7 @@ public sealed class RecordingNotifier : IClientNotifier
         public Task OfferRevoked(OfferRevokedEvent revoked) => Add(nameof(OfferRevoked), revoked);
         public Task LawyerStatus(LawyerView lawyer) => Add(nameof(LawyerStatus), lawyer);
         public Task Metrics(MetricsSnapshot metrics) => Add(nameof(Metrics), metrics);
+        public Task Alert(AlertView alert) => Add(nameof(Alert), alert);
     }
 
     private Task Add(Push push)

@@ -106,6 +106,7 @@ public static class ApiExtensions
         app.MapGet("/api/canned-replies", (SeedFiles seeds) => seeds.CannedReplies).RequireAuthorization(Roles.Lawyer).WithTags("catalog");
         app.MapConsultationEndpoints();
         app.MapAdminEndpoints();
+        app.MapUnionEndpoints();
         app.MapDiagnosticsEndpoints();
         app.MapOpenApi();
         app.MapScalarApiReference();

@@ -20,6 +20,7 @@ public static class OrleansHostingExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.Configure<RoutingOptions>(builder.Configuration.GetSection("Hotline:Routing"));
         builder.Services.Configure<GrainOptions>(builder.Configuration.GetSection("Hotline:Grains"));
+        builder.Services.Configure<CollectiveOptions>(builder.Configuration.GetSection("Hotline:Collective"));
         // Fault injection for the crash tests, never in Production (Hotline:Testing:CrashAt; see CrashPoints).
         if ((builder.Environment.IsDevelopment() || builder.Environment.IsEnvironment("Testing")) && builder.Configuration["Hotline:Testing:CrashAt"] is { Length: > 0 } crashAt)
             builder.Services.AddSingleton(new CrashPoints(crashAt));
