@@ -24,6 +24,8 @@ public interface IConsultationGrain : IGrainWithStringKey
 
     /// <summary>The lawyer accepts the offer made to them; answers like <c>JoinConsultation</c>.</summary>
     [Alias("Accept")] Task<JoinResult> Accept(Caller lawyer);
+    /// <summary>The lawyer declines the offer made to them (<c>conflict</c> when no offer of it is open to them).</summary>
+    [Alias("Decline")] Task Decline(Caller lawyer);
 
     // Called by the router, one-way, so that the router never waits on a consultation (no call cycles).
     [OneWay, Alias("OnOffered")] Task OnOffered(string lawyerId, DateTimeOffset expiresAt);

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 namespace Hotline.Grains;
 
 /// <summary>Durable state of one consultation. Messages live in the append-only message table, not here.</summary>
-public sealed class ConsultationState
+/// <remarks>Its lifecycle fields change only through <see cref="ConsultationLifecycle"/> (Hotline.Domain).</remarks>
+public sealed class ConsultationState : IConsultationLifecycle
 {
     public string Id { get; set; } = "";
     public string WorkerId { get; set; } = "";
@@ -81,10 +82,9 @@ public sealed class ConsultationGrain(
             EmployerKey = EmployerName.Key(command.Employer),
             Region = command.Region,
             Priority = command.Priority,
-            Status = ConsultationStatus.Queued,
             CreatedAt = now,
-            QueuedAt = now,
         };
+        ConsultationLifecycle.Open(S, now);
         // Router first, then the consultation's own write: a crash in between leaves an entry the router holds for a
         // consultation that does not exist, which the reconciliation removes (an offer it makes meanwhile waits behind
         // this call and is ignored). The other order would strand a queued consultation the router never heard of.
@@ -169,6 +169,16 @@ public sealed class ConsultationGrain(
         Crash?.At("accept");
         await OnAssigned(lawyer.Id, lawyer.Name, (time.GetUtcNow() - S.QueuedAt).TotalSeconds);
         return await Join(lawyer, 0);
+    }
+
+    public async Task Decline(Caller lawyer)
+    {
+        EnsureExists();
+        if (lawyer.Role != ParticipantRole.Lawyer) throw Guard.Forbidden("only lawyers decline offers");
+        var error = await Router.Decline(S.Id, lawyer.Id);
+        if (error is not null) throw Guard.Conflict("no offer of this consultation is open to you");
+        // The router also sends OnOfferWithdrawn (one-way); recording it here makes the view right when this call returns.
+        if (ConsultationLifecycle.WithdrawOffer(S, lawyer.Id)) await state.WriteStateAsync();
     }
 
     public async Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text)
@@ -265,15 +275,11 @@ public sealed class ConsultationGrain(
     private async Task Finish(ConsultationStatus status, DateTimeOffset now, int? rating, string? comment, Resolution? resolution, string? summary)
     {
         var lawyer = S.AssignedLawyerId;
-        double? handle = S.AcceptedAt is { } accepted && status == ConsultationStatus.Closed ? (now - accepted).TotalSeconds : null;
-        S.Status = status;
-        S.ClosedAt = now;
+        var handle = status == ConsultationStatus.Closed ? ConsultationLifecycle.HandleSeconds(S, now) : null;
+        if (ConsultationLifecycle.Finish(S, now, resolution) != status) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
         S.Rating = rating ?? S.Rating;
         S.Comment = comment ?? S.Comment;
-        S.Resolution = resolution ?? (status == ConsultationStatus.Closed ? Domain.Resolution.Answered : null);
         S.LawyerSummary = summary ?? S.LawyerSummary;
-        S.OfferedTo = null;
-        S.OfferExpiresAt = null;
         // The consultation first, then the router: a crash in between leaves a finished consultation the router still
         // holds, which the reconciliation releases (the other order would let a closed chat be routed again).
         await state.WriteStateAsync();
@@ -333,10 +339,7 @@ public sealed class ConsultationGrain(
 
     private async Task MarkQueued()
     {
-        S.Status = ConsultationStatus.Queued;
-        S.AssignedLawyerId = null;
-        S.AssignedLawyerName = null;
-        S.AcceptedAt = null;
+        if (!ConsultationLifecycle.Requeue(S)) return;
         await state.WriteStateAsync();
         await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
     }
@@ -407,11 +410,7 @@ public sealed class ConsultationGrain(
 
     public async Task OnOffered(string lawyerId, DateTimeOffset expiresAt)
     {
-        if (!state.RecordExists || ConsultationStateMachine.IsTerminal(S.Status) || S.Status == ConsultationStatus.Active) return;
-        S.Status = ConsultationStatus.Offered;
-        S.OfferedTo = lawyerId;
-        S.OfferExpiresAt = expiresAt;
-        if (!S.LawyersInvolved.Contains(lawyerId)) S.LawyersInvolved.Add(lawyerId);
+        if (!state.RecordExists || !ConsultationLifecycle.Offer(S, lawyerId, expiresAt)) return;
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnOffered(S.Id);
         await Push(() => notifier.Lawyer(lawyerId).Offer(new OfferEvent
@@ -429,30 +428,14 @@ public sealed class ConsultationGrain(
     public async Task OnOfferWithdrawn(string lawyerId, OfferRevokeReason reason)
     {
         if (!state.RecordExists) return;
-        if (S.Status == ConsultationStatus.Offered && S.OfferedTo == lawyerId)
-        {
-            S.Status = ConsultationStatus.Queued;
-            S.OfferedTo = null;
-            S.OfferExpiresAt = null;
-            await state.WriteStateAsync();
-        }
+        if (ConsultationLifecycle.WithdrawOffer(S, lawyerId)) await state.WriteStateAsync();
         await Push(() => notifier.Lawyer(lawyerId).OfferRevoked(new OfferRevokedEvent(S.Id, reason)));
     }
 
     public async Task OnAssigned(string lawyerId, string lawyerName, double waitedSeconds)
     {
-        if (!state.RecordExists || ConsultationStateMachine.IsTerminal(S.Status)) return;
-        if (S.Status == ConsultationStatus.Active && S.AssignedLawyerId == lawyerId) return;
         var now = time.GetUtcNow();
-        S.Status = ConsultationStatus.Active;
-        S.AssignedLawyerId = lawyerId;
-        S.AssignedLawyerName = lawyerName;
-        S.AcceptedAt = now;
-        S.OfferedTo = null;
-        S.OfferExpiresAt = null;
-        S.QueuePosition = null;
-        S.EstimatedWaitSeconds = null;
-        if (!S.LawyersInvolved.Contains(lawyerId)) S.LawyersInvolved.Add(lawyerId);
+        if (!state.RecordExists || !ConsultationLifecycle.Assign(S, lawyerId, lawyerName, now)) return;
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnActiveChanged(S.Id, true);
         var assigned = new AssignedEvent(S.Id, lawyerId, lawyerName);

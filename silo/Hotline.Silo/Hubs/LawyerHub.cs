@@ -41,8 +41,7 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
     public async Task DeclineOffer(string consultationId)
     {
         var id = ConsultationIds.Validate(consultationId);
-        var error = await Calls.Run(() => Grains.GetGrain<IRouterGrain>(GrainKeys.Hotline).Decline(id, Me.Id));
-        if (error is not null) throw new HotlineException(HotlineException.Codes.Conflict, "no offer of this consultation is open to you");
+        await Calls.Run(() => Consultation(id).Decline(Me));
     }
 
     public Task<ConsultationView> Transfer(string consultationId, TransferRequest request)
