@@ -26,6 +26,10 @@ public interface IConsultationGrain : IGrainWithStringKey
     [Alias("Accept")] Task<JoinResult> Accept(Caller lawyer);
     /// <summary>The lawyer declines the offer made to them (<c>conflict</c> when no offer of it is open to them).</summary>
     [Alias("Decline")] Task Decline(Caller lawyer);
+    /// <summary>Pull: the lawyer takes this waiting consultation now (<c>conflict</c> when not eligible or no free capacity); answers like <c>JoinConsultation</c>.</summary>
+    [Alias("Claim")] Task<JoinResult> Claim(Caller lawyer);
+    /// <summary>Admin: a queued, offered or active consultation goes back to routing, keeping its age, preferring <paramref name="toLawyerId"/> if given.</summary>
+    [Alias("AdminRequeue")] Task<ConsultationView> AdminRequeue(string? toLawyerId);
 
     // Called by the router, one-way, so that the router never waits on a consultation (no call cycles).
     [OneWay, Alias("OnOffered")] Task OnOffered(string lawyerId, DateTimeOffset expiresAt);

@@ -88,7 +88,7 @@ public sealed class ConsultationGrain(
         // Router first, then the consultation's own write: a crash in between leaves an entry the router holds for a
         // consultation that does not exist, which the reconciliation removes (an offer it makes meanwhile waits behind
         // this call and is ignored). The other order would strand a queued consultation the router never heard of.
-        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null);
+        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null, S.EmployerKey);
         Crash?.At("open");
         await state.WriteStateAsync();
         _lastSeq = 0;
@@ -169,6 +169,38 @@ public sealed class ConsultationGrain(
         Crash?.At("accept");
         await OnAssigned(lawyer.Id, lawyer.Name, (time.GetUtcNow() - S.QueuedAt).TotalSeconds);
         return await Join(lawyer, 0);
+    }
+
+    public async Task<JoinResult> Claim(Caller lawyer)
+    {
+        EnsureExists();
+        if (lawyer.Role != ParticipantRole.Lawyer) throw Guard.Forbidden("only lawyers take consultations");
+        if (S.Status == ConsultationStatus.Active && S.AssignedLawyerId == lawyer.Id) return await Join(lawyer, 0);
+        if (S.Status is not (ConsultationStatus.Queued or ConsultationStatus.Offered)) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
+        // Router first, as an accept: the router decides eligibility and capacity, then the consultation records it.
+        var error = await Router.Claim(S.Id, lawyer.Id);
+        if (error is not null) throw Guard.Conflict("you cannot take this consultation now (not eligible, or no free capacity)");
+        Crash?.At("accept");
+        await OnAssigned(lawyer.Id, lawyer.Name, (time.GetUtcNow() - S.QueuedAt).TotalSeconds);
+        return await Join(lawyer, 0);
+    }
+
+    public async Task<ConsultationView> AdminRequeue(string? toLawyerId)
+    {
+        EnsureExists();
+        if (toLawyerId is not null && await GrainFactory.GetGrain<ILawyerGrain>(toLawyerId).GetProfile() is null) throw Guard.NotFound("unknown lawyer");
+        if (ConsultationStateMachine.IsTerminal(S.Status)) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
+        var previous = S.AssignedLawyerId;
+        // Router first (an offer is revoked, an active lawyer freed, the age kept), then the consultation: as a transfer.
+        var error = await Router.Requeue(S.Id, null, toLawyerId, null);
+        if (error == RoutingErrors.NotFound)
+            await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, toLawyerId, null, S.EmployerKey); // the router had lost it
+        else if (error is not null)
+            throw Guard.Conflict("the router refused to requeue it");
+        Crash?.At("requeue");
+        await MarkQueued();
+        if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
+        return await GetView();
     }
 
     public async Task Decline(Caller lawyer)
@@ -331,7 +363,7 @@ public sealed class ConsultationGrain(
         // Router first (keeps QueuedAt, so it goes back ahead of consultations that arrived later), then the
         // consultation: a crash in between leaves an active consultation the router has queued again, which the
         // reconciliation turns to queued. An offer the router makes meanwhile waits behind this call.
-        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId);
+        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId, S.EmployerKey);
         Crash?.At(step);
         await MarkQueued();
         if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
@@ -373,7 +405,7 @@ public sealed class ConsultationGrain(
                 break;
             case ConsistencyRepair.EnqueueInRouter:
                 var previous = S.AssignedLawyerId;
-                await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null);
+                await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null, S.EmployerKey);
                 if (S.Status == ConsultationStatus.Active) await MarkQueued();
                 if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
                 break;

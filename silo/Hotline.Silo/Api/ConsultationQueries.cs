@@ -10,8 +10,9 @@ public static class ConsultationQueries
 
     /// <summary>The views of these consultations, newest first.</summary>
     public static async Task<IReadOnlyList<ConsultationView>> Views(IGrainFactory grains, GrainCalls calls, IEnumerable<string> ids)
-    {
-        var views = await Task.WhenAll(ids.Select(id => calls.Run(() => grains.GetGrain<IConsultationGrain>(id).GetView())));
-        return views.OrderByDescending(v => v.CreatedAt).ToList();
-    }
+        => (await ViewsInOrder(grains, calls, ids)).OrderByDescending(v => v.CreatedAt).ToList();
+
+    /// <summary>The views of these consultations (without messages), in the order given, each read from its own grain.</summary>
+    public static async Task<IReadOnlyList<ConsultationView>> ViewsInOrder(IGrainFactory grains, GrainCalls calls, IEnumerable<string> ids)
+        => await Task.WhenAll(ids.Select(id => calls.Run(() => grains.GetGrain<IConsultationGrain>(id).GetView())));
 }

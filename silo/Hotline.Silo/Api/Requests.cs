@@ -12,5 +12,7 @@ public sealed record LoginResponse(string UserId, string Role, string DisplayNam
 public sealed record CreateConsultationRequest(string? Category, string? Dialect, string? Summary, string? Channel, string? Employer = null, string? Region = null);
 /// <summary><c>POST /api/hotline/calls</c> body.</summary>
 public sealed record PhoneCallRequest(string? CallerNumber, string? Category, string? Dialect, string? Employer = null, string? Region = null);
+/// <summary>Body of <c>POST /api/admin/consultations/{id}/requeue</c>.</summary>
+public sealed record RequeueRequest(string? ToLawyerId);
 /// <summary><c>POST /api/admin/lawyers</c> body.</summary>
 public sealed record CreateLawyerRequest(string? Username, string? Password, string? DisplayName, IReadOnlyList<string>? Skills, IReadOnlyList<string>? Dialects, int Capacity);

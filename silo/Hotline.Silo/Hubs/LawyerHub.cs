@@ -38,6 +38,16 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
 
     public Task<JoinResult> AcceptOffer(string consultationId) => Calls.Run(() => Consultation(consultationId).Accept(Me));
 
+    /// <summary>Pull: the waiting consultations this lawyer could take now, in queue order (no messages).</summary>
+    public async Task<IReadOnlyList<ConsultationView>> GetQueue()
+    {
+        var ids = await Calls.Run(() => Grains.GetGrain<IRouterGrain>(GrainKeys.Hotline).GetQueue(Me.Id));
+        return await ConsultationQueries.ViewsInOrder(Grains, Calls, ids);
+    }
+
+    /// <summary>Pull: takes a waiting consultation at once (<c>conflict</c> when not eligible or no free capacity).</summary>
+    public Task<JoinResult> Claim(string consultationId) => Calls.Run(() => Consultation(consultationId).Claim(Me));
+
     public async Task DeclineOffer(string consultationId)
     {
         var id = ConsultationIds.Validate(consultationId);
