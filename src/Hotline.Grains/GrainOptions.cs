@@ -14,10 +14,6 @@ public sealed class GrainOptions
     public double ConnectionLeaseSeconds { get; set; } = 45;
     /// <summary>How often the reconciliation compares every consultation the router holds with its own state and repairs (0: never).</summary>
     public double ReconcileSeconds { get; set; } = 30;
-    /// <summary>Longest message text accepted.</summary>
-    public int MaxMessageLength { get; set; } = 4000;
-    /// <summary>Longest summary accepted.</summary>
-    public int MaxSummaryLength { get; set; } = 2000;
     /// <summary>How often admins get a <c>Metrics</c> push.</summary>
     public double MetricsIntervalSeconds { get; set; } = 1;
 }

@@ -6,13 +6,20 @@ namespace Hotline.Silo.Api;
 public static class ConsultationQueries
 {
     public static async Task<IReadOnlyList<ConsultationView>> MyConsultations(IGrainFactory grains, GrainCalls calls, string workerId)
-        => await Views(grains, calls, await calls.Run(() => grains.GetGrain<IWorkerGrain>(workerId).GetConsultationIds()));
+        => await Views(grains, calls, await calls.Run(() => grains.GetGrain<IWorkerGrain>(workerId).GetConsultationIds()),
+            new Caller(Domain.ParticipantRole.Worker, workerId, ""));
 
-    /// <summary>The views of these consultations, newest first.</summary>
-    public static async Task<IReadOnlyList<ConsultationView>> Views(IGrainFactory grains, GrainCalls calls, IEnumerable<string> ids)
-        => (await ViewsInOrder(grains, calls, ids)).OrderByDescending(v => v.CreatedAt).ToList();
+    /// <summary>The views of these consultations that <paramref name="reader"/> may see (need-to-know), newest first.</summary>
+    public static async Task<IReadOnlyList<ConsultationView>> Views(IGrainFactory grains, GrainCalls calls, IEnumerable<string> ids, Caller reader)
+    {
+        var views = await Task.WhenAll(ids.Select(id => calls.Run(() => grains.GetGrain<IConsultationGrain>(id).ViewAs(reader))));
+        return views.OfType<ConsultationView>().OrderByDescending(v => v.CreatedAt).ToList();
+    }
 
-    /// <summary>The views of these consultations (without messages), in the order given, each read from its own grain.</summary>
+    /// <summary>
+    /// The views of these consultations, in the order given, each read from its own grain (pull: the waiting
+    /// consultations a lawyer may take, which they are not involved in yet, so no need-to-know view applies).
+    /// </summary>
     public static async Task<IReadOnlyList<ConsultationView>> ViewsInOrder(IGrainFactory grains, GrainCalls calls, IEnumerable<string> ids)
         => await Task.WhenAll(ids.Select(id => calls.Run(() => grains.GetGrain<IConsultationGrain>(id).GetView())));
 }

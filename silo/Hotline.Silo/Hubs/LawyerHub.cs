@@ -48,11 +48,8 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
     /// <summary>Pull: takes a waiting consultation at once (<c>conflict</c> when not eligible or no free capacity).</summary>
     public Task<JoinResult> Claim(string consultationId) => Calls.Run(() => Consultation(consultationId).Claim(Me));
 
-    public async Task DeclineOffer(string consultationId)
-    {
-        var id = ConsultationIds.Validate(consultationId);
-        await Calls.Run(() => Consultation(id).Decline(Me));
-    }
+    /// <summary>Declines the offer; the lawyer's view of the consultation ends at once (need-to-know).</summary>
+    public Task DeclineOffer(string consultationId) => Calls.Run(() => Consultation(consultationId).Decline(Me));
 
     public Task<ConsultationView> Transfer(string consultationId, TransferRequest request)
     {
@@ -75,6 +72,6 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
     public async Task<IReadOnlyList<ConsultationView>> GetMyConsultations()
     {
         var ids = await Calls.Run(() => Lawyer.GetConsultationIds());
-        return await ConsultationQueries.Views(Grains, Calls, ids.TakeLast(200));
+        return await ConsultationQueries.Views(Grains, Calls, ids.TakeLast(200), Me);
     }
 }
