@@ -362,7 +362,9 @@ public sealed class ConsultationGrain(
     {
         var lawyer = S.AssignedLawyerId;
         var handle = status == ConsultationStatus.Closed ? ConsultationLifecycle.HandleSeconds(S, now) : null;
-        if (ConsultationLifecycle.Finish(S, now, resolution) != status) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
+        var ended = ConsultationLifecycle.Finish(S, now, resolution) ?? throw Guard.Conflict($"consultation is {Wire(S.Status)}");
+        // Erasure ends even an active consultation as abandoned (the worker left for good).
+        if (ended != status) (S.Status, S.Resolution) = (status, resolution);
         S.Rating = rating ?? S.Rating;
         S.Comment = comment ?? S.Comment;
         S.LawyerSummary = summary ?? S.LawyerSummary;

@@ -81,7 +81,7 @@ public sealed class OneTruthTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var silo = await Start(crashAt: step);
         var rest = new HotlineRest(new HttpClient { BaseAddress = silo.Url });
-        var admin = (await rest.Login("admin", "admin12351")).Token;
+        var admin = (await rest.Login("admin", SiloProcess.AdminPassword)).Token;
         var a = await NewLawyer(rest, admin, "truth-a");
         var b = await NewLawyer(rest, admin, "truth-b");
         var worker = await rest.CreateWorker("工人");
@@ -112,7 +112,7 @@ public sealed class OneTruthTests(ITestOutputHelper output) : IAsyncLifetime
 
         var restarted = await Start();
         rest = new HotlineRest(new HttpClient { BaseAddress = restarted.Url });
-        admin = (await rest.Login("admin", "admin12351")).Token;
+        admin = (await rest.Login("admin", SiloProcess.AdminPassword)).Token;
         await AssertConsistent(rest, admin);
 
         // Every queued consultation is offered once a lawyer is available: after a transfer the other lawyer (the
@@ -130,7 +130,7 @@ public sealed class OneTruthTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var silo = await Start(graceSeconds: 3);
         var rest = new HotlineRest(new HttpClient { BaseAddress = silo.Url });
-        var admin = (await rest.Login("admin", "admin12351")).Token;
+        var admin = (await rest.Login("admin", SiloProcess.AdminPassword)).Token;
         var a = await NewLawyer(rest, admin, "night-a");
         var b = await NewLawyer(rest, admin, "night-b");
         var lawyerA = await Online(silo.Url, a.Token);
