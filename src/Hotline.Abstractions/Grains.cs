@@ -42,6 +42,10 @@ public interface IConsultationGrain : IGrainWithStringKey
     [Alias("Erase")] Task Erase(string workerId);
     /// <summary>Retention: blanks the texts of a consultation closed before <paramref name="closedBefore"/>; true if it did.</summary>
     [Alias("Purge")] Task<bool> Purge(DateTimeOffset closedBefore);
+    /// <summary>Pull: the lawyer takes this waiting consultation now (<c>conflict</c> when not eligible or no free capacity); answers like <c>JoinConsultation</c>.</summary>
+    [Alias("Claim")] Task<JoinResult> Claim(Caller lawyer);
+    /// <summary>Admin: a queued, offered or active consultation goes back to routing, keeping its age, preferring <paramref name="toLawyerId"/> if given.</summary>
+    [Alias("AdminRequeue")] Task<ConsultationView> AdminRequeue(string? toLawyerId);
 
     // Called by the router, one-way, so that the router never waits on a consultation (no call cycles).
     [OneWay, Alias("OnOffered")] Task OnOffered(string lawyerId, DateTimeOffset expiresAt);
@@ -50,6 +54,8 @@ public interface IConsultationGrain : IGrainWithStringKey
     [OneWay, Alias("OnQueuePosition")] Task OnQueuePosition(int position, int? estimatedWaitSeconds, int lawyersOnline);
     /// <summary>The assigned lawyer stayed disconnected past the grace period: back to the queue, keeping its age.</summary>
     [Alias("ReturnToQueue")] Task ReturnToQueue(string lawyerId);
+    /// <summary>Compares this consultation with the router's entry for it; null when they agree. With <paramref name="repair"/>, makes them agree.</summary>
+    [Alias("CheckConsistency")] Task<ConsistencyMismatch?> CheckConsistency(bool repair);
 }
 
 /// <summary>One lawyer: profile, availability, capacity, connections and consultations. Key: lawyer id.</summary>
@@ -168,7 +174,21 @@ public interface IRouterGrain : IGrainWithStringKey
     [Alias("GetLoad")] Task<RouterLoad> GetLoad();
     /// <summary>Consultations active with this lawyer.</summary>
     [Alias("GetActive")] Task<IReadOnlyList<string>> GetActive(string lawyerId);
+    /// <summary>Where the router has this consultation.</summary>
+    [Alias("GetEntry")] Task<RouterEntry> GetEntry(string consultationId);
+    /// <summary>Every consultation the router holds (queued, offered or active).</summary>
+    [Alias("GetEntries")] Task<IReadOnlyList<RouterEntry>> GetEntries();
     [Alias("Ping")] Task Ping();
+}
+
+/// <summary>The reconciliation of consultations with the router: runs by itself, and answers the admin check. Key: "hotline".</summary>
+[Alias("Hotline.IConsistencyGrain")]
+public interface IConsistencyGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the periodic reconciliation (idempotent; also a keep-alive ping).</summary>
+    [Alias("Start")] Task Start();
+    /// <summary>Compares every consultation the router holds with its own state; repairs when <paramref name="repair"/>.</summary>
+    [Alias("Check")] Task<ConsistencyReport> Check(bool repair);
 }
 
 /// <summary>The router's live view for metrics.</summary>

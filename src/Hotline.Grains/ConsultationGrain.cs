@@ -7,7 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Hotline.Grains;
 
 /// <summary>Durable state of one consultation. Messages live in the append-only message table, not here.</summary>
-public sealed class ConsultationState
+/// <remarks>Its lifecycle fields change only through <see cref="ConsultationLifecycle"/> (Hotline.Domain).</remarks>
+public sealed class ConsultationState : IConsultationLifecycle
 {
     public string Id { get; set; } = "";
     public string WorkerId { get; set; } = "";
@@ -74,6 +75,7 @@ public sealed class ConsultationGrain(
     private OrderedPushes? _pushes;
 
     private IRouterGrain Router => GrainFactory.GetGrain<IRouterGrain>(GrainKeys.Hotline);
+    private CrashPoints? Crash => ServiceProvider.GetService(typeof(CrashPoints)) as CrashPoints;
     private IStatisticsGrain Statistics => GrainFactory.GetGrain<IStatisticsGrain>(GrainKeys.Hotline);
     private ICollectiveGrain Collective => GrainFactory.GetGrain<ICollectiveGrain>(GrainKeys.Hotline);
 
@@ -96,15 +98,18 @@ public sealed class ConsultationGrain(
             EmployerKey = EmployerName.Key(command.Employer),
             Region = command.Region,
             Priority = command.Priority,
-            Status = ConsultationStatus.Queued,
             CreatedAt = now,
-            QueuedAt = now,
         };
+        ConsultationLifecycle.Open(S, now);
+        // Router first, then the consultation's own write: a crash in between leaves an entry the router holds for a
+        // consultation that does not exist, which the reconciliation removes (an offer it makes meanwhile waits behind
+        // this call and is ignored). The other order would strand a queued consultation the router never heard of.
+        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null, S.EmployerKey);
+        Crash?.At("open");
         await state.WriteStateAsync();
         _lastSeq = 0;
         _sent = [];
         await GrainFactory.GetGrain<IWorkerGrain>(command.WorkerId).AddConsultation(S.Id);
-        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null);
         await Statistics.RecordArrival(S.Category, now);
         if (S.EmployerKey is { } key)
             await Collective.Record(new EmployerMentioned { ConsultationId = S.Id, WorkerId = S.WorkerId, EmployerKey = key, Employer = S.Employer!, Region = S.Region, At = now });
@@ -209,12 +214,8 @@ public sealed class ConsultationGrain(
         if (error is not null) throw Guard.Conflict("no offer of this consultation is open to you");
         // Declining ends the lawyer's view at once (need-to-know).
         ConsultationAccessPolicy.OfferEnded(S.Access, lawyer.Id);
-        if (S.OfferedTo == lawyer.Id)
-        {
-            S.Status = ConsultationStatus.Queued;
-            S.OfferedTo = null;
-            S.OfferExpiresAt = null;
-        }
+        // The router also sends OnOfferWithdrawn (one-way); recording it here makes the view right when this call returns.
+        ConsultationLifecycle.WithdrawOffer(S, lawyer.Id);
         await state.WriteStateAsync();
     }
 
@@ -227,8 +228,41 @@ public sealed class ConsultationGrain(
         if (error == RoutingErrors.NotOffered)
             throw S.LawyersInvolved.Contains(lawyer.Id) ? Guard.Conflict("the offer is no longer yours") : Guard.Forbidden("the offer is not yours");
         if (error is not null) throw Guard.Conflict("consultation is no longer waiting");
+        Crash?.At("accept");
         await OnAssigned(lawyer.Id, lawyer.Name, (time.GetUtcNow() - S.QueuedAt).TotalSeconds);
         return await Join(lawyer, 0);
+    }
+
+    public async Task<JoinResult> Claim(Caller lawyer)
+    {
+        EnsureExists();
+        if (lawyer.Role != ParticipantRole.Lawyer) throw Guard.Forbidden("only lawyers take consultations");
+        if (S.Status == ConsultationStatus.Active && S.AssignedLawyerId == lawyer.Id) return await Join(lawyer, 0);
+        if (S.Status is not (ConsultationStatus.Queued or ConsultationStatus.Offered)) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
+        // Router first, as an accept: the router decides eligibility and capacity, then the consultation records it.
+        var error = await Router.Claim(S.Id, lawyer.Id);
+        if (error is not null) throw Guard.Conflict("you cannot take this consultation now (not eligible, or no free capacity)");
+        Crash?.At("accept");
+        await OnAssigned(lawyer.Id, lawyer.Name, (time.GetUtcNow() - S.QueuedAt).TotalSeconds);
+        return await Join(lawyer, 0);
+    }
+
+    public async Task<ConsultationView> AdminRequeue(string? toLawyerId)
+    {
+        EnsureExists();
+        if (toLawyerId is not null && await GrainFactory.GetGrain<ILawyerGrain>(toLawyerId).GetProfile() is null) throw Guard.NotFound("unknown lawyer");
+        if (ConsultationStateMachine.IsTerminal(S.Status)) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
+        var previous = S.AssignedLawyerId;
+        // Router first (an offer is revoked, an active lawyer freed, the age kept), then the consultation: as a transfer.
+        var error = await Router.Requeue(S.Id, null, toLawyerId, null);
+        if (error == RoutingErrors.NotFound)
+            await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, toLawyerId, null, S.EmployerKey); // the router had lost it
+        else if (error is not null)
+            throw Guard.Conflict("the router refused to requeue it");
+        Crash?.At("requeue");
+        await MarkQueued();
+        if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
+        return await GetView();
     }
 
     public async Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text)
@@ -298,8 +332,8 @@ public sealed class ConsultationGrain(
     {
         EnsureCanWrite(caller);
         var typing = new TypingEvent(S.Id, caller.Role);
-        if (caller.Role == ParticipantRole.Worker && S.AssignedLawyerId is { } lawyer) await notifier.Lawyer(lawyer).Typing(typing);
-        if (caller.Role == ParticipantRole.Lawyer) await notifier.Worker(S.WorkerId).Typing(typing);
+        if (caller.Role == ParticipantRole.Worker && S.AssignedLawyerId is { } lawyer) await Push(() => notifier.Lawyer(lawyer).Typing(typing));
+        if (caller.Role == ParticipantRole.Lawyer) await Push(() => notifier.Worker(S.WorkerId).Typing(typing));
     }
 
     public async Task<ConsultationView> CloseByWorker(Caller caller, int? rating, string? comment)
@@ -332,7 +366,7 @@ public sealed class ConsultationGrain(
     /// <summary>A waiting consultation leaves the queue unanswered: never offered again.</summary>
     private async Task Abandon(DateTimeOffset now)
     {
-        await Router.Remove(S.Id);
+        // Finish writes the consultation first, then removes it from the router (see "One truth").
         await Finish(ConsultationStatus.Abandoned, now, null, null, null, null);
         await Statistics.RecordAbandoned(S.Category, (now - S.QueuedAt).TotalSeconds, now);
     }
@@ -423,23 +457,29 @@ public sealed class ConsultationGrain(
     private async Task Finish(ConsultationStatus status, DateTimeOffset now, int? rating, string? comment, Resolution? resolution, string? summary)
     {
         var lawyer = S.AssignedLawyerId;
-        double? handle = S.AcceptedAt is { } accepted && status == ConsultationStatus.Closed ? (now - accepted).TotalSeconds : null;
-        S.Status = status;
-        S.ClosedAt = now;
+        var handle = status == ConsultationStatus.Closed ? ConsultationLifecycle.HandleSeconds(S, now) : null;
+        var ended = ConsultationLifecycle.Finish(S, now, resolution) ?? throw Guard.Conflict($"consultation is {Wire(S.Status)}");
+        // Erasure ends even an active consultation as abandoned (the worker left for good).
+        if (ended != status) (S.Status, S.Resolution) = (status, resolution);
         S.Rating = rating ?? S.Rating;
         S.Comment = comment ?? S.Comment;
-        S.Resolution = resolution ?? (status == ConsultationStatus.Closed ? Domain.Resolution.Answered : null);
         S.LawyerSummary = summary ?? S.LawyerSummary;
-        S.OfferedTo = null;
-        S.OfferExpiresAt = null;
         if (lawyer is not null) ConsultationAccessPolicy.Left(S.Access, lawyer, await LastSeq(), now);
         foreach (var offered in S.Access.Where(a => a.Standing == LawyerStanding.Offered).Select(a => a.LawyerId).ToList())
             ConsultationAccessPolicy.OfferEnded(S.Access, offered);
+        // The consultation first, then the router: a crash in between leaves a finished consultation the router still
+        // holds, which the reconciliation releases (the other order would let a closed chat be routed again).
         await state.WriteStateAsync();
         if (status == ConsultationStatus.Closed && lawyer is not null)
         {
+            Crash?.At("close");
             await Router.Release(S.Id, handle);
             if (handle is { } h) await Statistics.RecordClosed(S.Category, h, now);
+        }
+        else if (status == ConsultationStatus.Abandoned)
+        {
+            Crash?.At("abandon");
+            await Router.Remove(S.Id);
         }
         // The lawyer's own load counter (LawyerView.activeCount in the admin roster) follows the router's.
         if (lawyer is not null) await GrainFactory.GetGrain<ILawyerGrain>(lawyer).OnActiveChanged(S.Id, false);
@@ -463,7 +503,7 @@ public sealed class ConsultationGrain(
 
         var from = S.AssignedLawyerId!;
         if (request.ToCategory is { } category) S.Category = category;
-        await Requeue(request.ToLawyerId, request.ToLawyerId is null ? from : null);
+        await Requeue(request.ToLawyerId, request.ToLawyerId is null ? from : null, "transfer");
         return await GetView();
     }
 
@@ -471,22 +511,73 @@ public sealed class ConsultationGrain(
     {
         if (!state.RecordExists || S.Status != ConsultationStatus.Active || S.AssignedLawyerId != lawyerId) return;
         logger.LogInformation("Consultation {Id} returns to the queue: lawyer {Lawyer} did not come back", S.Id, lawyerId);
-        await Requeue(null, null);
+        await Requeue(null, null, "requeue");
     }
 
-    private async Task Requeue(string? preferredLawyerId, string? excludeLawyerId)
+    private async Task Requeue(string? preferredLawyerId, string? excludeLawyerId, string step)
     {
         var previous = S.AssignedLawyerId;
+        // Router first (keeps QueuedAt, so it goes back ahead of consultations that arrived later), then the
+        // consultation: a crash in between leaves an active consultation the router has queued again, which the
+        // reconciliation turns to queued. An offer the router makes meanwhile waits behind this call.
+        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId, S.EmployerKey);
+        Crash?.At(step);
+        await MarkQueued();
+        if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
+    }
+
+    private async Task MarkQueued()
+    {
+        var previous = S.AssignedLawyerId;
+        if (!ConsultationLifecycle.Requeue(S)) return;
         if (previous is not null) ConsultationAccessPolicy.Left(S.Access, previous, await LastSeq(), time.GetUtcNow());
-        S.Status = ConsultationStatus.Queued;
-        S.AssignedLawyerId = null;
-        S.AssignedLawyerName = null;
-        S.AcceptedAt = null;
         await state.WriteStateAsync();
         await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
-        // Keeps QueuedAt, so it goes back ahead of consultations that arrived later.
-        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId);
-        if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
+    }
+
+    public async Task<ConsistencyMismatch?> CheckConsistency(bool repair)
+    {
+        var id = this.GetPrimaryKeyString();
+        var entry = await Router.GetEntry(id);
+        var exists = state.RecordExists;
+        var fix = ConsistencyRules.Compare(exists, S.Status, S.AssignedLawyerId, entry.Placement, entry.LawyerId);
+        if (fix == ConsistencyRepair.None) return null;
+        var mismatch = new ConsistencyMismatch
+        {
+            ConsultationId = id,
+            Status = exists ? S.Status : null,
+            AssignedLawyerId = exists ? S.AssignedLawyerId : null,
+            Router = entry.Placement,
+            RouterLawyerId = entry.LawyerId,
+            Repair = fix,
+            Repaired = repair,
+        };
+        if (!repair) return mismatch;
+        logger.LogWarning("Consultation {Id} disagreed with the router ({Status} vs {Router}): {Repair}", id, exists ? S.Status : null, entry.Placement, fix);
+        switch (fix)
+        {
+            case ConsistencyRepair.ForgetInRouter when entry.Placement == RouterPlacement.Active:
+                await Router.Release(id, null);
+                break;
+            case ConsistencyRepair.ForgetInRouter:
+                await Router.Remove(id);
+                break;
+            case ConsistencyRepair.EnqueueInRouter:
+                var previous = S.AssignedLawyerId;
+                await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null, S.EmployerKey);
+                if (S.Status == ConsultationStatus.Active) await MarkQueued();
+                if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
+                break;
+            case ConsistencyRepair.ConsultationToQueued:
+                var had = S.AssignedLawyerId;
+                await MarkQueued();
+                if (had is not null) await GrainFactory.GetGrain<ILawyerGrain>(had).OnActiveChanged(S.Id, false);
+                break;
+            case ConsistencyRepair.ConsultationToActive:
+                await OnAssigned(entry.LawyerId!, entry.LawyerName ?? entry.LawyerId!, (time.GetUtcNow() - S.QueuedAt).TotalSeconds);
+                break;
+        }
+        return mismatch;
     }
 
     public async Task<NoteView> AddNote(Caller caller, string text)
@@ -552,15 +643,11 @@ public sealed class ConsultationGrain(
 
     public async Task OnOffered(string lawyerId, DateTimeOffset expiresAt)
     {
-        if (!state.RecordExists || ConsultationStateMachine.IsTerminal(S.Status) || S.Status == ConsultationStatus.Active) return;
-        S.Status = ConsultationStatus.Offered;
-        S.OfferedTo = lawyerId;
-        S.OfferExpiresAt = expiresAt;
-        if (!S.LawyersInvolved.Contains(lawyerId)) S.LawyersInvolved.Add(lawyerId);
+        if (!state.RecordExists || !ConsultationLifecycle.Offer(S, lawyerId, expiresAt)) return;
         ConsultationAccessPolicy.Offered(S.Access, lawyerId);
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnOffered(S.Id);
-        await notifier.Lawyer(lawyerId).Offer(new OfferEvent
+        await Push(() => notifier.Lawyer(lawyerId).Offer(new OfferEvent
         {
             ConsultationId = S.Id,
             Category = S.Category,
@@ -569,42 +656,24 @@ public sealed class ConsultationGrain(
             Summary = S.Summary,
             WaitedSeconds = Math.Round((time.GetUtcNow() - S.QueuedAt).TotalSeconds, 1),
             ExpiresAt = expiresAt,
-        });
+        }));
     }
 
     public async Task OnOfferWithdrawn(string lawyerId, OfferRevokeReason reason)
     {
         if (!state.RecordExists) return;
-        await notifier.Lawyer(lawyerId).OfferRevoked(new OfferRevokedEvent(S.Id, reason));
         // A lapsed or withdrawn offer ends the lawyer's view at once (need-to-know).
         var before = ConsultationAccessPolicy.StandingOf(S.Access, lawyerId).Standing;
         ConsultationAccessPolicy.OfferEnded(S.Access, lawyerId);
-        if (S.Status != ConsultationStatus.Offered || S.OfferedTo != lawyerId)
-        {
-            if (before == LawyerStanding.Offered) await state.WriteStateAsync();
-            return;
-        }
-        S.Status = ConsultationStatus.Queued;
-        S.OfferedTo = null;
-        S.OfferExpiresAt = null;
-        await state.WriteStateAsync();
+        if (ConsultationLifecycle.WithdrawOffer(S, lawyerId) | before == LawyerStanding.Offered) await state.WriteStateAsync();
+        await Push(() => notifier.Lawyer(lawyerId).OfferRevoked(new OfferRevokedEvent(S.Id, reason)));
     }
 
     public async Task OnAssigned(string lawyerId, string lawyerName, double waitedSeconds)
     {
-        if (!state.RecordExists || ConsultationStateMachine.IsTerminal(S.Status)) return;
-        if (S.Status == ConsultationStatus.Active && S.AssignedLawyerId == lawyerId) return;
         var now = time.GetUtcNow();
-        S.Status = ConsultationStatus.Active;
-        S.AssignedLawyerId = lawyerId;
-        S.AssignedLawyerName = lawyerName;
-        S.AcceptedAt = now;
-        S.OfferedTo = null;
-        S.OfferExpiresAt = null;
-        S.QueuePosition = null;
-        S.EstimatedWaitSeconds = null;
+        if (!state.RecordExists || !ConsultationLifecycle.Assign(S, lawyerId, lawyerName, now)) return;
         S.LawyersOnline = null;
-        if (!S.LawyersInvolved.Contains(lawyerId)) S.LawyersInvolved.Add(lawyerId);
         ConsultationAccessPolicy.Assigned(S.Access, lawyerId);
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnActiveChanged(S.Id, true);
@@ -623,7 +692,7 @@ public sealed class ConsultationGrain(
         S.EstimatedWaitSeconds = estimatedWaitSeconds;
         S.LawyersOnline = lawyersOnline;
         // Positions are advisory and recomputed by the router: no need to write them durably on every change.
-        await notifier.Worker(S.WorkerId).QueueUpdate(new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds, lawyersOnline));
+        await Push(() => notifier.Worker(S.WorkerId).QueueUpdate(new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds, lawyersOnline)));
     }
 
     private OrderedPushes Pushes => _pushes ??= new OrderedPushes(logger);
@@ -639,6 +708,12 @@ public sealed class ConsultationGrain(
         var lawyer = S.AssignedLawyerId is { } id ? notifier.Lawyer(id) : null;
         return Pushes.Enqueue(() => lawyer is null ? send(worker) : Task.WhenAll(send(worker), send(lawyer)));
     }
+
+    /// <summary>
+    /// A push happens after the state it reports is written and never undoes or interrupts it: a backplane outage or a
+    /// throwing notifier is logged quietly (clients catch up from state when they re-join). In order with the others.
+    /// </summary>
+    private Task Push(Func<Task> push) => Pushes.Enqueue(push);
 
     private async Task<long> LastSeq() => _lastSeq ??= await messages.GetLastSeqAsync(this.GetPrimaryKeyString());
 

@@ -12,6 +12,8 @@ public sealed class GrainOptions
     /// a healthy connection; a lapsed connection that is renewed later comes back. 0 turns it off.
     /// </summary>
     public double ConnectionLeaseSeconds { get; set; } = 45;
+    /// <summary>How often the reconciliation compares every consultation the router holds with its own state and repairs (0: never).</summary>
+    public double ReconcileSeconds { get; set; } = 30;
     /// <summary>How often admins get a <c>Metrics</c> push.</summary>
     public double MetricsIntervalSeconds { get; set; } = 1;
     /// <summary>The hotline's zone for "today" and the hours of statistics (bound from <c>Hotline:TimeZone</c>).</summary>

@@ -134,6 +134,22 @@ public sealed class RouterGrain(
         });
     }
 
+    public Task<RouterEntry> GetEntry(string consultationId) => Task.FromResult(Entry(consultationId));
+
+    public Task<IReadOnlyList<RouterEntry>> GetEntries() => Task.FromResult<IReadOnlyList<RouterEntry>>(
+        state.State.Queue.Keys.Concat(state.State.ActiveEntries.Keys).Distinct().Select(Entry).ToList());
+
+    private RouterEntry Entry(string id)
+    {
+        var s = state.State;
+        if (s.Queue.ContainsKey(id)) return new RouterEntry(id, RouterPlacement.Queued, null, null);
+        var lawyer = s.ActiveEntries.TryGetValue(id, out var active) ? active.AssignedTo
+            : s.Lawyers.Values.FirstOrDefault(l => l.Active.ContainsKey(id))?.LawyerId;
+        if (lawyer is null && !s.ActiveEntries.ContainsKey(id)) return new RouterEntry(id, RouterPlacement.None, null, null);
+        var name = lawyer is not null && s.Lawyers.TryGetValue(lawyer, out var slot) ? slot.DisplayName : lawyer;
+        return new RouterEntry(id, RouterPlacement.Active, lawyer, name);
+    }
+
     public Task Ping() => Task.CompletedTask;
 
     /// <summary>

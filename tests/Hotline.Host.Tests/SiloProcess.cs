@@ -66,6 +66,9 @@ public sealed class SiloProcess : IAsyncDisposable
         throw new TimeoutException($"silo not ready within 90 s:\n{Output}");
     }
 
+    /// <summary>Waits for the process to end by itself (a fault-injection FailFast).</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
     /// <summary><c>kill -9</c>: no shutdown hooks, no flush.</summary>
     public void KillHard()
     {

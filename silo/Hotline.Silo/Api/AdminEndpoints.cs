@@ -49,6 +49,15 @@ public static class AdminEndpoints
             return Results.Created($"/api/admin/lawyers/{id}", view);
         });
 
+        // Puts a queued, offered or active consultation back to routing (contract "Nobody stranded").
+        admin.MapPost("/consultations/{id}/requeue", (string id, RequeueRequest? body, IGrainFactory grains, GrainCalls calls) =>
+        {
+            var grain = grains.GetGrain<IConsultationGrain>(ConsultationIds.Validate(id));
+            if (body?.ToLawyerId is { } lawyer && (lawyer.Length is 0 or > 80 || !lawyer.StartsWith("lw-", StringComparison.Ordinal)))
+                throw new HotlineException(HotlineException.Codes.Validation, "toLawyerId is not a lawyer id");
+            return calls.Run(() => grain.AdminRequeue(body?.ToLawyerId));
+        });
+
         admin.MapGet("/reports/hourly", async (DateTimeOffset? from, DateTimeOffset? to, string? format, IGrainFactory grains, GrainCalls calls, TimeProvider time) =>
         {
             var end = to ?? time.GetUtcNow();

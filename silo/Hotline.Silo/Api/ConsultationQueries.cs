@@ -15,4 +15,11 @@ public static class ConsultationQueries
         var views = await Task.WhenAll(ids.Select(id => calls.Run(() => grains.GetGrain<IConsultationGrain>(id).ViewAs(reader))));
         return views.OfType<ConsultationView>().OrderByDescending(v => v.CreatedAt).ToList();
     }
+
+    /// <summary>
+    /// The views of these consultations, in the order given, each read from its own grain (pull: the waiting
+    /// consultations a lawyer may take, which they are not involved in yet, so no need-to-know view applies).
+    /// </summary>
+    public static async Task<IReadOnlyList<ConsultationView>> ViewsInOrder(IGrainFactory grains, GrainCalls calls, IEnumerable<string> ids)
+        => await Task.WhenAll(ids.Select(id => calls.Run(() => grains.GetGrain<IConsultationGrain>(id).GetView())));
 }

@@ -14,5 +14,7 @@ public sealed record CreateConsultationRequest(string? Category, string? Dialect
 public sealed record PhoneCallRequest(string? CallerNumber, string? Category, string? Dialect, bool? Callback = null, string? Employer = null, string? Region = null);
 /// <summary><c>POST /api/hotline/calls/{id}/hangup</c> body.</summary>
 public sealed record HangupRequest(bool? Callback);
+/// <summary>Body of <c>POST /api/admin/consultations/{id}/requeue</c>.</summary>
+public sealed record RequeueRequest(string? ToLawyerId);
 /// <summary><c>POST /api/admin/lawyers</c> body.</summary>
 public sealed record CreateLawyerRequest(string? Username, string? Password, string? DisplayName, IReadOnlyList<string>? Skills, IReadOnlyList<string>? Dialects, int Capacity);

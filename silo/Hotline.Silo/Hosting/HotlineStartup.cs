@@ -32,6 +32,7 @@ public sealed class HotlineStartup(IGrainFactory grains, SeedFiles seeds, IConfi
             {
                 await grains.GetGrain<IRouterGrain>(GrainKeys.Hotline).Ping();
                 await grains.GetGrain<IStatisticsGrain>(GrainKeys.Hotline).Start();
+                await grains.GetGrain<IConsistencyGrain>(GrainKeys.Hotline).Start();
                 readiness.Ready = true;
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -69,6 +69,9 @@ public static class OrleansHostingExtensions
         HotlineCalendar.Zone(timeZone); // an unknown zone fails the start, not the first statistic
         builder.Services.PostConfigure<GrainOptions>(o => o.TimeZone = timeZone);
         builder.Services.Configure<CollectiveOptions>(builder.Configuration.GetSection("Hotline:Collective"));
+        // Fault injection for the crash tests, never in Production (Hotline:Testing:CrashAt; see CrashPoints).
+        if ((builder.Environment.IsDevelopment() || builder.Environment.IsEnvironment("Testing")) && builder.Configuration["Hotline:Testing:CrashAt"] is { Length: > 0 } crashAt)
+            builder.Services.AddSingleton(new CrashPoints(crashAt));
 
         builder.UseOrleans(silo =>
         {

@@ -38,6 +38,16 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
 
     public async Task<JoinResult> AcceptOffer(string consultationId) => (await Calls.Run(() => Consultation(consultationId).Accept(Me))).Reveal(Phones);
 
+    /// <summary>Pull: the waiting consultations this lawyer could take now, in queue order (no messages).</summary>
+    public async Task<IReadOnlyList<ConsultationView>> GetQueue()
+    {
+        var ids = await Calls.Run(() => Grains.GetGrain<IRouterGrain>(GrainKeys.Hotline).GetQueue(Me.Id));
+        return await ConsultationQueries.ViewsInOrder(Grains, Calls, ids);
+    }
+
+    /// <summary>Pull: takes a waiting consultation at once (<c>conflict</c> when not eligible or no free capacity).</summary>
+    public Task<JoinResult> Claim(string consultationId) => Calls.Run(() => Consultation(consultationId).Claim(Me));
+
     /// <summary>Declines the offer; the lawyer's view of the consultation ends at once (need-to-know).</summary>
     public Task DeclineOffer(string consultationId) => Calls.Run(() => Consultation(consultationId).Decline(Me));
 

@@ -37,6 +37,11 @@ addStrings({
   "a.noQueues": ["暂无数据", "No data yet"],
   "ls.available": ["空闲", "Available"], "ls.busy": ["忙碌", "Busy"], "ls.away": ["暂离", "Away"], "ls.offline": ["离线", "Offline"],
   "a.csvFailed": ["报表下载失败：{e}", "Report download failed: {e}"],
+  "a.requeue": ["重新派单", "Put back to routing"], "a.requeueGo": ["放回队列", "Requeue"],
+  "a.requeueLawyer": ["优先律师 ID（可选，lw-…）", "Preferred lawyer id (optional, lw-…)"],
+  "a.requeueHelp": ["将排队、派单中或进行中的咨询放回派单（保留等待时长），可指定优先律师。",
+    "Puts a queued, offered or active consultation back to routing (keeping its age), optionally preferring a lawyer."],
+  "a.requeued": ["已放回队列：{id}", "Back in the queue: {id}"],
 });
 
 const SESSION_KEY = "hotline.admin";
@@ -304,6 +309,20 @@ async function downloadCsv(ev) {
   } catch (e) { toast(t("a.csvFailed", { e: errorText(e) }), "error"); }
 }
 
+/** Any consultation back to routing (contract "Nobody stranded"). */
+async function requeue(ev) {
+  ev.preventDefault();
+  const id = $("#requeue-id").value.trim();
+  const lawyer = $("#requeue-lawyer").value.trim();
+  try {
+    await authed(`/api/admin/consultations/${encodeURIComponent(id)}/requeue`, { method: "POST", body: lawyer ? { toLawyerId: lawyer } : {} });
+    toast(t("a.requeued", { id }), "info");
+    $("#requeue-id").value = "";
+  } catch (e) {
+    toast(errorText(e), "error");
+  }
+}
+
 async function boot() {
   setupLangSwitch($("#lang-switch"));
   applyI18n();
@@ -311,6 +330,7 @@ async function boot() {
   $("#login-form").addEventListener("submit", login);
   $("#logout").addEventListener("click", logout);
   $("#report-csv").addEventListener("click", downloadCsv);
+  $("#requeue-form").addEventListener("submit", requeue);
   setInterval(renderUpdated, 1000);
 
   if (new URLSearchParams(location.search).has("demo")) {

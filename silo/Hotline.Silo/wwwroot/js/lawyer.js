@@ -29,6 +29,9 @@ addStrings({
   "l.offers": ["待接咨询", "Offers"],
   "l.noOffers": ["暂无新的咨询。状态为“在线接单”时，新咨询会出现在这里。", "No offers. New consultations appear here while you are available."],
   "l.active": ["我的咨询", "My consultations"],
+  "l.waiting": ["等待中 · 可接", "Waiting for me"],
+  "l.noWaiting": ["没有等待中的咨询", "Nobody is waiting for you"],
+  "l.take": ["接入", "Take"],
   "l.noActive": ["还没有进行中的咨询", "No consultations in progress"],
   "l.load": ["负荷 {n}/{cap}", "Load {n}/{cap}"],
   "l.waited": ["已等待 {d}", "waited {d}"],
@@ -142,16 +145,18 @@ async function enterConsole() {
     },
     onUp: resync,
     handlers: {
-      Offer: addOffer,
+      Offer: (o) => { addOffer(o); refreshWaiting(); },
       // The router changed this lawyer's availability (e.g. away after an offer timed out).
       LawyerStatus: (v) => { if (v?.status) applyMe(v); },
       OfferRevoked: (r) => {
         removeOffer(r.consultationId);
+        refreshWaiting();
         const key = { timeout: "l.offerTimeout", taken: "l.offerTaken", cancelled: "l.offerCancelled" }[r.reason];
         if (key) toast(t(key), r.reason === "timeout" ? "error" : "info");
         if (r.reason === "timeout") refreshMe();
       },
       Assigned: (a) => {
+        refreshWaiting();
         if (a.lawyerId === S.session?.userId) joinConv(a.consultationId);
         else if (S.convs.has(a.consultationId)) dropConv(a.consultationId);
       },
@@ -167,6 +172,7 @@ async function enterConsole() {
           if (wasOpen && !OPEN.has(s.status) && !c.closingHere) toast(t(s.status === "abandoned" ? "l.ended" : "l.workerClosed"), "info");
         }
         if (!OPEN.has(s.status)) removeOffer(s.consultationId);
+        refreshWaiting();
       },
     },
   });
@@ -179,14 +185,54 @@ function applyMe(me) {
   $("#capacity").value = me.capacity;
   if (me.displayName) $("#me-name").textContent = me.displayName;
   renderLoad();
+  refreshWaiting(); // what this lawyer may take depends on status and capacity
 }
 
 async function refreshMe() {
   try { applyMe(await invoke("GetMe")); } catch { /* older server: keep the form values */ }
 }
 
+// ---------- waiting for me (pull) ----------
+let waitingTimer;
+/** Re-reads the consultations this lawyer could take now; debounced, since events come in bursts. */
+function refreshWaiting() {
+  clearTimeout(waitingTimer);
+  waitingTimer = setTimeout(async () => {
+    try { renderWaiting(await invoke("GetQueue")); } catch (e) { console.warn(e); }
+  }, 300);
+}
+
+function renderWaiting(list) {
+  const items = (list || []).filter((v) => !S.convs.has(v.id));
+  const nodes = items.map((v) => el("div.offer", { "data-testid": "waiting-item", "data-consultation-id": v.id },
+    el("div.offer-top", {}, el("span.cat", {}, labelOf(S.catalog?.categories, v.category))),
+    el("div.small.muted", {}, [labelOf(S.catalog?.dialects, v.dialect), t(`channel.${v.channel}`),
+      t("l.waited", { d: fmtDuration((Date.now() - new Date(v.createdAt)) / 1000) })].join(" · ")),
+    el("div.summary", {}, v.summary || ""),
+    el("div.actions", {},
+      el("button.btn.btn-primary.btn-sm", { type: "button", "data-testid": "take", onclick: (ev) => take(v.id, ev.currentTarget) }, t("l.take")))));
+  $("#waiting").replaceChildren(...(nodes.length ? nodes : [el("div.empty", {}, t("l.noWaiting"))]));
+  $("#waiting-count").textContent = items.length;
+  $("#waiting-count").classList.toggle("zero", items.length === 0);
+}
+
+async function take(id, button) {
+  if (button) button.disabled = true;
+  try {
+    const r = await invoke("Claim", id);
+    removeOffer(id, true);
+    const c = ensureConv(r.consultation);
+    c.chat.merge(r.missed);
+    select(id);
+  } catch (e) {
+    toast(errorText(e), "error");
+  }
+  refreshWaiting();
+}
+
 /** After (re)connecting: refresh me, rejoin every active consultation, merge what was missed. */
 async function resync() {
+  refreshWaiting();
   await refreshMe();
   let mine = [];
   try { mine = await invoke("GetMyConsultations"); } catch (e) { console.warn(e); }

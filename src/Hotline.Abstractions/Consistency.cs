@@ -1,0 +1,38 @@
+using Hotline.Domain;
+
+namespace Hotline.Abstractions;
+
+/// <summary>Where the router has one consultation (<see cref="RouterPlacement.None"/> when it does not know it).</summary>
+[GenerateSerializer, Alias("Hotline.RouterEntry")]
+public sealed record RouterEntry(
+    [property: Id(0)] string ConsultationId,
+    [property: Id(1)] RouterPlacement Placement,
+    [property: Id(2)] string? LawyerId,
+    [property: Id(3)] string? LawyerName);
+
+/// <summary>One consultation whose own state and the router's disagree.</summary>
+[GenerateSerializer, Alias("Hotline.ConsistencyMismatch")]
+public sealed record ConsistencyMismatch
+{
+    [Id(0)] public string ConsultationId { get; init; } = "";
+    /// <summary>The consultation's status; null when it does not exist.</summary>
+    [Id(1)] public ConsultationStatus? Status { get; init; }
+    [Id(2)] public string? AssignedLawyerId { get; init; }
+    /// <summary>Where the router has it: none, queued or active.</summary>
+    [Id(3)] public RouterPlacement Router { get; init; }
+    [Id(4)] public string? RouterLawyerId { get; init; }
+    /// <summary>The repair that makes them agree.</summary>
+    [Id(5)] public ConsistencyRepair Repair { get; init; }
+    /// <summary>Whether this check carried the repair out.</summary>
+    [Id(6)] public bool Repaired { get; init; }
+}
+
+/// <summary><c>GET /api/admin/diagnostics/consistency</c>: consultations checked against the router, and the mismatches.</summary>
+[GenerateSerializer, Alias("Hotline.ConsistencyReport")]
+public sealed record ConsistencyReport
+{
+    [Id(0)] public DateTimeOffset CheckedAt { get; init; }
+    /// <summary>How many consultations were compared.</summary>
+    [Id(1)] public int Consultations { get; init; }
+    [Id(2)] public IReadOnlyList<ConsistencyMismatch> Mismatches { get; init; } = [];
+}
