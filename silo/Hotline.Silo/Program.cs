@@ -1,9 +1,17 @@
 using Hotline.Silo.Api;
 using Hotline.Silo.Hosting;
 
+// Operator commands (backup / restore of the embedded store) run instead of the server.
+if (DataCommands.IsCommand(args))
+{
+    Environment.ExitCode = await DataCommands.RunAsync(args);
+    return;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddHotlineSilo();
 builder.AddHotlineApi();
+builder.AddGracefulShutdown();
 
 var app = builder.Build();
 app.MapHotlineApi();

@@ -20,6 +20,9 @@ public sealed class SiloProcess : IAsyncDisposable
     public int Pid => _process.Id;
     public string Output { get { lock (_output) return string.Join('\n', _output.TakeLast(80)); } }
 
+    /// <summary>Whether the silo printed a line containing <paramref name="text"/> (searches everything, not only the tail).</summary>
+    public bool Printed(string text) { lock (_output) return _output.Any(l => l.Contains(text, StringComparison.Ordinal)); }
+
     public static async Task<SiloProcess> StartAsync(string dataPath, IDictionary<string, string>? settings = null)
     {
         var (dll, projectDir) = LocateSilo();
@@ -69,6 +72,19 @@ public sealed class SiloProcess : IAsyncDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>SIGTERM (what systemd, docker stop and Kubernetes send); returns how long the process took to end.</summary>
+    public async Task<TimeSpan> TerminateAsync()
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using (var kill = Process.Start("kill", ["-TERM", Pid.ToString()])) await kill.WaitForExitAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try { await _process.WaitForExitAsync(limit.Token); }
+        catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); }
+        return watch.Elapsed;
+    }
+
+    public int ExitCode => _process.ExitCode;
+
     public ValueTask DisposeAsync()
     {
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
@@ -85,7 +101,7 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>The silo built in the same configuration as this test assembly.</summary>
-    private static (string Dll, string ProjectDir) LocateSilo()
+    internal static (string Dll, string ProjectDir) LocateSilo()
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = here.Parent!.Name; // bin/<Configuration>/net10.0/

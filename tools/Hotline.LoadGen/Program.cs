@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using Hotline.LoadGen;
 
+// Spawned silos and relays end with this tool, whatever ends it (SIGTERM, Ctrl-C, a normal exit).
+ChildProcesses.EndOnSignals();
+
 if (args.Length == 0 || args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine(Options.Help);
