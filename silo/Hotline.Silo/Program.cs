@@ -1,4 +1,3 @@
-using Hotline.Silo.Api;
 using Hotline.Silo.Hosting;
 
 // Operator commands (backup / restore of the embedded store) run instead of the server.
@@ -10,11 +9,11 @@ if (DataCommands.IsCommand(args))
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddHotlineSilo();
-builder.AddHotlineApi();
+builder.AddHotlineWeb();
 builder.AddGracefulShutdown();
 
 var app = builder.Build();
-app.MapHotlineApi();
+app.MapHotlineWeb();
 app.Run();
 
 /// <summary>Entry point (public for WebApplicationFactory).</summary>

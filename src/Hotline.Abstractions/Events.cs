@@ -2,20 +2,6 @@ using Hotline.Domain;
 
 namespace Hotline.Abstractions;
 
-/// <summary>Names of the SignalR events of the contract.</summary>
-public static class HubEvents
-{
-    public const string Offer = "Offer";
-    public const string OfferRevoked = "OfferRevoked";
-    public const string QueueUpdate = "QueueUpdate";
-    public const string Assigned = "Assigned";
-    public const string Message = "Message";
-    public const string Typing = "Typing";
-    public const string StatusChanged = "StatusChanged";
-    public const string Metrics = "Metrics";
-    public const string LawyerStatus = "LawyerStatus";
-}
-
 /// <summary><c>Offer</c> event to a lawyer.</summary>
 [GenerateSerializer, Alias("Hotline.OfferEvent")]
 public sealed record OfferEvent
@@ -48,11 +34,3 @@ public sealed record TypingEvent([property: Id(0)] string ConsultationId, [prope
 /// <summary><c>StatusChanged</c> event to participants.</summary>
 [GenerateSerializer, Alias("Hotline.StatusChangedEvent")]
 public sealed record StatusChangedEvent([property: Id(0)] string ConsultationId, [property: Id(1)] ConsultationStatus Status);
-
-/// <summary>Pushes events to connected clients, wherever they are connected (the silo implements it over SignalR).</summary>
-public interface IClientNotifier
-{
-    Task ToWorker(string workerId, string method, object payload);
-    Task ToLawyer(string lawyerId, string method, object payload);
-    Task ToAdmins(string method, object payload);
-}

@@ -9,6 +9,8 @@ public interface IConsultationGrain : IGrainWithStringKey
 {
     [Alias("Open")] Task<ConsultationView> Open(OpenConsultation command);
     [Alias("GetView")] Task<ConsultationView> GetView();
+    /// <summary>The view with <c>relatedCount</c> (for admins; the assigned lawyer gets it through Join).</summary>
+    [Alias("GetViewWithRelated")] Task<ConsultationView> GetViewWithRelated();
     [Alias("GetAccess")] Task<ConsultationAccess> GetAccess();
     [Alias("Join")] Task<JoinResult> Join(Caller caller, long afterSeq);
     [Alias("SendMessage")] Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text);

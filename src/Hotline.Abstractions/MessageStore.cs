@@ -11,16 +11,17 @@ public sealed record AppendOutcome(StoredMessage Message, bool Duplicate);
 
 /// <summary>
 /// Append-only message table. The consultation grain is the only writer of its consultation, so it assigns seq;
-/// the table still enforces unique (consultation_id, seq) and (consultation_id, client_message_id).
+/// the table still enforces unique (consultation_id, seq) and (consultation_id, sender_id, client_message_id): a
+/// clientMessageId is unique per sender, not per consultation.
 /// </summary>
 public interface IMessageStore
 {
-    /// <summary>Stores the message durably, or returns the existing one with the same clientMessageId (Duplicate = true).</summary>
+    /// <summary>Stores the message durably, or returns the sender's existing one with the same clientMessageId (Duplicate = true).</summary>
     Task<AppendOutcome> AppendAsync(StoredMessage message, CancellationToken cancellationToken = default);
     /// <summary>Messages with seq &gt; afterSeq, ordered by seq, at most limit.</summary>
     Task<IReadOnlyList<StoredMessage>> ReadAsync(string consultationId, long afterSeq, int limit, CancellationToken cancellationToken = default);
     /// <summary>Highest seq stored for the consultation (0 if none).</summary>
     Task<long> GetLastSeqAsync(string consultationId, CancellationToken cancellationToken = default);
-    /// <summary>The message with this clientMessageId, if any.</summary>
-    Task<StoredMessage?> FindByClientMessageIdAsync(string consultationId, string clientMessageId, CancellationToken cancellationToken = default);
+    /// <summary>The message this sender stored with this clientMessageId, if any.</summary>
+    Task<StoredMessage?> FindByClientMessageIdAsync(string consultationId, string senderId, string clientMessageId, CancellationToken cancellationToken = default);
 }

@@ -24,6 +24,15 @@ public sealed record ConsultationView
     [Id(15)] public DateTimeOffset? ClosedAt { get; init; }
     [Id(16)] public Resolution? Resolution { get; init; }
     [Id(17)] public int? Rating { get; init; }
+    /// <summary>The employer the worker named at intake, if any.</summary>
+    [Id(40)] public string? Employer { get; init; }
+    /// <summary>The catalog region the worker named at intake, if any.</summary>
+    [Id(41)] public string? Region { get; init; }
+    /// <summary>
+    /// Other consultations naming the same employer within the collective-dispute window; only for the assigned lawyer and
+    /// admins, <c>null</c> for everyone else (and when no employer was named).
+    /// </summary>
+    [Id(42)] public int? RelatedCount { get; init; }
 }
 
 /// <summary>A chat message (<c>Message</c>); <see cref="Seq"/> starts at 1 with no gaps per consultation.</summary>

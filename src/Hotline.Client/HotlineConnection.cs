@@ -51,6 +51,8 @@ public sealed class HotlineConnection : IAsyncDisposable
     public EventLog<StatusChangedEvent> StatusChanges { get; } = new();
     public EventLog<TypingEvent> Typings { get; } = new();
     public EventLog<MetricsSnapshot> Metrics { get; } = new();
+    /// <summary>Admin hub: collective-dispute alerts as they open or change.</summary>
+    public EventLog<Alert> Alerts { get; } = new();
     /// <summary>Times at which the connection came back after a loss.</summary>
     public EventLog<DateTimeOffset> Reconnections { get; } = new();
 
@@ -258,6 +260,7 @@ public sealed class HotlineConnection : IAsyncDisposable
         On<TypingEvent>(connection, "Typing", Typings.Add);
         On<MetricsSnapshot>(connection, "Metrics", Metrics.Add);
         On<Lawyer>(connection, "LawyerStatus", LawyerStatuses.Add);
+        On<Alert>(connection, "Alert", Alerts.Add);
         connection.Closed += OnClosed;
         return connection;
     }

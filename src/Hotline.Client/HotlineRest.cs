@@ -19,8 +19,9 @@ public sealed class HotlineRest(HttpClient http)
     public Task<LoginResult> Login(string username, string password)
         => Send<LoginResult>(HttpMethod.Post, "/api/auth/login", null, new { username, password });
 
-    public Task<Consultation> OpenConsultation(string token, string category, string dialect, string summary, string? channel = null)
-        => Send<Consultation>(HttpMethod.Post, "/api/consultations", token, new { category, dialect, summary, channel });
+    public Task<Consultation> OpenConsultation(string token, string category, string dialect, string summary, string? channel = null,
+        string? employer = null, string? region = null)
+        => Send<Consultation>(HttpMethod.Post, "/api/consultations", token, new { category, dialect, summary, channel, employer, region });
 
     public Task<Consultation> GetConsultation(string token, string id) => Send<Consultation>(HttpMethod.Get, $"/api/consultations/{id}", token);
 
@@ -36,6 +37,15 @@ public sealed class HotlineRest(HttpClient http)
 
     public Task<Consultation> PhoneCall(string apiKey, string callerNumber, string category, string dialect)
         => Send<Consultation>(HttpMethod.Post, "/api/hotline/calls", null, new { callerNumber, category, dialect }, apiKey);
+
+    public Task<IReadOnlyList<Alert>> GetAlerts(string adminToken, string? status = null)
+        => Send<IReadOnlyList<Alert>>(HttpMethod.Get, "/api/admin/alerts" + (status is null ? "" : "?status=" + Uri.EscapeDataString(status)), adminToken);
+
+    public Task<Alert> AlertAction(string adminToken, string alertId, string action)
+        => Send<Alert>(HttpMethod.Post, $"/api/admin/alerts/{Uri.EscapeDataString(alertId)}/{action}", adminToken);
+
+    public Task<Lawyer> UpdateLawyer(string adminToken, string lawyerId, object changes)
+        => Send<Lawyer>(HttpMethod.Put, $"/api/admin/lawyers/{Uri.EscapeDataString(lawyerId)}", adminToken, changes);
 
     /// <summary>Sends a request and maps problem+json answers to <see cref="HotlineApiException"/>.</summary>
     public async Task<T> Send<T>(HttpMethod method, string path, string? token, object? body = null, string? apiKey = null, CancellationToken cancellationToken = default)

@@ -7,7 +7,15 @@ public sealed record LoginResult(string UserId, string Role, string DisplayName,
 /// <summary>Contract <c>ConsultationView</c>.</summary>
 public sealed record Consultation(string Id, string WorkerId, string Category, string Dialect, string Channel, string Summary, string Status,
     int Priority, DateTimeOffset CreatedAt, string? AssignedLawyerId, string? AssignedLawyerName, int? QueuePosition, int? EstimatedWaitSeconds, long LastSeq,
-    string? WorkerName = null, DateTimeOffset? ClosedAt = null, string? Resolution = null, int? Rating = null);
+    string? WorkerName = null, DateTimeOffset? ClosedAt = null, string? Resolution = null, int? Rating = null)
+{
+    /// <summary>The employer named at intake.</summary>
+    public string? Employer { get; init; }
+    /// <summary>The catalog region named at intake.</summary>
+    public string? Region { get; init; }
+    /// <summary>Other consultations naming the same employer in the alert window (assigned lawyer and admins only).</summary>
+    public int? RelatedCount { get; init; }
+}
 /// <summary>Contract <c>Message</c>.</summary>
 public sealed record ChatMessage(string ConsultationId, long Seq, string SenderRole, string SenderId, string SenderName, string Text, DateTimeOffset SentAt, string ClientMessageId);
 /// <summary>Contract <c>MessageAck</c>.</summary>
@@ -28,7 +36,16 @@ public sealed record StatusChangedEvent(string ConsultationId, string Status);
 public sealed record TypingEvent(string ConsultationId, string Role);
 /// <summary>Contract <c>LawyerView</c>.</summary>
 public sealed record Lawyer(string Id, string Username, string DisplayName, IReadOnlyList<string> Skills, IReadOnlyList<string> Dialects, int Capacity, string Status, int ActiveCount,
-    bool Connected = false);
+    bool Connected = false)
+{
+    /// <summary>Employer names the lawyer has a conflict of interest with.</summary>
+    public IReadOnlyList<string> Conflicts { get; init; } = [];
+    /// <summary>A disabled lawyer cannot log in and gets nothing routed.</summary>
+    public bool Disabled { get; init; }
+}
+/// <summary>Contract <c>Alert</c> (collective dispute).</summary>
+public sealed record Alert(string Id, string Employer, string? Region, IReadOnlyList<string> ConsultationIds, int Workers, DateTimeOffset FirstAt,
+    DateTimeOffset LastAt, string Status);
 /// <summary>A private note of a lawyer on a consultation.</summary>
 public sealed record Note(string ConsultationId, string LawyerId, string LawyerName, string Text, DateTimeOffset At);
 /// <summary>Any hub event as it arrived on the wire, before typed decoding (for contract checks).</summary>

@@ -35,6 +35,10 @@ public sealed class ConsultationState
     public List<NoteView> Notes { get; set; } = [];
     public int? QueuePosition { get; set; }
     public int? EstimatedWaitSeconds { get; set; }
+    /// <summary>The employer as the worker wrote it, its normalised key (<see cref="EmployerName.Key"/>) and the region.</summary>
+    public string? Employer { get; set; }
+    public string? EmployerKey { get; set; }
+    public string? Region { get; set; }
 }
 
 /// <summary>
@@ -51,11 +55,12 @@ public sealed class ConsultationGrain(
 {
     private ConsultationState S => state.State;
     private long? _lastSeq;
-    /// <summary>clientMessageId -> stored message, loaded once per activation so that a send costs one write, no read.</summary>
+    /// <summary>(sender, clientMessageId) -> stored message, loaded once per activation so that a send costs one write, no read.</summary>
     private Dictionary<string, StoredMessage>? _sent;
 
     private IRouterGrain Router => GrainFactory.GetGrain<IRouterGrain>(GrainKeys.Hotline);
     private IStatisticsGrain Statistics => GrainFactory.GetGrain<IStatisticsGrain>(GrainKeys.Hotline);
+    private ICollectiveGrain Collective => GrainFactory.GetGrain<ICollectiveGrain>(GrainKeys.Hotline);
 
     public async Task<ConsultationView> Open(OpenConsultation command)
     {
@@ -71,6 +76,9 @@ public sealed class ConsultationGrain(
             Channel = command.Channel,
             Summary = command.Summary,
             CallerNumber = command.CallerNumber,
+            Employer = EmployerName.Display(command.Employer),
+            EmployerKey = EmployerName.Key(command.Employer),
+            Region = command.Region,
             Priority = command.Priority,
             Status = ConsultationStatus.Queued,
             CreatedAt = now,
@@ -82,8 +90,20 @@ public sealed class ConsultationGrain(
         await GrainFactory.GetGrain<IWorkerGrain>(command.WorkerId).AddConsultation(S.Id);
         await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null);
         await Statistics.RecordArrival(S.Category, now);
+        if (S.EmployerKey is { } key)
+            await Collective.Record(new EmployerMentioned { ConsultationId = S.Id, WorkerId = S.WorkerId, EmployerKey = key, Employer = S.Employer!, Region = S.Region, At = now });
         return await GetView();
     }
+
+    public async Task<ConsultationView> GetViewWithRelated() => await WithRelated(await GetView());
+
+    /// <summary>The view plus <see cref="ConsultationView.RelatedCount"/>: for the assigned lawyer and admins only.</summary>
+    private async Task<ConsultationView> WithRelated(ConsultationView view) =>
+        S.EmployerKey is { } key ? view with { RelatedCount = await Collective.RelatedCount(key, S.Id) } : view;
+
+    private Task<ConsultationView> ViewFor(Caller caller, ConsultationView view) =>
+        caller.Role == ParticipantRole.Lawyer && caller.Id == S.AssignedLawyerId || caller.Role == ParticipantRole.System
+            ? WithRelated(view) : Task.FromResult(view);
 
     public async Task<ConsultationView> GetView()
     {
@@ -108,6 +128,8 @@ public sealed class ConsultationGrain(
             ClosedAt = S.ClosedAt,
             Resolution = S.Resolution,
             Rating = S.Rating,
+            Employer = S.Employer,
+            Region = S.Region,
         };
     }
 
@@ -127,7 +149,7 @@ public sealed class ConsultationGrain(
         EnsureCanRead(caller);
         if (afterSeq < 0) throw Guard.Validation("afterSeq must not be negative");
         var missed = await ReadAll(afterSeq);
-        return new JoinResult { Consultation = await GetView(), Missed = missed };
+        return new JoinResult { Consultation = await ViewFor(caller, await GetView()), Missed = missed };
     }
 
     public async Task<JoinResult> Accept(Caller lawyer)
@@ -150,9 +172,10 @@ public sealed class ConsultationGrain(
         Guard.Text(text, options.Value.MaxMessageLength, "text");
         EnsureCanWrite(caller);
 
-        // A repeated clientMessageId stores nothing new and answers with the original seq, even after close.
+        // A repeated clientMessageId of the same sender stores nothing new and answers with the original seq, even after
+        // close. Ids are the sender's own: the worker and a lawyer may pick the same one for different messages.
         var sent = await Sent();
-        if (sent.TryGetValue(clientMessageId, out var existing)) return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
+        if (sent.TryGetValue(SentKey(caller.Id, clientMessageId), out var existing)) return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
         if (ConsultationStateMachine.IsTerminal(S.Status)) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
 
         var seq = await LastSeq() + 1;
@@ -170,8 +193,8 @@ public sealed class ConsultationGrain(
             throw;
         }
         _lastSeq = outcome.Message.Seq;
-        sent[clientMessageId] = outcome.Message;
-        await Publish(HubEvents.Message, ToView(outcome.Message));
+        sent[SentKey(outcome.Message.SenderId, outcome.Message.ClientMessageId)] = outcome.Message;
+        await Publish(c => c.Message(ToView(outcome.Message)));
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
     }
 
@@ -188,8 +211,8 @@ public sealed class ConsultationGrain(
     {
         EnsureCanWrite(caller);
         var typing = new TypingEvent(S.Id, caller.Role);
-        if (caller.Role == ParticipantRole.Worker && S.AssignedLawyerId is { } lawyer) await notifier.ToLawyer(lawyer, HubEvents.Typing, typing);
-        if (caller.Role == ParticipantRole.Lawyer) await notifier.ToWorker(S.WorkerId, HubEvents.Typing, typing);
+        if (caller.Role == ParticipantRole.Worker && S.AssignedLawyerId is { } lawyer) await notifier.Lawyer(lawyer).Typing(typing);
+        if (caller.Role == ParticipantRole.Lawyer) await notifier.Worker(S.WorkerId).Typing(typing);
     }
 
     public async Task<ConsultationView> CloseByWorker(Caller caller, int? rating, string? comment)
@@ -254,7 +277,7 @@ public sealed class ConsultationGrain(
         }
         // The lawyer's own load counter (LawyerView.activeCount in the admin roster) follows the router's.
         if (lawyer is not null) await GrainFactory.GetGrain<ILawyerGrain>(lawyer).OnActiveChanged(S.Id, false);
-        await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
+        await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
     }
 
     public async Task<ConsultationView> Transfer(Caller caller, TransferRequest request)
@@ -291,7 +314,7 @@ public sealed class ConsultationGrain(
         S.AssignedLawyerName = null;
         S.AcceptedAt = null;
         await state.WriteStateAsync();
-        await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
+        await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
         // Keeps QueuedAt, so it goes back ahead of consultations that arrived later.
         await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId);
         if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
@@ -325,7 +348,7 @@ public sealed class ConsultationGrain(
         if (!S.LawyersInvolved.Contains(lawyerId)) S.LawyersInvolved.Add(lawyerId);
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnOffered(S.Id);
-        await notifier.ToLawyer(lawyerId, HubEvents.Offer, new OfferEvent
+        await notifier.Lawyer(lawyerId).Offer(new OfferEvent
         {
             ConsultationId = S.Id,
             Category = S.Category,
@@ -340,7 +363,7 @@ public sealed class ConsultationGrain(
     public async Task OnOfferWithdrawn(string lawyerId, OfferRevokeReason reason)
     {
         if (!state.RecordExists) return;
-        await notifier.ToLawyer(lawyerId, HubEvents.OfferRevoked, new OfferRevokedEvent(S.Id, reason));
+        await notifier.Lawyer(lawyerId).OfferRevoked(new OfferRevokedEvent(S.Id, reason));
         if (S.Status != ConsultationStatus.Offered || S.OfferedTo != lawyerId) return;
         S.Status = ConsultationStatus.Queued;
         S.OfferedTo = null;
@@ -365,9 +388,9 @@ public sealed class ConsultationGrain(
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnActiveChanged(S.Id, true);
         var assigned = new AssignedEvent(S.Id, lawyerId, lawyerName);
-        await notifier.ToWorker(S.WorkerId, HubEvents.Assigned, assigned);
-        await notifier.ToLawyer(lawyerId, HubEvents.Assigned, assigned);
-        await Publish(HubEvents.StatusChanged, new StatusChangedEvent(S.Id, S.Status));
+        await notifier.Worker(S.WorkerId).Assigned(assigned);
+        await notifier.Lawyer(lawyerId).Assigned(assigned);
+        await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
         await Statistics.RecordAnswered(S.Category, waitedSeconds, now);
     }
 
@@ -378,13 +401,14 @@ public sealed class ConsultationGrain(
         S.QueuePosition = position;
         S.EstimatedWaitSeconds = estimatedWaitSeconds;
         // Positions are advisory and recomputed by the router: no need to write them durably on every change.
-        await notifier.ToWorker(S.WorkerId, HubEvents.QueueUpdate, new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds));
+        await notifier.Worker(S.WorkerId).QueueUpdate(new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds));
     }
 
-    private async Task Publish(string method, object payload)
+    /// <summary>An event to both participants: the worker and the assigned lawyer, if any.</summary>
+    private async Task Publish(Func<IConsultationClient, Task> send)
     {
-        await notifier.ToWorker(S.WorkerId, method, payload);
-        if (S.AssignedLawyerId is { } lawyer) await notifier.ToLawyer(lawyer, method, payload);
+        await send(notifier.Worker(S.WorkerId));
+        if (S.AssignedLawyerId is { } lawyer) await send(notifier.Lawyer(lawyer));
     }
 
     private async Task<long> LastSeq() => _lastSeq ??= await messages.GetLastSeqAsync(this.GetPrimaryKeyString());
@@ -394,8 +418,10 @@ public sealed class ConsultationGrain(
         if (_sent is not null) return _sent;
         var all = await ReadStored(0);
         _lastSeq = all.Count == 0 ? 0 : all[^1].Seq;
-        return _sent = all.ToDictionary(m => m.ClientMessageId);
+        return _sent = all.ToDictionary(m => SentKey(m.SenderId, m.ClientMessageId));
     }
+
+    private static string SentKey(string senderId, string clientMessageId) => senderId + "\n" + clientMessageId;
 
     private async Task<IReadOnlyList<MessageView>> ReadAll(long afterSeq) => (await ReadStored(afterSeq)).Select(ToView).ToList();
 

@@ -6,10 +6,12 @@ public sealed class GrainOptions
     /// <summary>How long a disconnected lawyer keeps its active consultations before they return to the queue.</summary>
     public double LawyerGraceSeconds { get; set; } = 120;
     /// <summary>
-    /// A lawyer connection not re-asserted within this many seconds is dropped (each silo re-asserts its open
-    /// connections every few seconds), so connections of a silo that died do not keep a lawyer online. 0 turns it off.
+    /// A lawyer connection not re-asserted within this many seconds lapses (each silo re-asserts its open connections
+    /// every few seconds, all in parallel), so connections of a silo that died do not keep a lawyer online. Longer than
+    /// any single renewal call can take (the 15 s response timeout) plus a renewal period, so one slow call never lapses
+    /// a healthy connection; a lapsed connection that is renewed later comes back. 0 turns it off.
     /// </summary>
-    public double ConnectionLeaseSeconds { get; set; } = 15;
+    public double ConnectionLeaseSeconds { get; set; } = 45;
     /// <summary>Longest message text accepted.</summary>
     public int MaxMessageLength { get; set; } = 4000;
     /// <summary>Longest summary accepted.</summary>

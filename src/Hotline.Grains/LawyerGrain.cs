@@ -14,24 +14,35 @@ public sealed class LawyerState
     public int Capacity { get; set; } = 3;
     /// <summary>Every consultation ever offered or assigned to this lawyer, newest last.</summary>
     public List<string> ConsultationIds { get; set; } = [];
+    /// <summary>
+    /// Set when the last connection went away (or an activation found active consultations and no connection): unless a
+    /// connection comes back before it, the active consultations return to the queue. Durable, with a reminder, so it
+    /// fires after a kill -9 or a failover too.
+    /// </summary>
+    public DateTimeOffset? GraceDeadline { get; set; }
 }
 
 /// <summary>
 /// One lawyer: profile, chosen status and capacity, open connections. Tells the router what it may route to the
 /// lawyer; when the last connection drops, pending offers go back at once and active consultations follow after a
-/// grace period unless the lawyer comes back.
+/// grace period unless the lawyer comes back. The grace deadline is durable: it lives in the state, a reminder (one
+/// minute minimum period) wakes the grain after a crash or failover, and a grain timer gives it sub-minute precision.
 /// </summary>
 public sealed class LawyerGrain(
     [PersistentState("lawyer", StorageNames.Hotline)] IPersistentState<LawyerState> state,
     IClientNotifier notifier,
     IOptions<GrainOptions> options,
     TimeProvider time,
-    ILogger<LawyerGrain> logger) : Grain, ILawyerGrain
+    ILogger<LawyerGrain> logger) : Grain, ILawyerGrain, IRemindable
 {
+    private const string GraceReminder = "grace";
     /// <summary>Open connections and when their silo last asserted them.</summary>
     private readonly Dictionary<string, DateTimeOffset> _connections = [];
     private IGrainTimer? _lease;
-    /// <summary>Recently closed connections, so that a late re-assertion from a silo does not bring one back.</summary>
+    /// <summary>
+    /// Recently closed connections (the hub saw them close), so that a late re-assertion from a silo does not bring one
+    /// back. A connection that merely lapsed (no renewal in time) is not here: its next renewal restores it.
+    /// </summary>
     private readonly Dictionary<string, DateTimeOffset> _closed = [];
     private IGrainTimer? _grace;
     private int _activeCount;
@@ -41,7 +52,15 @@ public sealed class LawyerGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.RecordExists) _activeCount = (await Router.GetActive(LawyerId)).Count;
+        if (!state.RecordExists) return;
+        _activeCount = (await Router.GetActive(LawyerId)).Count;
+        // A fresh activation knows no connection (restart, failover, kill -9 of the silo that held it). If the lawyer has
+        // active consultations, the grace period runs from now unless one was already running; a live connection is
+        // re-asserted by its silo within seconds and cancels it.
+        if (state.State.GraceDeadline is null && _activeCount > 0)
+            await StartGrace(time.GetUtcNow() + TimeSpan.FromSeconds(options.Value.LawyerGraceSeconds));
+        else if (state.State.GraceDeadline is { } deadline)
+            ArmGraceTimer(deadline);
     }
 
     public async Task<LawyerView> Register(LawyerProfile profile, bool overwrite)
@@ -102,6 +121,7 @@ public sealed class LawyerGrain(
         _connections[connectionId] = time.GetUtcNow();
         _grace?.Dispose();
         _grace = null;
+        if (state.State.GraceDeadline is not null) await CancelGrace();
         var lease = options.Value.ConnectionLeaseSeconds;
         if (lease > 0) _lease ??= this.RegisterGrainTimer(ExpireConnections, new GrainTimerCreationOptions
         {
@@ -118,14 +138,17 @@ public sealed class LawyerGrain(
         return _closed.ContainsKey(connectionId) ? Task.CompletedTask : Connected(connectionId);
     }
 
-    /// <summary>Drops connections whose silo stopped asserting them (it died), as if they had closed.</summary>
+    /// <summary>
+    /// Drops connections whose silo stopped asserting them (it died). Unlike a close, a lapse is not final: a silo that
+    /// was only slow renews the connection later and restores it.
+    /// </summary>
     private async Task ExpireConnections(CancellationToken cancellationToken)
     {
         var cutoff = time.GetUtcNow() - TimeSpan.FromSeconds(options.Value.ConnectionLeaseSeconds);
         foreach (var (id, seen) in _connections.Where(c => c.Value < cutoff).ToList())
         {
             logger.LogInformation("Lawyer {Lawyer}: connection {Connection} lapsed (its silo stopped asserting it)", LawyerId, id);
-            await Disconnected(id);
+            await Drop(id);
         }
         if (_connections.Count == 0)
         {
@@ -134,30 +157,97 @@ public sealed class LawyerGrain(
         }
     }
 
-    public async Task Disconnected(string connectionId)
+    public Task Disconnected(string connectionId)
     {
         _closed[connectionId] = time.GetUtcNow();
+        return Drop(connectionId);
+    }
+
+    private async Task Drop(string connectionId)
+    {
         if (!_connections.Remove(connectionId) || _connections.Count > 0) return;
         // Last connection gone: routing sees the lawyer offline, which revokes pending offers and re-routes them now.
         await Publish();
         await Router.LawyerDisconnected(LawyerId);
+        await StartGrace(time.GetUtcNow() + TimeSpan.FromSeconds(options.Value.LawyerGraceSeconds));
+    }
+
+    /// <summary>Writes the deadline, then the reminder that wakes this grain after a crash, then the precise timer.</summary>
+    private async Task StartGrace(DateTimeOffset deadline)
+    {
+        state.State.GraceDeadline = deadline;
+        await state.WriteStateAsync();
+        try
+        {
+            var due = deadline - time.GetUtcNow();
+            await this.RegisterOrUpdateReminder(GraceReminder, due < TimeSpan.Zero ? TimeSpan.Zero : due, TimeSpan.FromMinutes(1));
+        }
+        catch (Exception e)
+        {
+            // The timer below still fires while this activation lives; a later activation re-arms from the state.
+            logger.LogWarning(e, "Lawyer {Lawyer}: could not register the grace reminder", LawyerId);
+        }
+        ArmGraceTimer(deadline);
+    }
+
+    private async Task CancelGrace()
+    {
+        state.State.GraceDeadline = null;
+        await state.WriteStateAsync();
+        await UnregisterGraceReminder();
+    }
+
+    private async Task UnregisterGraceReminder()
+    {
+        try
+        {
+            if (await this.GetReminder(GraceReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        }
+        catch (Exception e)
+        {
+            // A stale reminder only wakes the grain, which finds no deadline and unregisters it again.
+            logger.LogDebug(e, "Lawyer {Lawyer}: could not unregister the grace reminder", LawyerId);
+        }
+    }
+
+    private void ArmGraceTimer(DateTimeOffset deadline)
+    {
         _grace?.Dispose();
+        var due = deadline - time.GetUtcNow();
         _grace = this.RegisterGrainTimer(GraceExpired, new GrainTimerCreationOptions
         {
-            DueTime = TimeSpan.FromSeconds(options.Value.LawyerGraceSeconds),
+            DueTime = due < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : due,
             Period = Timeout.InfiniteTimeSpan,
             KeepAlive = true,
         });
     }
 
+    /// <summary>The durable backstop: after a restart or failover the reminder activates this grain and checks the deadline.</summary>
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        reminderName == GraceReminder ? GraceExpired(CancellationToken.None) : Task.CompletedTask;
+
     private async Task GraceExpired(CancellationToken cancellationToken)
     {
+        if (state.State.GraceDeadline is not { } deadline || _connections.Count > 0)
+        {
+            // Nothing pending (a connection came back): drop a leftover reminder.
+            _grace?.Dispose();
+            _grace = null;
+            if (_connections.Count == 0) await UnregisterGraceReminder();
+            return;
+        }
+        if (deadline > time.GetUtcNow())
+        {
+            ArmGraceTimer(deadline); // the reminder ticked early (one-minute granularity): the timer takes it from here
+            return;
+        }
         _grace?.Dispose();
         _grace = null;
-        if (_connections.Count > 0) return;
         var active = await Router.GetActive(LawyerId);
         logger.LogInformation("Lawyer {Lawyer} stayed away past the grace period; {Count} consultations return to the queue", LawyerId, active.Count);
+        // Each return is idempotent; the deadline is cleared only after all of them, so a crash in between retries them.
         foreach (var id in active) await GrainFactory.GetGrain<IConsultationGrain>(id).ReturnToQueue(LawyerId);
+        await CancelGrace();
     }
 
     public Task<IReadOnlyList<string>> GetConsultationIds() => Task.FromResult<IReadOnlyList<string>>(state.State.ConsultationIds.ToList());
@@ -176,7 +266,7 @@ public sealed class LawyerGrain(
         if (state.State.Status == status) return;
         state.State.Status = status;
         await state.WriteStateAsync();
-        await notifier.ToLawyer(LawyerId, HubEvents.LawyerStatus, await GetView());
+        await notifier.Lawyer(LawyerId).LawyerStatus(await GetView());
     }
 
     public async Task OnActiveChanged(string consultationId, bool active)

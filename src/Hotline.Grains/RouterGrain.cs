@@ -12,7 +12,8 @@ namespace Hotline.Grains;
 /// go out (one-way, so the router never waits on another grain). Commands arriving while a write is in flight are
 /// applied to the engine at once and share the next write (group commit): the grain is reentrant, and every engine
 /// command runs to completion without awaiting, so commands never interleave. Offer deadlines and widening steps are in
-/// the durable state; a grain timer fires at the next deadline, and activation catches up on missed ones. Queue
+/// the durable state; a grain timer fires at the next deadline, and activation catches up on missed ones. A durable
+/// reminder (one-minute period) activates the router after a restart or failover even when nothing else calls it. Queue
 /// positions are pushed at most twice a second, with the latest values.
 /// </summary>
 [Reentrant]
@@ -20,8 +21,9 @@ public sealed class RouterGrain(
     [PersistentState("router", StorageNames.Hotline)] IPersistentState<RouterState> state,
     IOptions<RoutingOptions> options,
     TimeProvider time,
-    ILogger<RouterGrain> logger) : Grain, IRouterGrain
+    ILogger<RouterGrain> logger) : Grain, IRouterGrain, IRemindable
 {
+    private const string TickReminder = "tick";
     private static readonly TimeSpan PositionPushInterval = TimeSpan.FromMilliseconds(500);
     private RoutingEngine _engine = null!;
     private IGrainTimer? _timer;
@@ -41,7 +43,25 @@ public sealed class RouterGrain(
         foreach (var id in state.State.Lawyers.Keys.ToList()) _ = GrainFactory.GetGrain<ILawyerGrain>(id).RefreshRouting();
         // Catch up on deadlines that passed while no activation existed (restart, failover).
         await Run(e => e.Tick(time.GetUtcNow()));
+        await EnsureTickReminder();
     }
+
+    /// <summary>Registers the durable wake-up once (it then stays in the reminder table for good).</summary>
+    private async Task EnsureTickReminder()
+    {
+        try
+        {
+            if (await this.GetReminder(TickReminder) is null)
+                await this.RegisterOrUpdateReminder(TickReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Router: could not register its tick reminder; the next activation tries again");
+        }
+    }
+
+    /// <summary>The durable backstop of the grain timer: catches up on any deadline that passed.</summary>
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Run(e => e.Tick(time.GetUtcNow()));
 
     public Task Enqueue(string consultationId, string category, string dialect, Channel channel, int priority,
         DateTimeOffset queuedAt, string? preferredLawyerId, string? excludeLawyerId) => Run(e =>

@@ -72,6 +72,6 @@ public sealed class StatisticsGrain(
     private async Task Push(CancellationToken cancellationToken)
     {
         await Flush();
-        await notifier.ToAdmins(HubEvents.Metrics, await GetSnapshot());
+        await notifier.Admins.Metrics(await GetSnapshot());
     }
 }

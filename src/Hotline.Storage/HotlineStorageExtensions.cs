@@ -2,6 +2,8 @@ using Hotline.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Orleans;
+using Orleans.Hosting;
 using Orleans.Providers;
 using Orleans.Runtime;
 using Orleans.Storage;
@@ -14,13 +16,17 @@ public static class HotlineStorageExtensions
     /// <summary>
     /// Registers <see cref="HotlineGrainStorage"/> as the default grain storage ("Default") and as the named provider
     /// <see cref="HotlineStorageOptions.ProviderName"/> ("hotline"), <see cref="IMessageStore"/>, and the schema
-    /// migration at silo start (<see cref="ServiceLifecycleStage.RuntimeInitialize"/>, before any grain runs).
+    /// migration at silo start (<see cref="ServiceLifecycleStage.RuntimeInitialize"/>, before any grain runs), and
+    /// Orleans reminders on <see cref="HotlineReminderTable"/> (durable deadlines in the same database).
     /// </summary>
     public static ISiloBuilder AddHotlineStorage(this ISiloBuilder builder, HotlineStorageOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddHotlineMessageStore(options);
         builder.Services.AddHotlineGrainStorage();
+        builder.AddReminders();
+        builder.Services.AddSingleton<HotlineReminderTable>();
+        builder.Services.AddSingleton<IReminderTable>(sp => sp.GetRequiredService<HotlineReminderTable>());
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, HotlineSchemaMigrator>();
         return builder;
     }

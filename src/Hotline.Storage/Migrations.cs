@@ -40,6 +40,50 @@ internal static class Migrations
             )
             """,
         ]),
+        new(2, "reminders", d =>
+        [
+            $"""
+            CREATE TABLE reminders (
+                service_id    TEXT   NOT NULL,
+                grain_id      TEXT   NOT NULL,
+                reminder_name TEXT   NOT NULL,
+                grain_hash    BIGINT NOT NULL,
+                start_at      {d.TimestampType} NOT NULL,
+                period_ms     BIGINT NOT NULL,
+                etag          TEXT   NOT NULL,
+                PRIMARY KEY (service_id, grain_id, reminder_name)
+            )
+            """,
+            "CREATE INDEX reminders_hash ON reminders (service_id, grain_hash)",
+        ]),
+        // A clientMessageId is the sender's own: the worker and each lawyer may happen to pick the same one.
+        new(3, "messages: clientMessageId unique per sender", d => d == SqlDialect.Sqlite
+            ?
+            [
+                // SQLite cannot drop a table constraint: rebuild the table.
+                $"""
+                CREATE TABLE messages_v3 (
+                    consultation_id   TEXT   NOT NULL,
+                    seq               BIGINT NOT NULL,
+                    sender_role       TEXT   NOT NULL,
+                    sender_id         TEXT   NOT NULL,
+                    sender_name       TEXT   NOT NULL,
+                    text              TEXT   NOT NULL,
+                    sent_at           {d.TimestampType} NOT NULL,
+                    client_message_id TEXT   NOT NULL,
+                    PRIMARY KEY (consultation_id, seq)
+                )
+                """,
+                "INSERT INTO messages_v3 SELECT consultation_id, seq, sender_role, sender_id, sender_name, text, sent_at, client_message_id FROM messages",
+                "DROP TABLE messages",
+                "ALTER TABLE messages_v3 RENAME TO messages",
+                "CREATE UNIQUE INDEX messages_sender_client_message_id ON messages (consultation_id, sender_id, client_message_id)",
+            ]
+            :
+            [
+                "ALTER TABLE messages DROP CONSTRAINT messages_client_message_id_key",
+                "CREATE UNIQUE INDEX messages_sender_client_message_id ON messages (consultation_id, sender_id, client_message_id)",
+            ]),
     ];
 
     public static int LatestVersion => All[^1].Version;

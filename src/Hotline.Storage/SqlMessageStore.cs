@@ -17,7 +17,7 @@ public sealed class SqlMessageStore : IMessageStore
     public SqlMessageStore(HotlineDatabase database) => _database = database ?? throw new ArgumentNullException(nameof(database));
 
     /// <summary>
-    /// Inserts the message. If one with the same client message id exists, returns it with Duplicate = true.
+    /// Inserts the message. If the same sender stored one with the same client message id, returns it with Duplicate = true.
     /// A taken seq with another client message id throws <see cref="MessageSequenceConflictException"/>.
     /// </summary>
     /// <remarks>
@@ -37,7 +37,7 @@ public sealed class SqlMessageStore : IMessageStore
         return await _database.RunAsync(async (connection, ct) =>
         {
             var ownEarlierInsert = insertSent;
-            var existing = await FindAsync(connection, stored.ConsultationId, stored.ClientMessageId, ct);
+            var existing = await FindAsync(connection, stored.ConsultationId, stored.SenderId, stored.ClientMessageId, ct);
             if (existing is not null)
                 return new AppendOutcome(existing, Duplicate: !(ownEarlierInsert && SameMessage(existing, stored)));
 
@@ -53,7 +53,7 @@ public sealed class SqlMessageStore : IMessageStore
             }
             catch (DbException ex) when (_database.Dialect.IsUniqueViolation(ex))
             {
-                var winner = await FindAsync(connection, stored.ConsultationId, stored.ClientMessageId, ct);
+                var winner = await FindAsync(connection, stored.ConsultationId, stored.SenderId, stored.ClientMessageId, ct);
                 if (winner is not null)
                     return new AppendOutcome(winner, Duplicate: !(ownEarlierInsert && SameMessage(winner, stored)));
                 throw new MessageSequenceConflictException(stored.ConsultationId, stored.Seq, ex);
@@ -91,17 +91,19 @@ public sealed class SqlMessageStore : IMessageStore
     }
 
     /// <inheritdoc />
-    public Task<StoredMessage?> FindByClientMessageIdAsync(string consultationId, string clientMessageId, CancellationToken cancellationToken = default)
+    public Task<StoredMessage?> FindByClientMessageIdAsync(string consultationId, string senderId, string clientMessageId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(consultationId);
+        ArgumentException.ThrowIfNullOrEmpty(senderId);
         ArgumentException.ThrowIfNullOrEmpty(clientMessageId);
-        return _database.RunAsync((connection, ct) => FindAsync(connection, consultationId, clientMessageId, ct), write: false, cancellationToken);
+        return _database.RunAsync((connection, ct) => FindAsync(connection, consultationId, senderId, clientMessageId, ct), write: false, cancellationToken);
     }
 
-    private static async Task<StoredMessage?> FindAsync(DbConnection connection, string consultationId, string clientMessageId, CancellationToken ct)
+    private static async Task<StoredMessage?> FindAsync(DbConnection connection, string consultationId, string senderId, string clientMessageId, CancellationToken ct)
     {
-        await using var select = connection.Command($"SELECT {Columns} FROM messages WHERE consultation_id = @c AND client_message_id = @cmid");
-        select.AddParameter("c", consultationId).AddParameter("cmid", clientMessageId);
+        await using var select = connection.Command(
+            $"SELECT {Columns} FROM messages WHERE consultation_id = @c AND sender_id = @sid AND client_message_id = @cmid");
+        select.AddParameter("c", consultationId).AddParameter("sid", senderId).AddParameter("cmid", clientMessageId);
         await using var reader = await select.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Map(reader) : null;
     }

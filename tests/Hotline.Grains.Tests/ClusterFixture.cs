@@ -18,9 +18,25 @@ public sealed class RecordingNotifier : IClientNotifier
     private readonly List<(Func<Push, bool> Match, TaskCompletionSource<Push> Done)> _waiters = [];
     private readonly Lock _gate = new();
 
-    public Task ToWorker(string workerId, string method, object payload) => Add(new("worker", workerId, method, payload));
-    public Task ToLawyer(string lawyerId, string method, object payload) => Add(new("lawyer", lawyerId, method, payload));
-    public Task ToAdmins(string method, object payload) => Add(new("admins", "", method, payload));
+    public IWorkerClient Worker(string workerId) => new Audience(this, "worker", workerId);
+    public ILawyerClient Lawyer(string lawyerId) => new Audience(this, "lawyer", lawyerId);
+    public IAdminClient Admins => new Audience(this, "admins", "");
+
+    /// <summary>One addressee: each typed event is recorded under its method name.</summary>
+    private sealed class Audience(RecordingNotifier owner, string audience, string id) : IWorkerClient, ILawyerClient, IAdminClient
+    {
+        private Task Add(string method, object payload) => owner.Add(new(audience, id, method, payload));
+        public Task Message(MessageView message) => Add(nameof(Message), message);
+        public Task Typing(TypingEvent typing) => Add(nameof(Typing), typing);
+        public Task StatusChanged(StatusChangedEvent status) => Add(nameof(StatusChanged), status);
+        public Task Assigned(AssignedEvent assigned) => Add(nameof(Assigned), assigned);
+        public Task QueueUpdate(QueueUpdateEvent update) => Add(nameof(QueueUpdate), update);
+        public Task Offer(OfferEvent offer) => Add(nameof(Offer), offer);
+        public Task OfferRevoked(OfferRevokedEvent revoked) => Add(nameof(OfferRevoked), revoked);
+        public Task LawyerStatus(LawyerView lawyer) => Add(nameof(LawyerStatus), lawyer);
+        public Task Metrics(MetricsSnapshot metrics) => Add(nameof(Metrics), metrics);
+        public Task Alert(AlertView alert) => Add(nameof(Alert), alert);
+    }
 
     private Task Add(Push push)
     {

@@ -44,14 +44,14 @@ public sealed class ConsultationGrainTests(ClusterFixture fixture)
         var lawyer = await Lawyer(category);
         var (id, worker) = await Open(category);
 
-        var offer = await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, HubEvents.Offer, o => o.ConsultationId == id);
+        var offer = await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, nameof(ILawyerClient.Offer), o => o.ConsultationId == id);
         Assert.Equal(category, offer.Category);
         Assert.True(offer.ExpiresAt > DateTimeOffset.UtcNow.AddMilliseconds(-500));
 
         var joined = await Grains.GetGrain<IConsultationGrain>(id).Accept(LawyerCaller(lawyer));
         Assert.Equal(ConsultationStatus.Active, joined.Consultation.Status);
         Assert.Equal(lawyer, joined.Consultation.AssignedLawyerId);
-        await Pushes.WaitFor<AssignedEvent>("worker", worker, HubEvents.Assigned, a => a.ConsultationId == id);
+        await Pushes.WaitFor<AssignedEvent>("worker", worker, nameof(IWorkerClient.Assigned), a => a.ConsultationId == id);
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class ConsultationGrainTests(ClusterFixture fixture)
         var category = UniqueCategory();
         var lawyer = await Lawyer(category);
         var (id, worker) = await Open(category);
-        await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, HubEvents.Offer, o => o.ConsultationId == id);
+        await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, nameof(ILawyerClient.Offer), o => o.ConsultationId == id);
         var grain = Grains.GetGrain<IConsultationGrain>(id);
         await grain.Accept(LawyerCaller(lawyer));
 
@@ -100,13 +100,13 @@ public sealed class ConsultationGrainTests(ClusterFixture fixture)
         var category = UniqueCategory();
         var first = await Lawyer(category);
         var (id, _) = await Open(category);
-        await Pushes.WaitFor<OfferEvent>("lawyer", first, HubEvents.Offer, o => o.ConsultationId == id);
+        await Pushes.WaitFor<OfferEvent>("lawyer", first, nameof(ILawyerClient.Offer), o => o.ConsultationId == id);
         var second = await Lawyer(category);
 
-        var revoked = await Pushes.WaitFor<OfferRevokedEvent>("lawyer", first, HubEvents.OfferRevoked, r => r.ConsultationId == id);
+        var revoked = await Pushes.WaitFor<OfferRevokedEvent>("lawyer", first, nameof(ILawyerClient.OfferRevoked), r => r.ConsultationId == id);
         Assert.Equal(OfferRevokeReason.Timeout, revoked.Reason);
-        await Pushes.WaitFor<OfferEvent>("lawyer", second, HubEvents.Offer, o => o.ConsultationId == id);
-        await Pushes.WaitFor<LawyerView>("lawyer", first, HubEvents.LawyerStatus, v => v.Status == LawyerStatus.Away);
+        await Pushes.WaitFor<OfferEvent>("lawyer", second, nameof(ILawyerClient.Offer), o => o.ConsultationId == id);
+        await Pushes.WaitFor<LawyerView>("lawyer", first, nameof(ILawyerClient.LawyerStatus), v => v.Status == LawyerStatus.Away);
     }
 
     [Fact]
@@ -115,14 +115,14 @@ public sealed class ConsultationGrainTests(ClusterFixture fixture)
         var category = UniqueCategory();
         var first = await Lawyer(category);
         var (id, _) = await Open(category);
-        await Pushes.WaitFor<OfferEvent>("lawyer", first, HubEvents.Offer, o => o.ConsultationId == id);
+        await Pushes.WaitFor<OfferEvent>("lawyer", first, nameof(ILawyerClient.Offer), o => o.ConsultationId == id);
 
         await fixture.Cluster.DeactivateAsync(Grains.GetGrain<IRouterGrain>(GrainKeys.Hotline));
         var second = await Lawyer(category); // wakes the router again, which catches up on the deadline
 
-        var revoked = await Pushes.WaitFor<OfferRevokedEvent>("lawyer", first, HubEvents.OfferRevoked, r => r.ConsultationId == id);
+        var revoked = await Pushes.WaitFor<OfferRevokedEvent>("lawyer", first, nameof(ILawyerClient.OfferRevoked), r => r.ConsultationId == id);
         Assert.Equal(OfferRevokeReason.Timeout, revoked.Reason);
-        await Pushes.WaitFor<OfferEvent>("lawyer", second, HubEvents.Offer, o => o.ConsultationId == id);
+        await Pushes.WaitFor<OfferEvent>("lawyer", second, nameof(ILawyerClient.Offer), o => o.ConsultationId == id);
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public sealed class ConsultationGrainTests(ClusterFixture fixture)
         var category = UniqueCategory();
         var lawyer = await Lawyer(category);
         var (id, worker) = await Open(category);
-        await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, HubEvents.Offer, o => o.ConsultationId == id);
+        await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, nameof(ILawyerClient.Offer), o => o.ConsultationId == id);
         var grain = Grains.GetGrain<IConsultationGrain>(id);
         await grain.Accept(LawyerCaller(lawyer));
         await grain.SendMessage(WorkerCaller(worker), "a", "one");
@@ -151,13 +151,13 @@ public sealed class ConsultationGrainTests(ClusterFixture fixture)
         var category = UniqueCategory();
         var lawyer = await Lawyer(category);
         var (id, _) = await Open(category);
-        await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, HubEvents.Offer, o => o.ConsultationId == id);
+        await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, nameof(ILawyerClient.Offer), o => o.ConsultationId == id);
         await Grains.GetGrain<IConsultationGrain>(id).Accept(LawyerCaller(lawyer));
 
         await Grains.GetGrain<ILawyerGrain>(lawyer).Disconnected("conn-" + lawyer["lw-".Length..]);
         var other = await Lawyer(category);
 
-        await Pushes.WaitFor<OfferEvent>("lawyer", other, HubEvents.Offer, o => o.ConsultationId == id);
+        await Pushes.WaitFor<OfferEvent>("lawyer", other, nameof(ILawyerClient.Offer), o => o.ConsultationId == id);
         Assert.NotEqual(ConsultationStatus.Active, (await Grains.GetGrain<IConsultationGrain>(id).GetView()).Status);
     }
 

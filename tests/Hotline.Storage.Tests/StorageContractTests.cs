@@ -150,12 +150,59 @@ public abstract class StorageContractTests : IAsyncLifetime
 
         Assert.Equal(1, await Messages.GetLastSeqAsync(c));
         Assert.Single(await Messages.ReadAsync(c, 0, 100));
-        Assert.Equal(first.Message, await Messages.FindByClientMessageIdAsync(c, "client-a"));
-        Assert.Null(await Messages.FindByClientMessageIdAsync(c, "client-b"));
+        Assert.Equal(first.Message, await Messages.FindByClientMessageIdAsync(c, "w-1", "client-a"));
+        Assert.Null(await Messages.FindByClientMessageIdAsync(c, "w-1", "client-b"));
 
         // the same client id in another consultation is another message.
         var elsewhere = await Messages.AppendAsync(Msg(c + "-2", 1, "client-a"));
         Assert.False(elsewhere.Duplicate);
+    }
+
+    [Fact]
+    public async Task Client_message_ids_are_scoped_per_sender()
+    {
+        var c = "c-" + Guid.NewGuid();
+        await Messages.AppendAsync(Msg(c, 1, "same-id"));
+        // The lawyer happens to use the worker's clientMessageId: another message, not a duplicate of the worker's.
+        var lawyer = Msg(c, 2, "same-id", text: "from the lawyer") with { SenderRole = ParticipantRole.Lawyer, SenderId = "lw-a", SenderName = "A" };
+        var outcome = await Messages.AppendAsync(lawyer);
+        Assert.False(outcome.Duplicate);
+        Assert.Equal(2, outcome.Message.Seq);
+        Assert.Equal("from the lawyer", (await Messages.FindByClientMessageIdAsync(c, "lw-a", "same-id"))!.Text);
+        // ...and the lawyer's own resend is a duplicate.
+        Assert.True((await Messages.AppendAsync(lawyer with { Seq = 3 })).Duplicate);
+        Assert.Equal(2, await Messages.GetLastSeqAsync(c));
+    }
+
+    [Fact]
+    public async Task Reminder_table_upserts_reads_by_grain_and_ring_range_and_removes_by_etag()
+    {
+        var table = new HotlineReminderTable(Database, Microsoft.Extensions.Options.Options.Create(new Orleans.Configuration.ClusterOptions { ServiceId = "svc" }));
+        await table.StartAsync();
+        var grain = GrainId.Create("lawyer", "lw-" + Guid.NewGuid().ToString("N"));
+        var start = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        Assert.Null(await table.ReadRow(grain, "grace"));
+        var etag = await table.UpsertRow(new ReminderEntry { GrainId = grain, ReminderName = "grace", StartAt = start, Period = TimeSpan.FromMinutes(1) });
+
+        var row = (await table.ReadRow(grain, "grace"))!;
+        Assert.Equal((grain, start, TimeSpan.FromMinutes(1), etag), (row.GrainId, row.StartAt, row.Period, row.ETag));
+        Assert.Single((await table.ReadRows(grain)).Reminders);
+        var hash = grain.GetUniformHashCode();
+        Assert.Single((await table.ReadRows(hash - 1, hash)).Reminders);
+        Assert.DoesNotContain((await table.ReadRows(hash, hash == uint.MaxValue ? 0 : hash + 1)).Reminders, r => r.GrainId == grain);
+        Assert.Contains((await table.ReadRows(hash, hash)).Reminders, r => r.GrainId == grain); // begin == end: the whole ring
+
+        var newer = await table.UpsertRow(new ReminderEntry { GrainId = grain, ReminderName = "grace", StartAt = start.AddMinutes(5), Period = TimeSpan.FromMinutes(2) });
+        Assert.NotEqual(etag, newer);
+        Assert.Equal(start.AddMinutes(5), (await table.ReadRow(grain, "grace"))!.StartAt);
+        Assert.False(await table.RemoveRow(grain, "grace", etag!)); // stale etag
+        Assert.True(await table.RemoveRow(grain, "grace", newer!));
+        Assert.Null(await table.ReadRow(grain, "grace"));
+
+        // Another service id does not see this service's reminders.
+        await table.UpsertRow(new ReminderEntry { GrainId = grain, ReminderName = "x", StartAt = start, Period = TimeSpan.FromMinutes(1) });
+        var other = new HotlineReminderTable(Database, Microsoft.Extensions.Options.Options.Create(new Orleans.Configuration.ClusterOptions { ServiceId = "other" }));
+        Assert.Empty((await other.ReadRows(grain)).Reminders);
     }
 
     [Fact]

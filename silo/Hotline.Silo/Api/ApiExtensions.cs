@@ -2,21 +2,16 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Hotline.Abstractions;
-using Hotline.Silo.Hosting;
-using Hotline.Silo.Hubs;
 using Hotline.Silo.Security;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.SignalR;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
-using Orleans.Dashboard;
 using Scalar.AspNetCore;
 
 namespace Hotline.Silo.Api;
 
-/// <summary>Sets up and maps the public API: auth, REST, SignalR hubs, static pages, health, OpenAPI, dashboard.</summary>
+/// <summary>Sets up and maps the REST side of the public API: auth, rate limits, problems, REST endpoints, static pages, OpenAPI.
+/// Hubs (<c>Hubs/</c>) and the process around it (<c>Hosting/</c>) build on this, never the other way round.</summary>
 public static class ApiExtensions
 {
     public const string RestPolicy = "rest";
@@ -30,22 +25,21 @@ public static class ApiExtensions
         json.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
     }
 
-    public static WebApplicationBuilder AddHotlineApi(this WebApplicationBuilder builder)
+    /// <param name="builder">The web application.</param>
+    /// <param name="seeds">The catalog, canned replies and admin account.</param>
+    /// <param name="key">The JWT signing key (<see cref="TokenService.LoadKey"/>).</param>
+    public static WebApplicationBuilder AddHotlineApi(this WebApplicationBuilder builder, SeedFiles seeds, SymmetricSecurityKey key)
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
-        var settings = HotlineSettings.From(configuration);
-        var seeds = SeedFiles.Load(configuration["Hotline:SeedsPath"]);
         services.AddSingleton(seeds);
         services.AddSingleton(seeds.Catalog);
-        services.AddSingleton<Readiness>();
         services.AddSingleton<GrainCalls>();
         services.AddSingleton(new AdminAccount(
             configuration["Hotline:Admin:Username"] ?? seeds.Admin.Username,
             PasswordHasher.Hash(configuration["Hotline:Admin:Password"] ?? seeds.Admin.Password),
             seeds.Admin.DisplayName));
 
-        var key = TokenService.LoadKey(configuration["Hotline:Jwt:SigningKey"], settings.DataPath, settings.ClusterMode);
         services.AddSingleton(sp => new TokenService(key, sp.GetRequiredService<TimeProvider>()));
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(o =>
@@ -80,7 +74,6 @@ public static class ApiExtensions
             .AddPolicy(Roles.Gateway, p => p.AddAuthenticationSchemes(Roles.ApiKeyScheme).RequireRole(Roles.Gateway));
 
         services.Configure<RateLimitOptions>(configuration.GetSection("Hotline:RateLimits"));
-        services.AddSingleton<HubUserLimiter>();
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -93,29 +86,8 @@ public static class ApiExtensions
         });
 
         services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
-        var signalR = services.AddSignalR(o =>
-        {
-            o.MaximumReceiveMessageSize = 64 * 1024;
-            // Ping every 5 s: well inside the shipped .NET client's 10 s server timeout (fast failover detection) and the
-            // browser client's 30 s, so idle connections are never dropped for silence.
-            o.KeepAliveInterval = TimeSpan.FromSeconds(5);
-            o.EnableDetailedErrors = false;
-            o.AddFilter<HubErrorFilter>();
-        }).AddJsonProtocol(o => Configure(o.PayloadSerializerOptions));
-        // Registered after the stock JSON protocol, so it wins the "json" name: adds the contract's optional arguments.
-        services.AddSingleton<Microsoft.AspNetCore.SignalR.Protocol.IHubProtocol, LenientJsonHubProtocol>();
-        if (settings.ClusterMode)
-            signalR.AddStackExchangeRedis(settings.RedisConnectionString!, o =>
-            {
-                o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("hotline12351");
-                // Ride out a Redis restart (the client reconnects by itself) instead of failing the silo's start.
-                o.Configuration.AbortOnConnectFail = false;
-            });
-        services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
-
         services.AddProblemDetails();
         services.AddOpenApi();
-        services.AddHealthChecks().AddCheck<ReadinessCheck>("ready", tags: ["ready"]);
         return builder;
     }
 
@@ -134,29 +106,10 @@ public static class ApiExtensions
         app.MapGet("/api/canned-replies", (SeedFiles seeds) => seeds.CannedReplies).RequireAuthorization(Roles.Lawyer).WithTags("catalog");
         app.MapConsultationEndpoints();
         app.MapAdminEndpoints();
+        app.MapUnionEndpoints();
         app.MapDiagnosticsEndpoints();
-
-        app.MapHub<WorkerHub>("/hubs/worker");
-        app.MapHub<LawyerHub>("/hubs/lawyer");
-        app.MapHub<AdminHub>("/hubs/admin");
-
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapOpenApi();
         app.MapScalarApiReference();
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
-        app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
         return app;
-    }
-
-    private sealed class SubjectUserIdProvider : IUserIdProvider
-    {
-        public string? GetUserId(HubConnectionContext connection) => connection.User?.FindFirst(Roles.SubjectClaim)?.Value;
-    }
-
-    private sealed class ReadinessCheck(Readiness readiness) : IHealthCheck
-    {
-        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-            => Task.FromResult(readiness.Ready ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("starting or stopping"));
     }
 }

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Hotline.Abstractions;
 using Hotline.Domain;
-using Hotline.Silo.Hubs;
 using Hotline.Silo.Security;
 
 namespace Hotline.Silo.Api;
@@ -19,7 +18,8 @@ public static class ConsultationEndpoints
         {
             var channel = body.Channel is null ? Channel.Web : WireEnum.Parse<Channel>(body.Channel, "channel");
             if (channel == Channel.Phone) throw new HotlineException(HotlineException.Codes.Validation, "phone consultations come from the gateway");
-            var view = await Open(grains, calls, catalog, user.Id(), user.FindFirstValue(Roles.NameClaim), body.Category, body.Dialect, body.Summary, channel, null);
+            var view = await Open(grains, calls, catalog, user.Id(), user.FindFirstValue(Roles.NameClaim), body.Category, body.Dialect, body.Summary, channel, null,
+                new Intake(body.Employer, body.Region));
             return Results.Created($"/api/consultations/{view.Id}", view);
         }).RequireAuthorization(Roles.Worker).WithTags("consultations");
 
@@ -48,14 +48,16 @@ public static class ConsultationEndpoints
             // The same caller number is the same (anonymous) worker, so repeated calls group together.
             var workerId = "w-tel-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(number)))[..24];
             var masked = number.Length > 4 ? new string('*', number.Length - 4) + number[^4..] : number;
-            var view = await Open(grains, calls, catalog, workerId, "来电 " + masked, body.Category, body.Dialect, $"12351 电话来电 Phone call from {masked}", Channel.Phone, number);
+            var view = await Open(grains, calls, catalog, workerId, "来电 " + masked, body.Category, body.Dialect, $"12351 电话来电 Phone call from {masked}", Channel.Phone, number,
+                new Intake(body.Employer, body.Region));
             return Results.Created($"/api/consultations/{view.Id}", view);
         }).RequireAuthorization(Roles.Gateway).WithTags("gateway");
     }
 
     private static async Task<ConsultationView> Open(IGrainFactory grains, GrainCalls calls, Catalog catalog, string workerId, string? workerName,
-        string? category, string? dialect, string? summary, Channel channel, string? callerNumber)
+        string? category, string? dialect, string? summary, Channel channel, string? callerNumber, Intake intake)
     {
+        var (employer, region) = intake.Validate(catalog);
         if (!catalog.HasCategory(category)) throw new HotlineException(HotlineException.Codes.Validation, "category is not in the catalog");
         if (!catalog.HasDialect(dialect)) throw new HotlineException(HotlineException.Codes.Validation, "dialect is not in the catalog");
         if (string.IsNullOrWhiteSpace(summary)) throw new HotlineException(HotlineException.Codes.Validation, "summary must not be empty");
@@ -69,6 +71,8 @@ public static class ConsultationEndpoints
             Summary = summary,
             Channel = channel,
             CallerNumber = callerNumber,
+            Employer = employer,
+            Region = region,
         };
         var id = ConsultationIds.New();
         return await calls.Run(() => grains.GetGrain<IConsultationGrain>(id).Open(command));

@@ -1,5 +1,4 @@
 using Hotline.Abstractions;
-using Hotline.Silo.Hubs;
 using Hotline.Silo.Security;
 
 namespace Hotline.Silo.Api;

@@ -1,5 +1,4 @@
 using Hotline.Abstractions;
-using Hotline.Silo.Hubs;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 

@@ -9,8 +9,8 @@ public sealed record LoginRequest(string? Username, string? Password);
 /// <summary><c>POST /api/auth/login</c> answer.</summary>
 public sealed record LoginResponse(string UserId, string Role, string DisplayName, string Token);
 /// <summary><c>POST /api/consultations</c> body.</summary>
-public sealed record CreateConsultationRequest(string? Category, string? Dialect, string? Summary, string? Channel);
+public sealed record CreateConsultationRequest(string? Category, string? Dialect, string? Summary, string? Channel, string? Employer = null, string? Region = null);
 /// <summary><c>POST /api/hotline/calls</c> body.</summary>
-public sealed record PhoneCallRequest(string? CallerNumber, string? Category, string? Dialect);
+public sealed record PhoneCallRequest(string? CallerNumber, string? Category, string? Dialect, string? Employer = null, string? Region = null);
 /// <summary><c>POST /api/admin/lawyers</c> body.</summary>
 public sealed record CreateLawyerRequest(string? Username, string? Password, string? DisplayName, IReadOnlyList<string>? Skills, IReadOnlyList<string>? Dialects, int Capacity);

@@ -1,4 +1,5 @@
 using Hotline.Abstractions;
+using Hotline.Silo.Api;
 using Hotline.Silo.Security;
 using Polly;
 using Polly.Retry;

@@ -2,7 +2,6 @@ using System.Net;
 using Hotline.Abstractions;
 using Hotline.Domain;
 using Hotline.Grains;
-using Hotline.Silo.Hubs;
 using Hotline.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
@@ -21,7 +20,7 @@ public static class OrleansHostingExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.Configure<RoutingOptions>(builder.Configuration.GetSection("Hotline:Routing"));
         builder.Services.Configure<GrainOptions>(builder.Configuration.GetSection("Hotline:Grains"));
-        builder.Services.AddSingleton<IClientNotifier, SignalRClientNotifier>();
+        builder.Services.Configure<CollectiveOptions>(builder.Configuration.GetSection("Hotline:Collective"));
 
         builder.UseOrleans(silo =>
         {
@@ -64,8 +63,6 @@ public static class OrleansHostingExtensions
         });
 
         builder.Services.AddHostedService<HotlineStartup>();
-        builder.Services.AddSingleton<LawyerConnectionRegistry>();
-        builder.Services.AddHostedService<LawyerConnectionRefresher>();
         return builder;
     }
 }

@@ -8,7 +8,7 @@ namespace Hotline.Silo.Hubs;
 
 /// <summary><c>/hubs/admin</c>: live <c>Metrics</c> about once a second.</summary>
 [Authorize(Roles = Roles.Admin)]
-public sealed class AdminHub(IGrainFactory grains, GrainCalls calls) : Hub
+public sealed class AdminHub(IGrainFactory grains, GrainCalls calls) : Hub<IAdminClient>
 {
     public const string Group = "admins";
 
@@ -16,7 +16,7 @@ public sealed class AdminHub(IGrainFactory grains, GrainCalls calls) : Hub
     {
         await Groups.AddToGroupAsync(Context.ConnectionId, Group);
         // A fresh screen shows numbers at once rather than after the next tick.
-        await Clients.Caller.SendAsync(HubEvents.Metrics, await GetMetrics());
+        await Clients.Caller.Metrics(await GetMetrics());
         await base.OnConnectedAsync();
     }
 

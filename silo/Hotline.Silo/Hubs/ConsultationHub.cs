@@ -1,11 +1,13 @@
 using Hotline.Abstractions;
 using Hotline.Silo.Api;
+using Hotline.Silo.Security;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Hotline.Silo.Hubs;
 
 /// <summary>What workers and lawyers both do on a consultation: join with replay, send, type. Access is checked by the grain.</summary>
-public abstract class ConsultationHub(IGrainFactory grains, GrainCalls calls) : Hub
+public abstract class ConsultationHub<TClient>(IGrainFactory grains, GrainCalls calls) : Hub<TClient>
+    where TClient : class, IConsultationClient
 {
     protected IGrainFactory Grains => grains;
     protected GrainCalls Calls => calls;
@@ -23,23 +25,4 @@ public abstract class ConsultationHub(IGrainFactory grains, GrainCalls calls) : 
         => calls.RunIdempotent(() => Consultation(consultationId).SendMessage(Me, clientMessageId, text));
 
     public Task Typing(string consultationId) => calls.Run(() => Consultation(consultationId).Typing(Me));
-}
-
-/// <summary>Consultation ids: <c>c-</c> and 32 hex digits. Anything else is refused before a grain is touched.</summary>
-public static class ConsultationIds
-{
-    public static string New() => "c-" + Guid.NewGuid().ToString("N");
-
-    public static string Validate(string? id)
-    {
-        if (id is null || id.Length != 34 || !id.StartsWith("c-", StringComparison.Ordinal) || !id.AsSpan(2).ContainsOnlyHex())
-            throw new HotlineException(HotlineException.Codes.Validation, "consultationId is malformed");
-        return id;
-    }
-
-    private static bool ContainsOnlyHex(this ReadOnlySpan<char> s)
-    {
-        foreach (var c in s) if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c)) return false;
-        return true;
-    }
 }

@@ -1,5 +1,7 @@
 using System.Threading.RateLimiting;
 using Hotline.Abstractions;
+using Hotline.Silo.Api;
+using Hotline.Silo.Security;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -62,13 +64,4 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
             (context.Context.Items[BucketKey] as IDisposable)?.Dispose();
         }
     }
-}
-
-/// <summary>Which failures mean "try again later" (code <c>unavailable</c>).</summary>
-public static class ErrorCodes
-{
-    public static bool IsUnavailable(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
-        or Polly.Timeout.TimeoutRejectedException
-        || e.GetType().Name.Contains("Unavailable", StringComparison.Ordinal)
-        || (e.InnerException is { } inner && IsUnavailable(inner));
 }

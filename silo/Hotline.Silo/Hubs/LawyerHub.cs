@@ -8,7 +8,7 @@ namespace Hotline.Silo.Hubs;
 
 /// <summary><c>/hubs/lawyer</c>: availability, offers, several consultations at once, notes, transfer, close.</summary>
 [Authorize(Roles = Roles.Lawyer)]
-public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog catalog, LawyerConnectionRegistry connections) : ConsultationHub(grains, calls)
+public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog catalog, LawyerConnectionRegistry connections) : ConsultationHub<ILawyerClient>(grains, calls)
 {
     private ILawyerGrain Lawyer => Grains.GetGrain<ILawyerGrain>(Me.Id);
 

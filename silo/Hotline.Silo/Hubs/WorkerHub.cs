@@ -7,7 +7,7 @@ namespace Hotline.Silo.Hubs;
 
 /// <summary><c>/hubs/worker</c>: a worker's consultations.</summary>
 [Authorize(Roles = Roles.Worker)]
-public sealed class WorkerHub(IGrainFactory grains, GrainCalls calls) : ConsultationHub(grains, calls)
+public sealed class WorkerHub(IGrainFactory grains, GrainCalls calls) : ConsultationHub<IWorkerClient>(grains, calls)
 {
     /// <summary>Closes (or, while still waiting, abandons) the consultation, with an optional rating 1..5.</summary>
     public Task<ConsultationView> CloseConsultation(string consultationId, int? rating, string? comment)
@@ -15,18 +15,4 @@ public sealed class WorkerHub(IGrainFactory grains, GrainCalls calls) : Consulta
 
     /// <summary>The worker's consultations, newest first.</summary>
     public Task<IReadOnlyList<ConsultationView>> GetMyConsultations() => ConsultationQueries.MyConsultations(Grains, Calls, Me.Id);
-}
-
-/// <summary>"My consultations" queries shared by the worker hub, the lawyer hub and REST.</summary>
-public static class ConsultationQueries
-{
-    public static async Task<IReadOnlyList<ConsultationView>> MyConsultations(IGrainFactory grains, GrainCalls calls, string workerId)
-        => await Views(grains, calls, await calls.Run(() => grains.GetGrain<IWorkerGrain>(workerId).GetConsultationIds()));
-
-    /// <summary>The views of these consultations, newest first.</summary>
-    public static async Task<IReadOnlyList<ConsultationView>> Views(IGrainFactory grains, GrainCalls calls, IEnumerable<string> ids)
-    {
-        var views = await Task.WhenAll(ids.Select(id => calls.Run(() => grains.GetGrain<IConsultationGrain>(id).GetView())));
-        return views.OrderByDescending(v => v.CreatedAt).ToList();
-    }
 }

@@ -17,6 +17,10 @@ addStrings({
   "w.category": ["问题类型", "Topic"],
   "w.dialect": ["沟通语言 / 方言", "Language / dialect"],
   "w.summary": ["简单说说您的情况", "Tell us briefly what happened"],
+  "w.employer": ["用人单位（选填）", "Employer (optional)"],
+  "w.employerPh": ["例如：厦门某某电子有限公司", "E.g. Xiamen ABC Electronics Co., Ltd."],
+  "w.region": ["单位所在地（选填）", "Where the employer is (optional)"],
+  "w.noRegion": ["不确定 / 不填", "Not sure / skip"],
   "w.summaryPh": ["例如：我在工地干了8个月，老板还欠我3个月工资，也没签合同……", "E.g. I worked 8 months on a building site, the boss owes me 3 months of wages and I never signed a contract…"],
   "w.summaryHint": ["例如：在哪里工作、做了多久、遇到了什么问题", "Where you work, for how long, what went wrong"],
   "w.submit": ["开始咨询", "Start consultation"],
@@ -90,6 +94,9 @@ async function call(path, opts = {}) {
 function fillPickers() {
   const c = state.catalog;
   if (!c) return;
+  const regionSel = $("#region"), region = regionSel.value;
+  regionSel.replaceChildren(el("option", { value: "" }, t("w.noRegion")), ...(c.regions || []).map((x) => el("option", { value: x.id }, labelOf(c.regions, x.id))));
+  regionSel.value = region;
   for (const [id, list, placeholder] of [["#category", c.categories, "w.pickCategory"], ["#dialect", c.dialects, null]]) {
     const sel = $(id);
     const cur = sel.value;
@@ -125,8 +132,9 @@ async function submit(ev) {
   const btn = $("#submit");
   btn.disabled = true; btn.textContent = t("w.submitting");
   try {
-    const c = await call("/api/consultations", { method: "POST", body: { category, dialect, summary, channel: "web" } });
-    $("#summary").value = ""; updateCount();
+    const employer = $("#employer").value.trim() || undefined, region = $("#region").value || undefined;
+    const c = await call("/api/consultations", { method: "POST", body: { category, dialect, summary, channel: "web", employer, region } });
+    $("#summary").value = ""; $("#employer").value = ""; updateCount();
     enterLive(c);
   } catch (e) {
     err.hidden = false; err.textContent = errorText(e);
@@ -164,7 +172,8 @@ function renderStatus() {
   pill.dataset.status = c.status;
   pill.textContent = t(`status.${c.status}`);
   const cat = labelOf(state.catalog?.categories, c.category), dia = labelOf(state.catalog?.dialects, c.dialect);
-  $("#consultation-meta").textContent = [cat, dia, c.createdAt ? new Date(c.createdAt).toLocaleString(getLang() === "en" ? "en-GB" : "zh-CN", { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" }) : ""].filter(Boolean).join(" · ");
+  const where = [c.employer, c.region ? labelOf(state.catalog?.regions, c.region) : null].filter(Boolean).join(" · ");
+  $("#consultation-meta").textContent = [cat, dia, where, c.createdAt ? new Date(c.createdAt).toLocaleString(getLang() === "en" ? "en-GB" : "zh-CN", { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" }) : ""].filter(Boolean).join(" · ");
   const waiting = c.status === "queued" || c.status === "offered";
   $("#queue-box").hidden = !waiting;
   if (waiting) {

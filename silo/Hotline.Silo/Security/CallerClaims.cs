@@ -1,12 +1,11 @@
 using System.Security.Claims;
 using Hotline.Abstractions;
 using Hotline.Domain;
-using Hotline.Silo.Security;
 
-namespace Hotline.Silo.Hubs;
+namespace Hotline.Silo.Security;
 
 /// <summary>Builds the grain-side <see cref="Caller"/> from an authenticated principal.</summary>
-public static class HubCaller
+public static class CallerClaims
 {
     public static string Id(this ClaimsPrincipal user) => user.FindFirstValue(Roles.SubjectClaim) ?? throw new HotlineException(HotlineException.Codes.Forbidden, "no subject");
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Hotline.Silo.Api;
 
-namespace Hotline.Silo.Hosting;
+namespace Hotline.Silo.Api;
 
 /// <summary>The JSON files under <c>seeds/</c>: catalog, lawyer roster, demo accounts, canned replies.</summary>
 public sealed class SeedFiles

@@ -1,6 +1,6 @@
 using System.Threading.RateLimiting;
 
-namespace Hotline.Silo.Hubs;
+namespace Hotline.Silo.Security;
 
 /// <summary>Flood limits (section <c>Hotline:RateLimits</c>): per hub connection, per user across connections, per user on REST.</summary>
 public sealed class RateLimitOptions

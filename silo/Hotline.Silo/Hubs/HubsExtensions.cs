@@ -1,0 +1,54 @@
+using Hotline.Abstractions;
+using Hotline.Silo.Api;
+using Hotline.Silo.Security;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Hotline.Silo.Hubs;
+
+/// <summary>Sets up SignalR (protocol, limits, the Redis backplane in cluster mode), the typed notifier grains push through, and the hubs.</summary>
+public static class HubsExtensions
+{
+    /// <summary>SignalR and the notifier. <paramref name="redis"/> (cluster mode) turns on the backplane, so a push from
+    /// any process reaches connections held by any other.</summary>
+    public static IServiceCollection AddHotlineHubs(this IServiceCollection services, string? redis)
+    {
+        services.AddSingleton<HubUserLimiter>();
+        var signalR = services.AddSignalR(o =>
+        {
+            o.MaximumReceiveMessageSize = 64 * 1024;
+            // Ping every 5 s: well inside the shipped .NET client's 10 s server timeout (fast failover detection) and the
+            // browser client's 30 s, so idle connections are never dropped for silence.
+            o.KeepAliveInterval = TimeSpan.FromSeconds(5);
+            o.EnableDetailedErrors = false;
+            o.AddFilter<HubErrorFilter>();
+        }).AddJsonProtocol(o => ApiExtensions.Configure(o.PayloadSerializerOptions));
+        // Registered after the stock JSON protocol, so it wins the "json" name: adds the contract's optional arguments.
+        services.AddSingleton<Microsoft.AspNetCore.SignalR.Protocol.IHubProtocol, LenientJsonHubProtocol>();
+        if (!string.IsNullOrWhiteSpace(redis))
+            signalR.AddStackExchangeRedis(redis, o =>
+            {
+                o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("hotline12351");
+                // Ride out a Redis restart (the client reconnects by itself) instead of failing the process's start.
+                o.Configuration.AbortOnConnectFail = false;
+            });
+        services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
+        services.AddSingleton<IClientNotifier, SignalRClientNotifier>();
+        services.AddSingleton<LawyerConnectionRegistry>();
+        services.AddHostedService<LawyerConnectionRefresher>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapHotlineHubs(this IEndpointRouteBuilder app)
+    {
+        app.MapHub<WorkerHub>("/hubs/worker");
+        app.MapHub<LawyerHub>("/hubs/lawyer");
+        app.MapHub<AdminHub>("/hubs/admin");
+        return app;
+    }
+
+    /// <summary>SignalR users are the JWT subject (worker, lawyer or admin id), so grains address them by id.</summary>
+    private sealed class SubjectUserIdProvider : IUserIdProvider
+    {
+        public string? GetUserId(HubConnectionContext connection) => connection.User?.FindFirst(Roles.SubjectClaim)?.Value;
+    }
+}

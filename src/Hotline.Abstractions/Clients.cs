@@ -1,0 +1,70 @@
+namespace Hotline.Abstractions;
+
+// The events of the contract, one typed method each: the method name is the SignalR event name and its single
+// argument the payload. Hubs are Hub<IWorkerClient> / Hub<ILawyerClient> / Hub<IAdminClient>, and grains push through
+// IClientNotifier, so an event is declared once here and checked by the compiler on both sides.
+//
+// To add an event: add a method to the client interface(s) of the audience (payload: a [GenerateSerializer] record
+// in Events.cs), call it from the grain through IClientNotifier, and add it to the contract and the page that shows it.
+
+/// <summary>Events to both participants of a consultation (worker and lawyer).</summary>
+public interface IConsultationClient
+{
+    /// <summary><c>Message</c>: a message was stored.</summary>
+    Task Message(MessageView message);
+
+    /// <summary><c>Typing</c>: the other side is typing.</summary>
+    Task Typing(TypingEvent typing);
+
+    /// <summary><c>StatusChanged</c>: the consultation changed status.</summary>
+    Task StatusChanged(StatusChangedEvent status);
+
+    /// <summary><c>Assigned</c>: a lawyer took the consultation.</summary>
+    Task Assigned(AssignedEvent assigned);
+}
+
+/// <summary>Events to a worker's connections (<c>/hubs/worker</c>).</summary>
+public interface IWorkerClient : IConsultationClient
+{
+    /// <summary><c>QueueUpdate</c>: position and estimated wait while queued.</summary>
+    Task QueueUpdate(QueueUpdateEvent update);
+}
+
+/// <summary>Events to a lawyer's connections (<c>/hubs/lawyer</c>).</summary>
+public interface ILawyerClient : IConsultationClient
+{
+    /// <summary><c>Offer</c>: a consultation is offered to this lawyer.</summary>
+    Task Offer(OfferEvent offer);
+
+    /// <summary><c>OfferRevoked</c>: an open offer ended (timeout, taken, cancelled).</summary>
+    Task OfferRevoked(OfferRevokedEvent revoked);
+
+    /// <summary><c>LawyerStatus</c>: the platform changed the lawyer's status (e.g. away after a missed offer).</summary>
+    Task LawyerStatus(LawyerView lawyer);
+}
+
+/// <summary>Events to admins (<c>/hubs/admin</c>).</summary>
+public interface IAdminClient
+{
+    /// <summary><c>Metrics</c>: the live snapshot, about once a second.</summary>
+    Task Metrics(MetricsSnapshot metrics);
+
+    /// <summary><c>Alert</c>: a collective-dispute alert opened or changed (grew, acknowledged, closed).</summary>
+    Task Alert(AlertView alert);
+}
+
+/// <summary>
+/// Pushes events to connected clients wherever they are connected: users are addressed by id, so every connection of
+/// a participant gets the event (the web host implements it over SignalR).
+/// </summary>
+public interface IClientNotifier
+{
+    /// <summary>Every connection of this worker.</summary>
+    IWorkerClient Worker(string workerId);
+
+    /// <summary>Every connection of this lawyer.</summary>
+    ILawyerClient Lawyer(string lawyerId);
+
+    /// <summary>Every admin connection.</summary>
+    IAdminClient Admins { get; }
+}
