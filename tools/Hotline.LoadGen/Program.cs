@@ -33,7 +33,8 @@ try
             case "routing": await Scenarios.Routing(run); break;
             case "erlang": await Scenarios.Erlang(run); break;
             case "capacity": await Scenarios.Capacity(run); break;
-            default: throw new ArgumentException($"unknown scenario '{scenario}' (mixed, latency, routing, erlang, capacity)");
+            case "soak": await Scenarios.Soak(run); break;
+            default: throw new ArgumentException($"unknown scenario '{scenario}' (mixed, latency, routing, erlang, capacity, soak)");
         }
         return 0;
     });
