@@ -228,7 +228,7 @@ internal static partial class Scenarios
         $"| {s.Index} | {s.AtSeconds:0} | {s.RssMb:0.0} | {s.GcHeapMb:0.0} | {s.GcCommittedMb:0.0} | {s.ThreadPoolThreads} | {s.ThreadPoolQueued} | {s.ProcessThreads} | {s.MessagesAcked} | {s.P99Ms:0.0} | {s.Errors} | {s.ServerErrors} | {s.Waiting} | {s.Active} | {s.LawyersOnline} |");
 
     /// <summary>
-    /// The soak's pass marks: RSS and GC heap growth from sample 5 to the last (<= 10 %), p99 of the last five samples
+    /// The soak's pass marks: RSS and GC heap growth from sample 5 to the last (at most 10 %), p99 of the last five samples
     /// against samples 5-10 (within 20 %). GC heap is averaged over three samples at each end: it saws between collections.
     /// </summary>
     private static void AddSoakChecks(RunReport r, IReadOnlyList<SoakSample> samples, double sampleSeconds)
