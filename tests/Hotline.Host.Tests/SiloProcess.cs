@@ -50,7 +50,7 @@ public sealed class SiloProcess : IAsyncDisposable
     private async Task WaitReadyAsync()
     {
         using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited) throw new InvalidOperationException($"silo exited with {_process.ExitCode}:\n{Output}");
@@ -61,7 +61,7 @@ public sealed class SiloProcess : IAsyncDisposable
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
             await Task.Delay(200);
         }
-        throw new TimeoutException($"silo not ready within 90 s:\n{Output}");
+        throw new TimeoutException($"silo not ready within 180 s:\n{Output}");
     }
 
     /// <summary><c>kill -9</c>: no shutdown hooks, no flush.</summary>

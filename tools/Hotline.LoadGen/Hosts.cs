@@ -80,7 +80,7 @@ internal sealed class ChildServer : IAsyncDisposable
             ["Hotline__RateLimits__RestBurst"] = "100000",
         };
         foreach (var (k, v) in extraEnv) env[k] = v;
-        return await Start(dll, env, Path.Combine(logDir, "silo.log"), new Uri($"http://127.0.0.1:{http}"), data, TimeSpan.FromSeconds(90));
+        return await Start(dll, env, Path.Combine(logDir, "silo.log"), new Uri($"http://127.0.0.1:{http}"), data, TimeSpan.FromSeconds(180));
     }
 
     public static async Task<ChildServer> StartRelay(string logDir, string? dll = null)
