@@ -11,9 +11,11 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddHotlineSilo();
 builder.AddHotlineWeb();
 builder.AddGracefulShutdown();
+builder.AddHotlineTelemetry();
 
 var app = builder.Build();
 app.MapHotlineWeb();
+app.MapHotlineTelemetry();
 app.Run();
 
 /// <summary>Entry point (public for WebApplicationFactory).</summary>

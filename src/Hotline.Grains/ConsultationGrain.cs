@@ -193,6 +193,7 @@ public sealed class ConsultationGrain(
             throw;
         }
         _lastSeq = outcome.Message.Seq;
+        HotlineMeter.Messages.Add(1, new KeyValuePair<string, object?>("role", caller.Role.ToString().ToLowerInvariant()));
         sent[SentKey(outcome.Message.SenderId, outcome.Message.ClientMessageId)] = outcome.Message;
         await Publish(c => c.Message(ToView(outcome.Message)));
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };

@@ -45,7 +45,8 @@ internal static partial class Scenarios
         // errors (5xx / internal_error / transport), which a soak must not show.
         void Fail(Exception e)
         {
-            if (e is HotlineApiException { Status: >= 500 } || e is HubException h && (h.Message.Contains("internal_error") || h.Message.Contains("unexpected error")))
+            if (e is OperationCanceledException && stopping.IsCancellationRequested) { c.Add("cancelled at the end"); return; }
+            if (e is HotlineApiException { Status: >= 500 } || e is HubException h && HubCode(h) is "internal_error" or null)
                 c.Add("5xx or internal_error");
             c.Add("errors");
             c.Add("error: " + e.GetType().Name);
@@ -88,7 +89,7 @@ internal static partial class Scenarios
                     tracker.Acked(id);
                     Volatile.Read(ref window).Record(t0, Clock.Now);
                 }
-                catch (HubException e) when (e.Message.StartsWith("conflict", StringComparison.Ordinal) || e.Message.StartsWith("forbidden", StringComparison.Ordinal))
+                catch (HubException e) when (HubCode(e) is "conflict" or "forbidden")
                 {
                     tracker.Failed(id); c.Add("sends refused (closed)"); return;
                 }
@@ -197,8 +198,9 @@ internal static partial class Scenarios
         stopping.Cancel();
         await sampler;
         run.View.Phase = "closing";
-        await WaitAll(arrivals, TimeSpan.FromSeconds(30));
-        await WaitAll(sessions, TimeSpan.FromSeconds(30));
+        // Lawyers end their chats and close first; then the workers, who wait for the close, leave.
+        await WaitAll(sessions, TimeSpan.FromSeconds(60));
+        await WaitAll(arrivals, TimeSpan.FromSeconds(60));
         await churn;
         run.View.Phase = "draining";
         var lost = await tracker.Drain(TimeSpan.FromSeconds(10));
@@ -222,6 +224,19 @@ internal static partial class Scenarios
         var table = new StringBuilder("Samples:\n\n| # | s | RSS MB | GC heap MB | GC committed MB | pool threads | pool queued | threads | acked | p99 ms | errors | 5xx | waiting | active | lawyers |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         foreach (var s in samples) table.AppendLine(Row(s));
         r.Notes.Add(table.ToString());
+    }
+
+    /// <summary>
+    /// The contract code of a hub error: the server's <c>HubException("code: detail")</c> reaches the client as
+    /// "An unexpected error occurred invoking 'M' on the server. HubException: code: detail". Null: no code (a real failure).
+    /// </summary>
+    internal static string? HubCode(HubException e)
+    {
+        const string marker = "HubException: ";
+        var at = e.Message.IndexOf(marker, StringComparison.Ordinal);
+        var rest = at >= 0 ? e.Message[(at + marker.Length)..] : e.Message;
+        var colon = rest.IndexOf(':');
+        return colon > 0 && rest[..colon].All(ch => ch is '_' or (>= 'a' and <= 'z')) ? rest[..colon] : null;
     }
 
     private static string Row(SoakSample s) => string.Create(CultureInfo.InvariantCulture,

@@ -60,6 +60,8 @@ public static class OrleansHostingExtensions
                 silo.AddHotlineStorage(HotlineStorageOptions.ForSqlite(settings.DataPath));
             }
             silo.AddDashboard();
+            // Trace context through grain calls, only when traces are exported (it costs on every call).
+            if (TelemetryHosting.TracingConfigured(builder.Configuration)) silo.AddActivityPropagation();
         });
 
         builder.Services.AddHostedService<HotlineStartup>();
