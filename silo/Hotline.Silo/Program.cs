@@ -8,6 +8,8 @@ if (DataCommands.IsCommand(args))
 }
 
 var builder = WebApplication.CreateBuilder(args);
+// Outside Development, no published default secret may remain (one line per problem, exit code 1).
+if (SafeStart.Refuse(builder)) return 1;
 builder.AddHotlineSilo();
 builder.AddHotlineWeb();
 builder.AddGracefulShutdown();
@@ -17,6 +19,7 @@ var app = builder.Build();
 app.MapHotlineWeb();
 app.MapHotlineTelemetry();
 app.Run();
+return 0;
 
 /// <summary>Entry point (public for WebApplicationFactory).</summary>
 public partial class Program;

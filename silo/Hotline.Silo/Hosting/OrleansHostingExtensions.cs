@@ -59,7 +59,8 @@ public static class OrleansHostingExtensions
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
                 silo.AddHotlineStorage(HotlineStorageOptions.ForSqlite(settings.DataPath));
             }
-            silo.AddDashboard();
+            // Live logs and grain internals: only where the operator turned it on (Development by default).
+            if (PrivacyHosting.DashboardEnabled(builder.Configuration, builder.Environment)) silo.AddDashboard();
             // Trace context through grain calls, only when traces are exported (it costs on every call).
             if (TelemetryHosting.TracingConfigured(builder.Configuration)) silo.AddActivityPropagation();
         });
