@@ -1,11 +1,7 @@
 using Hotline.Silo.Hosting;
 
 // Operator commands (backup / restore of the embedded store) run instead of the server.
-if (DataCommands.IsCommand(args))
-{
-    Environment.ExitCode = await DataCommands.RunAsync(args);
-    return;
-}
+if (DataCommands.IsCommand(args)) return await DataCommands.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
 // Outside Development, no published default secret may remain (one line per problem, exit code 1).
