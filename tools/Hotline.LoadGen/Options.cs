@@ -59,5 +59,7 @@ internal sealed class Options
                    --duration 1800 --sample-seconds 60 --rate 0.5 --lawyers 12 --capacity 3 --handle-mean 30 --chat-rate 0.5
                    --churn-seconds 60 --away-seconds 10
           capacity (d) --workers 5000 --lawyers 200 --capacity 5 --senders 500 --duration 20 --connect-parallelism 64
+          topology (e) latency and connection memory through a front vs combined, cluster mode on a spawned PostgreSQL +
+                   Redis: --modes combined,front --pairs 20 --msg-rate 10 --duration 20 --warmup 3 --idle-connections 1000
         """;
 }

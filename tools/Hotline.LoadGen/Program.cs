@@ -34,7 +34,8 @@ try
             case "erlang": await Scenarios.Erlang(run); break;
             case "capacity": await Scenarios.Capacity(run); break;
             case "soak": await Scenarios.Soak(run); break;
-            default: throw new ArgumentException($"unknown scenario '{scenario}' (mixed, latency, routing, erlang, capacity, soak)");
+            case "topology": await Scenarios.Topology(run); break;
+            default: throw new ArgumentException($"unknown scenario '{scenario}' (mixed, latency, routing, erlang, capacity, soak, topology)");
         }
         return 0;
     });

@@ -14,7 +14,10 @@ public static class DiagnosticsEndpoints
         var admin = app.MapGroup("/api/admin/diagnostics").RequireAuthorization(Roles.Admin).WithTags("admin");
 
         // The silo answering this request.
-        admin.MapGet("/silo", (ILocalSiloDetails silo) => new SiloInfo(silo.SiloAddress.ToParsableString(), silo.SiloAddress.Endpoint.Port, silo.ClusterId));
+        // A front (front mode) hosts no silo: 404 not_found.
+        admin.MapGet("/silo", (IServiceProvider services) => services.GetService<ILocalSiloDetails>() is { } silo
+            ? Results.Ok(new SiloInfo(silo.SiloAddress.ToParsableString(), silo.SiloAddress.Endpoint.Port, silo.ClusterId))
+            : Results.Problem(statusCode: 404, extensions: new Dictionary<string, object?> { ["code"] = "not_found" }, detail: "this process is a front, not a silo"));
 
         // This process's runtime health (soak runs sample it each minute): memory, GC heap, thread pool.
         admin.MapGet("/runtime", () => RuntimeInfo.Now());
