@@ -293,6 +293,7 @@ public sealed class ConsultationGrain(
             throw;
         }
         _lastSeq = outcome.Message.Seq;
+        HotlineMeter.Messages.Add(1, new KeyValuePair<string, object?>("role", caller.Role.ToString().ToLowerInvariant()));
         sent[SentKey(outcome.Message.SenderId, outcome.Message.ClientMessageId)] = outcome.Message;
         // The ack answers "durably stored"; the pushes follow it, in seq order, without the sender waiting for them.
         var view = ToView(outcome.Message);

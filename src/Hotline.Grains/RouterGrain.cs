@@ -239,12 +239,15 @@ public sealed class RouterGrain(
             {
                 case OfferMade o:
                     _pendingPositions.Remove(o.ConsultationId);
+                    HotlineMeter.Offers.Add(1);
                     _ = Consultation(o.ConsultationId).OnOffered(o.LawyerId, o.ExpiresAt);
                     break;
                 case OfferWithdrawn w:
+                    HotlineMeter.OffersWithdrawn.Add(1, new KeyValuePair<string, object?>("reason", w.Reason.ToString().ToLowerInvariant()));
                     _ = Consultation(w.ConsultationId).OnOfferWithdrawn(w.LawyerId, w.Reason);
                     break;
                 case ConsultationAssigned a:
+                    HotlineMeter.Assignments.Add(1);
                     _pendingPositions.Remove(a.ConsultationId);
                     var name = S.Lawyers.TryGetValue(a.LawyerId, out var slot) ? slot.DisplayName : a.LawyerId;
                     _ = Consultation(a.ConsultationId).OnAssigned(a.LawyerId, name, a.WaitedSeconds);

@@ -22,6 +22,9 @@ public sealed class SiloProcess : IAsyncDisposable
     public int Pid => _process.Id;
     public string Output { get { lock (_output) return string.Join('\n', _output.TakeLast(80)); } }
 
+    /// <summary>Whether the silo printed a line containing <paramref name="text"/> (searches everything, not only the tail).</summary>
+    public bool Printed(string text) { lock (_output) return _output.Any(l => l.Contains(text, StringComparison.Ordinal)); }
+
     public static async Task<SiloProcess> StartAsync(string dataPath, IDictionary<string, string>? settings = null)
     {
         var (dll, projectDir) = LocateSilo();
@@ -52,7 +55,7 @@ public sealed class SiloProcess : IAsyncDisposable
     private async Task WaitReadyAsync()
     {
         using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited) throw new InvalidOperationException($"silo exited with {_process.ExitCode}:\n{Output}");
@@ -63,7 +66,7 @@ public sealed class SiloProcess : IAsyncDisposable
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
             await Task.Delay(200);
         }
-        throw new TimeoutException($"silo not ready within 90 s:\n{Output}");
+        throw new TimeoutException($"silo not ready within 180 s:\n{Output}");
     }
 
     /// <summary>Waits for the process to end by itself (a fault-injection FailFast).</summary>
@@ -76,6 +79,19 @@ public sealed class SiloProcess : IAsyncDisposable
         kill.WaitForExit();
         _process.WaitForExit();
     }
+
+    /// <summary>SIGTERM (what systemd, docker stop and Kubernetes send); returns how long the process took to end.</summary>
+    public async Task<TimeSpan> TerminateAsync()
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using (var kill = Process.Start("kill", ["-TERM", Pid.ToString()])) await kill.WaitForExitAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try { await _process.WaitForExitAsync(limit.Token); }
+        catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); }
+        return watch.Elapsed;
+    }
+
+    public int ExitCode => _process.ExitCode;
 
     public ValueTask DisposeAsync()
     {
@@ -93,7 +109,7 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>The silo built in the same configuration as this test assembly.</summary>
-    private static (string Dll, string ProjectDir) LocateSilo()
+    internal static (string Dll, string ProjectDir) LocateSilo()
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = here.Parent!.Name; // bin/<Configuration>/net10.0/

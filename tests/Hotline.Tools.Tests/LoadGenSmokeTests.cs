@@ -13,7 +13,7 @@ public sealed class LoadGenSmokeTests
         throw new InvalidOperationException("Hotline12351.sln not found");
     }
 
-    private static string LoadGenDll()
+    internal static string LoadGenDll()
     {
         var config = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
         var dll = Path.Combine(RepoRoot(), "tools", "Hotline.LoadGen", "bin", config, "net10.0", "Hotline.LoadGen.dll");

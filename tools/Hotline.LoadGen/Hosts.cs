@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Hotline.LoadGen;
 
@@ -86,7 +87,7 @@ internal sealed class ChildServer : IAsyncDisposable
             ["Hotline__RateLimits__RestBurst"] = "100000",
         };
         foreach (var (k, v) in extraEnv) env[k] = v;
-        return await Start(dll, env, Path.Combine(logDir, "silo.log"), new Uri($"http://127.0.0.1:{http}"), data, TimeSpan.FromSeconds(90));
+        return await Start(dll, env, Path.Combine(logDir, "silo.log"), new Uri($"http://127.0.0.1:{http}"), data, TimeSpan.FromSeconds(180));
     }
 
     public static async Task<ChildServer> StartRelay(string logDir, string? dll = null)
@@ -103,6 +104,7 @@ internal sealed class ChildServer : IAsyncDisposable
         psi.ArgumentList.Add(dll);
         foreach (var (k, v) in env) psi.Environment[k] = v;
         var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start " + dll);
+        ChildProcesses.Add(process, tempDir);
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         var log = new StreamWriter(logPath) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
@@ -163,11 +165,62 @@ internal sealed class ChildServer : IAsyncDisposable
             }
         }
         catch (Exception) { }
+        ChildProcesses.Remove(_process);
         _process.Dispose();
         lock (_log) _log.Dispose();
         if (_tempDir is not null)
         {
             try { Directory.Delete(_tempDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+}
+
+/// <summary>
+/// Every child process the tool started, so that SIGTERM / SIGINT (Ctrl-C) / a normal exit never leaves a spawned silo
+/// or relay running: the default SIGTERM action would end this process without running any finally or dispose.
+/// </summary>
+internal static class ChildProcesses
+{
+    private static readonly Dictionary<Process, string?> Live = [];
+    private static readonly List<PosixSignalRegistration> Registrations = [];
+
+    public static void Add(Process process, string? tempDir) { lock (Live) Live[process] = tempDir; }
+    public static void Remove(Process process) { lock (Live) Live.Remove(process); }
+
+    /// <summary>Installs the handlers once, at the start of the tool.</summary>
+    public static void EndOnSignals()
+    {
+        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT })
+            Registrations.Add(PosixSignalRegistration.Create(signal, context =>
+            {
+                Console.Error.WriteLine($"{context.Signal}: stopping {KillAll()} child process(es)");
+                // Not cancelled: the signal's default action ends this process after the children are gone.
+            }));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+    }
+
+    /// <summary>Kills every live child (whole tree) and deletes its temp folder; returns how many there were.</summary>
+    public static int KillAll()
+    {
+        KeyValuePair<Process, string?>[] all;
+        lock (Live) { all = Live.ToArray(); Live.Clear(); }
+        foreach (var (process, tempDir) in all)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    process.WaitForExit(10_000);
+                }
+            }
+            catch (InvalidOperationException) { }
+            catch (System.ComponentModel.Win32Exception) { }
+            if (tempDir is not null)
+            {
+                try { Directory.Delete(tempDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+        return all.Length;
     }
 }

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using Hotline.LoadGen;
 
+// Spawned silos and relays end with this tool, whatever ends it (SIGTERM, Ctrl-C, a normal exit).
+ChildProcesses.EndOnSignals();
+
 if (args.Length == 0 || args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine(Options.Help);
@@ -30,8 +33,9 @@ try
             case "routing": await Scenarios.Routing(run); break;
             case "erlang": await Scenarios.Erlang(run); break;
             case "capacity": await Scenarios.Capacity(run); break;
+            case "soak": await Scenarios.Soak(run); break;
             case "topology": await Scenarios.Topology(run); break;
-            default: throw new ArgumentException($"unknown scenario '{scenario}' (mixed, latency, routing, erlang, capacity, topology)");
+            default: throw new ArgumentException($"unknown scenario '{scenario}' (mixed, latency, routing, erlang, capacity, soak, topology)");
         }
         return 0;
     });

@@ -24,6 +24,9 @@ public static class DiagnosticsEndpoints
             ? Results.Ok(new SiloInfo(silo.SiloAddress.ToParsableString(), silo.SiloAddress.Endpoint.Port, silo.ClusterId))
             : Results.Problem(statusCode: 404, extensions: new Dictionary<string, object?> { ["code"] = "not_found" }, detail: "this process is a front, not a silo"));
 
+        // This process's runtime health (soak runs sample it each minute): memory, GC heap, thread pool.
+        admin.MapGet("/runtime", () => RuntimeInfo.Now());
+
         // The silo currently hosting a consultation's grain (activating it if needed), or 404 if it is not active.
         admin.MapGet("/grain-host", async (string? consultationId, IGrainFactory grains, GrainCalls calls) =>
         {
@@ -39,6 +42,21 @@ public static class DiagnosticsEndpoints
                 ? Results.Problem(statusCode: 404, extensions: new Dictionary<string, object?> { ["code"] = "not_found" }, detail: "no activation")
                 : Results.Ok(new GrainHost(id, address.ToParsableString(), address.Endpoint.Port, hosts.Count));
         });
+    }
+
+    /// <summary>Runtime figures of the answering silo process (no personal data).</summary>
+    public sealed record RuntimeInfo(long WorkingSetBytes, long GcHeapBytes, long GcCommittedBytes, long TotalAllocatedBytes, int Gen0, int Gen1, int Gen2,
+        int ThreadPoolThreads, long ThreadPoolQueued, int ProcessThreads, double UptimeSeconds)
+    {
+        public static RuntimeInfo Now()
+        {
+            using var process = System.Diagnostics.Process.GetCurrentProcess();
+            var gc = GC.GetGCMemoryInfo();
+            // Heap size as of the last collection: steadier than GC.GetTotalMemory, which saws between collections.
+            return new RuntimeInfo(process.WorkingSet64, gc.HeapSizeBytes, gc.TotalCommittedBytes, GC.GetTotalAllocatedBytes(),
+                GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount,
+                process.Threads.Count, (DateTime.Now - process.StartTime).TotalSeconds);
+        }
     }
 
     public sealed record SiloInfo(string Silo, int SiloPort, string ClusterId);

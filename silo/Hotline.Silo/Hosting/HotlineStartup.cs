@@ -6,10 +6,16 @@ using Polly.Retry;
 
 namespace Hotline.Silo.Hosting;
 
-/// <summary>Readiness: set once seeding is done and the router and statistics are running.</summary>
+/// <summary>Readiness: set once seeding is done and the router and statistics are running; off for good once the silo stops.</summary>
 public sealed class Readiness
 {
-    public volatile bool Ready;
+    private volatile bool _ready;
+    private volatile bool _stopping;
+
+    public bool Ready { get => _ready && !_stopping; set => _ready = value; }
+
+    /// <summary>The silo is shutting down: not ready any more, whatever the startup loop says.</summary>
+    public void Stop() => _stopping = true;
 }
 
 /// <summary>

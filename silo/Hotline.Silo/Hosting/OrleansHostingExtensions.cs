@@ -112,6 +112,8 @@ public static class OrleansHostingExtensions
             }
             // Live logs and grain internals: only where the operator turned it on (Development by default).
             if (PrivacyHosting.DashboardEnabled(builder.Configuration, builder.Environment)) silo.AddDashboard();
+            // Trace context through grain calls, only when traces are exported (it costs on every call).
+            if (TelemetryHosting.TracingConfigured(builder.Configuration)) silo.AddActivityPropagation();
         });
 
         builder.Services.AddHostedService<HotlineStartup>();

@@ -70,6 +70,6 @@ public static class WebHosting
     private sealed class ReadinessCheck(Readiness readiness) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-            => Task.FromResult(readiness.Ready ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("starting"));
+            => Task.FromResult(readiness.Ready ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("starting or stopping"));
     }
 }

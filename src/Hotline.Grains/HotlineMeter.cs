@@ -1,0 +1,26 @@
+using System.Diagnostics.Metrics;
+
+namespace Hotline.Grains;
+
+/// <summary>
+/// The hotline's own meter (<c>Hotline</c>): counters of routing and messaging events, recorded where they happen;
+/// the silo adds gauges of the live load. Tags carry categories, reasons and roles only, never a person.
+/// </summary>
+public static class HotlineMeter
+{
+    public const string Name = "Hotline";
+
+    public static readonly Meter Meter = new(Name, "1.0");
+
+    /// <summary>Offers made to lawyers.</summary>
+    public static readonly Counter<long> Offers = Meter.CreateCounter<long>("hotline.offers", "{offer}", "Offers made to lawyers");
+
+    /// <summary>Offers withdrawn, by reason (timeout: the lawyer did not answer in time).</summary>
+    public static readonly Counter<long> OffersWithdrawn = Meter.CreateCounter<long>("hotline.offers.withdrawn", "{offer}", "Offers withdrawn, by reason (timeout, taken, cancelled)");
+
+    /// <summary>Consultations assigned to a lawyer.</summary>
+    public static readonly Counter<long> Assignments = Meter.CreateCounter<long>("hotline.assignments", "{consultation}", "Consultations assigned to a lawyer");
+
+    /// <summary>Chat messages stored (acknowledged), by sender role: a rate of it is messages per second.</summary>
+    public static readonly Counter<long> Messages = Meter.CreateCounter<long>("hotline.messages", "{message}", "Chat messages stored, by sender role");
+}
