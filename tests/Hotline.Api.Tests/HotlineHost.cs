@@ -27,6 +27,10 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
     private string? _adminToken;
 
     public Uri BaseUrl { get; private set; } = null!;
+    /// <summary>The host's data folder (SQLite database, keys).</summary>
+    public string DataPath => _dataPath;
+    /// <summary>Every log line of Information and above, whatever the console filters say (privacy tests read them).</summary>
+    public LogCapture Logs { get; } = new();
     public HotlineRest Rest { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
 
@@ -79,7 +83,12 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
         foreach (var (k, v) in Settings) settings[k] = v;
         foreach (var (k, v) in settings) builder.UseSetting(k, v);
         builder.UseEnvironment("Testing");
-        builder.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        builder.ConfigureLogging(l =>
+        {
+            l.SetMinimumLevel(LogLevel.Warning);
+            l.AddProvider(Logs);
+            l.AddFilter<LogCapture>(null, LogLevel.Information);
+        });
     }
 
     public async Task InitializeAsync()
@@ -155,11 +164,34 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
     }
 }
 
+/// <summary>Keeps formatted log lines (with exception text) in memory.</summary>
+[ProviderAlias("Capture")]
+public sealed class LogCapture : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyList<string> Lines => _lines.ToArray();
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+    public void Dispose() { }
+
+    private sealed class Logger(LogCapture owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (owner._lines.Count > 200_000) owner._lines.TryDequeue(out _);
+            owner._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+        }
+    }
+}
+
 /// <summary>Low flood limits, for the rate-limit tests only.</summary>
 public sealed class FloodHost : HotlineHost
 {
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
+        ["Hotline:RateLimits:LoginsPerAddressPerMinute"] = "20",
         ["Hotline:RateLimits:RestPerSecond"] = "2",
         ["Hotline:RateLimits:RestBurst"] = "5",
         ["Hotline:RateLimits:ConnectionPerSecond"] = "2",
@@ -182,6 +214,32 @@ public sealed class LoadHost : HotlineHost
         ["Hotline:RateLimits:ConnectionPerSecond"] = "1000",
         ["Hotline:RateLimits:ConnectionBurst"] = "2000",
     };
+}
+
+/// <summary>A clock that can be moved forward (time passes normally otherwise), for the retention test.</summary>
+public sealed class ShiftedClock : TimeProvider
+{
+    private long _offsetTicks;
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
+}
+
+/// <summary>A host whose TimeProvider the test moves forward (retention).</summary>
+public sealed class ClockHost : HotlineHost
+{
+    public ShiftedClock Clock { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureServices(s => s.AddSingleton<TimeProvider>(Clock));
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClockCollection : ICollectionFixture<ClockHost>
+{
+    public const string Name = "clock";
 }
 
 [CollectionDefinition(Name)]

@@ -58,7 +58,9 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         });
 
         // ---- admin signs in: tiles and roster from the live server
-        await admin.GotoAsync("/admin.html");
+        var adminPage = await admin.GotoAsync("/admin.html");
+        // The policy is on (so the no-violation check below means something).
+        Assert.Contains("script-src 'self'", (await adminPage!.AllHeadersAsync())["content-security-policy"]);
         await admin.GetByTestId("login-username").FillAsync("admin");
         await admin.GetByTestId("login-password").FillAsync("admin12351");
         await admin.GetByTestId("login-submit").ClickAsync();
@@ -277,6 +279,8 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         page.Console += (_, m) =>
         {
             if (m.Type is "error" or "warning") output.WriteLine($"[{name} console.{m.Type}] {m.Text}");
+            // The pages run under a Content-Security-Policy without inline script or style: any violation fails the test.
+            if (m.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)) lock (errors) errors.Add($"[{name} csp] {m.Text}");
         };
         page.PageError += (_, e) =>
         {

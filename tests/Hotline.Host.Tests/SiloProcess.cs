@@ -52,6 +52,32 @@ public sealed class SiloProcess : IAsyncDisposable
         return silo;
     }
 
+    /// <summary>Runs the built silo with exactly these environment settings (plus URLs and ports) until it exits.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IDictionary<string, string> settings, TimeSpan within)
+    {
+        var (dll, projectDir) = LocateSilo();
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = projectDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}";
+        info.Environment["Orleans__SiloPort"] = FreePort().ToString();
+        info.Environment["Orleans__GatewayPort"] = FreePort().ToString();
+        foreach (var (k, v) in settings) info.Environment[k] = v;
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the silo");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(within);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the silo did not exit within {within}");
+        }
+        return (process.ExitCode, await stdout + "\n" + await stderr);
+    }
+
     private async Task WaitReadyAsync()
     {
         using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };

@@ -1,6 +1,6 @@
 // Admin wall screen: live metrics (Metrics event about once a second), charts and the lawyer roster.
 import {
-  $, addStrings, api, applyI18n, el, errorText, fmtDuration, fmtPercent, getLang, keepHub, labelOf, loadCatalog,
+  $, addStrings, api, applyI18n, el, errorText, fmtDuration, fmtPercent, fmtTime, getLang, keepHub, labelOf, loadCatalog,
   onLangChange, renderConnectionBanner, setupLangSwitch, t, toast,
 } from "./common.js";
 
@@ -34,6 +34,11 @@ addStrings({
   "a.updated": ["更新于 {t}", "Updated {t}"], "a.stale": ["数据已 {s} 秒未更新", "No update for {s} s"],
   "a.totalWaiting": ["排队总数", "Total waiting"], "a.slLine": ["服务水平 %", "Service level %"],
   "a.rosterCount": ["共 {n} 人", "{n} total"],
+  "a.audit": ["审计日志", "Audit log"], "a.auditFilter": ["咨询编号（可选）", "Consultation id (optional)"], "a.auditLoad": ["查询", "Load"],
+  "a.accessReason": ["查阅理由（10-500字）", "Reason to read this transcript (10-500 chars)"], "a.accessRequest": ["申请查阅记录", "Request transcript access"],
+  "a.accessGranted": ["已授权查阅，至 {until}", "Access granted until {until}"],
+  "a.auditAt": ["时间", "Time"], "a.auditActor": ["操作人", "Actor"], "a.auditAction": ["操作", "Action"],
+  "a.auditConsultation": ["咨询", "Consultation"], "a.auditReason": ["理由", "Reason"],
   "a.noQueues": ["暂无数据", "No data yet"],
   "ls.available": ["空闲", "Available"], "ls.busy": ["忙碌", "Busy"], "ls.away": ["暂离", "Away"], "ls.offline": ["离线", "Offline"],
   "a.csvFailed": ["报表下载失败：{e}", "Report download failed: {e}"],
@@ -91,6 +96,7 @@ async function enterWall() {
   setupCharts();
   authed("/api/admin/metrics").then(onMetrics).catch(() => {});
   pollLawyers();
+  loadAudit();
   S.hub = keepHub("/hubs/admin", {
     token: () => S.session?.token,
     onState: (s) => {
@@ -220,6 +226,30 @@ function renderRoster(lawyers) {
   S.roster = lawyers;
 }
 
+// ---------- audit ----------
+async function loadAudit(ev) {
+  ev?.preventDefault();
+  const id = $("#audit-consultation").value.trim();
+  try {
+    const rows = await authed("/api/admin/audit" + (id ? `?consultationId=${encodeURIComponent(id)}` : ""));
+    $("#audit-count").textContent = ` ${rows.length}`;
+    $("#audit-rows").replaceChildren(...rows.slice(0, 200).map((e) => el("tr", { "data-testid": "audit-row", "data-action": e.action },
+      el("td", {}, fmtTime(e.at)), el("td", {}, `${e.actorId} (${e.actorRole})`), el("td", {}, e.action),
+      el("td.small", {}, e.consultationId || ""), el("td.small", {}, e.reason || ""))));
+  } catch (e) { toast(errorText(e), "error"); }
+}
+
+/** Transcript access is granted per consultation, for 30 minutes, with a reason that goes into the audit log. */
+async function requestAccess(ev) {
+  ev.preventDefault();
+  const id = $("#audit-consultation").value.trim();
+  try {
+    const grant = await authed(`/api/admin/consultations/${encodeURIComponent(id)}/access`, { method: "POST", body: { reason: $("#access-reason").value.trim() } });
+    toast(t("a.accessGranted", { until: fmtTime(grant.until) }));
+    loadAudit();
+  } catch (e) { toast(errorText(e), "error"); }
+}
+
 // ---------- charts ----------
 function setupCharts() {
   if (!window.Chart || S.charts.queues) return;
@@ -328,6 +358,8 @@ async function boot() {
   applyI18n();
   onLangChange(() => { relabelCharts(); if (S.roster) renderRoster(S.roster); renderUpdated(); });
   $("#login-form").addEventListener("submit", login);
+  $("#audit-form").addEventListener("submit", loadAudit);
+  $("#access-form").addEventListener("submit", requestAccess);
   $("#logout").addEventListener("click", logout);
   $("#report-csv").addEventListener("click", downloadCsv);
   $("#requeue-form").addEventListener("submit", requeue);

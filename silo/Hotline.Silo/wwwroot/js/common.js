@@ -97,6 +97,8 @@ export function el(spec, attrs = {}, ...children) {
     if (k === "dataset") Object.assign(node.dataset, v);
     else if (k.startsWith("on") && typeof v === "function") node.addEventListener(k.slice(2), v);
     else if (k === "text") node.textContent = v;
+    // Through the CSSOM: the Content-Security-Policy forbids style attributes (setAttribute("style")).
+    else if (k === "style") node.style.cssText = String(v);
     else node.setAttribute(k, v === true ? "" : String(v));
   }
   for (const c of children.flat()) {

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Hotline.Abstractions;
+using Hotline.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hotline.Api.Tests;
+
+/// <summary>Issue 10: a login flood does not stop worker tokens; per-username backoff.</summary>
+[Collection(FloodCollection.Name)]
+public sealed class LoginFloodTests(FloodHost host)
+{
+    private async Task<HttpResponseMessage> Post(string path, object body, string clientAddress)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = System.Net.Http.Json.JsonContent.Create(body) };
+        // The test client is 127.0.0.1, listed in Hotline:Network:KnownProxies: it speaks for the address it forwards.
+        request.Headers.Add("X-Forwarded-For", clientAddress);
+        return await host.Http.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task A_login_flood_from_one_address_does_not_stop_worker_tokens_from_another_behind_the_trusted_proxy()
+    {
+        HttpStatusCode last = 0;
+        for (var i = 0; i < 60 && last != HttpStatusCode.TooManyRequests; i++)
+            last = (await Post("/api/auth/login", new { username = "nobody-" + i, password = "wrong-password" }, "203.0.113.7")).StatusCode;
+        Assert.Equal(HttpStatusCode.TooManyRequests, last);
+
+        // Another address behind the same proxy: workers still get tokens, and they work.
+        var token = await Post("/api/auth/worker", new { displayName = "new worker" }, "198.51.100.9");
+        Assert.Equal(HttpStatusCode.OK, token.StatusCode);
+        var worker = JsonSerializer.Deserialize<WorkerToken>(await token.Content.ReadAsStringAsync(), HotlineRest.Json)!;
+        await using var kit = new TestKit(host);
+        Assert.Equal(HttpStatusCode.OK, (await kit.Raw(HttpMethod.Get, "/api/workers/me/consultations", worker.Token)).Status);
+        // Worker tokens are a partition of their own, even from the flooding address.
+        Assert.Equal(HttpStatusCode.OK, (await Post("/api/auth/worker", new { }, "203.0.113.7")).StatusCode);
+        // The other address may still log in (bad credentials: 401, not 429).
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Post("/api/auth/login", new { username = "nobody", password = "wrong-password" }, "198.51.100.9")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Repeated_failures_for_one_username_back_off_from_any_address()
+    {
+        await using var kit = new TestKit(host);
+        var lawyer = await kit.Lawyer(["other"], "english", connect: false);
+        for (var i = 0; i < 6; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await Post("/api/auth/login", new { username = lawyer.Username, password = "wrong-" + i }, $"192.0.2.{i + 1}")).StatusCode);
+        var blocked = await Post("/api/auth/login", new { username = lawyer.Username, password = TestKit.Password }, "192.0.2.99");
+        Assert.Equal(HttpStatusCode.TooManyRequests, blocked.StatusCode);
+        Assert.Equal("rate_limited", TestKit.ProblemCode(await blocked.Content.ReadAsStringAsync()));
+        Assert.True(blocked.Headers.RetryAfter is not null);
+    }
+}
+
+/// <summary>Issue 10: retention purge with a clock moved forward.</summary>
+[Collection(ClockCollection.Name)]
+public sealed class RetentionTests(ClockHost host)
+{
+    [Fact]
+    public async Task Closed_consultations_older_than_the_retention_lose_their_texts_and_the_purge_is_audited()
+    {
+        await using var kit = new TestKit(host);
+        // A host of its own: fixed combinations leave the unique ones to the main host's tests.
+        var (category, dialect) = ("unpaid_wages", "minnan");
+        var lawyer = await kit.Lawyer([category], dialect);
+        var worker = await kit.Worker("Li Si");
+        var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
+        await worker.Hub.SendMessage(c.Id, "my employer Acme owes me");
+        await lawyer.Hub.Invoke<Note>("AddNote", [c.Id, "Acme again"]);
+        await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "told them to apply for arbitration"]);
+        var retention = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IRetentionGrain>(GrainKeys.Hotline);
+
+        // Not yet due: nothing happens.
+        Assert.Equal(0, await retention.RunDue(180));
+        Assert.Equal("my employer Acme owes me", Assert.Single(await kit.Rest.GetMessages(lawyer.Token, c.Id)).Text);
+
+        host.Clock.Advance(TimeSpan.FromDays(182));
+        Assert.True(await retention.RunDue(180) >= 1);
+        Assert.NotNull(await retention.GetLastRun());
+        // A second run finds nothing left (the job's progress is durable, so a restart does not redo or skip days).
+        Assert.Equal(0, await retention.RunDue(180));
+
+        var view = await kit.Rest.GetConsultation(lawyer.Token, c.Id);
+        Assert.Equal("closed", view.Status);
+        Assert.Equal("", view.Summary);
+        Assert.Equal("", Assert.Single(await kit.Rest.GetMessages(lawyer.Token, c.Id)).Text);
+        Assert.Empty(await lawyer.Hub.Invoke<IReadOnlyList<Note>>("GetNotes", [c.Id]));
+        var audit = await kit.Raw(HttpMethod.Get, $"/api/admin/audit?consultationId={c.Id}", await kit.AdminToken());
+        Assert.Contains("\"purge\"", audit.Body);
+    }
+}
+
+/// <summary>Issue 10: a caller's phone number is in no id, name, summary, event, log line or database byte.</summary>
+[Collection(ClockCollection.Name)]
+public sealed class PhoneNumberPrivacyTests(ClockHost host)
+{
+    [Fact]
+    public async Task The_phone_number_is_found_neither_in_the_database_file_nor_in_the_logs_nor_in_any_event()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = ("dismissal", "fuzhou");
+        var lawyer = await kit.Lawyer([category], dialect);
+        var admin = await kit.Start(HotlineConnection.Admin(kit.BaseUrl, await kit.AdminToken()));
+        const string number = "13987654321";
+        var call = await kit.Raw(HttpMethod.Post, "/api/hotline/calls", json: new { callerNumber = number, category, dialect }, apiKey: HotlineHost.GatewayKey);
+        Assert.Equal(HttpStatusCode.Created, call.Status);
+        var id = JsonDocument.Parse(call.Body).RootElement.GetProperty("id").GetString()!;
+        await lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == id, TestKit.Wait);
+        var accepted = await lawyer.Hub.AcceptOffer(id);
+        await lawyer.Hub.SendMessage(id, "we will call you back");
+        await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [id, "answered", null]);
+        await lawyer.Hub.StatusChanges.WaitAsync(s => s.ConsultationId == id && s.Status == "closed", TestKit.Wait);
+        // A second call from the same number is the same (keyed-hash) worker.
+        var again = await kit.Raw(HttpMethod.Post, "/api/hotline/calls", json: new { callerNumber = "+86 139 8765 4321", category, dialect }, apiKey: HotlineHost.GatewayKey);
+        Assert.Equal(accepted.Consultation.WorkerId, JsonDocument.Parse(again.Body).RootElement.GetProperty("workerId").GetString());
+
+        string[] forms = [number, "8613987654321", "4321"];
+        Assert.DoesNotContain(forms, f => call.Body.Contains(f, StringComparison.Ordinal) || accepted.Consultation.WorkerId.Contains(f, StringComparison.Ordinal));
+        foreach (var e in lawyer.Hub.RawEvents.Items.Concat(admin.RawEvents.Items))
+            Assert.DoesNotContain(forms.Take(2), f => e.Payload.GetRawText().Contains(f, StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Logs.Lines, l => l.Contains(number, StringComparison.Ordinal) || l.Contains("8613987654321", StringComparison.Ordinal));
+        foreach (var file in Directory.GetFiles(host.DataPath, "*", SearchOption.AllDirectories))
+        {
+            byte[] bytes;
+            await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            {
+                bytes = new byte[stream.Length];
+                await stream.ReadExactlyAsync(bytes);
+            }
+            var text = Encoding.Latin1.GetString(bytes);
+            Assert.False(text.Contains(number, StringComparison.Ordinal) || text.Contains("8613987654321", StringComparison.Ordinal), $"the number is in {file}");
+            Assert.DoesNotContain(number, Encoding.Unicode.GetString(bytes), StringComparison.Ordinal);
+        }
+    }
+}
