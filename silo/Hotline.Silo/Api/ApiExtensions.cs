@@ -107,6 +107,7 @@ public static class ApiExtensions
         app.MapConsultationEndpoints();
         app.MapAdminEndpoints();
         app.MapUnionEndpoints();
+        app.MapLawyerManagementEndpoints();
         app.MapDiagnosticsEndpoints();
         app.MapOpenApi();
         app.MapScalarApiReference();

@@ -44,7 +44,7 @@ public static class AuthEndpoints
             }
             var id = GrainKeys.LawyerId(body.Username);
             var profile = await calls.Run(() => grains.GetGrain<ILawyerGrain>(id).GetProfile());
-            if (profile is null || !PasswordHasher.Verify(body.Password, profile.PasswordHash))
+            if (profile is null || profile.Disabled || !PasswordHasher.Verify(body.Password, profile.PasswordHash))
                 return Problems.Of("unauthorized", "bad username or password");
             return Results.Ok(new LoginResponse(id, Roles.Lawyer, profile.DisplayName, tokens.Issue(id, Roles.Lawyer, profile.DisplayName, StaffTokenLifetime)));
         });

@@ -34,6 +34,7 @@ public static class HubsExtensions
         services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
         services.AddSingleton<IClientNotifier, SignalRClientNotifier>();
         services.AddSingleton<LawyerConnectionRegistry>();
+        services.AddSingleton<ILawyerConnectionCloser>(sp => sp.GetRequiredService<LawyerConnectionRegistry>());
         services.AddHostedService<LawyerConnectionRefresher>();
         return services;
     }
