@@ -74,8 +74,26 @@ public interface IWorkerGrain : IGrainWithStringKey
 [Alias("Hotline.IRouterGrain")]
 public interface IRouterGrain : IGrainWithStringKey
 {
-    [Alias("Enqueue")] Task Enqueue(string consultationId, string category, string dialect, Channel channel, int priority, DateTimeOffset queuedAt, string? preferredLawyerId, string? excludeLawyerId);
-    [Alias("UpsertLawyer")] Task UpsertLawyer(string lawyerId, string displayName, IReadOnlyList<string> skills, IReadOnlyList<string> dialects, int capacity, LawyerStatus status);
+    /// <summary>
+    /// Routes a consultation: a new one enters the queue; an active one goes back keeping its age (transfer, lost lawyer);
+    /// a queued one is left as it is (so a repeated call is harmless). <paramref name="employerKey"/>: the normalised employer,
+    /// kept from lawyers with a conflict on it.
+    /// </summary>
+    [Alias("Enqueue")] Task Enqueue(string consultationId, string category, string dialect, Channel channel, int priority, DateTimeOffset queuedAt, string? preferredLawyerId, string? excludeLawyerId, string? employerKey = null);
+    /// <summary>The lawyer's profile and status; <paramref name="conflicts"/>: normalised employer keys (null: none).</summary>
+    [Alias("UpsertLawyer")] Task UpsertLawyer(string lawyerId, string displayName, IReadOnlyList<string> skills, IReadOnlyList<string> dialects, int capacity, LawyerStatus status, IReadOnlyList<string>? conflicts = null);
+    /// <summary>
+    /// Puts a queued, offered or active consultation back to routing (its offer revoked, Cancelled; an active one's lawyer
+    /// freed), keeping its age; optionally in a new category, preferring or excluding a lawyer. Returns the error code or null.
+    /// </summary>
+    [Alias("Requeue")] Task<string?> Requeue(string consultationId, string? newCategory, string? preferredLawyerId, string? excludeLawyerId);
+    /// <summary>Consultation ids waiting (queued or offered) that this lawyer could claim now, in queue order.</summary>
+    [Alias("GetQueue")] Task<IReadOnlyList<string>> GetQueue(string lawyerId);
+    /// <summary>
+    /// The lawyer takes a waiting consultation at once (an offer to someone else is revoked, Taken); the consultation hears
+    /// <c>OnAssigned</c> as after an accept. Returns the error code (conflict: not eligible or no free capacity) or null.
+    /// </summary>
+    [Alias("Claim")] Task<string?> Claim(string consultationId, string lawyerId);
     /// <summary>Returns the error code, or null when accepted.</summary>
     [Alias("Accept")] Task<string?> Accept(string consultationId, string lawyerId);
     [Alias("Decline")] Task<string?> Decline(string consultationId, string lawyerId);

@@ -33,6 +33,8 @@ public sealed record LawyerCounts
     [Id(3)] public int Away { get; init; }
     /// <summary>Busy capacity / online capacity.</summary>
     [Id(4)] public double Occupancy { get; init; }
+    /// <summary>Lawyers held free for a waiting phone call: they get no new chats until the call can be offered.</summary>
+    [Id(5)] public int Reserved { get; init; }
 }
 
 /// <summary>Consultations by state.</summary>

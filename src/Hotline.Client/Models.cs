@@ -55,7 +55,7 @@ public sealed record TransferRequest(string? ToCategory = null, string? ToLawyer
 /// <summary>One queue of a <c>MetricsSnapshot</c>.</summary>
 public sealed record QueueMetrics(string Category, int Waiting, double OldestWaitSeconds, double AverageWaitSeconds, double ServiceLevel, int Abandoned, int Answered, double ServiceLevel60, double AverageHandleSeconds, int LawyersNeeded);
 /// <summary>Lawyers by state.</summary>
-public sealed record LawyerCounts(int Online, int Available, int Busy, int Away, double Occupancy);
+public sealed record LawyerCounts(int Online, int Available, int Busy, int Away, double Occupancy, int Reserved = 0);
 /// <summary>Consultations by state.</summary>
 public sealed record ConsultationCounts(int Queued, int Offered, int Active, int ClosedToday);
 /// <summary>Contract <c>MetricsSnapshot</c>.</summary>

@@ -7,9 +7,14 @@ namespace Hotline.Domain;
 /// </summary>
 /// <remarks>
 /// <para>The rules themselves live in <see cref="RoutingPolicy"/>. Matching is one pass over the waiting (not offered) entries
-/// in queue order, each offered to its best eligible candidate among lawyers with free capacity. One pass reaches the
-/// fixed point: free capacity only shrinks during the pass, so an entry that found no candidate cannot find one later in it.
-/// It is not head-of-line: a later entry is matched even when an earlier one cannot be.</para>
+/// in queue order, each offered to its best eligible candidate among lawyers with free capacity. It is not head-of-line: a
+/// later entry is matched even when an earlier one cannot be, with one exception that keeps "priority then age" across
+/// channels: a phone call needs a lawyer free of other work, so a waiting call <b>reserves</b> every lawyer eligible for it
+/// who still has other work: they get no new chats until one of them is free and the call is offered
+/// (<see cref="ReservedLawyers"/>). One pass reaches the fixed point: free capacity only shrinks and reservations only grow
+/// during the pass, so an entry that found no candidate cannot find one later in it.</para>
+/// <para>Before matching, every command drops exclusions past their limit and lapses named-lawyer preferences that are
+/// overdue or whose lawyer is offline.</para>
 /// <para>Every successful command ends with a <see cref="QueuePositionsChanged"/> effect listing the waiting entries whose
 /// position or estimate changed since last pushed (<see cref="RouterState.PushedPositions"/>), if any.</para>
 /// <para>A failed command (an error code) changes nothing. Not thread-safe (a grain is single-threaded).</para>
@@ -25,9 +30,19 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// <summary>Offers made by this engine instance (routing decisions), for benchmarks and diagnostics; not persisted.</summary>
     public long OffersMade { get; private set; }
 
+    private readonly HashSet<string> _reserved = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Lawyers with room for a chat who are held free for a waiting phone call (as of the last command): the oldest item they
+    /// are eligible for is a call, which needs them free of other work. Not persisted (recomputed by every command).
+    /// </summary>
+    public IReadOnlyCollection<string> ReservedLawyers => _reserved;
+
     /// <summary>A new (or transferred, or grace-expired) consultation enters the queue.</summary>
-    /// <remarks>The entry is copied. A default <see cref="QueueEntry.QueuedAt"/> becomes <paramref name="now"/>; a
-    /// <see cref="QueueEntry.Sequence"/> &lt;= 0 gets the next arrival number. Conflict when the id is queued or active.</remarks>
+    /// <remarks>The entry is copied. A default <see cref="QueueEntry.QueuedAt"/> becomes <paramref name="now"/>, a default
+    /// <see cref="QueueEntry.RoutedSince"/> becomes QueuedAt; a <see cref="QueueEntry.Sequence"/> &lt;= 0 gets the next arrival
+    /// number. A preferred lawyer gets <see cref="RoutingOptions.PreferenceTimeoutSeconds"/> from <paramref name="now"/> unless
+    /// the entry says otherwise. Conflict when the id is queued or active.</remarks>
     public RoutingResult Enqueue(QueueEntry entry, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -41,6 +56,13 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         e.AssignedTo = null;
         e.AssignedAt = null;
         if (e.QueuedAt == default) e.QueuedAt = now;
+        if (e.RoutedSince == default) e.RoutedSince = e.QueuedAt;
+        if (e.PreferredLawyerId is { } preferred)
+        {
+            e.Exclusions.Remove(preferred);
+            e.PreferenceExpiresAt ??= now.AddSeconds(Options.PreferenceTimeoutSeconds);
+        }
+        else e.PreferenceExpiresAt = null;
         if (e.Sequence <= 0) e.Sequence = State.NextSequence++;
         else State.NextSequence = Math.Max(State.NextSequence, e.Sequence + 1);
         State.Queue[e.ConsultationId] = e;
@@ -48,8 +70,10 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     }
 
     /// <summary>Adds or updates a lawyer's profile, capacity and status. Going away/offline revokes pending offers (Cancelled).</summary>
-    /// <remarks>An upsert also marks the lawyer connected. Offers that no longer fit (skills, dialects, lower capacity) are
-    /// revoked (Cancelled) and re-routed. A lawyer becoming available with no load counts as idle from <paramref name="now"/>.</remarks>
+    /// <remarks>An upsert also marks the lawyer connected. Offers that no longer fit (skills, dialects, conflicts, lower
+    /// capacity) are revoked (Cancelled) and re-routed. A lawyer becoming available with no load counts as idle from
+    /// <paramref name="now"/>. Every active consultation of the lawyer whose employer is among their conflicts yields an
+    /// <see cref="ActiveConsultationConflicted"/> (on every upsert, so a lost requeue is asked for again).</remarks>
     public RoutingResult UpsertLawyer(LawyerInfo info, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(info);
@@ -71,7 +95,12 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         slot.Capacity = info.Capacity;
         slot.Status = info.Status;
         slot.Connected = true;
+        slot.Conflicts = [.. info.Conflicts ?? []];
         RevalidateOffers(slot, now, effects);
+        if (slot.Conflicts.Count > 0)
+            foreach (var id in slot.Active.Keys.Order(StringComparer.Ordinal))
+                if (State.ActiveEntries.TryGetValue(id, out var active) && RoutingPolicy.IsConflicted(active, slot))
+                    effects.Add(new ActiveConsultationConflicted(id, slot.LawyerId));
         if (!wasOnline && RoutingPolicy.IsOnline(slot) && RoutingPolicy.LoadOf(slot, State).Count == 0) slot.IdleSince = now;
         return Finish(effects, now);
     }
@@ -95,18 +124,66 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                 : RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not routed");
         if (!string.Equals(e.OfferedTo, lawyerId, StringComparison.Ordinal) || !State.Lawyers.TryGetValue(lawyerId, out var lawyer))
             return RoutingResult.Fail(RoutingErrors.NotOffered, $"consultation {consultationId} is not offered to {lawyerId}");
-        State.Queue.Remove(consultationId);
-        State.PushedPositions.Remove(consultationId);
-        e.OfferedTo = null;
-        e.OfferExpiresAt = null;
-        e.AssignedTo = lawyerId;
-        e.AssignedAt = now;
-        State.ActiveEntries[consultationId] = e;
-        lawyer.Active[consultationId] = e.Channel;
-        return Finish([new ConsultationAssigned(consultationId, lawyerId, Math.Max(0, (now - e.QueuedAt).TotalSeconds))], now);
+        var effects = new List<RoutingEffect>();
+        Assign(e, lawyer, now, effects);
+        return Finish(effects, now);
     }
 
-    /// <summary>The lawyer declines: remembered, offered to the next candidate.</summary>
+    /// <summary>
+    /// Pull: the lawyer takes a waiting consultation at once, queued or offered to someone else (whose offer is revoked,
+    /// <see cref="OfferRevokeReason.Taken"/>); one offered to this lawyer is simply accepted.
+    /// </summary>
+    /// <remarks>Conflict unless <see cref="RoutingPolicy.CanPull"/> holds and the lawyer has room for its channel (offers count);
+    /// status and exclusions do not matter (the lawyer asks). Conflict when already active; NotFound for an unknown id or lawyer.</remarks>
+    public RoutingResult Claim(string consultationId, string lawyerId, DateTimeOffset now)
+    {
+        if (!State.Queue.TryGetValue(consultationId, out var e))
+            return State.ActiveEntries.ContainsKey(consultationId)
+                ? RoutingResult.Fail(RoutingErrors.Conflict, $"consultation {consultationId} is already taken")
+                : RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not waiting");
+        if (!State.Lawyers.TryGetValue(lawyerId, out var lawyer))
+            return RoutingResult.Fail(RoutingErrors.NotFound, $"lawyer {lawyerId} is not known to the router");
+        if (string.Equals(e.OfferedTo, lawyerId, StringComparison.Ordinal)) return Accept(consultationId, lawyerId, now);
+        if (!RoutingPolicy.CanPull(e, lawyer, now, Options))
+            return RoutingResult.Fail(RoutingErrors.Conflict, $"consultation {consultationId} is not for {lawyerId}");
+        if (!RoutingPolicy.LoadOf(lawyer, State).HasRoomFor(e.Channel, lawyer.Capacity))
+            return RoutingResult.Fail(RoutingErrors.Conflict, $"{lawyerId} has no free capacity for it");
+        var effects = new List<RoutingEffect>();
+        var previous = e.OfferedTo;
+        if (previous is not null) Revoke(e, OfferRevokeReason.Taken, effects);
+        Assign(e, lawyer, now, effects);
+        if (previous is not null) TouchIdle(previous, now);
+        return Finish(effects, now);
+    }
+
+    /// <summary>
+    /// The consultations waiting in the queue (queued or offered) that <paramref name="lawyerId"/> could claim now
+    /// (<see cref="RoutingPolicy.CanPull"/>), in queue order; copies. Empty for an unknown lawyer.
+    /// </summary>
+    public IReadOnlyList<QueueEntry> GetQueueFor(string lawyerId, DateTimeOffset now)
+    {
+        if (!State.Lawyers.TryGetValue(lawyerId, out var lawyer)) return [];
+        var list = new List<QueueEntry>();
+        foreach (var e in State.Queue.Values)
+            if (RoutingPolicy.CanPull(e, lawyer, now, Options)) list.Add(e);
+        list.Sort(RoutingPolicy.QueueOrder);
+        return list.ConvertAll(e => e.Clone());
+    }
+
+    private void Assign(QueueEntry e, LawyerSlot lawyer, DateTimeOffset now, List<RoutingEffect> effects)
+    {
+        State.Queue.Remove(e.ConsultationId);
+        State.PushedPositions.Remove(e.ConsultationId);
+        e.OfferedTo = null;
+        e.OfferExpiresAt = null;
+        e.AssignedTo = lawyer.LawyerId;
+        e.AssignedAt = now;
+        State.ActiveEntries[e.ConsultationId] = e;
+        lawyer.Active[e.ConsultationId] = e.Channel;
+        effects.Add(new ConsultationAssigned(e.ConsultationId, lawyer.LawyerId, Math.Max(0, (now - e.QueuedAt).TotalSeconds)));
+    }
+
+    /// <summary>The lawyer declines: excluded for a while (see <see cref="RoutingPolicy"/>), offered to the next candidate.</summary>
     /// <remarks>No <see cref="OfferWithdrawn"/> is emitted (the lawyer knows). A preferred lawyer who declines lifts the preference.</remarks>
     public RoutingResult Decline(string consultationId, string lawyerId, DateTimeOffset now)
     {
@@ -116,7 +193,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             return RoutingResult.Fail(RoutingErrors.NotOffered, $"consultation {consultationId} is not offered to {lawyerId}");
         e.OfferedTo = null;
         e.OfferExpiresAt = null;
-        Exclude(e, lawyerId);
+        Exclude(e, lawyerId, now);
         TouchIdle(lawyerId, now);
         return Finish([], now);
     }
@@ -160,34 +237,47 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         return Finish(effects, now);
     }
 
-    /// <summary>An active consultation goes back to the queue keeping its original age (transfer or lost lawyer).</summary>
-    /// <remarks>Keeps QueuedAt, Priority and Sequence (so it stays ahead of newer ones) and earlier declines.
-    /// <paramref name="preferredLawyerId"/> replaces any earlier preference (null clears it) and is taken off the declined list;
-    /// <paramref name="excludeLawyerId"/> is added to it. The old lawyer's capacity is freed.</remarks>
+    /// <summary>
+    /// A consultation goes back to routing keeping its original age: an active one (transfer, lost lawyer, conflict) or a
+    /// waiting one (admin requeue; its outstanding offer is revoked, Cancelled).
+    /// </summary>
+    /// <remarks>Keeps QueuedAt, Priority and Sequence (so it stays ahead of newer ones) and earlier exclusions; widening restarts
+    /// (<see cref="QueueEntry.RoutedSince"/> = <paramref name="now"/>). <paramref name="preferredLawyerId"/> replaces any earlier
+    /// preference (null clears it), gets <see cref="RoutingOptions.PreferenceTimeoutSeconds"/> and is taken off the exclusions;
+    /// <paramref name="excludeLawyerId"/> is excluded from now. The old lawyer's capacity is freed.</remarks>
     public RoutingResult Requeue(string consultationId, string? newCategory, string? preferredLawyerId, string? excludeLawyerId, DateTimeOffset now)
     {
         if (newCategory is not null && string.IsNullOrWhiteSpace(newCategory))
             return RoutingResult.Fail(RoutingErrors.Validation, "category must not be empty");
         if (preferredLawyerId is not null && string.Equals(preferredLawyerId, excludeLawyerId, StringComparison.Ordinal))
             return RoutingResult.Fail(RoutingErrors.Validation, "cannot both prefer and exclude the same lawyer");
-        if (!State.ActiveEntries.TryGetValue(consultationId, out var e))
-            return State.Queue.ContainsKey(consultationId)
-                ? RoutingResult.Fail(RoutingErrors.Conflict, $"consultation {consultationId} is already queued")
-                : RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not active");
-        var oldLawyer = e.AssignedTo;
-        State.ActiveEntries.Remove(consultationId);
-        if (oldLawyer is not null && State.Lawyers.TryGetValue(oldLawyer, out var slot)) slot.Active.Remove(consultationId);
-        e.AssignedTo = null;
-        e.AssignedAt = null;
+        var effects = new List<RoutingEffect>();
+        string? freed = null;
+        if (State.ActiveEntries.TryGetValue(consultationId, out var e))
+        {
+            freed = e.AssignedTo;
+            State.ActiveEntries.Remove(consultationId);
+            if (freed is not null && State.Lawyers.TryGetValue(freed, out var slot)) slot.Active.Remove(consultationId);
+            e.AssignedTo = null;
+            e.AssignedAt = null;
+            State.Queue[consultationId] = e;
+        }
+        else if (State.Queue.TryGetValue(consultationId, out e))
+        {
+            freed = e.OfferedTo;
+            if (freed is not null) Revoke(e, OfferRevokeReason.Cancelled, effects);
+        }
+        else return RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not routed");
         e.OfferedTo = null;
         e.OfferExpiresAt = null;
+        e.RoutedSince = now;
         if (newCategory is not null) e.Category = newCategory;
         e.PreferredLawyerId = preferredLawyerId;
-        if (preferredLawyerId is not null) e.DeclinedBy.Remove(preferredLawyerId);
-        if (excludeLawyerId is not null) e.DeclinedBy.Add(excludeLawyerId);
-        State.Queue[consultationId] = e;
-        if (oldLawyer is not null) TouchIdle(oldLawyer, now);
-        return Finish([], now);
+        e.PreferenceExpiresAt = preferredLawyerId is null ? null : now.AddSeconds(Options.PreferenceTimeoutSeconds);
+        if (preferredLawyerId is not null) e.Exclusions.Remove(preferredLawyerId);
+        if (excludeLawyerId is not null) e.Exclusions[excludeLawyerId] = now;
+        if (freed is not null) TouchIdle(freed, now);
+        return Finish(effects, now);
     }
 
     /// <summary>The lawyer's last connection dropped: pending offers are revoked (Cancelled) and re-routed at once.</summary>
@@ -204,10 +294,12 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         return Finish(effects, now);
     }
 
-    /// <summary>Timer: expires offers (lawyer set away if configured), applies widening steps, re-matches.</summary>
-    /// <remarks>An expired offer: <see cref="OfferWithdrawn"/> (Timeout), the lawyer is never offered that consultation again,
-    /// and with <see cref="RoutingOptions.SetAwayOnTimeout"/> an available lawyer is set away (<see cref="LawyerStatusForced"/>)
-    /// and their other offers are revoked (Cancelled). Widening needs no action: it is part of eligibility at <paramref name="now"/>.</remarks>
+    /// <summary>Timer while running: expires offers (lawyer set away if configured), lapses preferences and exclusions, re-matches.</summary>
+    /// <remarks>An expired offer: <see cref="OfferWithdrawn"/> (Timeout), the lawyer is excluded from that consultation from the
+    /// deadline on, and with <see cref="RoutingOptions.SetAwayOnTimeout"/> an available lawyer is set away
+    /// (<see cref="LawyerStatusForced"/>) and their other offers are revoked (Cancelled). Widening needs no action: it is part
+    /// of eligibility at <paramref name="now"/>. A fresh activation calls <see cref="Recover"/> instead: deadlines that passed
+    /// while nothing ran are nobody's fault.</remarks>
     public RoutingResult Tick(DateTimeOffset now)
     {
         var effects = new List<RoutingEffect>();
@@ -220,8 +312,9 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         foreach (var e in expired)
         {
             if (e.OfferedTo is not { } lawyerId) continue; // revoked meanwhile (its lawyer was set away)
+            var deadline = e.OfferExpiresAt!.Value;
             Revoke(e, OfferRevokeReason.Timeout, effects);
-            Exclude(e, lawyerId);
+            Exclude(e, lawyerId, deadline);
             if (Options.SetAwayOnTimeout && State.Lawyers.TryGetValue(lawyerId, out var slot) && slot.Status == LawyerStatus.Available)
             {
                 slot.Status = LawyerStatus.Away;
@@ -233,15 +326,45 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         return Finish(effects, now);
     }
 
-    /// <summary>When <see cref="Tick"/> next has something to do (an offer deadline or a widening step), if ever.</summary>
+    /// <summary>
+    /// First step of a fresh activation (after a restart, failover or deactivation), instead of <see cref="Tick"/>: offers whose
+    /// deadline passed while no activation ran are withdrawn (Cancelled) and re-routed, their lawyers neither set away nor
+    /// excluded; then preferences and exclusions lapse by time and matching runs as for any event.
+    /// </summary>
+    public RoutingResult Recover(DateTimeOffset now)
+    {
+        var effects = new List<RoutingEffect>();
+        var overdue = State.Queue.Values.Where(e => e.OfferedTo is not null && e.OfferExpiresAt is { } x && x <= now).ToList();
+        overdue.Sort(RoutingPolicy.QueueOrder);
+        foreach (var e in overdue)
+        {
+            var lawyerId = e.OfferedTo!;
+            Revoke(e, OfferRevokeReason.Cancelled, effects);
+            TouchIdle(lawyerId, now);
+        }
+        return Finish(effects, now);
+    }
+
+    /// <summary>When <see cref="Tick"/> next has something to do (an offer deadline, a widening step, a preference or an
+    /// exclusion lapsing), if ever.</summary>
     /// <remarks>May be &lt;= <paramref name="now"/> when an offer is already overdue.</remarks>
     public DateTimeOffset? NextDeadline(DateTimeOffset now)
     {
         DateTimeOffset? next = null;
+        void Consider(DateTimeOffset? at)
+        {
+            if (at is { } t && (next is null || t < next)) next = t;
+        }
         foreach (var e in State.Queue.Values)
         {
-            var at = e.OfferedTo is not null ? e.OfferExpiresAt : RoutingPolicy.NextWideningAt(e, now, Options);
-            if (at is { } t && (next is null || t < next)) next = t;
+            if (e.OfferedTo is not null)
+            {
+                Consider(e.OfferExpiresAt);
+                continue;
+            }
+            Consider(RoutingPolicy.NextWideningAt(e, now, Options));
+            if (e.PreferredLawyerId is not null) Consider(e.PreferenceExpiresAt);
+            foreach (var since in e.Exclusions.Values) Consider(RoutingPolicy.ExclusionEndsAt(since, Options));
         }
         return next;
     }
@@ -270,13 +393,13 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         waiting.Sort(RoutingPolicy.QueueOrder);
         var aht = AverageHandleSeconds();
         var perCategory = new Dictionary<string, int>(StringComparer.Ordinal);
-        var capacityMemo = new Dictionary<(string, string, bool, int, string?), int>();
+        var capacityMemo = new Dictionary<(string, string, bool, int, string?, string?), int>();
         var result = new List<QueuePosition>(waiting.Count);
         foreach (var e in waiting)
         {
             var pos = perCategory[e.Category] = perCategory.GetValueOrDefault(e.Category) + 1;
             var rules = RoutingPolicy.RulesAt(e, now, Options);
-            var key = (e.Category, e.Dialect, e.Channel == Channel.Phone, rules.StepsInForce, e.PreferredLawyerId);
+            var key = (e.Category, e.Dialect, e.Channel == Channel.Phone, rules.StepsInForce, e.PreferredLawyerId, e.EmployerKey);
             if (!capacityMemo.TryGetValue(key, out var cap))
                 capacityMemo[key] = cap = OnlineCapacityFor(e, rules);
             var est = Math.Ceiling(pos * aht / Math.Max(1, cap));
@@ -295,41 +418,100 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         foreach (var l in State.Lawyers.Values)
         {
             if (!RoutingPolicy.IsOnline(l) || l.Capacity <= 0) continue;
-            var ok = e.PreferredLawyerId is { } p ? string.Equals(p, l.LawyerId, StringComparison.Ordinal) : RoutingPolicy.MatchesSkills(e, l, rules);
-            if (ok) cap += e.Channel == Channel.Phone ? 1 : l.Capacity;
+            if (RoutingPolicy.MatchesProfile(e, l, rules)) cap += e.Channel == Channel.Phone ? 1 : l.Capacity;
         }
         return cap;
     }
 
     private RoutingResult Finish(List<RoutingEffect> effects, DateTimeOffset now)
     {
+        Lapse(now);
         Match(now, effects);
         PushPositions(now, effects);
         return new RoutingResult(effects);
     }
 
+    /// <summary>Drops exclusions past their limit; lapses named-lawyer preferences that are overdue or whose lawyer is offline,
+    /// unknown or conflicted (an outstanding offer to that lawyer keeps the preference until it ends).</summary>
+    private void Lapse(DateTimeOffset now)
+    {
+        List<string>? expired = null;
+        foreach (var e in State.Queue.Values)
+        {
+            if (e.Exclusions.Count > 0)
+            {
+                foreach (var (lawyerId, since) in e.Exclusions)
+                    if (RoutingPolicy.ExclusionEndsAt(since, Options) <= now) (expired ??= []).Add(lawyerId);
+                if (expired is { Count: > 0 })
+                {
+                    foreach (var id in expired) e.Exclusions.Remove(id);
+                    expired.Clear();
+                }
+            }
+            if (e.PreferredLawyerId is { } preferred && e.OfferedTo is null
+                && (e.PreferenceExpiresAt is { } until && until <= now
+                    || !State.Lawyers.TryGetValue(preferred, out var l) || l.Status == LawyerStatus.Offline || !l.Connected
+                    || RoutingPolicy.IsConflicted(e, l)))
+            {
+                e.PreferredLawyerId = null;
+                e.PreferenceExpiresAt = null;
+            }
+        }
+    }
+
     private void Match(DateTimeOffset now, List<RoutingEffect> effects)
     {
+        _reserved.Clear();
         if (State.Queue.Count == 0) return;
         var waiting = new List<QueueEntry>(State.Queue.Count);
         foreach (var e in State.Queue.Values) if (e.OfferedTo is null) waiting.Add(e);
         if (waiting.Count == 0) return;
         var loads = RoutingPolicy.Loads(State);
+        // Lawyers with room for a chat (a lawyer with room for a call has room for a chat too); reserved ones leave the list.
         var free = new List<LawyerSlot>();
         foreach (var l in State.Lawyers.Values)
             if (RoutingPolicy.IsOnline(l) && loads[l.LawyerId].HasRoomFor(Channel.Web, l.Capacity)) free.Add(l);
         if (free.Count == 0) return;
         waiting.Sort(RoutingPolicy.QueueOrder);
+        List<LawyerSlot>? held = null;
         foreach (var e in waiting)
         {
-            var best = RoutingPolicy.BestCandidate(e, free, loads, now, Options);
-            if (best is null) continue;
+            var rules = RoutingPolicy.RulesAt(e, now, Options);
+            var exclusionsApply = RoutingPolicy.ExclusionsApply(e, State.Lawyers.Values, rules, now, Options);
+            LawyerSlot? best = null;
+            var bestLoad = default(LawyerLoad);
+            held?.Clear();
+            foreach (var l in free)
+            {
+                if (!RoutingPolicy.MatchesIgnoringCapacity(e, l, rules, now, Options, exclusionsApply)) continue;
+                var load = loads[l.LawyerId];
+                if (!load.HasRoomFor(e.Channel, l.Capacity))
+                {
+                    // Only a call can fail here (every free lawyer has room for a chat): this lawyer is held for it.
+                    (held ??= []).Add(l);
+                    continue;
+                }
+                if (best is null || RoutingPolicy.CompareCandidates(l, load, best, bestLoad) < 0) (best, bestLoad) = (l, load);
+            }
+            if (best is null)
+            {
+                if (held is { Count: > 0 })
+                {
+                    foreach (var l in held)
+                    {
+                        free.Remove(l);
+                        _reserved.Add(l.LawyerId);
+                    }
+                    if (free.Count == 0) break;
+                }
+                continue;
+            }
             e.OfferedTo = best.LawyerId;
             e.OfferExpiresAt = now.AddSeconds(Options.OfferTimeoutSeconds);
             effects.Add(new OfferMade(e.ConsultationId, best.LawyerId, e.OfferExpiresAt.Value));
             OffersMade++;
-            var load = loads[best.LawyerId] = loads[best.LawyerId].Add(e.Channel);
-            if (!load.HasRoomFor(Channel.Web, best.Capacity))
+            var newLoad = loads[best.LawyerId] = bestLoad.Add(e.Channel);
+            if (!newLoad.HasRoomFor(Channel.Web, best.Capacity))
             {
                 free.Remove(best);
                 if (free.Count == 0) break;
@@ -367,7 +549,9 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         var load = new LawyerLoad(lawyer.Active.Count, phone);
         foreach (var e in offers)
         {
-            if (load.HasRoomFor(e.Channel, lawyer.Capacity) && RoutingPolicy.MatchesIgnoringCapacity(e, lawyer, RoutingPolicy.RulesAt(e, now, Options)))
+            var rules = RoutingPolicy.RulesAt(e, now, Options);
+            if (load.HasRoomFor(e.Channel, lawyer.Capacity)
+                && RoutingPolicy.MatchesIgnoringCapacity(e, lawyer, rules, now, Options, RoutingPolicy.ExclusionsApply(e, State.Lawyers.Values, rules, now, Options)))
                 load = load.Add(e.Channel);
             else
                 Revoke(e, OfferRevokeReason.Cancelled, effects);
@@ -390,11 +574,13 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         effects.Add(new OfferWithdrawn(e.ConsultationId, lawyerId, reason));
     }
 
-    /// <summary>Never offer <paramref name="e"/> to this lawyer again; a preferred lawyer who refuses lifts the preference.</summary>
-    private static void Exclude(QueueEntry e, string lawyerId)
+    /// <summary>Pass this lawyer over for <paramref name="e"/> for a while from <paramref name="since"/>; a preferred lawyer who refuses lifts the preference.</summary>
+    private static void Exclude(QueueEntry e, string lawyerId, DateTimeOffset since)
     {
-        e.DeclinedBy.Add(lawyerId);
-        if (string.Equals(e.PreferredLawyerId, lawyerId, StringComparison.Ordinal)) e.PreferredLawyerId = null;
+        e.Exclusions[lawyerId] = since;
+        if (!string.Equals(e.PreferredLawyerId, lawyerId, StringComparison.Ordinal)) return;
+        e.PreferredLawyerId = null;
+        e.PreferenceExpiresAt = null;
     }
 
     /// <summary>A lawyer just lost an offer or an active consultation: if nothing is left, idle from now.</summary>

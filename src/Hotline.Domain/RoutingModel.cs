@@ -3,7 +3,7 @@ namespace Hotline.Domain;
 /// <summary>One relaxation step of the "bullseye": after <see cref="AfterSeconds"/> in the queue, these rules apply.</summary>
 public sealed class WideningStep
 {
-    /// <summary>Seconds since the consultation was (first) queued after which this step applies.</summary>
+    /// <summary>Seconds since the consultation was (re)routed (<see cref="QueueEntry.RoutedSince"/>) after which this step applies.</summary>
     public double AfterSeconds { get; set; }
     /// <summary>Whether the lawyer must have the consultation's category skill.</summary>
     public bool RequireCategory { get; set; } = true;
@@ -20,6 +20,13 @@ public sealed class RoutingOptions
     public double OfferTimeoutSeconds { get; set; } = 20;
     /// <summary>Set a lawyer away when an offer to them times out.</summary>
     public bool SetAwayOnTimeout { get; set; } = true;
+    /// <summary>
+    /// How long a lawyer who declined or let an offer lapse is passed over for that consultation. The exclusion is
+    /// never in force while no other eligible lawyer is online (available and connected).
+    /// </summary>
+    public double ExclusionSeconds { get; set; } = 300;
+    /// <summary>How long a transfer to a named lawyer waits for them before normal routing takes over (at once when they are offline).</summary>
+    public double PreferenceTimeoutSeconds { get; set; } = 120;
     /// <summary>Handle time assumed for wait estimates before any consultation has closed.</summary>
     public double DefaultHandleSeconds { get; set; } = 300;
     /// <summary>Relaxation steps, ordered by <see cref="WideningStep.AfterSeconds"/>. Step 0 (exact match) is implicit.</summary>
@@ -39,14 +46,26 @@ public sealed class QueueEntry
     public Channel Channel { get; set; }
     /// <summary>Higher first. Requeued-after-grace consultations keep their original age and so stay ahead of newer ones.</summary>
     public int Priority { get; set; }
-    /// <summary>When the consultation first entered the queue: age ordering and widening are measured from here.</summary>
+    /// <summary>When the consultation first entered the queue: age ordering (fairness) is measured from here, across requeues.</summary>
     public DateTimeOffset QueuedAt { get; set; }
+    /// <summary>
+    /// When the consultation was last (re)routed: first queueing, transfer or any other requeue. Widening counts from here, so
+    /// a transferred consultation starts from an exact match in its new category. Default: <see cref="QueuedAt"/>.
+    /// </summary>
+    public DateTimeOffset RoutedSince { get; set; }
     /// <summary>Tie-breaker: arrival order.</summary>
     public long Sequence { get; set; }
-    /// <summary>Lawyers who declined or let an offer of this consultation time out: never offered it again.</summary>
-    public HashSet<string> DeclinedBy { get; set; } = [];
-    /// <summary>A transfer to a named lawyer: offered only to them while they stay eligible.</summary>
+    /// <summary>
+    /// Lawyers who declined, let an offer lapse or transferred it away, and since when. Passed over for
+    /// <see cref="RoutingOptions.ExclusionSeconds"/> from then, and only while another eligible lawyer is online.
+    /// </summary>
+    public Dictionary<string, DateTimeOffset> Exclusions { get; set; } = [];
+    /// <summary>A transfer to a named lawyer: offered only to them until <see cref="PreferenceExpiresAt"/> or until they go offline.</summary>
     public string? PreferredLawyerId { get; set; }
+    /// <summary>When the named-lawyer preference lapses into normal routing.</summary>
+    public DateTimeOffset? PreferenceExpiresAt { get; set; }
+    /// <summary>The normalised employer the worker named, if any: never offered to a lawyer with a conflict on it.</summary>
+    public string? EmployerKey { get; set; }
     /// <summary>Outstanding offer, if any.</summary>
     public string? OfferedTo { get; set; }
     public DateTimeOffset? OfferExpiresAt { get; set; }
@@ -59,8 +78,8 @@ public sealed class QueueEntry
     public QueueEntry Clone() => new()
     {
         ConsultationId = ConsultationId, Category = Category, Dialect = Dialect, Channel = Channel, Priority = Priority,
-        QueuedAt = QueuedAt, Sequence = Sequence, DeclinedBy = [.. DeclinedBy], PreferredLawyerId = PreferredLawyerId,
-        OfferedTo = OfferedTo, OfferExpiresAt = OfferExpiresAt, AssignedTo = AssignedTo, AssignedAt = AssignedAt,
+        QueuedAt = QueuedAt, RoutedSince = RoutedSince, Sequence = Sequence, Exclusions = new(Exclusions, StringComparer.Ordinal),
+        PreferredLawyerId = PreferredLawyerId, PreferenceExpiresAt = PreferenceExpiresAt, EmployerKey = EmployerKey, OfferedTo = OfferedTo, OfferExpiresAt = OfferExpiresAt, AssignedTo = AssignedTo, AssignedAt = AssignedAt,
     };
 }
 
@@ -75,6 +94,8 @@ public sealed class LawyerSlot
     public LawyerStatus Status { get; set; } = LawyerStatus.Offline;
     /// <summary>Active consultations and their channel (a phone call fills the lawyer).</summary>
     public Dictionary<string, Channel> Active { get; set; } = [];
+    /// <summary>Normalised employer keys the lawyer has a conflict of interest with.</summary>
+    public HashSet<string> Conflicts { get; set; } = [];
     /// <summary>Since when the lawyer has had no active consultation and no offer (for longest-idle fairness).</summary>
     public DateTimeOffset IdleSince { get; set; }
     /// <summary>
@@ -99,8 +120,9 @@ public sealed class RouterState
 }
 
 /// <summary>A lawyer's routing-relevant profile and status, as the lawyer grain reports it.</summary>
+/// <param name="Conflicts">Normalised employer keys the lawyer must never be given (null: none).</param>
 public sealed record LawyerInfo(string LawyerId, string DisplayName, IReadOnlyCollection<string> Skills,
-    IReadOnlyCollection<string> Dialects, int Capacity, LawyerStatus Status);
+    IReadOnlyCollection<string> Dialects, int Capacity, LawyerStatus Status, IReadOnlyCollection<string>? Conflicts = null);
 
 /// <summary>A position in the queue and the estimated wait, as pushed to a waiting worker.</summary>
 public sealed record QueuePosition(string ConsultationId, int Position, int EstimatedWaitSeconds);
@@ -115,6 +137,11 @@ public sealed record OfferWithdrawn(string ConsultationId, string LawyerId, Offe
 public sealed record ConsultationAssigned(string ConsultationId, string LawyerId, double WaitedSeconds) : RoutingEffect;
 /// <summary>The router changed a lawyer's status (an offer timed out: set away).</summary>
 public sealed record LawyerStatusForced(string LawyerId, LawyerStatus Status) : RoutingEffect;
+/// <summary>
+/// A lawyer now has a conflict of interest with an active consultation of theirs (declared after it was assigned): the
+/// consultation must go back to routing (the consultation grain requeues it; the conflict keeps it from this lawyer).
+/// </summary>
+public sealed record ActiveConsultationConflicted(string ConsultationId, string LawyerId) : RoutingEffect;
 /// <summary>Queue positions or estimates changed for these consultations.</summary>
 public sealed record QueuePositionsChanged(IReadOnlyList<QueuePosition> Positions) : RoutingEffect;
 

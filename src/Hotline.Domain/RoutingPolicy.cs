@@ -28,27 +28,39 @@ public readonly record struct LawyerLoad(int Count, bool Phone)
 }
 
 /// <summary>
-/// The pure routing rules: eligibility, widening, queue order and candidate order. <see cref="RoutingEngine"/> applies them;
-/// tests check the engine's decisions against them.
+/// The pure routing rules: eligibility, exclusions, widening, queue order and candidate order. <see cref="RoutingEngine"/>
+/// applies them; tests check the engine's decisions against them (and against an independent reference model).
 /// </summary>
 /// <remarks>
-/// <para><b>Eligibility</b> of a queue entry for a lawyer at time <c>now</c>: status Available and connected; free capacity
-/// (see <see cref="LawyerLoad.HasRoomFor"/>); not in <see cref="QueueEntry.DeclinedBy"/>; when
+/// <para><b>Profile match</b> of a queue entry for a lawyer (<see cref="MatchesProfile"/>): no conflict of interest with the
+/// entry's employer (<see cref="QueueEntry.EmployerKey"/> in <see cref="LawyerSlot.Conflicts"/>), whatever else holds; when
 /// <see cref="QueueEntry.PreferredLawyerId"/> is set, only that lawyer, and then skill and dialect are not checked (a transfer
 /// to a named colleague is an explicit choice); otherwise category skill and dialect per the <see cref="WideningRules"/> in
-/// force (<see cref="RulesAt"/>).</para>
-/// <para><b>Queue order</b>: Priority desc, QueuedAt asc, Sequence asc, ConsultationId (ordinal).</para>
+/// force (<see cref="RulesAt"/>, counted from <see cref="QueueEntry.RoutedSince"/>).</para>
+/// <para><b>Exclusions</b>: a lawyer in <see cref="QueueEntry.Exclusions"/> is passed over for
+/// <see cref="RoutingOptions.ExclusionSeconds"/> after the exclusion began, and only while the exclusions apply
+/// (<see cref="ExclusionsApply"/>): some lawyer who is online (available, connected, capacity &gt; 0), matches the profile
+/// and is not excluded exists. So the only lawyer on duty is never kept from a worker by an earlier missed offer.</para>
+/// <para><b>Eligibility</b> for an offer: online; profile match; not excluded; free capacity (see
+/// <see cref="LawyerLoad.HasRoomFor"/>). <b>Pull</b> (<see cref="CanPull"/>: the lawyer's own queue and claims) needs only
+/// the profile match and a capacity above 0: status and exclusions are push-routing signals, a lawyer who asks has changed
+/// their mind.</para>
+/// <para><b>Queue order</b>: Priority desc, QueuedAt asc, Sequence asc, ConsultationId (ordinal). Age stays measured from
+/// the first queueing across requeues (fairness), widening from the last (re)routing.</para>
 /// <para><b>Candidate order</b>: lowest load <i>ratio</i> first (effective load / capacity, compared exactly by
 /// cross-multiplication, so a 1-of-3 lawyer goes before a 1-of-2 lawyer), then longest idle (IdleSince asc), then LawyerId (ordinal).</para>
-/// <para>String comparisons (categories, dialects, ids) are ordinal: callers normalise (e.g. lower-case) them.</para>
+/// <para>String comparisons (categories, dialects, ids, employer keys) are ordinal: callers normalise them.</para>
 /// </remarks>
 public static class RoutingPolicy
 {
+    /// <summary>When widening starts counting for the entry: <see cref="QueueEntry.RoutedSince"/>, else <see cref="QueueEntry.QueuedAt"/>.</summary>
+    public static DateTimeOffset WideningFrom(QueueEntry entry) => entry.RoutedSince == default ? entry.QueuedAt : entry.RoutedSince;
+
     /// <summary>The widening rules in force for <paramref name="entry"/> at <paramref name="now"/>: step 0 plus every step whose
-    /// AfterSeconds &lt;= age. Steps only relax (cumulative), whatever order they are configured in.</summary>
+    /// AfterSeconds &lt;= time since (re)routing. Steps only relax (cumulative), whatever order they are configured in.</summary>
     public static WideningRules RulesAt(QueueEntry entry, DateTimeOffset now, RoutingOptions options)
     {
-        var age = (now - entry.QueuedAt).TotalSeconds;
+        var age = (now - WideningFrom(entry)).TotalSeconds;
         var requireCategory = true;
         var anyDialect = false;
         List<string>? also = null;
@@ -68,15 +80,16 @@ public static class RoutingPolicy
     public static DateTimeOffset? NextWideningAt(QueueEntry entry, DateTimeOffset now, RoutingOptions options)
     {
         DateTimeOffset? next = null;
+        var from = WideningFrom(entry);
         foreach (var step in options.Widening)
         {
-            var at = entry.QueuedAt.AddSeconds(step.AfterSeconds);
+            var at = from.AddSeconds(step.AfterSeconds);
             if (at > now && (next is null || at < next)) next = at;
         }
         return next;
     }
 
-    /// <summary>Whether the lawyer's skills and dialects satisfy the entry under <paramref name="rules"/> (ignores status, capacity, declines, preference).</summary>
+    /// <summary>Whether the lawyer's skills and dialects satisfy the entry under <paramref name="rules"/> (ignores everything else).</summary>
     public static bool MatchesSkills(QueueEntry entry, LawyerSlot lawyer, WideningRules rules)
     {
         if (rules.RequireCategory && !lawyer.Skills.Contains(entry.Category)) return false;
@@ -86,28 +99,65 @@ public static class RoutingPolicy
         return false;
     }
 
-    /// <summary>Whether the lawyer is available to receive offers at all (status Available and connected).</summary>
-    public static bool IsOnline(LawyerSlot lawyer) => lawyer.Status == LawyerStatus.Available && lawyer.Connected;
+    /// <summary>Whether the lawyer has a conflict of interest with the entry's employer.</summary>
+    public static bool IsConflicted(QueueEntry entry, LawyerSlot lawyer) =>
+        entry.EmployerKey is { } key && lawyer.Conflicts.Contains(key);
 
-    /// <summary>
-    /// Everything but capacity: online, not declined, preference, skills and dialect. An outstanding offer must keep
-    /// satisfying this (the engine revokes offers that stop satisfying it when a lawyer changes).
-    /// </summary>
-    public static bool MatchesIgnoringCapacity(QueueEntry entry, LawyerSlot lawyer, WideningRules rules)
+    /// <summary>No conflict, then the named lawyer only (when preferred) or skills and dialect under <paramref name="rules"/>.</summary>
+    public static bool MatchesProfile(QueueEntry entry, LawyerSlot lawyer, WideningRules rules)
     {
-        if (!IsOnline(lawyer)) return false;
-        if (entry.DeclinedBy.Contains(lawyer.LawyerId)) return false;
+        if (IsConflicted(entry, lawyer)) return false;
         if (entry.PreferredLawyerId is { } preferred) return string.Equals(preferred, lawyer.LawyerId, StringComparison.Ordinal);
         return MatchesSkills(entry, lawyer, rules);
     }
 
-    /// <summary>Full eligibility of a waiting entry for a lawyer whose current load is <paramref name="load"/>.</summary>
-    public static bool IsEligible(QueueEntry entry, LawyerSlot lawyer, LawyerLoad load, DateTimeOffset now, RoutingOptions options) =>
-        load.HasRoomFor(entry.Channel, lawyer.Capacity) && MatchesIgnoringCapacity(entry, lawyer, RulesAt(entry, now, options));
+    /// <summary>Whether the lawyer is available to receive offers at all (status Available and connected).</summary>
+    public static bool IsOnline(LawyerSlot lawyer) => lawyer.Status == LawyerStatus.Available && lawyer.Connected;
 
-    /// <summary>Full eligibility, computing the lawyer's load from <paramref name="state"/> (O(queue); for tests and one-off checks).</summary>
+    /// <summary>When an exclusion that began at <paramref name="since"/> ends.</summary>
+    public static DateTimeOffset ExclusionEndsAt(DateTimeOffset since, RoutingOptions options) => since.AddSeconds(options.ExclusionSeconds);
+
+    /// <summary>Whether the lawyer's exclusion from the entry is still within its time limit (whether it applies is <see cref="ExclusionsApply"/>).</summary>
+    public static bool IsExclusionCurrent(QueueEntry entry, string lawyerId, DateTimeOffset now, RoutingOptions options) =>
+        entry.Exclusions.TryGetValue(lawyerId, out var since) && ExclusionEndsAt(since, options) > now;
+
+    /// <summary>
+    /// Whether the entry's exclusions are in force: some lawyer online with a capacity, matching its profile and not
+    /// excluded exists (an excluded lawyer is passed over only when someone else could take it). O(lawyers) when the entry
+    /// has exclusions, O(1) otherwise.
+    /// </summary>
+    public static bool ExclusionsApply(QueueEntry entry, IEnumerable<LawyerSlot> lawyers, WideningRules rules, DateTimeOffset now, RoutingOptions options)
+    {
+        if (entry.Exclusions.Count == 0) return false;
+        foreach (var l in lawyers)
+            if (IsOnline(l) && l.Capacity > 0 && MatchesProfile(entry, l, rules) && !IsExclusionCurrent(entry, l.LawyerId, now, options))
+                return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Everything but capacity: online, profile, and not excluded (when <paramref name="exclusionsApply"/>). An outstanding
+    /// offer must keep satisfying this (the engine revokes offers that stop satisfying it when a lawyer changes).
+    /// </summary>
+    public static bool MatchesIgnoringCapacity(QueueEntry entry, LawyerSlot lawyer, WideningRules rules, DateTimeOffset now,
+        RoutingOptions options, bool exclusionsApply) =>
+        IsOnline(lawyer) && MatchesProfile(entry, lawyer, rules)
+        && !(exclusionsApply && IsExclusionCurrent(entry, lawyer.LawyerId, now, options));
+
+    /// <summary>Full eligibility of a waiting entry for a lawyer whose current load is <paramref name="load"/>.</summary>
+    /// <param name="exclusionsApply">See <see cref="ExclusionsApply"/> (it depends on the other lawyers).</param>
+    public static bool IsEligible(QueueEntry entry, LawyerSlot lawyer, LawyerLoad load, DateTimeOffset now, RoutingOptions options, bool exclusionsApply = true) =>
+        load.HasRoomFor(entry.Channel, lawyer.Capacity)
+        && MatchesIgnoringCapacity(entry, lawyer, RulesAt(entry, now, options), now, options, exclusionsApply);
+
+    /// <summary>Full eligibility, computing load and exclusions from <paramref name="state"/> (O(queue + lawyers); for tests and one-off checks).</summary>
     public static bool IsEligible(QueueEntry entry, LawyerSlot lawyer, RouterState state, DateTimeOffset now, RoutingOptions options) =>
-        IsEligible(entry, lawyer, LoadOf(lawyer, state), now, options);
+        IsEligible(entry, lawyer, LoadOf(lawyer, state), now, options,
+            ExclusionsApply(entry, state.Lawyers.Values, RulesAt(entry, now, options), now, options));
+
+    /// <summary>Whether the lawyer may see and claim the entry (pull): capacity above 0 and a profile match under the widening in force.</summary>
+    public static bool CanPull(QueueEntry entry, LawyerSlot lawyer, DateTimeOffset now, RoutingOptions options) =>
+        lawyer.Capacity > 0 && MatchesProfile(entry, lawyer, RulesAt(entry, now, options));
 
     /// <summary>The lawyer's load: active consultations plus outstanding offers in the queue.</summary>
     public static LawyerLoad LoadOf(LawyerSlot lawyer, RouterState state)
@@ -161,21 +211,5 @@ public static class RoutingPolicy
         if (c != 0) return c;
         c = a.IdleSince.CompareTo(b.IdleSince);
         return c != 0 ? c : string.CompareOrdinal(a.LawyerId, b.LawyerId);
-    }
-
-    /// <summary>The best eligible lawyer for <paramref name="entry"/> among <paramref name="lawyers"/>, or null.</summary>
-    public static LawyerSlot? BestCandidate(QueueEntry entry, IEnumerable<LawyerSlot> lawyers, IReadOnlyDictionary<string, LawyerLoad> loads,
-        DateTimeOffset now, RoutingOptions options)
-    {
-        var rules = RulesAt(entry, now, options);
-        LawyerSlot? best = null;
-        var bestLoad = default(LawyerLoad);
-        foreach (var l in lawyers)
-        {
-            var load = loads.TryGetValue(l.LawyerId, out var x) ? x : default;
-            if (!load.HasRoomFor(entry.Channel, l.Capacity) || !MatchesIgnoringCapacity(entry, l, rules)) continue;
-            if (best is null || CompareCandidates(l, load, best, bestLoad) < 0) (best, bestLoad) = (l, load);
-        }
-        return best;
     }
 }

@@ -41,8 +41,9 @@ public sealed class RouterGrain(
         // grain (one-way) to report its real status; a lawyer with no open connection reports offline, which revokes
         // its offers and re-routes them. Connected lawyers keep their offers and the original deadlines.
         foreach (var id in state.State.Lawyers.Keys.ToList()) _ = GrainFactory.GetGrain<ILawyerGrain>(id).RefreshRouting();
-        // Catch up on deadlines that passed while no activation existed (restart, failover).
-        await Run(e => e.Tick(time.GetUtcNow()));
+        // Catch up on deadlines that passed while no activation existed (restart, failover): offers found overdue are
+        // withdrawn and re-routed without setting anyone away (nobody could have answered them).
+        await Run(e => e.Recover(time.GetUtcNow()));
         await EnsureTickReminder();
     }
 
@@ -64,7 +65,7 @@ public sealed class RouterGrain(
     public Task ReceiveReminder(string reminderName, TickStatus status) => Run(e => e.Tick(time.GetUtcNow()));
 
     public Task Enqueue(string consultationId, string category, string dialect, Channel channel, int priority,
-        DateTimeOffset queuedAt, string? preferredLawyerId, string? excludeLawyerId) => Run(e =>
+        DateTimeOffset queuedAt, string? preferredLawyerId, string? excludeLawyerId, string? employerKey = null) => Run(e =>
     {
         var now = time.GetUtcNow();
         // An active consultation (transfer, lost lawyer) goes back keeping its age and the lawyers who declined it.
@@ -79,13 +80,23 @@ public sealed class RouterGrain(
             Priority = priority,
             QueuedAt = queuedAt,
             PreferredLawyerId = preferredLawyerId,
+            EmployerKey = employerKey,
         };
-        if (excludeLawyerId is not null) entry.DeclinedBy.Add(excludeLawyerId);
+        if (excludeLawyerId is not null) entry.Exclusions[excludeLawyerId] = now;
         return e.Enqueue(entry, now);
     });
 
-    public Task UpsertLawyer(string lawyerId, string displayName, IReadOnlyList<string> skills, IReadOnlyList<string> dialects, int capacity, LawyerStatus status)
-        => Run(e => e.UpsertLawyer(new LawyerInfo(lawyerId, displayName, skills, dialects, capacity, status), time.GetUtcNow()));
+    public Task UpsertLawyer(string lawyerId, string displayName, IReadOnlyList<string> skills, IReadOnlyList<string> dialects, int capacity,
+        LawyerStatus status, IReadOnlyList<string>? conflicts = null)
+        => Run(e => e.UpsertLawyer(new LawyerInfo(lawyerId, displayName, skills, dialects, capacity, status, conflicts), time.GetUtcNow()));
+
+    public async Task<string?> Requeue(string consultationId, string? newCategory, string? preferredLawyerId, string? excludeLawyerId) =>
+        (await Run(e => e.Requeue(consultationId, newCategory, preferredLawyerId, excludeLawyerId, time.GetUtcNow()))).ErrorCode;
+
+    public Task<IReadOnlyList<string>> GetQueue(string lawyerId) => Task.FromResult<IReadOnlyList<string>>(
+        _engine.GetQueueFor(lawyerId, time.GetUtcNow()).Select(q => q.ConsultationId).ToList());
+
+    public async Task<string?> Claim(string consultationId, string lawyerId) => (await Run(e => e.Claim(consultationId, lawyerId, time.GetUtcNow()))).ErrorCode;
 
     public async Task<string?> Accept(string consultationId, string lawyerId) => (await Run(e => e.Accept(consultationId, lawyerId, time.GetUtcNow()))).ErrorCode;
 
@@ -138,6 +149,7 @@ public sealed class RouterGrain(
                 Busy = online.Count(l => l.Active.Count > 0),
                 Away = online.Count(l => l.Status == LawyerStatus.Away && l.Active.Count == 0),
                 Occupancy = onlineCapacity == 0 ? 0 : Math.Round((double)busyCapacity / onlineCapacity, 3),
+                Reserved = _engine.ReservedLawyers.Count,
             },
             LawyerStates = s.Lawyers.Values.Select(l => new Hotline.Abstractions.LawyerLoad(l.LawyerId, l.Status, l.Active.Count, l.Capacity)).ToList(),
         });
@@ -217,6 +229,10 @@ public sealed class RouterGrain(
                     _pendingPositions.Remove(a.ConsultationId);
                     var name = state.State.Lawyers.TryGetValue(a.LawyerId, out var slot) ? slot.DisplayName : a.LawyerId;
                     _ = Consultation(a.ConsultationId).OnAssigned(a.LawyerId, name, a.WaitedSeconds);
+                    break;
+                case ActiveConsultationConflicted c:
+                    // The consultation grain owns the active state: it requeues, and the conflict keeps it from this lawyer.
+                    _ = Consultation(c.ConsultationId).ReturnToQueue(c.LawyerId);
                     break;
                 case LawyerStatusForced f:
                     _ = GrainFactory.GetGrain<ILawyerGrain>(f.LawyerId).OnStatusForced(f.Status);

@@ -22,7 +22,7 @@ public class RoutingPolicyTests
         Assert.False(RoutingPolicy.IsEligible(e, Slot("a", "wage", "cantonese", cap: 1), new LawyerLoad(1, false), R.T0, o));
         Assert.True(RoutingPolicy.IsEligible(e, Slot("a", "wage", "cantonese", cap: 2), new LawyerLoad(1, false), R.T0, o));
         Assert.False(RoutingPolicy.IsEligible(e, Slot("a", "wage", "cantonese", cap: 3), new LawyerLoad(1, true), R.T0, o));
-        e.DeclinedBy.Add("a");
+        e.Exclusions["a"] = R.T0;
         Assert.False(RoutingPolicy.IsEligible(e, Slot("a", "wage", "cantonese"), free, R.T0, o));
     }
 
@@ -181,7 +181,7 @@ public class RoutingEngineTests
         Assert.Contains(new LawyerStatusForced("a", LawyerStatus.Away), res.Effects);
         Assert.Equal("b", res.SingleOffer().LawyerId);
         Assert.Equal(LawyerStatus.Away, r.State.Lawyers["a"].Status);
-        Assert.Contains("a", r.State.Queue["c1"].DeclinedBy);
+        Assert.Equal(R.T0.AddSeconds(21), r.State.Queue["c1"].Exclusions["a"]);
     }
 
     [Fact]
@@ -195,24 +195,20 @@ public class RoutingEngineTests
         Assert.Equal([new OfferWithdrawn("c1", "a", OfferRevokeReason.Timeout)], res.Of<OfferWithdrawn>());
         Assert.Empty(res.Of<LawyerStatusForced>());
         Assert.Equal("a", r.State.Queue["c2"].OfferedTo);
-        Assert.Null(r.State.Queue["c1"].OfferedTo);
+        // a is the only lawyer: the exclusion after the timeout does not apply, c1 goes straight back to a.
+        Assert.Equal("a", r.State.Queue["c1"].OfferedTo);
     }
 
     [Fact]
-    public void Decline_IsRemembered()
+    public void Decline_IsRememberedWhileSomeoneElseCanTakeIt()
     {
-        var r = R.Engine();
-        r.UpsertLawyer(R.Lawyer("a", "wage", "mandarin"), R.T0);
-        r.UpsertLawyer(R.Lawyer("b", "wage", "mandarin"), R.T0.AddSeconds(1));
+        var r = R.TwoLawyers();
         Assert.Equal("a", r.Enqueue(R.Entry("c1"), R.T0.AddSeconds(2)).SingleOffer().LawyerId);
         var res = r.Decline("c1", "a", R.T0.AddSeconds(3)).Ok();
         Assert.Empty(res.Of<OfferWithdrawn>());
         Assert.Equal("b", res.SingleOffer().LawyerId);
-        Assert.Empty(r.Decline("c1", "b", R.T0.AddSeconds(4)).Ok().Of<OfferMade>());
-        // Nobody who declined gets it again, whatever happens.
-        Assert.Empty(r.UpsertLawyer(R.Lawyer("a", "wage,injury", "mandarin", capacity: 3), R.T0.AddSeconds(5)).Of<OfferMade>());
-        Assert.Empty(r.Tick(R.T0.AddSeconds(500)).Of<OfferMade>());
-        Assert.Equal("c", r.UpsertLawyer(R.Lawyer("c", "wage", "mandarin"), R.T0.AddSeconds(501)).SingleOffer().LawyerId);
+        // Both declined: nobody else is online, so the exclusions do not apply and a (idle longer) gets it again.
+        Assert.Equal("a", r.Decline("c1", "b", R.T0.AddSeconds(4)).Ok().SingleOffer().LawyerId);
     }
 
     [Fact]
@@ -258,9 +254,7 @@ public class RoutingEngineTests
     [Fact]
     public void Requeue_KeepsAgeAheadOfNewer()
     {
-        var r = R.Engine();
-        r.UpsertLawyer(R.Lawyer("a", "wage", "mandarin"), R.T0);
-        r.UpsertLawyer(R.Lawyer("b", "wage", "mandarin"), R.T0.AddSeconds(1));
+        var r = R.TwoLawyers();
         r.Enqueue(R.Entry("old"), R.T0.AddSeconds(2));
         r.Enqueue(R.Entry("mid"), R.T0.AddSeconds(3));
         r.Accept("old", "a", R.T0.AddSeconds(4)).Ok();
@@ -308,21 +302,22 @@ public class RoutingEngineTests
         Assert.Empty(res.Of<OfferMade>());
         Assert.True(r.State.Lawyers["a"].Active.ContainsKey("c1"));
         Assert.Equal("b", r.UpsertLawyer(R.Lawyer("b", "wage", "mandarin"), R.T0.AddSeconds(3)).SingleOffer().LawyerId);
-        r.Decline("c2", "b", R.T0.AddSeconds(4)).Ok();
-        Assert.Equal("a", r.LawyerConnected("a", R.T0.AddSeconds(5)).SingleOffer().LawyerId);
+        // b declines, but a is still disconnected: b is the only one on duty and gets it again.
+        Assert.Equal("b", r.Decline("c2", "b", R.T0.AddSeconds(4)).SingleOffer().LawyerId);
+        r.Accept("c2", "b", R.T0.AddSeconds(5)).Ok();
+        r.Enqueue(R.Entry("c3"), R.T0.AddSeconds(6));
+        Assert.Equal("a", r.LawyerConnected("a", R.T0.AddSeconds(7)).SingleOffer().LawyerId);
     }
 
     [Fact]
     public void GoingAway_RevokesOffersAndReroutes()
     {
-        var r = R.Engine();
-        r.UpsertLawyer(R.Lawyer("a", "wage", "mandarin"), R.T0);
-        r.UpsertLawyer(R.Lawyer("b", "wage", "mandarin"), R.T0.AddSeconds(1));
+        var r = R.TwoLawyers();
         r.Enqueue(R.Entry("c1"), R.T0.AddSeconds(2));
         var res = r.UpsertLawyer(R.Lawyer("a", "wage", "mandarin", status: LawyerStatus.Offline), R.T0.AddSeconds(3));
         Assert.Equal([new OfferWithdrawn("c1", "a", OfferRevokeReason.Cancelled)], res.Of<OfferWithdrawn>());
         Assert.Equal("b", res.SingleOffer().LawyerId);
-        Assert.DoesNotContain("a", r.State.Queue["c1"].DeclinedBy);
+        Assert.Empty(r.State.Queue["c1"].Exclusions);
     }
 
     [Fact]
@@ -363,7 +358,11 @@ public class RoutingEngineTests
         Assert.Equal(RoutingErrors.Validation, r.Release("c2", t, -1).ErrorCode);
         Assert.Equal(RoutingErrors.Conflict, r.Remove("c2", t).ErrorCode);
         Assert.Equal(RoutingErrors.NotFound, r.Remove("zz", t).ErrorCode);
-        Assert.Equal(RoutingErrors.Conflict, r.Requeue("c1", null, null, null, t).ErrorCode);
+        Assert.Equal(RoutingErrors.Conflict, r.Claim("c2", "a", t).ErrorCode);
+        Assert.Equal(RoutingErrors.Conflict, r.Claim("c3", "a", t).ErrorCode);
+        Assert.Equal(RoutingErrors.Conflict, r.Claim("c3", "b", t).ErrorCode);
+        Assert.Equal(RoutingErrors.NotFound, r.Claim("zz", "a", t).ErrorCode);
+        Assert.Equal(RoutingErrors.NotFound, r.Claim("c3", "zz", t).ErrorCode);
         Assert.Equal(RoutingErrors.NotFound, r.Requeue("zz", null, null, null, t).ErrorCode);
         Assert.Equal(RoutingErrors.Validation, r.Requeue("c2", "", null, null, t).ErrorCode);
         Assert.Equal(RoutingErrors.Validation, r.Requeue("c2", null, "a", "a", t).ErrorCode);

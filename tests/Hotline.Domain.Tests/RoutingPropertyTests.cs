@@ -177,15 +177,17 @@ public class RoutingPropertyTests
             }
             // (d) every offer targets a lawyer eligible for it (capacity aside: the offer itself takes it).
             foreach (var e in offers)
-                if (!RoutingPolicy.MatchesIgnoringCapacity(e, l, RoutingPolicy.RulesAt(e, now, engine.Options)))
+                if (!RoutingPolicy.MatchesIgnoringCapacity(e, l, RoutingPolicy.RulesAt(e, now, engine.Options), now, engine.Options, exclusionsApply: false))
                     Assert.Fail($"{where}: offer of {e.ConsultationId} to ineligible {l.LawyerId}");
         }
         // (a) work-conserving: no waiting entry is eligible for any lawyer with free capacity.
         foreach (var e in s.Queue.Values)
         {
             if (e.OfferedTo is not null) continue;
+            var apply = RoutingPolicy.ExclusionsApply(e, s.Lawyers.Values, RoutingPolicy.RulesAt(e, now, engine.Options), now, engine.Options);
             foreach (var l in s.Lawyers.Values)
-                if (RoutingPolicy.IsEligible(e, l, loads[l.LawyerId], now, engine.Options))
+                if (!(e.Channel != Channel.Phone && engine.ReservedLawyers.Contains(l.LawyerId))
+                    && RoutingPolicy.IsEligible(e, l, loads[l.LawyerId], now, engine.Options, apply))
                     Assert.Fail($"{where}: {e.ConsultationId} waits while {l.LawyerId} could take it");
         }
     }

@@ -16,6 +16,15 @@ internal static class R
 
     public static RoutingEngine Engine(RoutingOptions? options = null) => new(new RouterState(), options ?? new RoutingOptions());
 
+    /// <summary>An engine with two wage/Mandarin lawyers of capacity 1: "a" (online since T0, so idle longer) and "b" (since T0+1 s).</summary>
+    public static RoutingEngine TwoLawyers(RoutingOptions? options = null)
+    {
+        var r = Engine(options);
+        r.UpsertLawyer(Lawyer("a", "wage", "mandarin"), T0).Ok();
+        r.UpsertLawyer(Lawyer("b", "wage", "mandarin"), T0.AddSeconds(1)).Ok();
+        return r;
+    }
+
     public static string Json(RouterState s) => JsonSerializer.Serialize(s);
 
     public static List<T> Of<T>(this RoutingResult r) where T : RoutingEffect => r.Effects.OfType<T>().ToList();
