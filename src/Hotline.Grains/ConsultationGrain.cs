@@ -88,7 +88,7 @@ public sealed class ConsultationGrain(
         _lastSeq = 0;
         _sent = [];
         await GrainFactory.GetGrain<IWorkerGrain>(command.WorkerId).AddConsultation(S.Id);
-        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null);
+        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null, S.EmployerKey);
         await Statistics.RecordArrival(S.Category, now);
         if (S.EmployerKey is { } key)
             await Collective.Record(new EmployerMentioned { ConsultationId = S.Id, WorkerId = S.WorkerId, EmployerKey = key, Employer = S.Employer!, Region = S.Region, At = now });
@@ -302,7 +302,8 @@ public sealed class ConsultationGrain(
     public async Task ReturnToQueue(string lawyerId)
     {
         if (!state.RecordExists || S.Status != ConsultationStatus.Active || S.AssignedLawyerId != lawyerId) return;
-        logger.LogInformation("Consultation {Id} returns to the queue: lawyer {Lawyer} did not come back", S.Id, lawyerId);
+        // The lawyer did not come back in time, was disabled, or declared a conflict with this employer.
+        logger.LogInformation("Consultation {Id} returns to the queue from lawyer {Lawyer}", S.Id, lawyerId);
         await Requeue(null, null);
     }
 
@@ -316,7 +317,7 @@ public sealed class ConsultationGrain(
         await state.WriteStateAsync();
         await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
         // Keeps QueuedAt, so it goes back ahead of consultations that arrived later.
-        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId);
+        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId, S.EmployerKey);
         if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
     }
 

@@ -288,7 +288,7 @@ public sealed partial class LawyerGrain(
     private async Task Publish()
     {
         var p = state.State.Profile!;
-        await Router.UpsertLawyer(LawyerId, p.DisplayName, p.Skills, p.Dialects, state.State.Capacity, EffectiveStatus);
+        await Router.UpsertLawyer(LawyerId, p.DisplayName, p.Skills, p.Dialects, state.State.Capacity, EffectiveStatus, ConflictKeys());
     }
 
     private void EnsureExists()
