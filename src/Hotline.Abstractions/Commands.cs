@@ -2,8 +2,8 @@ using Hotline.Domain;
 
 namespace Hotline.Abstractions;
 
-/// <summary>Who is calling a grain on behalf of a hub or endpoint; grains enforce access with it.</summary>
-[GenerateSerializer, Alias("Hotline.Caller")]
+/// <summary>Who is calling a grain on behalf of a hub or endpoint; grains enforce access with it. Immutable: not copied on local calls.</summary>
+[GenerateSerializer, Immutable, Alias("Hotline.Caller")]
 public sealed record Caller([property: Id(0)] ParticipantRole Role, [property: Id(1)] string Id, [property: Id(2)] string Name);
 
 /// <summary>Opens a consultation.</summary>

@@ -50,7 +50,7 @@ public sealed record MessageView
 }
 
 /// <summary>Answer to <c>SendMessage</c>: sent only after the message is durably stored.</summary>
-[GenerateSerializer, Alias("Hotline.MessageAck")]
+[GenerateSerializer, Immutable, Alias("Hotline.MessageAck")]
 public sealed record MessageAck
 {
     [Id(0)] public long Seq { get; init; }

@@ -65,6 +65,8 @@ public sealed class HotlineConnection : IAsyncDisposable
     public TimeSpan ServerTimeout { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>Interval of the client's pings to the server. Default 3 s. Set before <see cref="StartAsync"/>.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(3);
+    /// <summary>The hub protocol: JSON (default) or MessagePack. Set before <see cref="StartAsync"/>.</summary>
+    public HubProtocolKind Protocol { get; set; } = HubProtocolKind.Json;
 
     public HubConnectionState State => _connection?.State ?? HubConnectionState.Disconnected;
     public Uri? CurrentUrl { get; private set; }
@@ -176,6 +178,12 @@ public sealed class HotlineConnection : IAsyncDisposable
     {
         await _connected.Task.WaitAsync(cancellationToken);
         var connection = _connection!;
+        if (Protocol == HubProtocolKind.MessagePack && typeof(T) != typeof(object))
+        {
+            // MessagePack results arrive in the contract's JSON shape: decode them as events are decoded.
+            var raw = await connection.InvokeCoreAsync<JsonElement>(method, args, cancellationToken);
+            return raw.Deserialize<T>(EventJson)!;
+        }
         return await connection.InvokeCoreAsync<T>(method, args, cancellationToken);
     }
 
@@ -234,19 +242,22 @@ public sealed class HotlineConnection : IAsyncDisposable
 
     private HubConnection Build(Uri baseUrl)
     {
-        var connection = new HubConnectionBuilder()
+        var builder = new HubConnectionBuilder()
             .WithUrl(new Uri(baseUrl, _hubPath), o =>
             {
                 o.AccessTokenProvider = () => Task.FromResult<string?>(_token());
                 o.Transports = HttpTransportType.WebSockets;
                 o.SkipNegotiation = true;
-            })
-            .AddJsonProtocol(o =>
+            });
+        if (Protocol == HubProtocolKind.MessagePack)
+            builder.AddMessagePackProtocol(o => o.SerializerOptions = MessagePackJson.Options);
+        else
+            builder.AddJsonProtocol(o =>
             {
                 o.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
                 o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter());
-            })
-            .Build();
+            });
+        var connection = builder.Build();
         connection.ServerTimeout = ServerTimeout;
         connection.KeepAliveInterval = KeepAliveInterval;
         // One handler per event, decoding the raw JSON here: SignalR binds each method's arguments to a single type, so a

@@ -57,6 +57,7 @@ public sealed class ConsultationGrain(
     private long? _lastSeq;
     /// <summary>(sender, clientMessageId) -> stored message, loaded once per activation so that a send costs one write, no read.</summary>
     private Dictionary<string, StoredMessage>? _sent;
+    private OrderedPushes? _pushes;
 
     private IRouterGrain Router => GrainFactory.GetGrain<IRouterGrain>(GrainKeys.Hotline);
     private IStatisticsGrain Statistics => GrainFactory.GetGrain<IStatisticsGrain>(GrainKeys.Hotline);
@@ -194,7 +195,9 @@ public sealed class ConsultationGrain(
         }
         _lastSeq = outcome.Message.Seq;
         sent[SentKey(outcome.Message.SenderId, outcome.Message.ClientMessageId)] = outcome.Message;
-        await Publish(c => c.Message(ToView(outcome.Message)));
+        // The ack answers "durably stored"; the pushes follow it, in seq order, without the sender waiting for them.
+        var view = ToView(outcome.Message);
+        _ = Publish(c => c.Message(view));
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
     }
 
@@ -389,8 +392,8 @@ public sealed class ConsultationGrain(
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnActiveChanged(S.Id, true);
         var assigned = new AssignedEvent(S.Id, lawyerId, lawyerName);
-        await notifier.Worker(S.WorkerId).Assigned(assigned);
-        await notifier.Lawyer(lawyerId).Assigned(assigned);
+        var worker = S.WorkerId;
+        await Pushes.Enqueue(() => Task.WhenAll(notifier.Worker(worker).Assigned(assigned), notifier.Lawyer(lawyerId).Assigned(assigned)));
         await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
         await Statistics.RecordAnswered(S.Category, waitedSeconds, now);
     }
@@ -405,11 +408,18 @@ public sealed class ConsultationGrain(
         await notifier.Worker(S.WorkerId).QueueUpdate(new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds));
     }
 
-    /// <summary>An event to both participants: the worker and the assigned lawyer, if any.</summary>
-    private async Task Publish(Func<IConsultationClient, Task> send)
+    private OrderedPushes Pushes => _pushes ??= new OrderedPushes(logger);
+
+    /// <summary>
+    /// An event to both participants (the worker and the assigned lawyer, if any, both at once), sent after every
+    /// earlier push of this consultation. The returned task completes when it was sent; it never faults.
+    /// </summary>
+    private Task Publish(Func<IConsultationClient, Task> send)
     {
-        await send(notifier.Worker(S.WorkerId));
-        if (S.AssignedLawyerId is { } lawyer) await send(notifier.Lawyer(lawyer));
+        // Recipients as of now: a push that waits behind another must not follow a later transfer.
+        var worker = notifier.Worker(S.WorkerId);
+        var lawyer = S.AssignedLawyerId is { } id ? notifier.Lawyer(id) : null;
+        return Pushes.Enqueue(() => lawyer is null ? send(worker) : Task.WhenAll(send(worker), send(lawyer)));
     }
 
     private async Task<long> LastSeq() => _lastSeq ??= await messages.GetLastSeqAsync(this.GetPrimaryKeyString());

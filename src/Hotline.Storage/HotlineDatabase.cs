@@ -141,6 +141,8 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
     /// <summary>Applies pending migrations once per instance (re-tried on the next call if it failed). Idempotent.</summary>
     public Task EnsureSchemaAsync(CancellationToken cancellationToken = default)
     {
+        // Every storage call passes here: once migrated, no lock and no wait wrapper.
+        if (Volatile.Read(ref _schemaTask) is { IsCompletedSuccessfully: true } done) return done;
         lock (_schemaGate)
         {
             if (_schemaTask is null || _schemaTask.IsFaulted || _schemaTask.IsCanceled)

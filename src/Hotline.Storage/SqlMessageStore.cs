@@ -11,6 +11,7 @@ namespace Hotline.Storage;
 public sealed class SqlMessageStore : IMessageStore
 {
     private const string Columns = "consultation_id, seq, sender_role, sender_id, sender_name, text, sent_at, client_message_id";
+    private const string InsertSql = $"INSERT INTO messages ({Columns}) VALUES (@c, @seq, @role, @sid, @sname, @text, @at, @cmid) ON CONFLICT DO NOTHING";
     private readonly HotlineDatabase _database;
 
     /// <summary>Creates the store over a database.</summary>
@@ -37,27 +38,19 @@ public sealed class SqlMessageStore : IMessageStore
         return await _database.RunAsync(async (connection, ct) =>
         {
             var ownEarlierInsert = insertSent;
-            var existing = await FindAsync(connection, stored.ConsultationId, stored.SenderId, stored.ClientMessageId, ct);
-            if (existing is not null)
-                return new AppendOutcome(existing, Duplicate: !(ownEarlierInsert && SameMessage(existing, stored)));
-
-            await using var insert = connection.Command($"INSERT INTO messages ({Columns}) VALUES (@c, @seq, @role, @sid, @sname, @text, @at, @cmid)");
+            // One statement on the common path: the insert itself. Only when a unique key is taken (a repeated
+            // clientMessageId, or a seq someone else holds) is the existing row read to tell which.
+            await using var insert = connection.Command(InsertSql);
             insert.AddParameter("c", stored.ConsultationId).AddParameter("seq", stored.Seq).AddParameter("role", stored.SenderRole.ToString())
                 .AddParameter("sid", stored.SenderId).AddParameter("sname", stored.SenderName).AddParameter("text", stored.Text)
                 .AddParameter("at", stored.SentAt).AddParameter("cmid", stored.ClientMessageId);
-            try
-            {
-                insertSent = true;
-                await insert.ExecuteNonQueryAsync(ct);
-                return new AppendOutcome(stored, Duplicate: false);
-            }
-            catch (DbException ex) when (_database.Dialect.IsUniqueViolation(ex))
-            {
-                var winner = await FindAsync(connection, stored.ConsultationId, stored.SenderId, stored.ClientMessageId, ct);
-                if (winner is not null)
-                    return new AppendOutcome(winner, Duplicate: !(ownEarlierInsert && SameMessage(winner, stored)));
-                throw new MessageSequenceConflictException(stored.ConsultationId, stored.Seq, ex);
-            }
+            insertSent = true;
+            if (await insert.ExecuteNonQueryAsync(ct) == 1) return new AppendOutcome(stored, Duplicate: false);
+
+            var existing = await FindAsync(connection, stored.ConsultationId, stored.SenderId, stored.ClientMessageId, ct);
+            if (existing is not null)
+                return new AppendOutcome(existing, Duplicate: !(ownEarlierInsert && SameMessage(existing, stored)));
+            throw new MessageSequenceConflictException(stored.ConsultationId, stored.Seq, null);
         }, write: true, cancellationToken);
     }
 

@@ -28,6 +28,8 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     private readonly string _description;
     private readonly Task _loop;
     private DbConnection? _connection;
+    // Prepared once per writer connection: every op of every batch runs these two.
+    private DbCommand? _savepoint, _release;
     private long _batches, _ops;
     private int _pending;
 
@@ -99,7 +101,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
                 batch.Clear();
             }
         }
-        if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
+        await DropConnectionAsync().ConfigureAwait(false);
     }
 
     private async Task RunBatchAsync(List<WriteOp> batch)
@@ -126,7 +128,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
             for (; ran < batch.Count; ran++)
             {
                 var op = batch[ran];
-                await ExecAsync(connection, "SAVEPOINT op").ConfigureAwait(false);
+                await Statement(ref _savepoint, connection, "SAVEPOINT op").ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                 try
                 {
                     await op.RunAsync(connection).ConfigureAwait(false);
@@ -138,7 +140,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
                     // full, ...) the savepoint is gone and this throws: the batch is lost (handled below).
                     await ExecAsync(connection, "ROLLBACK TO op").ConfigureAwait(false);
                 }
-                await ExecAsync(connection, "RELEASE op").ConfigureAwait(false);
+                await Statement(ref _release, connection, "RELEASE op").ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             }
 
             if (FaultInsteadOfCommit?.Invoke() is { } fault) throw fault;
@@ -177,9 +179,14 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
+    private static DbCommand Statement(ref DbCommand? cached, DbConnection connection, string sql) => cached ??= connection.Command(sql);
+
     private async Task DropConnectionAsync()
     {
         if (_connection is null) return;
+        _savepoint?.Dispose();
+        _release?.Dispose();
+        _savepoint = _release = null;
         try { await _connection.DisposeAsync().ConfigureAwait(false); }
         catch (Exception ex) { _logger.LogDebug(ex, "Hotline storage: closing the writer connection of {Target}", _description); }
         _connection = null;

@@ -36,13 +36,27 @@ public sealed class GrainCalls
         _ => e.InnerException is { } inner && IsRetryable(inner, idempotent),
     };
 
+    // Each call is tried once directly (the grain call has its own response timeout): the pipeline, with its timeout
+    // and retries, is entered only after a retryable failure, so the common path allocates no resilience context.
     public async Task<T> Run<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
-        => await _pipeline.ExecuteAsync(async _ => await call(), cancellationToken);
+    {
+        try { return await call(); }
+        catch (Exception e) when (IsRetryable(e, idempotent: false) && !cancellationToken.IsCancellationRequested) { }
+        return await _pipeline.ExecuteAsync(async _ => await call(), cancellationToken);
+    }
 
     public async Task Run(Func<Task> call, CancellationToken cancellationToken = default)
-        => await _pipeline.ExecuteAsync(async _ => await call(), cancellationToken);
+    {
+        try { await call(); return; }
+        catch (Exception e) when (IsRetryable(e, idempotent: false) && !cancellationToken.IsCancellationRequested) { }
+        await _pipeline.ExecuteAsync(async _ => await call(), cancellationToken);
+    }
 
     /// <summary>As <see cref="Run{T}"/>, and a timed-out call is repeated too. Only for calls that are safe to repeat.</summary>
     public async Task<T> RunIdempotent<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
-        => await _idempotent.ExecuteAsync(async _ => await call(), cancellationToken);
+    {
+        try { return await call(); }
+        catch (Exception e) when (IsRetryable(e, idempotent: true) && !cancellationToken.IsCancellationRequested) { }
+        return await _idempotent.ExecuteAsync(async _ => await call(), cancellationToken);
+    }
 }

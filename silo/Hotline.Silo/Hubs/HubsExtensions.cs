@@ -21,7 +21,14 @@ public static class HubsExtensions
             o.KeepAliveInterval = TimeSpan.FromSeconds(5);
             o.EnableDetailedErrors = false;
             o.AddFilter<HubErrorFilter>();
-        }).AddJsonProtocol(o => ApiExtensions.Configure(o.PayloadSerializerOptions));
+        }).AddJsonProtocol(o => ApiExtensions.Configure(o.PayloadSerializerOptions))
+            // Offered beside JSON (the default), with the same shapes: a client picks it at connect time.
+            .AddMessagePackProtocol(o =>
+            {
+                var json = new System.Text.Json.JsonSerializerOptions();
+                ApiExtensions.Configure(json);
+                o.SerializerOptions = HotlineMessagePack.Create(json);
+            });
         // Registered after the stock JSON protocol, so it wins the "json" name: adds the contract's optional arguments.
         services.AddSingleton<Microsoft.AspNetCore.SignalR.Protocol.IHubProtocol, LenientJsonHubProtocol>();
         if (!string.IsNullOrWhiteSpace(redis))

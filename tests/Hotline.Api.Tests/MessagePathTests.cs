@@ -1,0 +1,85 @@
+using Hotline.Client;
+
+namespace Hotline.Api.Tests;
+
+/// <summary>
+/// Issue 14: the MessagePack hub protocol beside JSON, and the message path's pushes after the ack (not awaited by the
+/// sender) still arriving once each and in seq order.
+/// </summary>
+[Collection(MainCollection.Name)]
+public sealed class MessagePathTests(HotlineHost host)
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task MessagePack_clients_complete_a_consultation_exchange()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var lawyer = await kit.Lawyer([category], dialect, connect: false, name: "律师 MsgPack");
+        lawyer.Hub.Protocol = HubProtocolKind.MessagePack;
+        await kit.Start(lawyer.Hub);
+        await lawyer.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
+        var worker = await kit.Worker("MsgPack worker", connect: false);
+        worker.Hub.Protocol = HubProtocolKind.MessagePack;
+        await kit.Start(worker.Hub);
+
+        var opened = await kit.Open(worker, category, dialect, "Overtime not paid");
+        var offer = await lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == opened.Id, Wait);
+        Assert.Equal("web", offer.Channel);
+        Assert.Equal("Overtime not paid", offer.Summary);
+        Assert.True(offer.ExpiresAt > DateTimeOffset.UtcNow.AddMinutes(-1));
+
+        var accepted = await lawyer.Hub.AcceptOffer(opened.Id);
+        Assert.Equal("active", accepted.Consultation.Status);
+        Assert.Equal(lawyer.Id, accepted.Consultation.AssignedLawyerId);
+        var assigned = await worker.Hub.Assignments.WaitAsync(a => a.ConsultationId == opened.Id, Wait);
+        Assert.Equal("律师 MsgPack", assigned.LawyerName);
+
+        var joined = await worker.Hub.JoinConsultation(opened.Id);
+        Assert.Equal(opened.Id, joined.Consultation.Id);
+        var first = await worker.Hub.SendMessage(opened.Id, "你好, wages?", "msgpack-1");
+        var second = await lawyer.Hub.SendMessage(opened.Id, "Tell me more");
+        Assert.Equal((1L, 2L), (first.Seq, second.Seq));
+        Assert.False(first.Duplicate);
+        var again = await worker.Hub.SendMessage(opened.Id, "你好, wages?", "msgpack-1");
+        Assert.True(again.Duplicate);
+        Assert.Equal(1, again.Seq);
+
+        var got = await lawyer.Hub.Messages.WaitAsync(m => m.ConsultationId == opened.Id && m.Seq == 1, Wait);
+        Assert.Equal("你好, wages?", got.Text);
+        Assert.Equal("worker", got.SenderRole);
+        var reply = await worker.Hub.Messages.WaitAsync(m => m.ConsultationId == opened.Id && m.Seq == 2, Wait);
+        Assert.Equal("lawyer", reply.SenderRole);
+
+        await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [opened.Id, "answered", "summary"]);
+        await worker.Hub.StatusChanges.WaitAsync(s => s.ConsultationId == opened.Id && s.Status == "closed", Wait);
+        Assert.Empty(worker.Hub.DecodeErrors.Items);
+        Assert.Empty(lawyer.Hub.DecodeErrors.Items);
+    }
+
+    [Fact]
+    public async Task Pushes_after_the_ack_arrive_once_each_in_seq_order()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var lawyer = await kit.Lawyer([category], dialect);
+        await lawyer.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
+        var worker = await kit.Worker();
+        var (consultation, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
+        await worker.Hub.JoinConsultation(consultation.Id);
+
+        // Sent back to back: each ack returns before its pushes went out, so later sends overtake earlier pushes
+        // unless the grain keeps them in order.
+        const int count = 30; // within the per-connection burst limit
+        var acks = await Task.WhenAll(Enumerable.Range(0, count).Select(i => worker.Hub.SendMessage(consultation.Id, $"m{i}")));
+        Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), acks.Select(a => a.Seq).Order());
+
+        foreach (var side in new[] { lawyer.Hub, worker.Hub })
+        {
+            await side.MessagePushes.WaitAsync(m => m.ConsultationId == consultation.Id && m.Seq == count, Wait);
+            var pushed = side.MessagePushes.Items.Where(m => m.ConsultationId == consultation.Id).Select(m => m.Seq).ToList();
+            Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), pushed);
+        }
+    }
+}
