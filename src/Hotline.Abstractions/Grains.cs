@@ -24,6 +24,16 @@ public interface IConsultationGrain : IGrainWithStringKey
 
     /// <summary>The lawyer accepts the offer made to them; answers like <c>JoinConsultation</c>.</summary>
     [Alias("Accept")] Task<JoinResult> Accept(Caller lawyer);
+    /// <summary>The lawyer declines the offer made to them; their view of it ends at once.</summary>
+    [Alias("Decline")] Task Decline(Caller lawyer);
+    /// <summary>The view if the caller may see it (need-to-know), else null.</summary>
+    [Alias("ViewAs")] Task<ConsultationView?> ViewAs(Caller caller);
+    /// <summary>Lets one admin read the transcript for 30 minutes; audited as <c>access_granted</c> with the reason.</summary>
+    [Alias("GrantAdminAccess")] Task<AccessGrantView> GrantAdminAccess(string adminId, string reason);
+    /// <summary>The worker erased itself: an open consultation ends abandoned; every text and personal field is blanked.</summary>
+    [Alias("Erase")] Task Erase(string workerId);
+    /// <summary>Retention: blanks the texts of a consultation closed before <paramref name="closedBefore"/>; true if it did.</summary>
+    [Alias("Purge")] Task<bool> Purge(DateTimeOffset closedBefore);
 
     // Called by the router, one-way, so that the router never waits on a consultation (no call cycles).
     [OneWay, Alias("OnOffered")] Task OnOffered(string lawyerId, DateTimeOffset expiresAt);
@@ -58,6 +68,10 @@ public interface ILawyerGrain : IGrainWithStringKey
     /// <summary>The router (re)activated with possibly stale statuses: report the real one.</summary>
     [OneWay, Alias("RefreshRouting")] Task RefreshRouting();
     [OneWay, Alias("OnActiveChanged")] Task OnActiveChanged(string consultationId, bool active);
+    /// <summary>The version carried in this lawyer's tokens (claim <c>tv</c>); a token with another version is refused.</summary>
+    [Alias("GetTokenVersion")] Task<int> GetTokenVersion();
+    /// <summary>Every token issued so far stops working (password change, disable); returns the new version.</summary>
+    [Alias("RevokeTokens")] Task<int> RevokeTokens();
 }
 
 /// <summary>An anonymous worker and the consultations they opened (to resume later). Key: worker id.</summary>
@@ -68,6 +82,51 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("GetDisplayName")] Task<string?> GetDisplayName();
     [Alias("AddConsultation")] Task AddConsultation(string consultationId);
     [Alias("GetConsultationIds")] Task<IReadOnlyList<string>> GetConsultationIds();
+    /// <summary>The version carried in this worker's tokens (claim <c>tv</c>); -1 once erased.</summary>
+    [Alias("GetTokenVersion")] Task<int> GetTokenVersion();
+    /// <summary>
+    /// <c>DELETE /api/workers/me</c>: open consultations end abandoned, every text and personal field of all of them is
+    /// erased, the worker's tokens stop working. Returns how many consultations were erased.
+    /// </summary>
+    [Alias("Erase")] Task<int> Erase();
+}
+
+/// <summary>
+/// Open consultations counted per worker or per client address (key <c>open-w-…</c> / <c>open-ip-…</c>), so that one
+/// anonymous token or one address cannot open without end.
+/// </summary>
+[Alias("Hotline.IOpenConsultationsGrain")]
+public interface IOpenConsultationsGrain : IGrainWithStringKey
+{
+    /// <summary>Reserves a slot for <paramref name="consultationId"/>; false when <paramref name="max"/> are open already.</summary>
+    [Alias("TryReserve")] Task<bool> TryReserve(string consultationId, int max);
+    /// <summary>Gives a slot back (the open failed).</summary>
+    [Alias("Release")] Task Release(string consultationId);
+}
+
+/// <summary>
+/// Retention (<c>Hotline:Privacy:RetentionDays</c>): closed consultations are filed by the UTC day they closed (day grains
+/// <c>retention-yyyy-MM-dd</c>); <see cref="RunDue"/> purges whole days once they are older than the retention, and
+/// remembers the last day done, so the job resumes after a restart. Key: "hotline".
+/// </summary>
+[Alias("Hotline.IRetentionGrain")]
+public interface IRetentionGrain : IGrainWithStringKey
+{
+    [OneWay, Alias("Track")] Task Track(string consultationId, DateTimeOffset closedAt);
+    /// <summary>Purges every filed day older than the retention; returns how many consultations were purged.</summary>
+    [Alias("RunDue")] Task<int> RunDue(int retentionDays);
+    /// <summary>When the job last ran (null: never).</summary>
+    [Alias("GetLastRun")] Task<DateTimeOffset?> GetLastRun();
+}
+
+/// <summary>The consultations closed on one UTC day (key <c>retention-yyyy-MM-dd</c>).</summary>
+[Alias("Hotline.IRetentionDayGrain")]
+public interface IRetentionDayGrain : IGrainWithStringKey
+{
+    [Alias("Add")] Task Add(string consultationId);
+    [Alias("GetIds")] Task<IReadOnlyList<string>> GetIds();
+    /// <summary>Forgets the day (after its purge).</summary>
+    [Alias("Clear")] Task Clear();
 }
 
 /// <summary>The router: owns the queue and the lawyers' routing view, runs <see cref="RoutingEngine"/>. Key: "hotline".</summary>

@@ -24,4 +24,6 @@ public interface IMessageStore
     Task<long> GetLastSeqAsync(string consultationId, CancellationToken cancellationToken = default);
     /// <summary>The message this sender stored with this clientMessageId, if any.</summary>
     Task<StoredMessage?> FindByClientMessageIdAsync(string consultationId, string senderId, string clientMessageId, CancellationToken cancellationToken = default);
+    /// <summary>Blanks the text and sender name of every message of the consultation (erase, retention purge); seq and times stay.</summary>
+    Task EraseTextsAsync(string consultationId, CancellationToken cancellationToken = default);
 }

@@ -16,4 +16,4 @@ public enum Resolution { Answered, ReferredMediation, ReferredArbitration, Refer
 public enum OfferRevokeReason { Timeout, Taken, Cancelled }
 
 /// <summary>Who wrote a message.</summary>
-public enum ParticipantRole { Worker, Lawyer, System }
+public enum ParticipantRole { Worker, Lawyer, System, Admin }

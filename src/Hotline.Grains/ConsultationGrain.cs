@@ -1,5 +1,6 @@
 using Hotline.Abstractions;
 using Hotline.Domain;
+using Hotline.Domain.Privacy;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -35,6 +36,12 @@ public sealed class ConsultationState
     public List<NoteView> Notes { get; set; } = [];
     public int? QueuePosition { get; set; }
     public int? EstimatedWaitSeconds { get; set; }
+    /// <summary>Need-to-know: each lawyer's standing (offered, assigned, left at seq n, or nothing).</summary>
+    public List<LawyerRecord> Access { get; set; } = [];
+    /// <summary>Admins' unexpired transcript grants.</summary>
+    public List<AdminGrant> AdminGrants { get; set; } = [];
+    /// <summary>Texts and personal fields were erased (worker erase or retention purge).</summary>
+    public DateTimeOffset? ErasedAt { get; set; }
     /// <summary>The employer as the worker wrote it, its normalised key (<see cref="EmployerName.Key"/>) and the region.</summary>
     public string? Employer { get; set; }
     public string? EmployerKey { get; set; }
@@ -49,7 +56,7 @@ public sealed class ConsultationGrain(
     [PersistentState("consultation", StorageNames.Hotline)] IPersistentState<ConsultationState> state,
     IMessageStore messages,
     IClientNotifier notifier,
-    IOptions<GrainOptions> options,
+    IOptions<HotlineLimits> limits,
     TimeProvider time,
     ILogger<ConsultationGrain> logger) : Grain, IConsultationGrain
 {
@@ -103,7 +110,7 @@ public sealed class ConsultationGrain(
         S.EmployerKey is { } key ? view with { RelatedCount = await Collective.RelatedCount(key, S.Id) } : view;
 
     private Task<ConsultationView> ViewFor(Caller caller, ConsultationView view) =>
-        caller.Role == ParticipantRole.Lawyer && caller.Id == S.AssignedLawyerId || caller.Role == ParticipantRole.System
+        caller.Role == ParticipantRole.Lawyer && caller.Id == S.AssignedLawyerId || caller.Role is ParticipantRole.System or ParticipantRole.Admin
             ? WithRelated(view) : Task.FromResult(view);
 
     public async Task<ConsultationView> GetView()
@@ -147,10 +154,49 @@ public sealed class ConsultationGrain(
 
     public async Task<JoinResult> Join(Caller caller, long afterSeq)
     {
-        EnsureCanRead(caller);
+        var access = EnsureCanRead(caller);
         if (afterSeq < 0) throw Guard.Validation("afterSeq must not be negative");
-        var missed = await ReadAll(afterSeq);
+        // An offered lawyer sees the view only; a lawyer it left reads up to the moment it left them.
+        IReadOnlyList<MessageView> missed = [];
+        if (access.Messages && afterSeq < (access.MessagesUpToSeq ?? long.MaxValue))
+        {
+            missed = Cap(await ReadAll(afterSeq), access);
+            if (missed.Count > 0) await AuditRead(caller, access);
+        }
         return new JoinResult { Consultation = await ViewFor(caller, await GetView()), Missed = missed };
+    }
+
+    public async Task<ConsultationView?> ViewAs(Caller caller)
+    {
+        if (!state.RecordExists || !Decide(caller).View) return null;
+        return await GetView();
+    }
+
+    public async Task<AccessGrantView> GrantAdminAccess(string adminId, string reason)
+    {
+        EnsureExists();
+        var now = time.GetUtcNow();
+        var until = ConsultationAccessPolicy.Grant(S.AdminGrants, adminId, now);
+        await state.WriteStateAsync();
+        await AuditLog.Write(GrainFactory, new AuditEntry { At = now, ActorId = adminId, ActorRole = "admin", Action = AuditActions.AccessGranted, ConsultationId = S.Id, Reason = reason });
+        return new AccessGrantView(S.Id, until);
+    }
+
+    public async Task Decline(Caller lawyer)
+    {
+        EnsureExists();
+        if (lawyer.Role != ParticipantRole.Lawyer) throw Guard.Forbidden("only lawyers decline offers");
+        var error = await Router.Decline(S.Id, lawyer.Id);
+        if (error is not null) throw Guard.Conflict("no offer of this consultation is open to you");
+        // Declining ends the lawyer's view at once (need-to-know).
+        ConsultationAccessPolicy.OfferEnded(S.Access, lawyer.Id);
+        if (S.OfferedTo == lawyer.Id)
+        {
+            S.Status = ConsultationStatus.Queued;
+            S.OfferedTo = null;
+            S.OfferExpiresAt = null;
+        }
+        await state.WriteStateAsync();
     }
 
     public async Task<JoinResult> Accept(Caller lawyer)
@@ -170,7 +216,7 @@ public sealed class ConsultationGrain(
     {
         EnsureExists();
         Guard.Id(clientMessageId, "clientMessageId");
-        Guard.Text(text, options.Value.MaxMessageLength, "text");
+        Guard.Text(text, limits.Value.MaxMessageLength, "text");
         EnsureCanWrite(caller);
 
         // A repeated clientMessageId of the same sender stores nothing new and answers with the original seq, even after
@@ -203,11 +249,30 @@ public sealed class ConsultationGrain(
 
     public async Task<IReadOnlyList<MessageView>> GetMessages(Caller caller, long afterSeq, int limit)
     {
-        EnsureCanRead(caller);
+        var access = EnsureCanRead(caller);
+        if (!access.Messages) throw Guard.Forbidden(caller.Role == ParticipantRole.Admin ? "no access grant for this transcript" : "not assigned to you");
         if (afterSeq < 0) throw Guard.Validation("afterSeq must not be negative");
         if (limit is < 1 or > 1000) throw Guard.Validation("limit must be between 1 and 1000");
-        var rows = await messages.ReadAsync(S.Id, afterSeq, limit);
-        return rows.Select(ToView).ToList();
+        var rows = Cap((await messages.ReadAsync(S.Id, afterSeq, limit)).Select(ToView).ToList(), access);
+        await AuditRead(caller, access);
+        return rows;
+    }
+
+    /// <summary>Messages a lawyer may still read after it left them: up to that moment only.</summary>
+    private static IReadOnlyList<MessageView> Cap(IReadOnlyList<MessageView> rows, AccessDecision access)
+        => access.MessagesUpToSeq is { } upTo ? rows.Where(m => m.Seq <= upTo).ToList() : rows;
+
+    private Task AuditRead(Caller caller, AccessDecision access, bool notes = false)
+    {
+        if (!(notes ? access.AuditNotes : access.AuditTranscript)) return Task.CompletedTask;
+        return AuditLog.Write(GrainFactory, new AuditEntry
+        {
+            At = time.GetUtcNow(),
+            ActorId = caller.Id,
+            ActorRole = caller.Role == ParticipantRole.Admin ? "admin" : "lawyer",
+            Action = notes ? AuditActions.ReadNotes : AuditActions.ReadTranscript,
+            ConsultationId = S.Id,
+        });
     }
 
     public async Task Typing(Caller caller)
@@ -223,7 +288,7 @@ public sealed class ConsultationGrain(
         EnsureExists();
         if (caller.Role != ParticipantRole.Worker || caller.Id != S.WorkerId) throw Guard.Forbidden("not a participant");
         if (rating is { } r && (r < 1 || r > 5)) throw Guard.Validation("rating must be between 1 and 5");
-        if (comment is { Length: > 2000 }) throw Guard.Validation("comment is longer than 2000 characters");
+        Guard.OptionalText(comment, limits.Value.MaxCommentLength, "comment");
         if (ConsultationStateMachine.IsTerminal(S.Status))
         {
             // Rating a consultation the lawyer already closed is allowed once.
@@ -254,7 +319,7 @@ public sealed class ConsultationGrain(
     public async Task<ConsultationView> CloseByLawyer(Caller caller, Resolution resolution, string? summary)
     {
         EnsureAssigned(caller);
-        if (summary is { Length: > 4000 }) throw Guard.Validation("summary is longer than 4000 characters");
+        Guard.OptionalText(summary, limits.Value.MaxCloseTextLength, "summary");
         if (!Enum.IsDefined(resolution)) throw Guard.Validation("unknown resolution");
         await Finish(ConsultationStatus.Closed, time.GetUtcNow(), null, null, resolution, summary);
         return await GetView();
@@ -272,6 +337,9 @@ public sealed class ConsultationGrain(
         S.LawyerSummary = summary ?? S.LawyerSummary;
         S.OfferedTo = null;
         S.OfferExpiresAt = null;
+        if (lawyer is not null) ConsultationAccessPolicy.Left(S.Access, lawyer, await LastSeq(), now);
+        foreach (var offered in S.Access.Where(a => a.Standing == LawyerStanding.Offered).Select(a => a.LawyerId).ToList())
+            ConsultationAccessPolicy.OfferEnded(S.Access, offered);
         await state.WriteStateAsync();
         if (status == ConsultationStatus.Closed && lawyer is not null)
         {
@@ -281,6 +349,8 @@ public sealed class ConsultationGrain(
         // The lawyer's own load counter (LawyerView.activeCount in the admin roster) follows the router's.
         if (lawyer is not null) await GrainFactory.GetGrain<ILawyerGrain>(lawyer).OnActiveChanged(S.Id, false);
         await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
+        // Retention: its texts are purged once Hotline:Privacy:RetentionDays have passed.
+        await GrainFactory.GetGrain<IRetentionGrain>(GrainKeys.Hotline).Track(S.Id, now);
     }
 
     public async Task<ConsultationView> Transfer(Caller caller, TransferRequest request)
@@ -313,6 +383,7 @@ public sealed class ConsultationGrain(
     private async Task Requeue(string? preferredLawyerId, string? excludeLawyerId)
     {
         var previous = S.AssignedLawyerId;
+        if (previous is not null) ConsultationAccessPolicy.Left(S.Access, previous, await LastSeq(), time.GetUtcNow());
         S.Status = ConsultationStatus.Queued;
         S.AssignedLawyerId = null;
         S.AssignedLawyerName = null;
@@ -327,20 +398,62 @@ public sealed class ConsultationGrain(
     public async Task<NoteView> AddNote(Caller caller, string text)
     {
         EnsureExists();
-        if (caller.Role != ParticipantRole.Lawyer || !S.LawyersInvolved.Contains(caller.Id)) throw Guard.Forbidden("not a participant");
-        Guard.Text(text, options.Value.MaxMessageLength, "text");
+        if (caller.Role != ParticipantRole.Lawyer || caller.Id != S.AssignedLawyerId)
+            throw Guard.Forbidden(S.LawyersInvolved.Contains(caller.Id) ? "not assigned to you" : "not a participant");
+        Guard.Text(text, limits.Value.MaxNoteLength, "text");
         var note = new NoteView { ConsultationId = S.Id, LawyerId = caller.Id, LawyerName = caller.Name, Text = text, At = time.GetUtcNow() };
         S.Notes.Add(note);
         await state.WriteStateAsync();
         return note;
     }
 
-    public Task<IReadOnlyList<NoteView>> GetNotes(Caller caller)
+    public async Task<IReadOnlyList<NoteView>> GetNotes(Caller caller)
     {
-        EnsureExists();
-        if (caller.Role != ParticipantRole.System && !(caller.Role == ParticipantRole.Lawyer && S.LawyersInvolved.Contains(caller.Id)))
-            throw Guard.Forbidden("not a participant");
-        return Task.FromResult<IReadOnlyList<NoteView>>(S.Notes.ToList());
+        var access = EnsureCanRead(caller);
+        if (!access.Notes) throw Guard.Forbidden(caller.Role == ParticipantRole.Admin ? "no access grant for this transcript" : "not assigned to you");
+        await AuditRead(caller, access, notes: true);
+        return S.Notes.Where(n => !access.OwnNotesOnly || n.LawyerId == caller.Id).ToList();
+    }
+
+    public async Task Erase(string workerId)
+    {
+        if (!state.RecordExists || S.WorkerId != workerId) return;
+        var now = time.GetUtcNow();
+        if (!ConsultationStateMachine.IsTerminal(S.Status))
+        {
+            // The worker left for good: an open consultation ends as abandoned and frees its lawyer.
+            if (S.Status == ConsultationStatus.Active) await Router.Release(S.Id, null);
+            else await Router.Remove(S.Id);
+            var waited = S.Status == ConsultationStatus.Active ? (double?)null : (now - S.QueuedAt).TotalSeconds;
+            await Finish(ConsultationStatus.Abandoned, now, null, null, null, null);
+            if (waited is { } w) await Statistics.RecordAbandoned(S.Category, w, now);
+        }
+        await EraseTexts(now);
+    }
+
+    public async Task<bool> Purge(DateTimeOffset closedBefore)
+    {
+        if (!state.RecordExists || S.ErasedAt is not null) return false;
+        if (!ConsultationStateMachine.IsTerminal(S.Status) || S.ClosedAt is not { } closed || closed >= closedBefore) return false;
+        await EraseTexts(time.GetUtcNow());
+        return true;
+    }
+
+    /// <summary>Blanks every text and personal field; status, category, times and statistics stay.</summary>
+    private async Task EraseTexts(DateTimeOffset now)
+    {
+        await messages.EraseTextsAsync(S.Id);
+        _sent = null;
+        S.Summary = "";
+        S.WorkerName = null;
+        S.CallerNumber = null;
+        S.Comment = null;
+        S.LawyerSummary = null;
+        S.Notes.Clear();
+        S.Employer = null;
+        S.EmployerKey = null;
+        S.ErasedAt = now;
+        await state.WriteStateAsync();
     }
 
     public async Task OnOffered(string lawyerId, DateTimeOffset expiresAt)
@@ -350,6 +463,7 @@ public sealed class ConsultationGrain(
         S.OfferedTo = lawyerId;
         S.OfferExpiresAt = expiresAt;
         if (!S.LawyersInvolved.Contains(lawyerId)) S.LawyersInvolved.Add(lawyerId);
+        ConsultationAccessPolicy.Offered(S.Access, lawyerId);
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnOffered(S.Id);
         await notifier.Lawyer(lawyerId).Offer(new OfferEvent
@@ -368,7 +482,14 @@ public sealed class ConsultationGrain(
     {
         if (!state.RecordExists) return;
         await notifier.Lawyer(lawyerId).OfferRevoked(new OfferRevokedEvent(S.Id, reason));
-        if (S.Status != ConsultationStatus.Offered || S.OfferedTo != lawyerId) return;
+        // A lapsed or withdrawn offer ends the lawyer's view at once (need-to-know).
+        var before = ConsultationAccessPolicy.StandingOf(S.Access, lawyerId).Standing;
+        ConsultationAccessPolicy.OfferEnded(S.Access, lawyerId);
+        if (S.Status != ConsultationStatus.Offered || S.OfferedTo != lawyerId)
+        {
+            if (before == LawyerStanding.Offered) await state.WriteStateAsync();
+            return;
+        }
         S.Status = ConsultationStatus.Queued;
         S.OfferedTo = null;
         S.OfferExpiresAt = null;
@@ -389,6 +510,7 @@ public sealed class ConsultationGrain(
         S.QueuePosition = null;
         S.EstimatedWaitSeconds = null;
         if (!S.LawyersInvolved.Contains(lawyerId)) S.LawyersInvolved.Add(lawyerId);
+        ConsultationAccessPolicy.Assigned(S.Access, lawyerId);
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnActiveChanged(S.Id, true);
         var assigned = new AssignedEvent(S.Id, lawyerId, lawyerName);
@@ -466,16 +588,26 @@ public sealed class ConsultationGrain(
         if (!state.RecordExists) throw Guard.NotFound("consultation not found");
     }
 
-    private void EnsureCanRead(Caller caller)
+    /// <summary>The need-to-know decision for this caller (<see cref="ConsultationAccessPolicy"/>).</summary>
+    private AccessDecision Decide(Caller caller)
+    {
+        var role = caller.Role switch
+        {
+            ParticipantRole.Worker => ReaderRole.Worker,
+            ParticipantRole.Lawyer => ReaderRole.Lawyer,
+            ParticipantRole.Admin => ReaderRole.Admin,
+            _ => ReaderRole.Other,
+        };
+        return ConsultationAccessPolicy.Decide(role, caller.Id, S.WorkerId, S.Access, S.AdminGrants, time.GetUtcNow());
+    }
+
+    /// <summary>Throws <c>forbidden</c> unless the caller may at least see the view; returns what else it may read.</summary>
+    private AccessDecision EnsureCanRead(Caller caller)
     {
         EnsureExists();
-        var allowed = caller.Role switch
-        {
-            ParticipantRole.Worker => caller.Id == S.WorkerId,
-            ParticipantRole.Lawyer => S.LawyersInvolved.Contains(caller.Id),
-            _ => false,
-        };
-        if (!allowed) throw Guard.Forbidden("not a participant");
+        var access = Decide(caller);
+        if (!access.View) throw Guard.Forbidden(caller.Role == ParticipantRole.Admin ? "no access grant for this transcript" : "not a participant");
+        return access;
     }
 
     private void EnsureCanWrite(Caller caller)

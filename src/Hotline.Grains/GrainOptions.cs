@@ -12,10 +12,6 @@ public sealed class GrainOptions
     /// a healthy connection; a lapsed connection that is renewed later comes back. 0 turns it off.
     /// </summary>
     public double ConnectionLeaseSeconds { get; set; } = 45;
-    /// <summary>Longest message text accepted.</summary>
-    public int MaxMessageLength { get; set; } = 4000;
-    /// <summary>Longest summary accepted.</summary>
-    public int MaxSummaryLength { get; set; } = 2000;
     /// <summary>How often admins get a <c>Metrics</c> push.</summary>
     public double MetricsIntervalSeconds { get; set; } = 1;
 }

@@ -27,6 +27,8 @@ public sealed partial class LawyerGrain
         };
         state.State.Profile = profile;
         if (update.Capacity is { } capacity) state.State.Capacity = capacity;
+        // A disabled lawyer's tokens are refused (version -1); bumping the version keeps them refused after re-enabling.
+        if (profile.Disabled && !before.Disabled) state.State.TokenVersion++;
         await state.WriteStateAsync();
 
         if (profile.Disabled && !before.Disabled) await Disable();
@@ -39,6 +41,8 @@ public sealed partial class LawyerGrain
         EnsureExists();
         Guard.Text(passwordHash, 512, "passwordHash");
         state.State.Profile = state.State.Profile! with { PasswordHash = passwordHash };
+        // Every token issued with the old password stops working.
+        state.State.TokenVersion++;
         await state.WriteStateAsync();
     }
 

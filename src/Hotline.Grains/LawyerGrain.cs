@@ -14,6 +14,8 @@ public sealed class LawyerState
     public int Capacity { get; set; } = 3;
     /// <summary>Every consultation ever offered or assigned to this lawyer, newest last.</summary>
     public List<string> ConsultationIds { get; set; } = [];
+    /// <summary>Carried in the lawyer's tokens (claim <c>tv</c>); bumped to revoke them all.</summary>
+    public int TokenVersion { get; set; }
     /// <summary>
     /// Set when the last connection went away (or an activation found active consultations and no connection): unless a
     /// connection comes back before it, the active consultations return to the queue. Durable, with a reminder, so it
@@ -279,6 +281,18 @@ public sealed partial class LawyerGrain(
     {
         _activeCount = (await Router.GetActive(LawyerId)).Count;
         if (active) await OnOffered(consultationId);
+    }
+
+    /// <summary>-1 (every token refused, no login) for an unknown or disabled lawyer.</summary>
+    public Task<int> GetTokenVersion() => Task.FromResult(state.RecordExists && state.State.Profile is { Disabled: false } ? state.State.TokenVersion : -1);
+
+    public async Task<int> RevokeTokens()
+    {
+        EnsureExists();
+        state.State.TokenVersion++;
+        await state.WriteStateAsync();
+        logger.LogInformation("Lawyer {Lawyer}: tokens revoked", LawyerId);
+        return state.State.TokenVersion;
     }
 
     public Task RefreshRouting() => state.RecordExists && state.State.Profile is not null ? Publish() : Task.CompletedTask;

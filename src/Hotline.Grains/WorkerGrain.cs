@@ -6,12 +6,15 @@ namespace Hotline.Grains;
 public sealed class WorkerState
 {
     public string? DisplayName { get; set; }
+    /// <summary>The phone number as given, encrypted at rest (<see cref="IPhoneNumberProtector"/>), never in plain text.</summary>
     public string? Phone { get; set; }
     public List<string> ConsultationIds { get; set; } = [];
+    /// <summary>Carried in the worker's tokens; -1 after erase, so every token is refused.</summary>
+    public int TokenVersion { get; set; }
 }
 
 /// <summary>An anonymous worker: the consultations they opened, so they can leave and resume later.</summary>
-public sealed class WorkerGrain([PersistentState("worker", StorageNames.Hotline)] IPersistentState<WorkerState> state) : Grain, IWorkerGrain
+public sealed class WorkerGrain([PersistentState("worker", StorageNames.Hotline)] IPersistentState<WorkerState> state, TimeProvider time) : Grain, IWorkerGrain
 {
     public async Task Register(string? displayName, string? phone)
     {
@@ -30,6 +33,29 @@ public sealed class WorkerGrain([PersistentState("worker", StorageNames.Hotline)
     }
 
     public Task<IReadOnlyList<string>> GetConsultationIds() => Task.FromResult<IReadOnlyList<string>>(state.State.ConsultationIds.ToList());
+
+    public Task<int> GetTokenVersion() => Task.FromResult(state.State.TokenVersion);
+
+    public async Task<int> Erase()
+    {
+        var workerId = this.GetPrimaryKeyString();
+        // Tokens die first, so nothing new can be opened while the rest is erased.
+        state.State.TokenVersion = -1;
+        state.State.DisplayName = null;
+        state.State.Phone = null;
+        await state.WriteStateAsync();
+        var ids = state.State.ConsultationIds.ToList();
+        foreach (var id in ids)
+        {
+            await GrainFactory.GetGrain<IConsultationGrain>(id).Erase(workerId);
+            await AuditLog.Write(GrainFactory, new AuditEntry { At = time.GetUtcNow(), ActorId = workerId, ActorRole = "worker", Action = AuditActions.Erase, ConsultationId = id });
+        }
+        if (ids.Count == 0)
+            await AuditLog.Write(GrainFactory, new AuditEntry { At = time.GetUtcNow(), ActorId = workerId, ActorRole = "worker", Action = AuditActions.Erase });
+        state.State.ConsultationIds.Clear();
+        await state.WriteStateAsync();
+        return ids.Count;
+    }
 }
 
 /// <summary>Durable list of lawyer ids.</summary>

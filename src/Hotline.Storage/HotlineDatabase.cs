@@ -53,7 +53,7 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
                     ? new SqliteConnectionStringBuilder { DataSource = Path.Combine(options.DataPath, options.SqliteFileName) }
                     : new SqliteConnectionStringBuilder(options.ConnectionString);
                 var file = Path.GetFullPath(builder.DataSource);
-                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                CreatePrivate(file);
                 builder.DataSource = file;
                 builder.Mode = SqliteOpenMode.ReadWriteCreate;
                 builder.Pooling = true;
@@ -127,7 +127,7 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
         {
             await connection.OpenAsync(cancellationToken);
             await using var pragma = connection.Command(
-                $"PRAGMA busy_timeout = {(long)_options.SqliteBusyTimeout.TotalMilliseconds}; PRAGMA synchronous = {(_options.SqliteSynchronous == SqliteSynchronous.Normal ? "NORMAL" : "FULL")};");
+                $"PRAGMA busy_timeout = {(long)_options.SqliteBusyTimeout.TotalMilliseconds}; PRAGMA synchronous = {(_options.SqliteSynchronous == SqliteSynchronous.Normal ? "NORMAL" : "FULL")}; PRAGMA secure_delete = ON;");
             await pragma.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }
@@ -148,6 +148,35 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
             if (_schemaTask is null || _schemaTask.IsFaulted || _schemaTask.IsCanceled)
                 _schemaTask = MigrateAsync(CancellationToken.None);
             return _schemaTask.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Creates the database file readable by its owner only (0600, folder 0700) before SQLite opens it; SQLite gives its
+    /// -wal and -shm files the same mode. Erased texts are overwritten on disk (<c>secure_delete</c>).
+    /// </summary>
+    private static void CreatePrivate(string file)
+    {
+        var folder = Path.GetDirectoryName(file)!;
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+            return;
+        }
+        if (!Directory.Exists(folder)) Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!File.Exists(file))
+        {
+            try
+            {
+                using var _ = new FileStream(file, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+            }
+            catch (IOException) when (File.Exists(file))
+            {
+                // Another process created it first.
+            }
         }
     }
 

@@ -92,6 +92,18 @@ public sealed class SqlMessageStore : IMessageStore
         return _database.RunAsync((connection, ct) => FindAsync(connection, consultationId, senderId, clientMessageId, ct), write: false, cancellationToken);
     }
 
+    /// <inheritdoc />
+    public Task EraseTextsAsync(string consultationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consultationId);
+        return _database.RunAsync(async (connection, ct) =>
+        {
+            await using var update = connection.Command("UPDATE messages SET text = '', sender_name = '' WHERE consultation_id = @c");
+            update.AddParameter("c", consultationId);
+            return await update.ExecuteNonQueryAsync(ct);
+        }, write: true, cancellationToken);
+    }
+
     private static async Task<StoredMessage?> FindAsync(DbConnection connection, string consultationId, string senderId, string clientMessageId, CancellationToken ct)
     {
         await using var select = connection.Command(

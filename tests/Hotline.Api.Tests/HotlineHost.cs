@@ -42,6 +42,19 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
         ["Hotline:RateLimits:ConnectionBurst"] = "1000",
     };
 
+    /// <summary>Settings every host of these tests shares: all test clients come from 127.0.0.1.</summary>
+    private static readonly Dictionary<string, string?> Common = new()
+    {
+        ["Hotline:Limits:MaxOpenPerAddress"] = "100000",
+        ["Hotline:RateLimits:LoginsPerAddressPerMinute"] = "100000",
+        ["Hotline:RateLimits:WorkerTokensPerAddressPerMinute"] = "100000",
+        // Test lawyers are created by the hundred: hashing at the production cost would dominate the run.
+        ["Hotline:Security:PasswordIterations"] = "1000",
+        ["Hotline:Network:KnownProxies"] = "127.0.0.1",
+        // Off by default outside Development; the service tests check they are served when turned on.
+        ["Hotline:Ops:ApiDocs"] = "true",
+    };
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         var settings = new Dictionary<string, string?>
@@ -61,6 +74,7 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
             ["Logging:LogLevel:Orleans"] = "Error",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
         };
+        foreach (var (k, v) in Common) settings[k] = v;
         foreach (var (k, v) in Settings) settings[k] = v;
         foreach (var (k, v) in settings) builder.UseSetting(k, v);
         builder.UseEnvironment("Testing");

@@ -58,7 +58,13 @@ public sealed class LawyerManagementTests(HotlineHost host)
         var reset = await kit.Raw(HttpMethod.Post, $"/api/admin/lawyers/{lawyer.Id}/password", admin, new { password = "new-password-12351" });
         Assert.Equal(HttpStatusCode.NoContent, reset.Status);
         Assert.Equal((401, "unauthorized"), await TestKit.RestError(() => kit.Rest.Login(lawyer.Username, TestKit.Password)));
-        Assert.Equal(lawyer.Id, (await kit.Rest.Login(lawyer.Username, "new-password-12351")).UserId);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await kit.Raw(HttpMethod.Get, "/api/canned-replies", lawyer.Token)).Status); // old token revoked
+        var fresh = await kit.Rest.Login(lawyer.Username, "new-password-12351");
+        Assert.Equal(lawyer.Id, fresh.UserId);
+        Assert.Equal(HttpStatusCode.OK, (await kit.Raw(HttpMethod.Get, "/api/canned-replies", fresh.Token)).Status);
+        var audit = await kit.Rest.Send<IReadOnlyList<System.Text.Json.JsonElement>>(HttpMethod.Get, "/api/admin/audit", admin);
+        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "lawyer_changed" && e.GetProperty("reason").GetString() == $"{lawyer.Id}: password reset");
+        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "lawyer_changed" && e.GetProperty("reason").GetString()!.StartsWith($"{lawyer.Id}: displayName, skills"));
         var tooShort = await kit.Raw(HttpMethod.Post, $"/api/admin/lawyers/{lawyer.Id}/password", admin, new { password = "short" });
         Assert.Equal(HttpStatusCode.BadRequest, tooShort.Status);
         Assert.Equal("validation_failed", TestKit.ProblemCode(tooShort.Body));
@@ -93,8 +99,9 @@ public sealed class LawyerManagementTests(HotlineHost host)
         Assert.Equal(b.Id, taken.Consultation.AssignedLawyerId);
         await worker.Hub.Assignments.WaitAsync(x => x.ConsultationId == c.Id && x.LawyerId == b.Id, Wait);
 
-        // A can neither log in nor connect with the token it holds.
+        // A can neither log in nor use the token it holds, on REST or on the hub.
         Assert.Equal((401, "unauthorized"), await TestKit.RestError(() => kit.Rest.Login(a.Username, TestKit.Password)));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await kit.Raw(HttpMethod.Get, $"/api/consultations/{c.Id}", a.Token)).Status);
         await using (var again = RawLawyer(kit, a.Token))
         {
             var refused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -108,8 +115,11 @@ public sealed class LawyerManagementTests(HotlineHost host)
         Assert.True(roster.Disabled);
         Assert.False(roster.Connected);
 
-        // Enabled again: may log in and work.
+        // Enabled again: may log in and work, but the token from before stays revoked.
         Assert.False((await kit.Rest.UpdateLawyer(admin, a.Id, new { disabled = false })).Disabled);
-        Assert.Equal(a.Id, (await kit.Rest.Login(a.Username, TestKit.Password)).UserId);
+        var back = await kit.Rest.Login(a.Username, TestKit.Password);
+        Assert.Equal(a.Id, back.UserId);
+        Assert.Equal(HttpStatusCode.OK, (await kit.Raw(HttpMethod.Get, "/api/canned-replies", back.Token)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await kit.Raw(HttpMethod.Get, "/api/canned-replies", a.Token)).Status);
     }
 }

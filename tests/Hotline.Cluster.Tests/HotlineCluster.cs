@@ -11,7 +11,7 @@ namespace Hotline.Cluster.Tests;
 public sealed class HotlineCluster : IAsyncDisposable
 {
     public const string AdminUser = "admin";
-    public const string AdminPassword = "admin12351";
+    public const string AdminPassword = "cluster-admin-password-12351";
 
     private readonly string _folder;
     private readonly ChildGuard _guard;

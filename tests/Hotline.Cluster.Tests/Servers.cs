@@ -115,6 +115,11 @@ public sealed class SiloProcess : IDisposable
         env["Hotline__DataPath"] = data;
         env["ASPNETCORE_URLS"] = Url.ToString().TrimEnd('/');
         env["ASPNETCORE_ENVIRONMENT"] = "Production";
+        env["Hotline__Admin__Password"] = HotlineCluster.AdminPassword;
+        env["Hotline__Gateway__ApiKey"] = "cluster-test-gateway-key-0123456789";
+        env["Hotline__Limits__MaxOpenPerAddress"] = "100000";
+        env["Hotline__RateLimits__LoginsPerAddressPerMinute"] = "100000";
+        env["Hotline__RateLimits__WorkerTokensPerAddressPerMinute"] = "100000";
         env["DOTNET_gcServer"] = "0";
         env["Logging__LogLevel__Default"] = "Warning";
         env["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Information";

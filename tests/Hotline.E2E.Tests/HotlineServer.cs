@@ -91,7 +91,9 @@ public sealed class HotlineServer : IAsyncLifetime
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseEnvironment("Production");
+            // The demo configuration (published demo logins, seeded demo lawyers), as `dotnet run` starts it.
+            builder.UseEnvironment("Development");
+            builder.UseSetting("Hotline:Ops:Dashboard", "false");
             builder.UseSetting("Hotline:DataPath", dataPath);
             builder.UseSetting("Orleans:SiloPort", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
             builder.UseSetting("Orleans:GatewayPort", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture));

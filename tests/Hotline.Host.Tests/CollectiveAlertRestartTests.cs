@@ -29,14 +29,14 @@ public sealed class CollectiveAlertRestartTests : IAsyncLifetime
             var worker = await rest.CreateWorker();
             ids.Add((await rest.OpenConsultation(worker.Token, "unpaid_wages", "minnan", "工厂停工两个月没发工资", employer: employer, region: "zhangzhou")).Id);
         }
-        var before = Assert.Single(await rest.GetAlerts((await rest.Login("admin", "admin12351")).Token));
+        var before = Assert.Single(await rest.GetAlerts((await rest.Login("admin", SiloProcess.AdminPassword)).Token));
         Assert.Equal(ids, before.ConsultationIds);
 
         silo.KillHard();
         var restarted = await SiloProcess.StartAsync(_data, settings);
         _disposables.Add(restarted);
         var after = new HotlineRest(new HttpClient { BaseAddress = restarted.Url });
-        var admin = (await after.Login("admin", "admin12351")).Token;
+        var admin = (await after.Login("admin", SiloProcess.AdminPassword)).Token;
         var alert = Assert.Single(await after.GetAlerts(admin, "open"));
         Assert.Equal(before.Id, alert.Id);
         Assert.Equal(ids, alert.ConsultationIds);

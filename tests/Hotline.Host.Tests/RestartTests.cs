@@ -28,7 +28,7 @@ public sealed class RestartTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var silo = await Track(await SiloProcess.StartAsync(_data));
         var rest = new HotlineRest(new HttpClient { BaseAddress = silo.Url });
-        var admin = await rest.Login("admin", "admin12351");
+        var admin = await rest.Login("admin", SiloProcess.AdminPassword);
 
         // Three lawyers of capacity 1 in a category and dialect no demo lawyer is connected for.
         var lawyers = new List<(string Id, HotlineConnection Hub)>();
@@ -111,7 +111,7 @@ public sealed class RestartTests(ITestOutputHelper output) : IAsyncLifetime
         await resumed.StartAsync();
         var joined = await resumed.JoinConsultation(firstConsultation.Id, 0);
         Assert.Equal(3, joined.Missed.Count);
-        var metrics = await after.GetMetrics((await after.Login("admin", "admin12351")).Token);
+        var metrics = await after.GetMetrics((await after.Login("admin", SiloProcess.AdminPassword)).Token);
         Assert.Equal(5, metrics.Consultations.Queued + metrics.Consultations.Offered);
         Assert.Equal(3, metrics.Consultations.Active);
     }

@@ -16,6 +16,8 @@ public sealed class SiloProcess : IAsyncDisposable
         Url = url;
     }
 
+    public const string AdminPassword = "host-test-admin-password";
+
     public Uri Url { get; }
     public int Pid => _process.Id;
     public string Output { get { lock (_output) return string.Join('\n', _output.TakeLast(80)); } }
@@ -28,6 +30,9 @@ public sealed class SiloProcess : IAsyncDisposable
         info.ArgumentList.Add(dll);
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // Production refuses published defaults: real secrets, as an operator would set them.
+        info.Environment["Hotline__Admin__Password"] = AdminPassword;
+        info.Environment["Hotline__Gateway__ApiKey"] = "host-test-gateway-key-0123456789";
         info.Environment["Hotline__DataPath"] = dataPath;
         info.Environment["Orleans__SiloPort"] = FreePort().ToString();
         info.Environment["Orleans__GatewayPort"] = FreePort().ToString();

@@ -62,8 +62,15 @@ internal sealed class ChildServer : IAsyncDisposable
         var env = new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{http}",
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // Development: the demo's published admin password (--admin-password admin12351) is accepted.
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["Hotline__DataPath"] = data,
+            ["Hotline__Ops__Dashboard"] = "false",
+            // Every simulated client comes from 127.0.0.1: the per-address abuse limits would stop the run.
+            ["Hotline__Limits__MaxOpenPerAddress"] = "100000000",
+            ["Hotline__RateLimits__LoginsPerAddressPerMinute"] = "100000000",
+            ["Hotline__RateLimits__WorkerTokensPerAddressPerMinute"] = "100000000",
+            ["Hotline__Security__PasswordIterations"] = "10000",
             ["Hotline__Seed__DemoLawyers"] = "false",
             ["Orleans__SiloPort"] = FreePort().ToString(),
             ["Orleans__GatewayPort"] = FreePort().ToString(),

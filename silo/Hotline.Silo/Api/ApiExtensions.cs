@@ -16,6 +16,12 @@ public static class ApiExtensions
 {
     public const string RestPolicy = "rest";
     public const string ParticipantPolicy = "participant";
+    /// <summary>Anonymous worker tokens: partitioned by client address, apart from logins.</summary>
+    public const string WorkerTokenPolicy = "worker-token";
+    /// <summary>Logins: partitioned by client address, apart from worker tokens (usernames get their own backoff).</summary>
+    public const string LoginPolicy = "login";
+    /// <summary>Transcript readers: participants and admins (admins only under a grant, checked by the grain).</summary>
+    public const string ReaderPolicy = "reader";
 
     /// <summary>JSON as the contract wants it: camelCase, enums as snake_case strings.</summary>
     public static void Configure(JsonSerializerOptions json)
@@ -35,11 +41,14 @@ public static class ApiExtensions
         services.AddSingleton(seeds);
         services.AddSingleton(seeds.Catalog);
         services.AddSingleton<GrainCalls>();
+        services.AddSingleton<TokenRevocation>();
+        var adminPassword = configuration["Hotline:Admin:Password"] ?? seeds.Admin.Password;
         services.AddSingleton(new AdminAccount(
             configuration["Hotline:Admin:Username"] ?? seeds.Admin.Username,
-            PasswordHasher.Hash(configuration["Hotline:Admin:Password"] ?? seeds.Admin.Password),
-            seeds.Admin.DisplayName));
-
+            PasswordHasher.Hash(adminPassword),
+            seeds.Admin.DisplayName,
+            // Admin tokens carry a fingerprint of the configured password: a new password retires the old tokens.
+            BitConverter.ToInt32(System.Security.Cryptography.HMACSHA256.HashData(key.Key, System.Text.Encoding.UTF8.GetBytes("admin:" + adminPassword)), 0) & int.MaxValue));
         services.AddSingleton(sp => new TokenService(key, sp.GetRequiredService<TimeProvider>()));
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(o =>
@@ -63,6 +72,12 @@ public static class ApiExtensions
                             ctx.Token = token;
                         return Task.CompletedTask;
                     },
+                    // Revocation: an erased worker's, or a disabled / re-passworded lawyer's, tokens stop working.
+                    OnTokenValidated = async ctx =>
+                    {
+                        var revocation = ctx.HttpContext.RequestServices.GetRequiredService<TokenRevocation>();
+                        if (ctx.Principal is null || !await revocation.IsCurrent(ctx.Principal)) ctx.Fail("token revoked");
+                    },
                 };
             })
             .AddScheme<GatewayApiKeyOptions, ApiKeyAuthenticationHandler>(Roles.ApiKeyScheme, o => o.ApiKey = configuration["Hotline:Gateway:ApiKey"] ?? "dev-gateway-key-12351");
@@ -71,6 +86,7 @@ public static class ApiExtensions
             .AddPolicy(Roles.Lawyer, p => p.RequireRole(Roles.Lawyer))
             .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin))
             .AddPolicy(ParticipantPolicy, p => p.RequireRole(Roles.Worker, Roles.Lawyer))
+            .AddPolicy(ReaderPolicy, p => p.RequireRole(Roles.Worker, Roles.Lawyer, Roles.Admin))
             .AddPolicy(Roles.Gateway, p => p.AddAuthenticationSchemes(Roles.ApiKeyScheme).RequireRole(Roles.Gateway));
 
         services.Configure<RateLimitOptions>(configuration.GetSection("Hotline:RateLimits"));
@@ -83,6 +99,19 @@ public static class ApiExtensions
                 var partition = http.User.FindFirst(Roles.SubjectClaim)?.Value ?? http.Connection.RemoteIpAddress?.ToString() ?? "anonymous";
                 return RateLimitPartition.GetTokenBucketLimiter(partition, _ => HubUserLimiter.Bucket(limits.RestPerSecond, limits.RestBurst));
             });
+            // Separate partitions, so that a login flood from one address never stops workers (from any address) getting
+            // tokens. The client address is the socket's, or X-Forwarded-For from Hotline:Network:KnownProxies only.
+            o.AddPolicy(WorkerTokenPolicy, http =>
+            {
+                var limits = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+                return RateLimitPartition.GetTokenBucketLimiter("wt:" + ClientAddress(http),
+                    _ => PerMinute(limits.WorkerTokensPerAddressPerMinute));
+            });
+            o.AddPolicy(LoginPolicy, http =>
+            {
+                var limits = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+                return RateLimitPartition.GetTokenBucketLimiter("login:" + ClientAddress(http), _ => PerMinute(limits.LoginsPerAddressPerMinute));
+            });
         });
 
         services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
@@ -90,6 +119,18 @@ public static class ApiExtensions
         services.AddOpenApi();
         return builder;
     }
+
+    /// <summary>The client's address (after forwarded headers from trusted proxies only).</summary>
+    public static string ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    private static TokenBucketRateLimiterOptions PerMinute(int perMinute) => new()
+    {
+        TokenLimit = Math.Max(1, perMinute),
+        TokensPerPeriod = Math.Max(1, perMinute),
+        ReplenishmentPeriod = TimeSpan.FromMinutes(1),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
 
     public static WebApplication MapHotlineApi(this WebApplication app)
     {
@@ -106,11 +147,16 @@ public static class ApiExtensions
         app.MapGet("/api/canned-replies", (SeedFiles seeds) => seeds.CannedReplies).RequireAuthorization(Roles.Lawyer).WithTags("catalog");
         app.MapConsultationEndpoints();
         app.MapAdminEndpoints();
+        app.MapPrivacyEndpoints();
         app.MapUnionEndpoints();
         app.MapLawyerManagementEndpoints();
         app.MapDiagnosticsEndpoints();
-        app.MapOpenApi();
-        app.MapScalarApiReference();
+        // OpenAPI and Scalar: on in Development, off elsewhere unless Hotline:Ops:ApiDocs=true.
+        if (app.Configuration.GetValue("Hotline:Ops:ApiDocs", app.Environment.IsDevelopment()))
+        {
+            app.MapOpenApi();
+            app.MapScalarApiReference();
+        }
         return app;
     }
 }

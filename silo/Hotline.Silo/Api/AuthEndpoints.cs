@@ -1,17 +1,22 @@
+using System.Security.Claims;
 using Hotline.Abstractions;
+using Hotline.Domain;
 using Hotline.Silo.Security;
+using Microsoft.Extensions.Options;
 
 namespace Hotline.Silo.Api;
 
 /// <summary>The admin account: from <c>Hotline:Admin:*</c>, else the demo account in <c>seeds/accounts.json</c>; hashed at start.</summary>
-public sealed class AdminAccount(string username, string passwordHash, string displayName)
+public sealed class AdminAccount(string username, string passwordHash, string displayName, int tokenVersion = 0)
 {
     public string Username { get; } = username;
     public string PasswordHash { get; } = passwordHash;
     public string DisplayName { get; } = displayName;
+    /// <summary>Derived from the configured password: changing it (and restarting) makes earlier admin tokens stop working.</summary>
+    public int TokenVersion { get; } = tokenVersion;
 }
 
-/// <summary><c>/api/auth/*</c>: anonymous worker tokens, lawyer and admin login.</summary>
+/// <summary><c>/api/auth/*</c>: anonymous worker tokens, lawyer and admin login; <c>DELETE /api/workers/me</c>.</summary>
 public static class AuthEndpoints
 {
     public static readonly TimeSpan WorkerTokenLifetime = TimeSpan.FromDays(30);
@@ -19,34 +24,78 @@ public static class AuthEndpoints
 
     public static void MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
-        var auth = app.MapGroup("/api/auth").WithTags("auth").RequireRateLimiting(ApiExtensions.RestPolicy);
+        var auth = app.MapGroup("/api/auth").WithTags("auth");
 
-        auth.MapPost("/worker", async (WorkerTokenRequest? body, IGrainFactory grains, GrainCalls calls, TokenService tokens) =>
+        auth.MapPost("/worker", async (WorkerTokenRequest? body, IGrainFactory grains, GrainCalls calls, TokenService tokens,
+            IPhoneNumberProtector phones, IOptions<HotlineLimits> limits) =>
         {
             var name = body?.DisplayName?.Trim();
-            if (name is { Length: > 50 }) return Problems.Of(HotlineException.Codes.Validation, "displayName is longer than 50 characters");
-            if (body?.Phone is { } phone && (phone.Length > 20 || !phone.All(c => char.IsAsciiDigit(c) || c is '+' or '-' or ' ')))
-                return Problems.Of(HotlineException.Codes.Validation, "phone is not a phone number");
+            Validation.OptionalText(name, "displayName", limits.Value.MaxDisplayNameLength, multiline: false);
+            string? phone = null;
+            if (!string.IsNullOrWhiteSpace(body?.Phone))
+                phone = phones.Protect(PhoneNumbers.Normalize(body.Phone) ?? throw Validation.Failed("phone is not a phone number"));
             var workerId = "w-" + Guid.NewGuid().ToString("N");
-            await calls.Run(() => grains.GetGrain<IWorkerGrain>(workerId).Register(string.IsNullOrEmpty(name) ? null : name, body?.Phone));
+            await calls.Run(() => grains.GetGrain<IWorkerGrain>(workerId).Register(string.IsNullOrEmpty(name) ? null : name, phone));
             return Results.Ok(new WorkerTokenResponse(workerId, tokens.Issue(workerId, Roles.Worker, name ?? "", WorkerTokenLifetime)));
-        });
+        }).RequireRateLimiting(ApiExtensions.WorkerTokenPolicy);
 
-        auth.MapPost("/login", async (LoginRequest body, IGrainFactory grains, GrainCalls calls, TokenService tokens, AdminAccount admin) =>
+        auth.MapPost("/login", async (LoginRequest body, IGrainFactory grains, GrainCalls calls, TokenService tokens, AdminAccount admin,
+            LoginGuard guard, IOptions<HotlineLimits> limits, TimeProvider time, HttpContext http) =>
         {
-            if (string.IsNullOrWhiteSpace(body.Username) || string.IsNullOrEmpty(body.Password) || body.Username.Length > 64 || body.Password.Length > 256)
+            var username = body.Username?.Trim() ?? "";
+            var password = body.Password ?? "";
+            if (username.Length is 0 or > 64 || password.Length == 0 || password.Length > limits.Value.MaxPasswordLength
+                || TextRules.FirstForbidden(username, multiline: false) is not null)
                 return Problems.Of("unauthorized", "bad username or password");
-            if (string.Equals(body.Username, admin.Username, StringComparison.OrdinalIgnoreCase))
+            if (guard.RetryAfter(username) is { } wait)
             {
-                return PasswordHasher.Verify(body.Password, admin.PasswordHash)
-                    ? Results.Ok(new LoginResponse("admin", Roles.Admin, admin.DisplayName, tokens.Issue("admin", Roles.Admin, admin.DisplayName, StaffTokenLifetime)))
-                    : Problems.Of("unauthorized", "bad username or password");
+                http.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Problems.Of(HotlineException.Codes.RateLimited, "too many failed logins for this account, try again later");
             }
-            var id = GrainKeys.LawyerId(body.Username);
-            var profile = await calls.Run(() => grains.GetGrain<ILawyerGrain>(id).GetProfile());
-            if (profile is null || profile.Disabled || !PasswordHasher.Verify(body.Password, profile.PasswordHash))
+
+            string? subject = null, role = null, displayName = null, hash;
+            var version = 0;
+            LawyerProfile? profile = null;
+            if (string.Equals(username, admin.Username, StringComparison.OrdinalIgnoreCase))
+            {
+                (subject, role, displayName, hash, version) = ("admin", Roles.Admin, admin.DisplayName, admin.PasswordHash, admin.TokenVersion);
+            }
+            else
+            {
+                var id = GrainKeys.LawyerId(username);
+                var lawyer = grains.GetGrain<ILawyerGrain>(id);
+                profile = await calls.Run(() => lawyer.GetProfile());
+                version = profile is null ? -1 : await calls.Run(() => lawyer.GetTokenVersion());
+                hash = profile?.PasswordHash ?? PasswordHasher.DummyHash;
+                if (profile is not null) (subject, role, displayName) = (id, Roles.Lawyer, profile.DisplayName);
+            }
+            // An unknown username costs one full hash as well, so timing does not tell which usernames exist.
+            var ok = await guard.Hash(() => PasswordHasher.Verify(password, hash), http.RequestAborted) && subject is not null && version >= 0;
+            if (!ok)
+            {
+                guard.Failed(username);
+                await calls.Run(() => AuditLog.Write(grains, new AuditEntry
+                {
+                    At = time.GetUtcNow(), ActorId = subject ?? "unknown", ActorRole = role ?? "anonymous", Action = AuditActions.LoginFailed,
+                }));
                 return Problems.Of("unauthorized", "bad username or password");
-            return Results.Ok(new LoginResponse(id, Roles.Lawyer, profile.DisplayName, tokens.Issue(id, Roles.Lawyer, profile.DisplayName, StaffTokenLifetime)));
-        });
+            }
+            guard.Succeeded(username);
+            if (profile is not null && PasswordHasher.NeedsRehash(profile.PasswordHash))
+            {
+                // Hashes from before today's cost setting are upgraded on the next successful login.
+                var upgraded = profile with { PasswordHash = await guard.Hash(() => PasswordHasher.Hash(password), http.RequestAborted) };
+                await calls.Run(() => grains.GetGrain<ILawyerGrain>(subject!).Register(upgraded, overwrite: true));
+            }
+            return Results.Ok(new LoginResponse(subject!, role!, displayName!, tokens.Issue(subject!, role!, displayName!, StaffTokenLifetime, version)));
+        }).RequireRateLimiting(ApiExtensions.LoginPolicy);
+
+        app.MapDelete("/api/workers/me", async (ClaimsPrincipal user, IGrainFactory grains, GrainCalls calls, TokenRevocation revocation) =>
+        {
+            var workerId = user.Id();
+            await calls.Run(() => grains.GetGrain<IWorkerGrain>(workerId).Erase());
+            revocation.Forget(workerId);
+            return Results.NoContent();
+        }).RequireAuthorization(Roles.Worker).RequireRateLimiting(ApiExtensions.RestPolicy).WithTags("privacy");
     }
 }

@@ -16,6 +16,8 @@ public static class Problems
             HotlineException.Codes.Forbidden => StatusCodes.Status403Forbidden,
             HotlineException.Codes.Conflict => StatusCodes.Status409Conflict,
             HotlineException.Codes.RateLimited => StatusCodes.Status429TooManyRequests,
+            ConsultationEndpoints.TooManyOpen => StatusCodes.Status429TooManyRequests,
+            "payload_too_large" => StatusCodes.Status413PayloadTooLarge,
             HotlineException.Codes.Unavailable => StatusCodes.Status503ServiceUnavailable,
             "unauthorized" => StatusCodes.Status401Unauthorized,
             _ => StatusCodes.Status500InternalServerError,
@@ -26,19 +28,30 @@ public static class Problems
     /// <summary>Maps exceptions that escape an endpoint to problem details.</summary>
     public static void UseHotlineProblems(this WebApplication app)
     {
-        app.UseExceptionHandler(handler => handler.Run(async context =>
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Hotline.Api");
+        app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-            var result = error switch
+            // Client errors (bad input, forbidden, not found...) are not failures of the server: no error log with a stack
+            // trace for them; one Information line instead (below). Real failures keep the stock error log.
+            SuppressDiagnosticsCallback = c => IsClientError(c.Exception),
+            ExceptionHandler = async context =>
             {
-                HotlineException e => Of(e.Code, e.Message),
-                BadHttpRequestException e => Of(HotlineException.Codes.Validation, e.Message),
-                System.Text.Json.JsonException => Of(HotlineException.Codes.Validation, "malformed JSON body"),
-                { } e when ErrorCodes.IsUnavailable(e) => Of(HotlineException.Codes.Unavailable, "temporarily unavailable, try again"),
-                _ => Of("internal_error", "unexpected failure"),
-            };
-            await result.ExecuteAsync(context);
-        }));
+                var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+                var result = error switch
+                {
+                    HotlineException e => Of(e.Code, e.Message),
+                    BadHttpRequestException { StatusCode: 413 } => Of("payload_too_large", "the request body is too large"),
+                    BadHttpRequestException e => Of(HotlineException.Codes.Validation, e.Message),
+                    System.Text.Json.JsonException => Of(HotlineException.Codes.Validation, "malformed JSON body"),
+                    { } e when ErrorCodes.IsUnavailable(e) => Of(HotlineException.Codes.Unavailable, "temporarily unavailable, try again"),
+                    _ => Of("internal_error", "unexpected failure"),
+                };
+                if (error is not null && IsClientError(error))
+                    logger.LogInformation("{Method} {Path}: {Code}", context.Request.Method, context.Request.Path.Value,
+                        error is HotlineException h ? h.Code : error.GetType().Name);
+                await result.ExecuteAsync(context);
+            },
+        });
         app.UseStatusCodePages(async status =>
         {
             var http = status.HttpContext;
@@ -57,6 +70,10 @@ public static class Problems
             if (code is not null) await Of(code, ReasonPhrase(http.Response.StatusCode)).ExecuteAsync(http);
         });
     }
+
+    /// <summary>Errors caused by the request, not by the server.</summary>
+    public static bool IsClientError(Exception? e) => e is BadHttpRequestException or System.Text.Json.JsonException
+        || (e is HotlineException h && h.Code != HotlineException.Codes.Unavailable);
 
     private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
 }

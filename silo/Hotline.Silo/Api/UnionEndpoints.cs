@@ -66,24 +66,49 @@ public static class LawyerManagementEndpoints
     {
         var admin = app.MapGroup("/api/admin/lawyers").RequireAuthorization(Roles.Admin).RequireRateLimiting(ApiExtensions.RestPolicy).WithTags("admin");
 
-        admin.MapPut("/{id}", async (string id, UpdateLawyerRequest body, IGrainFactory grains, GrainCalls calls, Catalog catalog, ILawyerConnectionCloser connections) =>
+        admin.MapPut("/{id}", async (string id, UpdateLawyerRequest body, ClaimsPrincipal user, IGrainFactory grains, GrainCalls calls, Catalog catalog,
+            ILawyerConnectionCloser connections, TokenRevocation revocation, TimeProvider time) =>
         {
             var update = Validate(body, catalog);
             var lawyer = grains.GetGrain<ILawyerManagementGrain>(await Existing(grains, calls, id));
             var view = await calls.Run(() => lawyer.Update(update));
+            // Disabling: this process refuses the lawyer's tokens and drops its connections at once, others within seconds.
+            // Enabling: this process forgets the refusal at once.
+            if (body.Disabled is not null) revocation.Forget(view.Id);
             if (view.Disabled) connections.AbortLawyer(view.Id);
+            await Audit(grains, calls, user, time, $"{view.Id}: " + string.Join(", ", Changed(body)));
             return view;
         });
 
-        admin.MapPost("/{id}/password", async (string id, SetPasswordRequest body, IGrainFactory grains, GrainCalls calls) =>
+        admin.MapPost("/{id}/password", async (string id, SetPasswordRequest body, ClaimsPrincipal user, IGrainFactory grains, GrainCalls calls,
+            TokenRevocation revocation, TimeProvider time) =>
         {
             if (string.IsNullOrEmpty(body.Password) || body.Password.Length is < 8 or > 256)
                 throw new HotlineException(HotlineException.Codes.Validation, "password must be 8-256 characters");
-            var lawyer = grains.GetGrain<ILawyerManagementGrain>(await Existing(grains, calls, id));
-            await calls.Run(() => lawyer.SetPasswordHash(PasswordHasher.Hash(body.Password)));
+            var lawyerId = await Existing(grains, calls, id);
+            await calls.Run(() => grains.GetGrain<ILawyerManagementGrain>(lawyerId).SetPasswordHash(PasswordHasher.Hash(body.Password)));
+            revocation.Forget(lawyerId);
+            await Audit(grains, calls, user, time, $"{lawyerId}: password reset");
             return Results.NoContent();
         });
     }
+
+    /// <summary>Names of the fields a PUT sets (never their values: no personal data in the audit reason).</summary>
+    private static IEnumerable<string> Changed(UpdateLawyerRequest body)
+    {
+        if (body.DisplayName is not null) yield return "displayName";
+        if (body.Skills is not null) yield return "skills";
+        if (body.Dialects is not null) yield return "dialects";
+        if (body.Capacity is not null) yield return "capacity";
+        if (body.Conflicts is not null) yield return "conflicts";
+        if (body.Disabled is { } disabled) yield return disabled ? "disabled" : "enabled";
+    }
+
+    private static Task Audit(IGrainFactory grains, GrainCalls calls, ClaimsPrincipal user, TimeProvider time, string reason) =>
+        calls.Run(() => AuditLog.Write(grains, new AuditEntry
+        {
+            At = time.GetUtcNow(), ActorId = user.Id(), ActorRole = Roles.Admin, Action = AuditActions.LawyerChanged, Reason = reason,
+        }));
 
     /// <summary>The lawyer id if such a lawyer exists; <c>not_found</c> otherwise (a PUT never creates a lawyer).</summary>
     private static async Task<string> Existing(IGrainFactory grains, GrainCalls calls, string id)

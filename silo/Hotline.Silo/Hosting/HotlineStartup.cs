@@ -16,8 +16,8 @@ public sealed class Readiness
 /// After the silo starts: seeds an empty roster from <c>seeds/</c>, wakes the router (which catches up on missed offer
 /// deadlines) and the statistics push, then keeps pinging both so that they come back on a survivor after a silo is lost.
 /// </summary>
-public sealed class HotlineStartup(IGrainFactory grains, SeedFiles seeds, IConfiguration configuration, Readiness readiness,
-    ILogger<HotlineStartup> logger) : BackgroundService
+public sealed class HotlineStartup(IGrainFactory grains, SeedFiles seeds, IConfiguration configuration, IHostEnvironment environment,
+    Readiness readiness, ILogger<HotlineStartup> logger) : BackgroundService
 {
     private static readonly ResiliencePipeline Retry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions { MaxRetryAttempts = 20, Delay = TimeSpan.FromMilliseconds(500), BackoffType = DelayBackoffType.Exponential, MaxDelay = TimeSpan.FromSeconds(5), UseJitter = true })
@@ -44,12 +44,17 @@ public sealed class HotlineStartup(IGrainFactory grains, SeedFiles seeds, IConfi
 
     private async Task SeedAsync()
     {
-        if (!configuration.GetValue("Hotline:Seed:DemoLawyers", true)) return;
+        // Demo lawyers: in Development (the demo), elsewhere only when asked for explicitly.
+        if (!configuration.GetValue("Hotline:Seed:DemoLawyers", environment.IsDevelopment())) return;
         var roster = grains.GetGrain<IRosterGrain>(GrainKeys.Hotline);
         if ((await roster.GetAll()).Count > 0) return;
         var password = configuration["Hotline:Seed:LawyerPassword"];
+        // One hash per distinct password: at 600,000 iterations a hash costs a noticeable fraction of a second.
+        var hashes = new Dictionary<string, string>();
         foreach (var l in seeds.Lawyers)
         {
+            var plain = password ?? l.Password;
+            if (!hashes.TryGetValue(plain, out var hash)) hashes[plain] = hash = PasswordHasher.Hash(plain);
             var id = GrainKeys.LawyerId(l.Username);
             try
             {
@@ -57,7 +62,7 @@ public sealed class HotlineStartup(IGrainFactory grains, SeedFiles seeds, IConfi
                 {
                     Username = l.Username,
                     DisplayName = l.DisplayName,
-                    PasswordHash = PasswordHasher.Hash(password ?? l.Password),
+                    PasswordHash = hash,
                     Skills = l.Skills,
                     Dialects = l.Dialects,
                     Capacity = l.Capacity,

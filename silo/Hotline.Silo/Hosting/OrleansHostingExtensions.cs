@@ -59,7 +59,8 @@ public static class OrleansHostingExtensions
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
                 silo.AddHotlineStorage(HotlineStorageOptions.ForSqlite(settings.DataPath));
             }
-            silo.AddDashboard();
+            // Live logs and grain internals: only where the operator turned it on (Development by default).
+            if (PrivacyHosting.DashboardEnabled(builder.Configuration, builder.Environment)) silo.AddDashboard();
         });
 
         builder.Services.AddHostedService<HotlineStartup>();

@@ -19,6 +19,8 @@ public static class WebHosting
         var settings = HotlineSettings.From(configuration);
         var seeds = SeedFiles.Load(configuration["Hotline:SeedsPath"]);
         var key = TokenService.LoadKey(configuration["Hotline:Jwt:SigningKey"], settings.DataPath, settings.ClusterMode);
+        builder.AddHotlinePrivacy();
+        PrivacyHosting.AddPhoneProtection(builder.Services, configuration, settings, key.Key);
         builder.AddHotlineApi(seeds, key);
         builder.Services.AddHotlineHubs(settings.ClusterMode ? settings.RedisConnectionString : null);
         builder.Services.AddSingleton<Readiness>();
@@ -28,11 +30,12 @@ public static class WebHosting
 
     public static WebApplication MapHotlineWeb(this WebApplication app)
     {
+        app.UseHotlineSecurity();
         app.MapHotlineApi();
         app.MapHotlineHubs();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        if (PrivacyHosting.DashboardEnabled(app.Configuration, app.Environment)) app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
         return app;
     }

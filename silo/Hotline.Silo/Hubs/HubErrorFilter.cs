@@ -11,7 +11,8 @@ namespace Hotline.Silo.Hubs;
 /// Every hub call passes here: flood limits per connection and per user, then stable error codes. A failure becomes a
 /// <see cref="HubException"/> whose message starts with the code (<c>forbidden: not a participant</c>).
 /// </summary>
-public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptions> limits, ILogger<HubErrorFilter> logger) : IHubFilter
+public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptions> limits, TokenRevocation revocation,
+    ILogger<HubErrorFilter> logger) : IHubFilter
 {
     private const string BucketKey = "hotline.bucket";
 
@@ -22,6 +23,14 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
         {
             if (!lease.IsAcquired || !users.TryAcquire(context.Context.UserIdentifier ?? context.Context.ConnectionId))
                 throw new HubException("rate_limited: too many requests, slow down");
+        }
+        // A revoked token (erased worker, disabled or re-passworded lawyer) ends its open connections at the next call.
+        if (context.Context.User is { } user && !await revocation.IsCurrent(user))
+        {
+            // Answer first, then close the connection (aborting now would swallow the answer); reconnecting fails with 401.
+            var connection = context.Context;
+            _ = Task.Delay(TimeSpan.FromMilliseconds(200)).ContinueWith(_ => connection.Abort(), TaskScheduler.Default);
+            throw new HubException("unauthorized: token revoked");
         }
         try
         {

@@ -43,12 +43,8 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
 
     public Task<JoinResult> AcceptOffer(string consultationId) => Calls.Run(() => Consultation(consultationId).Accept(Me));
 
-    public async Task DeclineOffer(string consultationId)
-    {
-        var id = ConsultationIds.Validate(consultationId);
-        var error = await Calls.Run(() => Grains.GetGrain<IRouterGrain>(GrainKeys.Hotline).Decline(id, Me.Id));
-        if (error is not null) throw new HotlineException(HotlineException.Codes.Conflict, "no offer of this consultation is open to you");
-    }
+    /// <summary>Declines the offer; the lawyer's view of the consultation ends at once (need-to-know).</summary>
+    public Task DeclineOffer(string consultationId) => Calls.Run(() => Consultation(consultationId).Decline(Me));
 
     public Task<ConsultationView> Transfer(string consultationId, TransferRequest request)
     {
@@ -71,6 +67,6 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
     public async Task<IReadOnlyList<ConsultationView>> GetMyConsultations()
     {
         var ids = await Calls.Run(() => Lawyer.GetConsultationIds());
-        return await ConsultationQueries.Views(Grains, Calls, ids.TakeLast(200));
+        return await ConsultationQueries.Views(Grains, Calls, ids.TakeLast(200), Me);
     }
 }

@@ -15,6 +15,7 @@ public static class CallerClaims
         {
             Roles.Worker => ParticipantRole.Worker,
             Roles.Lawyer => ParticipantRole.Lawyer,
+            Roles.Admin => ParticipantRole.Admin,
             _ => ParticipantRole.System,
         };
         return new Caller(role, user.Id(), user.FindFirstValue(Roles.NameClaim) ?? "");

@@ -11,6 +11,10 @@ public sealed class RateLimitOptions
     public int UserBurst { get; set; } = 60;
     public int RestPerSecond { get; set; } = 20;
     public int RestBurst { get; set; } = 40;
+    /// <summary>Worker tokens per client address per minute (<c>POST /api/auth/worker</c>).</summary>
+    public int WorkerTokensPerAddressPerMinute { get; set; } = 30;
+    /// <summary>Login attempts per client address per minute (<c>POST /api/auth/login</c>).</summary>
+    public int LoginsPerAddressPerMinute { get; set; } = 20;
 }
 
 /// <summary>Token buckets per hub user, shared by all of the user's connections on this silo.</summary>

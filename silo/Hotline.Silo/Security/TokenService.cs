@@ -10,9 +10,12 @@ namespace Hotline.Silo.Security;
 public sealed class TokenService(SymmetricSecurityKey key, TimeProvider time)
 {
     public const string Issuer = "hotline12351";
+    /// <summary>Claim carrying the owner's token version (revocation).</summary>
+    public const string VersionClaim = "tv";
     public SymmetricSecurityKey Key { get; } = key;
 
-    public string Issue(string subject, string role, string name, TimeSpan lifetime)
+    /// <summary>A token for <paramref name="subject"/>; <paramref name="tokenVersion"/> is checked on every use (Api/TokenRevocation).</summary>
+    public string Issue(string subject, string role, string name, TimeSpan lifetime, int tokenVersion = 0)
     {
         var now = time.GetUtcNow().UtcDateTime;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
@@ -22,7 +25,8 @@ public sealed class TokenService(SymmetricSecurityKey key, TimeProvider time)
             IssuedAt = now,
             NotBefore = now,
             Expires = now + lifetime,
-            Subject = new ClaimsIdentity([new Claim(Roles.SubjectClaim, subject), new Claim(Roles.RoleClaim, role), new Claim(Roles.NameClaim, name)]),
+            Subject = new ClaimsIdentity([new Claim(Roles.SubjectClaim, subject), new Claim(Roles.RoleClaim, role), new Claim(Roles.NameClaim, name),
+                new Claim(VersionClaim, tokenVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer32)]),
             SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.HmacSha256),
         });
     }
@@ -39,7 +43,7 @@ public sealed class TokenService(SymmetricSecurityKey key, TimeProvider time)
         if (clusterMode) throw new InvalidOperationException("Cluster mode needs Hotline:Jwt:SigningKey, the same on every silo");
         Directory.CreateDirectory(dataPath);
         var file = Path.Combine(dataPath, "jwt-signing.key");
-        if (!File.Exists(file)) File.WriteAllText(file, Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)));
+        PrivateFiles.CreateIfMissing(file, () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)));
         return new SymmetricSecurityKey(Convert.FromBase64String(File.ReadAllText(file).Trim()));
     }
 }

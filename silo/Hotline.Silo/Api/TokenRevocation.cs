@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using Hotline.Abstractions;
+using Hotline.Silo.Security;
+
+namespace Hotline.Silo.Api;
+
+/// <summary>
+/// Token revocation: every worker and lawyer token carries its owner's token version (claim <c>tv</c>); the version
+/// lives in the owner's grain and is bumped on erase (<c>IWorkerGrain.Erase</c>), password change or disable
+/// (<c>ILawyerGrain.RevokeTokens</c>). Each request and each hub call checks it, through a per-silo cache of
+/// <c>Hotline:Security:TokenCheckSeconds</c> (default 2 s): the silo that revoked forgets its entry at once, the others
+/// within that time.
+/// </summary>
+public sealed class TokenRevocation(IGrainFactory grains, GrainCalls calls, AdminAccount admin, IConfiguration configuration, TimeProvider time,
+    ILogger<TokenRevocation> logger)
+{
+    public const string VersionClaim = TokenService.VersionClaim;
+    /// <summary>The version could not be read: the token is let through (its signature is valid).</summary>
+    private const int Unknown = int.MinValue;
+    private readonly ConcurrentDictionary<string, (int Version, DateTimeOffset At)> _cache = new();
+    private readonly TimeSpan _ttl = TimeSpan.FromSeconds(configuration.GetValue("Hotline:Security:TokenCheckSeconds", 2.0));
+
+    /// <summary>Whether the principal's token still carries its owner's current version.</summary>
+    public async ValueTask<bool> IsCurrent(ClaimsPrincipal user)
+    {
+        var role = user.FindFirstValue(Roles.RoleClaim);
+        var subject = user.FindFirstValue(Roles.SubjectClaim);
+        if (subject is null) return false;
+        var claimed = int.TryParse(user.FindFirstValue(VersionClaim), out var v) ? v : 0;
+        switch (role)
+        {
+            case Roles.Admin:
+                return claimed == admin.TokenVersion;
+            case Roles.Worker or Roles.Lawyer:
+                var current = await CurrentVersion(role, subject);
+                return current == Unknown || (current >= 0 && current == claimed);
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>The owner's current version (cached briefly).</summary>
+    public async ValueTask<int> CurrentVersion(string role, string subject)
+    {
+        var now = time.GetUtcNow();
+        if (_cache.TryGetValue(subject, out var hit) && now - hit.At < _ttl) return hit.Version;
+        try
+        {
+            var version = role == Roles.Worker
+                ? await calls.Run(() => grains.GetGrain<IWorkerGrain>(subject).GetTokenVersion())
+                : await calls.Run(() => grains.GetGrain<ILawyerGrain>(subject).GetTokenVersion());
+            if (_cache.Count > 100_000) _cache.Clear();
+            _cache[subject] = (version, now);
+            return version;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The grain cannot be reached (failover): keep serving with the last known version rather than logging
+            // everyone out; an unknown one is let through (the signature is valid).
+            logger.LogWarning("Token version of a {Role} unavailable: {Error}", role, e.GetType().Name);
+            return hit.At != default ? hit.Version : Unknown;
+        }
+    }
+
+    /// <summary>Drops the cached version after this silo revoked tokens, so this silo refuses them at once.</summary>
+    public void Forget(string subject) => _cache.TryRemove(subject, out _);
+}

@@ -1,0 +1,150 @@
+using Hotline.Abstractions;
+using Hotline.Domain;
+
+namespace Hotline.Grains;
+
+/// <summary>Durable state of one day of the audit log.</summary>
+public sealed class AuditDayState
+{
+    public List<AuditEntry> Entries { get; set; } = [];
+}
+
+/// <summary>One UTC day of the audit log; an entry is durable before <see cref="Record"/> returns.</summary>
+public sealed class AuditGrain([PersistentState("audit", StorageNames.Hotline)] IPersistentState<AuditDayState> state) : Grain, IAuditGrain
+{
+    public async Task Record(AuditEntry entry)
+    {
+        state.State.Entries.Add(entry);
+        await state.WriteStateAsync();
+    }
+
+    public Task<IReadOnlyList<AuditEntry>> Query(DateTimeOffset from, DateTimeOffset to, string? consultationId)
+        => Task.FromResult<IReadOnlyList<AuditEntry>>(state.State.Entries
+            .Where(e => e.At >= from && e.At <= to && (consultationId is null || e.ConsultationId == consultationId)).ToList());
+}
+
+/// <summary>Durable state of an open-consultation counter.</summary>
+public sealed class OpenConsultationsState
+{
+    public List<string> Ids { get; set; } = [];
+}
+
+/// <summary>
+/// Counts open consultations of one worker or one client address. Single-threaded like every grain, so two opens at
+/// once cannot both take the last slot. Closed ones are dropped lazily, when a new slot is asked for.
+/// </summary>
+public sealed class OpenConsultationsGrain([PersistentState("open", StorageNames.Hotline)] IPersistentState<OpenConsultationsState> state)
+    : Grain, IOpenConsultationsGrain
+{
+    public async Task<bool> TryReserve(string consultationId, int max)
+    {
+        var ids = state.State.Ids;
+        if (ids.Contains(consultationId)) return true;
+        if (ids.Count >= max)
+        {
+            var access = await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IConsultationGrain>(id).GetAccess()));
+            // A reserved id whose consultation is not stored (yet) still counts: its open may be in flight.
+            var open = ids.Where((id, i) => !access[i].Exists || !ConsultationStateMachine.IsTerminal(access[i].Status)).ToList();
+            state.State.Ids = ids = open;
+        }
+        if (ids.Count >= max)
+        {
+            await state.WriteStateAsync();
+            return false;
+        }
+        ids.Add(consultationId);
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    public async Task Release(string consultationId)
+    {
+        if (state.State.Ids.Remove(consultationId)) await state.WriteStateAsync();
+    }
+}
+
+/// <summary>Durable state of the retention job.</summary>
+public sealed class RetentionState
+{
+    /// <summary>Oldest day with closed consultations not yet purged.</summary>
+    public DateTime? OldestPendingDay { get; set; }
+    public DateTimeOffset? LastRunAt { get; set; }
+}
+
+/// <summary>
+/// The retention job: files closed consultations by day and purges whole days older than the retention. Its progress
+/// is durable, so after a restart (or a long downtime) the next run catches up on every day it missed.
+/// </summary>
+public sealed class RetentionGrain([PersistentState("retention", StorageNames.Hotline)] IPersistentState<RetentionState> state, TimeProvider time)
+    : Grain, IRetentionGrain
+{
+    public static string DayKey(DateTime day) => "retention-" + day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    public async Task Track(string consultationId, DateTimeOffset closedAt)
+    {
+        var day = closedAt.UtcDateTime.Date;
+        await GrainFactory.GetGrain<IRetentionDayGrain>(DayKey(day)).Add(consultationId);
+        if (state.State.OldestPendingDay is null || day < state.State.OldestPendingDay)
+        {
+            state.State.OldestPendingDay = day;
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task<int> RunDue(int retentionDays)
+    {
+        var now = time.GetUtcNow();
+        var cutoff = now - TimeSpan.FromDays(retentionDays);
+        var purged = 0;
+        // A day is done when all of it is older than the cutoff.
+        for (var day = state.State.OldestPendingDay; day is { } d && d.AddDays(1) <= cutoff.UtcDateTime; day = d.AddDays(1))
+        {
+            var dayGrain = GrainFactory.GetGrain<IRetentionDayGrain>(DayKey(d));
+            foreach (var id in await dayGrain.GetIds())
+            {
+                if (!await GrainFactory.GetGrain<IConsultationGrain>(id).Purge(cutoff)) continue;
+                purged++;
+                await AuditLog.Write(GrainFactory, new AuditEntry
+                {
+                    At = time.GetUtcNow(), ActorId = "system", ActorRole = "system", Action = AuditActions.Purge, ConsultationId = id,
+                    Reason = $"retention {retentionDays} days",
+                });
+            }
+            await dayGrain.Clear();
+            // Progress is durable per day: a restart in the middle resumes from the next day.
+            state.State.OldestPendingDay = d.AddDays(1);
+            await state.WriteStateAsync();
+        }
+        state.State.LastRunAt = now;
+        await state.WriteStateAsync();
+        return purged;
+    }
+
+    public Task<DateTimeOffset?> GetLastRun() => Task.FromResult(state.State.LastRunAt);
+}
+
+/// <summary>Durable state of one retention day.</summary>
+public sealed class RetentionDayState
+{
+    public List<string> Ids { get; set; } = [];
+}
+
+/// <summary>The consultations closed on one UTC day.</summary>
+public sealed class RetentionDayGrain([PersistentState("retention-day", StorageNames.Hotline)] IPersistentState<RetentionDayState> state)
+    : Grain, IRetentionDayGrain
+{
+    public async Task Add(string consultationId)
+    {
+        if (state.State.Ids.Contains(consultationId)) return;
+        state.State.Ids.Add(consultationId);
+        await state.WriteStateAsync();
+    }
+
+    public Task<IReadOnlyList<string>> GetIds() => Task.FromResult<IReadOnlyList<string>>(state.State.Ids.ToList());
+
+    public async Task Clear()
+    {
+        if (!state.RecordExists) return;
+        await state.ClearStateAsync();
+    }
+}
