@@ -6,7 +6,8 @@ missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+# grep without -q reads all of fc-list's output: with -q, fc-list dies of SIGPIPE and pipefail reports the fonts missing.
+fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 command -v node >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi

@@ -1,9 +1,13 @@
 using Hotline.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
-// Outside Development, no published default secret may remain (one line per problem, exit code 1).
+// Refuses to start, one line per problem (exit code 1): outside Development, a published default secret; in any
+// environment, Hotline:Mode silo or front without cluster mode, or an unknown mode.
 if (SafeStart.Refuse(builder)) return 1;
-builder.AddHotlineSilo();
+// Hotline:Mode: combined (silo + web, default), silo (grains; HTTP only for health), front (cluster client + web).
+var settings = builder.AddHotlineSettings();
+if (settings.RunsGrains) builder.AddHotlineSilo();
+else builder.AddHotlineClient();
 builder.AddHotlineWeb();
 
 var app = builder.Build();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using Hotline.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -60,7 +61,7 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["Hotline:DataPath"] = _dataPath,
-            ["Hotline:SeedsPath"] = FindSeeds(),
+            ["Hotline:SeedsPath"] = TestSeeds(_dataPath),
             ["Hotline:Seed:DemoLawyers"] = "false",
             ["Hotline:Admin:Username"] = "admin",
             ["Hotline:Admin:Password"] = AdminPassword,
@@ -107,7 +108,8 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
     {
         Http?.Dispose();
         await base.DisposeAsync();
-        try { Directory.Delete(_dataPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        foreach (var dir in new[] { _dataPath, _dataPath + "-seeds" })
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     public async Task<string> AdminToken() => _adminToken ??= (await Rest.Login("admin", AdminPassword)).Token;
@@ -117,6 +119,29 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>
+    /// A copy of seeds/ whose catalog also holds <see cref="TestKit.ExtraCategories"/>: every test of the shared host takes
+    /// category/dialect combinations of its own (<see cref="TestKit.Combos"/>), and the real catalog has too few.
+    /// </summary>
+    private static string TestSeeds(string dataPath)
+    {
+        var source = FindSeeds();
+        var target = Path.Combine(dataPath + "-seeds");
+        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to, overwrite: true);
+        }
+        var catalogPath = Path.Combine(target, "catalog.json");
+        var catalog = JsonNode.Parse(File.ReadAllText(catalogPath))!;
+        var categories = catalog["categories"]!.AsArray();
+        foreach (var id in TestKit.ExtraCategories)
+            categories.Add(new JsonObject { ["id"] = id, ["name"] = "Test " + id, ["nameZh"] = "测试 " + id });
+        File.WriteAllText(catalogPath, catalog.ToJsonString());
+        return target;
     }
 
     private static string FindSeeds()

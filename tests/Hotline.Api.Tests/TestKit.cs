@@ -18,8 +18,12 @@ public sealed class TestKit(HotlineHost host) : IAsyncDisposable
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
     public const string Password = "lawyer-pass-12351";
 
+    /// <summary>Test-only categories added to the host's catalog copy, so tests never run out of unique combinations.</summary>
+    public static readonly string[] ExtraCategories = Enumerable.Range(1, 56).Select(i => $"test_{i:D2}").ToArray();
+
     private static readonly string[] Categories =
-        ["unpaid_wages", "labor_contract", "dismissal", "work_injury", "social_insurance", "occupational_safety", "mediation_arbitration", "other"];
+        ["unpaid_wages", "labor_contract", "dismissal", "work_injury", "social_insurance", "occupational_safety", "mediation_arbitration", "other",
+         .. ExtraCategories];
     // No Mandarin: widening after 60 s also accepts Mandarin speakers, so test lawyers never speak it.
     private static readonly string[] Dialects = ["minnan", "fuzhou", "hakka", "puxian", "cantonese", "english"];
     private static int _nextCombo;

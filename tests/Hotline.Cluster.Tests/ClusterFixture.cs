@@ -8,6 +8,10 @@ public sealed class ClusterFixture : IAsyncLifetime
     private readonly List<string> _log = [];
     public HotlineCluster Cluster { get; private set; } = null!;
     public List<double> FailoverSeconds { get; } = [];
+    private SplitCluster? _split;
+
+    /// <summary>The split topology (two silos, two fronts), started on first use and shared by the tests that use it.</summary>
+    public async Task<SplitCluster> Split() => _split ??= await SplitCluster.Start(Cluster);
 
     public async Task InitializeAsync() => Cluster = await HotlineCluster.Start(line => { lock (_log) _log.Add(line); });
 
@@ -16,7 +20,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         lock (_log) { var copy = _log.ToList(); _log.Clear(); return copy; }
     }
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        _split?.Dispose();
+        await Cluster.DisposeAsync();
+    }
 }
 
 [CollectionDefinition("cluster")]
@@ -31,16 +39,19 @@ public sealed class Pair : IAsyncDisposable
     public required WorkerToken WorkerLogin { get; init; }
     public required LoginResult LawyerLogin { get; init; }
 
-    public static async Task<Pair> Start(HotlineCluster cluster, SiloProcess workerSilo, SiloProcess lawyerSilo, string category = "unpaid_wages")
+    /// <param name="fallback">Another web process both may fail over to (when both start on the same one).</param>
+    public static async Task<Pair> Start(ITopology cluster, SiloProcess workerSilo, SiloProcess lawyerSilo, string category = "unpaid_wages",
+        SiloProcess? fallback = null)
     {
         var lawyerLogin = await cluster.NewLawyer(category);
-        var lawyer = new HotlineConnection([lawyerSilo.Url, workerSilo.Url], "/hubs/lawyer", () => lawyerLogin.Token);
+        Uri[] Urls(SiloProcess own, SiloProcess other) => new[] { own.Url, other.Url, (fallback ?? other).Url }.Distinct().ToArray();
+        var lawyer = new HotlineConnection(Urls(lawyerSilo, workerSilo), "/hubs/lawyer", () => lawyerLogin.Token);
         await lawyer.StartAsync();
         await lawyer.Invoke<object?>("SetAvailability", ["available"]);
 
         var rest = cluster.Rest(workerSilo);
         var workerLogin = await rest.CreateWorker("Test worker");
-        var worker = new HotlineConnection([workerSilo.Url, lawyerSilo.Url], "/hubs/worker", () => workerLogin.Token);
+        var worker = new HotlineConnection(Urls(workerSilo, lawyerSilo), "/hubs/worker", () => workerLogin.Token);
         await worker.StartAsync();
         var c = await rest.OpenConsultation(workerLogin.Token, category, "mandarin", "My boss has not paid me for three months.");
         await worker.JoinConsultation(c.Id);
@@ -71,6 +82,17 @@ public sealed class Sender(HotlineConnection connection, string consultationId, 
 
     public IReadOnlyList<Acked> AckedMessages { get { lock (_acked) return _acked.ToList(); } }
     public IReadOnlyList<Exception> Failures { get { lock (_failures) return _failures.ToList(); } }
+
+    /// <summary>Waits until at least <paramref name="count"/> sends were acknowledged.</summary>
+    public async Task WaitForAcked(int count, TimeSpan limit)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (AckedMessages.Count < count)
+        {
+            if (sw.Elapsed > limit) throw new TimeoutException($"{who}: only {AckedMessages.Count} of {count} sends acknowledged");
+            await Task.Delay(50);
+        }
+    }
 
     public Task Run(CancellationToken stop, TimeSpan interval) => Task.Run(async () =>
     {
@@ -122,4 +144,11 @@ public static class Transcripts
             Assert.Equal(a.Text, stored.Text);
         }
     }
+}
+
+/// <summary>What <see cref="Pair"/> needs of a cluster: lawyers and REST through a given web process.</summary>
+public interface ITopology
+{
+    Task<LoginResult> NewLawyer(string category = "unpaid_wages", string dialect = "mandarin");
+    HotlineRest Rest(SiloProcess web);
 }

@@ -8,7 +8,7 @@ namespace Hotline.Cluster.Tests;
 /// A throwaway cluster on loopback: PostgreSQL + redis-server + two silo processes (cluster mode). Everything is
 /// killed and deleted on dispose, and by a watchdog if the test host dies. Missing binaries fail loudly.
 /// </summary>
-public sealed class HotlineCluster : IAsyncDisposable
+public sealed class HotlineCluster : IAsyncDisposable, ITopology
 {
     public const string AdminUser = "admin";
     public const string AdminPassword = "cluster-admin-password-12351";
@@ -57,13 +57,23 @@ public sealed class HotlineCluster : IAsyncDisposable
         }
     }
 
-    public SiloProcess StartSilo(string name)
+    public SiloProcess StartSilo(string name) => StartProcess(name, Postgres.ConnectionString, Redis.ConnectionString, ClusterId);
+
+    /// <summary>Starts a process of any mode (killed and cleaned up with this cluster); used by <see cref="SplitCluster"/>.</summary>
+    public SiloProcess StartProcess(string name, string postgres, string redis, string clusterId, string mode = "combined",
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        var silo = new SiloProcess(name, _folder, Postgres.ConnectionString, Redis.ConnectionString, ClusterId, SigningKey);
+        var silo = new SiloProcess(name, _folder, postgres, redis, clusterId, SigningKey, mode, environment);
         _guard.Add(silo.Process);
         _all.Add(silo);
         return silo;
     }
+
+    /// <summary>Watches a process that is not a silo process (e.g. another redis-server) for the watchdog.</summary>
+    public void Guard(System.Diagnostics.Process process) => _guard.Add(process);
+
+    /// <summary>The scratch folder of this cluster's processes.</summary>
+    public string Folder => _folder;
 
     /// <summary>Starts silos until two are alive, then waits until both are ready and the membership shows two.</summary>
     public async Task RestoreTwoSilos(TimeSpan? timeout = null)
@@ -88,7 +98,7 @@ public sealed class HotlineCluster : IAsyncDisposable
     public HttpClient Http(SiloProcess silo) => new() { BaseAddress = silo.Url, Timeout = TimeSpan.FromSeconds(30) };
     public HotlineRest Rest(SiloProcess silo) => new(Http(silo));
 
-    private async Task WaitReady(SiloProcess silo, TimeSpan limit)
+    public static async Task WaitReady(SiloProcess silo, TimeSpan limit)
     {
         using var http = new HttpClient { BaseAddress = silo.Url, Timeout = TimeSpan.FromSeconds(5) };
         var until = DateTime.UtcNow + limit;

@@ -74,7 +74,8 @@ public sealed class RedisServer(int port) : IDisposable
     }
 }
 
-/// <summary>One silo process (the built Hotline.Silo.dll) with cluster-mode environment.</summary>
+/// <summary>One process of the built Hotline.Silo.dll with cluster-mode environment: a combined silo (default), a
+/// grains-only silo or a front (<c>Hotline:Mode</c>).</summary>
 public sealed class SiloProcess : IDisposable
 {
     private readonly Process _process;
@@ -88,7 +89,8 @@ public sealed class SiloProcess : IDisposable
     public string LogPath { get; }
     public bool Killed { get; private set; }
 
-    public SiloProcess(string name, string folder, string postgres, string redis, string clusterId, string signingKey)
+    public SiloProcess(string name, string folder, string postgres, string redis, string clusterId, string signingKey,
+        string mode = "combined", IReadOnlyDictionary<string, string>? environment = null)
     {
         Name = name;
         HttpPort = Infra.FreePort();
@@ -129,6 +131,8 @@ public sealed class SiloProcess : IDisposable
         env["Hotline__RateLimits__UserBurst"] = "1000";
         env["Hotline__RateLimits__RestPerSecond"] = "1000";
         env["Hotline__RateLimits__RestBurst"] = "1000";
+        env["Hotline__Mode"] = mode;
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) env[k] = v;
         _log = new StreamWriter(LogPath) { AutoFlush = true };
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.WriteLine(e.Data); };

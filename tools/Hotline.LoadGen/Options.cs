@@ -56,5 +56,7 @@ internal sealed class Options
                    --rate 50 --duration 25 --lawyers 50 --capacity 10 --handle-mean 0.2
           erlang   (c) M/M/N: --servers 20 --erlangs 17 --handle-mean 2 --arrivals 2500 --epsilon 0.05 --batches 20 --warmup-fraction 0.1
           capacity (d) --workers 5000 --lawyers 200 --capacity 5 --senders 500 --duration 20 --connect-parallelism 64
+          topology (e) latency and connection memory through a front vs combined, cluster mode on a spawned PostgreSQL +
+                   Redis: --modes combined,front --pairs 20 --msg-rate 10 --duration 20 --warmup 3 --idle-connections 1000
         """;
 }

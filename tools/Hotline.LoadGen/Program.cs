@@ -30,7 +30,8 @@ try
             case "routing": await Scenarios.Routing(run); break;
             case "erlang": await Scenarios.Erlang(run); break;
             case "capacity": await Scenarios.Capacity(run); break;
-            default: throw new ArgumentException($"unknown scenario '{scenario}' (mixed, latency, routing, erlang, capacity)");
+            case "topology": await Scenarios.Topology(run); break;
+            default: throw new ArgumentException($"unknown scenario '{scenario}' (mixed, latency, routing, erlang, capacity, topology)");
         }
         return 0;
     });

@@ -100,41 +100,7 @@ internal static partial class Scenarios
         // Platform.
         using var platform = await run.Platform();
         var relayUrl = await run.RelayUrl();
-        var pTracker = new MessageTracker(c);
-        var pDelivery = run.Latency("platform: SendMessage -> lawyer Message");
-        var pAck = run.Latency("platform: SendMessage ack");
-        run.View.Phase = "platform: lawyers";
-        var lawyers = await platform.CreateLawyers(pairsCount, ["unpaid_wages"], ["mandarin"], 1, 8, c);
-        foreach (var l in lawyers)
-        {
-            run.Own(l.Connection);
-            l.Connection.Messages.Added += m => pTracker.Received("l:" + m.ConsultationId, m.ClientMessageId);
-        }
-        AutoAccept(run, lawyers);
-        run.View.Phase = "platform: workers";
-        var tokens = await platform.CreateWorkerTokens(pairsCount, 8, c);
-        var workers = await ConnectWorkers(run, platform, tokens, 8, pTracker);
-        var pairs = await OpenAssigned(run, platform, workers, "unpaid_wages", "mandarin", 8);
-
-        async Task Phase(MessageTracker tracker, string label, Func<int, (string Receiver, Func<string, Task> Send)> pair)
-        {
-            run.View.Phase = label + ": warm-up";
-            tracker.Recording = false;
-            var until = Clock.Now + Ticks(warmup);
-            await Task.WhenAll(Enumerable.Range(0, pairsCount).Select(i => SendLoop(run, tracker, rate, until, pair(i).Receiver, pDelivery, pAck, pair(i).Send)));
-            await tracker.Drain(TimeSpan.FromSeconds(5));
-            tracker.Recording = true;
-            run.View.Phase = label + ": measuring";
-        }
-
-        await Phase(pTracker, "platform", i => ("l:" + pairs[i].ConsultationId, id => pairs[i].Worker.SendMessage(pairs[i].ConsultationId, "hello " + id[..6], id)));
-        {
-            var until = Clock.Now + Ticks(duration);
-            await Task.WhenAll(pairs.Select(p => SendLoop(run, pTracker, rate, until, "l:" + p.ConsultationId, pDelivery, pAck,
-                id => p.Worker.SendMessage(p.ConsultationId, "hello " + id[..6], id))));
-        }
-        var pLost = await pTracker.Drain(TimeSpan.FromSeconds(10));
-        var gaps = pairs.Sum(p => Gaps(p.Worker, [p.ConsultationId])) + lawyers.Sum(l => Gaps(l.Connection, pairs.Select(p => p.ConsultationId)));
+        var (pDelivery, pAck, pLost, pDuplicates, gaps) = await PlatformLatency(run, platform, "platform", pairsCount, rate, duration, warmup);
 
         // Relay: the same number of senders and receivers, the same rate.
         run.View.Phase = "relay: connecting";
@@ -176,9 +142,49 @@ internal static partial class Scenarios
         r.Ratios["delivery mean"] = p.MeanMs / b.MeanMs;
         r.Figures["target: p99 ratio <= 2"] = p.P99Ms / b.P99Ms <= 2 ? 1 : 0;
         r.LostMessages = pLost + rLost;
-        r.DuplicateMessages = pTracker.Duplicates + rTracker.Duplicates;
+        r.DuplicateMessages = pDuplicates + rTracker.Duplicates;
         r.SeqGaps = gaps;
         r.Errors += c.Get("errors");
         r.Notes.Add($"{pairsCount} worker/lawyer pairs, each worker sending Poisson at {rate} msg/s (open loop) for {duration} s after {warmup} s warm-up; total offered {pairsCount * rate} msg/s. Platform first, then relay, same process and clients.");
+    }
+
+    /// <summary>
+    /// The platform half of (a): <paramref name="pairsCount"/> lawyers and workers in active consultations, each worker
+    /// sending Poisson at <paramref name="rate"/>/s, warm-up then <paramref name="duration"/> s measured.
+    /// </summary>
+    private static async Task<(Latency Delivery, Latency Ack, long Lost, long Duplicates, long Gaps)> PlatformLatency(
+        Run run, Platform platform, string label, int pairsCount, double rate, double duration, double warmup)
+    {
+        var c = run.Counters;
+        var tracker = new MessageTracker(c);
+        var delivery = run.Latency(label + ": SendMessage -> lawyer Message");
+        var ack = run.Latency(label + ": SendMessage ack");
+        run.View.Phase = label + ": lawyers";
+        var lawyers = await platform.CreateLawyers(pairsCount, ["unpaid_wages"], ["mandarin"], 1, 8, c);
+        foreach (var l in lawyers)
+        {
+            run.Own(l.Connection);
+            l.Connection.Messages.Added += m => tracker.Received("l:" + m.ConsultationId, m.ClientMessageId);
+        }
+        AutoAccept(run, lawyers);
+        run.View.Phase = label + ": workers";
+        var tokens = await platform.CreateWorkerTokens(pairsCount, 8, c);
+        var workers = await ConnectWorkers(run, platform, tokens, 8, tracker);
+        var pairs = await OpenAssigned(run, platform, workers, "unpaid_wages", "mandarin", 8);
+
+        Task Loop(Pair p, long until) => SendLoop(run, tracker, rate, until, "l:" + p.ConsultationId, delivery, ack,
+            id => p.Worker.SendMessage(p.ConsultationId, "hello " + id[..6], id));
+        run.View.Phase = label + ": warm-up";
+        tracker.Recording = false;
+        var warmUntil = Clock.Now + Ticks(warmup);
+        await Task.WhenAll(pairs.Select(p => Loop(p, warmUntil)));
+        await tracker.Drain(TimeSpan.FromSeconds(5));
+        tracker.Recording = true;
+        run.View.Phase = label + ": measuring";
+        var until = Clock.Now + Ticks(duration);
+        await Task.WhenAll(pairs.Select(p => Loop(p, until)));
+        var lost = await tracker.Drain(TimeSpan.FromSeconds(10));
+        var gaps = pairs.Sum(p => Gaps(p.Worker, [p.ConsultationId])) + lawyers.Sum(l => Gaps(l.Connection, pairs.Select(p => p.ConsultationId)));
+        return (delivery, ack, lost, tracker.Duplicates, gaps);
     }
 }

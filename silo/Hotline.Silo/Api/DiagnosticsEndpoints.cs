@@ -14,7 +14,10 @@ public static class DiagnosticsEndpoints
         var admin = app.MapGroup("/api/admin/diagnostics").RequireAuthorization(Roles.Admin).WithTags("admin");
 
         // The silo answering this request.
-        admin.MapGet("/silo", (ILocalSiloDetails silo) => new SiloInfo(silo.SiloAddress.ToParsableString(), silo.SiloAddress.Endpoint.Port, silo.ClusterId));
+        // A front (front mode) hosts no silo: 404 not_found.
+        admin.MapGet("/silo", (IServiceProvider services) => services.GetService<ILocalSiloDetails>() is { } silo
+            ? Results.Ok(new SiloInfo(silo.SiloAddress.ToParsableString(), silo.SiloAddress.Endpoint.Port, silo.ClusterId))
+            : Results.Problem(statusCode: 404, extensions: new Dictionary<string, object?> { ["code"] = "not_found" }, detail: "this process is a front, not a silo"));
 
         // The silo currently hosting a consultation's grain (activating it if needed), or 404 if it is not active.
         admin.MapGet("/grain-host", async (string? consultationId, IGrainFactory grains, GrainCalls calls) =>

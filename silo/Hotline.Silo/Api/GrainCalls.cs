@@ -8,22 +8,38 @@ namespace Hotline.Silo.Api;
 /// gone (<see cref="SiloUnavailableException"/>) or a message was rejected while the cluster re-forms.
 /// <see cref="RunIdempotent{T}"/> also retries a <see cref="TimeoutException"/> (a call that was in flight to a silo
 /// that died may or may not have run): only for calls that are safe to repeat, such as <c>SendMessage</c> (deduplicated
-/// by clientMessageId), <c>JoinConsultation</c> and reads.
+/// by clientMessageId), <c>JoinConsultation</c> and reads. Each attempt of such a call waits at most
+/// <see cref="IdempotentAttempt"/>, and <see cref="AbandonInFlight"/> stops waiting for all of them at once: on a front, a
+/// call sent through a gateway that died is never answered (only the 15 s response timeout would end it), so it is
+/// repeated through another gateway instead.
 /// </summary>
 public sealed class GrainCalls
 {
+    /// <summary>Longest wait for one attempt of an idempotent call before it is repeated.</summary>
+    public static readonly TimeSpan IdempotentAttempt = TimeSpan.FromSeconds(5);
+
     private readonly ResiliencePipeline _pipeline = Build(idempotent: false);
     private readonly ResiliencePipeline _idempotent = Build(idempotent: true);
+    private CancellationTokenSource _inFlight = new();
+
+    /// <summary>Abandons the current attempt of every idempotent call in flight; each is repeated at once.</summary>
+    public void AbandonInFlight()
+    {
+        using var old = Interlocked.Exchange(ref _inFlight, new CancellationTokenSource());
+        old.Cancel();
+    }
 
     private static ResiliencePipeline Build(bool idempotent) => new ResiliencePipelineBuilder()
         .AddTimeout(TimeSpan.FromSeconds(30))
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsRetryable(e, idempotent)),
-            MaxRetryAttempts = 8,
+            // At most 1 s between attempts, so a call picks up the re-activated grain soon after a dead silo is declared
+            // dead (2-5 s); 15 attempts keep the window at about 12 s.
+            MaxRetryAttempts = 15,
             Delay = TimeSpan.FromMilliseconds(200),
             BackoffType = DelayBackoffType.Exponential,
-            MaxDelay = TimeSpan.FromSeconds(3),
+            MaxDelay = TimeSpan.FromSeconds(1),
             UseJitter = true,
         })
         .Build();
@@ -55,8 +71,22 @@ public sealed class GrainCalls
     /// <summary>As <see cref="Run{T}"/>, and a timed-out call is repeated too. Only for calls that are safe to repeat.</summary>
     public async Task<T> RunIdempotent<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
     {
-        try { return await call(); }
+        try { return await Attempt(call); }
         catch (Exception e) when (IsRetryable(e, idempotent: true) && !cancellationToken.IsCancellationRequested) { }
-        return await _idempotent.ExecuteAsync(async _ => await call(), cancellationToken);
+        return await _idempotent.ExecuteAsync(async _ => await Attempt(call), cancellationToken);
+    }
+
+    /// <summary>One attempt: at most <see cref="IdempotentAttempt"/>, and abandoned by <see cref="AbandonInFlight"/>.</summary>
+    private async Task<T> Attempt<T>(Func<Task<T>> call)
+    {
+        var abandon = _inFlight.Token;
+        try
+        {
+            return await call().WaitAsync(IdempotentAttempt, abandon);
+        }
+        catch (OperationCanceledException) when (abandon.IsCancellationRequested)
+        {
+            throw new TimeoutException("abandoned: the gateway it went through was lost");
+        }
     }
 }

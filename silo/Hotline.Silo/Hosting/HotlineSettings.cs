@@ -1,9 +1,23 @@
 namespace Hotline.Silo.Hosting;
 
+/// <summary>What this process runs (<c>Hotline:Mode</c>): one binary, three roles.</summary>
+public enum HostMode
+{
+    /// <summary>Silo and web server in one process (default; embedded or cluster).</summary>
+    Combined,
+    /// <summary>Grains only; HTTP serves only <c>/health/*</c>. Needs cluster mode.</summary>
+    Silo,
+    /// <summary>No grains: an Orleans client of the cluster serving REST, hubs and pages. Needs cluster mode.</summary>
+    Front,
+}
+
 /// <summary>Host settings read from configuration (section <c>Hotline</c>, connection strings, <c>Orleans</c>).</summary>
 public sealed class HotlineSettings
 {
     public required string DataPath { get; init; }
+    public HostMode Mode { get; init; }
+    /// <summary>A <c>Hotline:Mode</c> value that is none of the three, kept for <see cref="Problems"/>.</summary>
+    public string? InvalidMode { get; init; }
     public string? PostgresConnectionString { get; init; }
     public string? RedisConnectionString { get; init; }
     public int SiloPort { get; init; }
@@ -18,18 +32,41 @@ public sealed class HotlineSettings
     /// <summary>Cluster mode is on when both PostgreSQL and Redis are configured (shared/contract.md).</summary>
     public bool ClusterMode => !string.IsNullOrWhiteSpace(PostgresConnectionString) && !string.IsNullOrWhiteSpace(RedisConnectionString);
 
-    public static HotlineSettings From(IConfiguration configuration) => new()
+    /// <summary>This process hosts grains (combined or silo).</summary>
+    public bool RunsGrains => Mode != HostMode.Front;
+
+    /// <summary>This process serves the public API (combined or front).</summary>
+    public bool ServesApi => Mode != HostMode.Silo;
+
+    /// <summary>Invalid combinations of settings, one clear line each (<see cref="SafeStart"/> refuses to start on any).</summary>
+    public IEnumerable<string> Problems()
     {
-        DataPath = Path.GetFullPath(configuration["Hotline:DataPath"] ?? "data"),
-        PostgresConnectionString = configuration.GetConnectionString("Postgres"),
-        RedisConnectionString = configuration.GetConnectionString("Redis"),
-        SiloPort = configuration.GetValue("Orleans:SiloPort", 11111),
-        GatewayPort = configuration.GetValue("Orleans:GatewayPort", 30000),
-        ClusterId = configuration["Orleans:ClusterId"] ?? "hotline12351",
-        ServiceId = configuration["Orleans:ServiceId"] ?? "hotline12351",
-        AdvertisedAddress = ResolveAddress(configuration["Orleans:AdvertisedIP"]),
-        ListenOnAnyAddress = configuration.GetValue("Orleans:ListenOnAnyAddress", false),
-    };
+        if (InvalidMode is not null)
+            yield return $"Hotline:Mode is '{InvalidMode}': use combined, silo or front";
+        else if (Mode != HostMode.Combined && !ClusterMode)
+            yield return $"Hotline:Mode={Mode.ToString().ToLowerInvariant()} needs cluster mode: set ConnectionStrings:Postgres and ConnectionStrings:Redis (and the same Orleans:ClusterId as the cluster)";
+    }
+
+    public static HotlineSettings From(IConfiguration configuration)
+    {
+        var mode = configuration["Hotline:Mode"];
+        var parsed = string.IsNullOrWhiteSpace(mode) ? HostMode.Combined
+            : Enum.TryParse<HostMode>(mode.Trim(), ignoreCase: true, out var m) && Enum.IsDefined(m) && !int.TryParse(mode, out _) ? m : (HostMode?)null;
+        return new()
+        {
+            Mode = parsed ?? HostMode.Combined,
+            InvalidMode = parsed is null ? mode : null,
+            DataPath = Path.GetFullPath(configuration["Hotline:DataPath"] ?? "data"),
+            PostgresConnectionString = configuration.GetConnectionString("Postgres"),
+            RedisConnectionString = configuration.GetConnectionString("Redis"),
+            SiloPort = configuration.GetValue("Orleans:SiloPort", 11111),
+            GatewayPort = configuration.GetValue("Orleans:GatewayPort", 30000),
+            ClusterId = configuration["Orleans:ClusterId"] ?? "hotline12351",
+            ServiceId = configuration["Orleans:ServiceId"] ?? "hotline12351",
+            AdvertisedAddress = ResolveAddress(configuration["Orleans:AdvertisedIP"]),
+            ListenOnAnyAddress = configuration.GetValue("Orleans:ListenOnAnyAddress", false),
+        };
+    }
 
     /// <summary>An IP literal, or a host name resolved once at start (a container's own name in docker compose).</summary>
     private static System.Net.IPAddress ResolveAddress(string? value)

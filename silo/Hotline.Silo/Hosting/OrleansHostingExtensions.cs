@@ -10,14 +10,59 @@ using StackExchange.Redis;
 
 namespace Hotline.Silo.Hosting;
 
-/// <summary>Sets up the co-hosted Orleans silo: embedded (localhost, SQLite) or cluster (Redis membership, PostgreSQL).</summary>
+/// <summary>
+/// Sets up Orleans for the mode: a silo (combined or silo mode; embedded on localhost and SQLite, or cluster with Redis
+/// membership and PostgreSQL) or, in front mode, a cluster client that finds the silos' gateways in Redis.
+/// </summary>
 public static class OrleansHostingExtensions
 {
-    public static WebApplicationBuilder AddHotlineSilo(this WebApplicationBuilder builder)
+    /// <summary>Reads the settings (<see cref="SafeStart"/> has refused invalid combinations before).</summary>
+    public static HotlineSettings AddHotlineSettings(this WebApplicationBuilder builder)
     {
         var settings = HotlineSettings.From(builder.Configuration);
         builder.Services.AddSingleton(settings);
         builder.Services.TryAddSingleton(TimeProvider.System);
+        return settings;
+    }
+
+    /// <summary>Front mode: no grains here; calls go to the cluster's gateways, found in Redis like the silos find each other.</summary>
+    public static WebApplicationBuilder AddHotlineClient(this WebApplicationBuilder builder)
+    {
+        var settings = builder.Services.GetSettings();
+        builder.UseOrleansClient(client =>
+        {
+            client.UseRedisClustering(o =>
+            {
+                o.ConfigurationOptions = ConfigurationOptions.Parse(settings.RedisConnectionString!);
+                o.ConfigurationOptions.AbortOnConnectFail = false;
+            });
+            client.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = settings.ServiceId; });
+            // Re-read the gateway list often, so a replaced silo is used soon and a dead one dropped soon.
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            // Same bound as between silos: a call left hanging by a dead silo fails after 15 s, so GrainCalls can retry.
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
+            // A front may start before any silo, or outlive all of them for a while: keep trying, never give up.
+            client.UseConnectionRetryFilter(async (_, ct) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                return true;
+            });
+            client.AddGatewayCountChangedHandler(sp => sp.GetRequiredService<ClusterConnection>().OnGatewayCountChanged);
+            client.AddDashboard();
+        });
+        builder.Services.AddSingleton<ClusterConnection>();
+        builder.Services.AddHostedService<FrontReadinessProbe>();
+        return builder;
+    }
+
+    private static HotlineSettings GetSettings(this IServiceCollection services)
+        => services.Select(d => d.ImplementationInstance).OfType<HotlineSettings>().FirstOrDefault()
+           ?? throw new InvalidOperationException("call AddHotlineSettings first");
+
+    /// <summary>Combined and silo mode: the grains run here.</summary>
+    public static WebApplicationBuilder AddHotlineSilo(this WebApplicationBuilder builder)
+    {
+        var settings = builder.Services.GetSettings();
         builder.Services.Configure<RoutingOptions>(builder.Configuration.GetSection("Hotline:Routing"));
         builder.Services.Configure<GrainOptions>(builder.Configuration.GetSection("Hotline:Grains"));
         builder.Services.Configure<CollectiveOptions>(builder.Configuration.GetSection("Hotline:Collective"));

@@ -7,6 +7,14 @@ namespace Hotline.Silo.Hosting;
 /// <summary>Prints where the platform listens and the demo logins, once the server is up.</summary>
 public static class StartupBanner
 {
+    /// <summary>Silo mode: no pages or API here, only health.</summary>
+    public static void PrintSilo(WebApplication app)
+    {
+        var settings = app.Services.GetRequiredService<HotlineSettings>();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        Console.WriteLine($"\n==== Hotline12351 silo (cluster {settings.ClusterId}, silo port {settings.SiloPort}, gateway {settings.GatewayPort}); health at {string.Join(", ", addresses.Select(a => a + "/health/ready"))} ====");
+    }
+
     public static void Print(WebApplication app)
     {
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
@@ -18,7 +26,7 @@ public static class StartupBanner
         var lawyer = seeds.Lawyers.FirstOrDefault();
         Console.WriteLine($"""
 
-            ==== Hotline12351 is running ({(settings.ClusterMode ? "cluster" : "embedded, SQLite at " + settings.DataPath)}) ====
+            ==== Hotline12351 is running ({settings.Mode switch { HostMode.Front => $"front of cluster {settings.ClusterId}", _ when settings.ClusterMode => "cluster", _ => "embedded, SQLite at " + settings.DataPath }}) ====
               Worker page      {url}/
               Lawyer console   {url}/lawyer.html
               Admin dashboard  {url}/admin.html

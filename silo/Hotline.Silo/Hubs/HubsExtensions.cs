@@ -8,11 +8,23 @@ namespace Hotline.Silo.Hubs;
 /// <summary>Sets up SignalR (protocol, limits, the Redis backplane in cluster mode), the typed notifier grains push through, and the hubs.</summary>
 public static class HubsExtensions
 {
-    /// <summary>SignalR and the notifier. <paramref name="redis"/> (cluster mode) turns on the backplane, so a push from
-    /// any process reaches connections held by any other.</summary>
+    /// <summary>Hubs, their filter and limits, lawyer connection leases, and <see cref="AddHotlinePushes"/>.</summary>
     public static IServiceCollection AddHotlineHubs(this IServiceCollection services, string? redis)
     {
         services.AddSingleton<HubUserLimiter>();
+        services.AddSingleton<LawyerConnectionRegistry>();
+        services.AddSingleton<ILawyerConnectionCloser>(sp => sp.GetRequiredService<LawyerConnectionRegistry>());
+        services.AddHostedService<LawyerConnectionRefresher>();
+        return services.AddHotlinePushes(redis);
+    }
+
+    /// <summary>
+    /// SignalR and the typed notifier grains push through. <paramref name="redis"/> (cluster mode) turns on the backplane,
+    /// so a push from any process reaches connections held by any other; a silo-mode process has this without hubs: its
+    /// grains publish, the fronts deliver.
+    /// </summary>
+    public static IServiceCollection AddHotlinePushes(this IServiceCollection services, string? redis)
+    {
         var signalR = services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = 64 * 1024;
@@ -40,9 +52,6 @@ public static class HubsExtensions
             });
         services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
         services.AddSingleton<IClientNotifier, SignalRClientNotifier>();
-        services.AddSingleton<LawyerConnectionRegistry>();
-        services.AddSingleton<ILawyerConnectionCloser>(sp => sp.GetRequiredService<LawyerConnectionRegistry>());
-        services.AddHostedService<LawyerConnectionRefresher>();
         return services;
     }
 

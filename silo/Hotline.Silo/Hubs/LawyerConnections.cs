@@ -9,6 +9,7 @@ public sealed class LawyerConnectionRegistry : ILawyerConnectionCloser
 {
     private readonly ConcurrentDictionary<string, string> _connections = new();
     private readonly ConcurrentDictionary<string, Action> _aborts = new();
+    private TaskCompletionSource _renewNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Add(string connectionId, string lawyerId, Action? abort = null)
     {
@@ -36,6 +37,12 @@ public sealed class LawyerConnectionRegistry : ILawyerConnectionCloser
         foreach (var (connectionId, owner) in Snapshot())
             if (owner == lawyerId) Abort(connectionId);
     }
+
+    /// <summary>Asks for a renewal now (a front that reached the cluster again after losing it).</summary>
+    public void RenewNow() => Interlocked.Exchange(ref _renewNow, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    /// <summary>Completes on the next <see cref="RenewNow"/>.</summary>
+    public Task RenewRequested => _renewNow.Task;
 }
 
 /// <summary>
@@ -45,6 +52,8 @@ public sealed class LawyerConnectionRegistry : ILawyerConnectionCloser
 /// connected to a survivor is routable again within one period after a failover. Renewals run in parallel and on a
 /// fixed beat: one slow call (up to the response timeout) delays only its own connection's renewal, never the others',
 /// and a connection whose renewal is still in flight is not renewed twice.
+/// A front (front mode) does the same for the connections it holds: if the front dies, nobody renews them and they
+/// lapse; if it loses the cluster and finds it again, it renews at once (<see cref="LawyerConnectionRegistry.RenewNow"/>).
 /// </summary>
 public sealed class LawyerConnectionRefresher(LawyerConnectionRegistry registry, IGrainFactory grains, IConfiguration configuration,
     ILogger<LawyerConnectionRefresher> logger) : BackgroundService
@@ -56,7 +65,8 @@ public sealed class LawyerConnectionRefresher(LawyerConnectionRegistry registry,
         var period = TimeSpan.FromSeconds(configuration.GetValue("Hotline:Cluster:LawyerRefreshSeconds", 3.0));
         while (!stoppingToken.IsCancellationRequested)
         {
-            try { await Task.Delay(period, stoppingToken); } catch (OperationCanceledException) { return; }
+            try { await Task.WhenAny(Task.Delay(period, stoppingToken), registry.RenewRequested); } catch (OperationCanceledException) { return; }
+            if (stoppingToken.IsCancellationRequested) return;
             foreach (var (connectionId, lawyerId) in registry.Snapshot())
                 if (_inFlight.TryAdd(connectionId, 0)) _ = Renew(connectionId, lawyerId);
         }
