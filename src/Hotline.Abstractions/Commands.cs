@@ -18,6 +18,8 @@ public sealed record OpenConsultation
     [Id(5)] public Channel Channel { get; init; } = Channel.Web;
     [Id(6)] public int Priority { get; init; }
     [Id(7)] public string? CallerNumber { get; init; }
+    /// <summary>A phone caller who asked to be called back instead of holding.</summary>
+    [Id(20)] public bool Callback { get; init; }
     /// <summary>The employer as the worker wrote it (display form, validated), if given.</summary>
     [Id(40)] public string? Employer { get; init; }
     /// <summary>A catalog region id, if given.</summary>

@@ -19,9 +19,10 @@ public sealed record OfferEvent
 [GenerateSerializer, Alias("Hotline.OfferRevokedEvent")]
 public sealed record OfferRevokedEvent([property: Id(0)] string ConsultationId, [property: Id(1)] OfferRevokeReason Reason);
 
-/// <summary><c>QueueUpdate</c> event to a waiting worker.</summary>
+/// <summary><c>QueueUpdate</c> event to a waiting worker: no estimate (null) when no eligible lawyer is online.</summary>
 [GenerateSerializer, Alias("Hotline.QueueUpdateEvent")]
-public sealed record QueueUpdateEvent([property: Id(0)] string ConsultationId, [property: Id(1)] int Position, [property: Id(2)] int EstimatedWaitSeconds);
+public sealed record QueueUpdateEvent([property: Id(0)] string ConsultationId, [property: Id(1)] int Position, [property: Id(2)] int? EstimatedWaitSeconds,
+    [property: Id(3)] int LawyersOnline);
 
 /// <summary><c>Assigned</c> event to the worker and the lawyer.</summary>
 [GenerateSerializer, Alias("Hotline.AssignedEvent")]
@@ -31,6 +32,7 @@ public sealed record AssignedEvent([property: Id(0)] string ConsultationId, [pro
 [GenerateSerializer, Alias("Hotline.TypingEvent")]
 public sealed record TypingEvent([property: Id(0)] string ConsultationId, [property: Id(1)] ParticipantRole Role);
 
-/// <summary><c>StatusChanged</c> event to participants.</summary>
+/// <summary><c>StatusChanged</c> event to participants; a lawyer's close carries the resolution and the advice to the worker.</summary>
 [GenerateSerializer, Alias("Hotline.StatusChangedEvent")]
-public sealed record StatusChangedEvent([property: Id(0)] string ConsultationId, [property: Id(1)] ConsultationStatus Status);
+public sealed record StatusChangedEvent([property: Id(0)] string ConsultationId, [property: Id(1)] ConsultationStatus Status,
+    [property: Id(2)] Resolution? Resolution = null, [property: Id(3)] string? Advice = null);

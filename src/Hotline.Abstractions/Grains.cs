@@ -17,7 +17,15 @@ public interface IConsultationGrain : IGrainWithStringKey
     [Alias("GetMessages")] Task<IReadOnlyList<MessageView>> GetMessages(Caller caller, long afterSeq, int limit);
     [Alias("Typing")] Task Typing(Caller caller);
     [Alias("CloseByWorker")] Task<ConsultationView> CloseByWorker(Caller caller, int? rating, string? comment);
-    [Alias("CloseByLawyer")] Task<ConsultationView> CloseByLawyer(Caller caller, Resolution resolution, string? summary);
+    [Alias("CloseByLawyer")] Task<ConsultationView> CloseByLawyer(Caller caller, Resolution resolution, string? summary, string? adviceToWorker);
+    /// <summary>The worker rates a consultation a lawyer closed; once only (<c>conflict</c> after).</summary>
+    [Alias("Rate")] Task<ConsultationView> Rate(Caller caller, int rating, string? comment);
+    /// <summary>The gateway polls a phone call. <c>not_found</c> for a consultation that is not a phone call.</summary>
+    [Alias("GetCallStatus")] Task<PhoneCallStatus> GetCallStatus();
+    /// <summary>The caller hung up: a waiting call without callback ends abandoned; with callback it stays queued as a callback.</summary>
+    [Alias("Hangup")] Task<ConsultationView> Hangup(bool callback);
+    /// <summary>The assigned lawyer records a call-back attempt on a phone consultation.</summary>
+    [Alias("RecordCallAttempt")] Task<ConsultationView> RecordCallAttempt(Caller caller, CallOutcome outcome);
     [Alias("Transfer")] Task<ConsultationView> Transfer(Caller caller, TransferRequest request);
     [Alias("AddNote")] Task<NoteView> AddNote(Caller caller, string text);
     [Alias("GetNotes")] Task<IReadOnlyList<NoteView>> GetNotes(Caller caller);
@@ -39,7 +47,7 @@ public interface IConsultationGrain : IGrainWithStringKey
     [OneWay, Alias("OnOffered")] Task OnOffered(string lawyerId, DateTimeOffset expiresAt);
     [OneWay, Alias("OnOfferWithdrawn")] Task OnOfferWithdrawn(string lawyerId, OfferRevokeReason reason);
     [OneWay, Alias("OnAssigned")] Task OnAssigned(string lawyerId, string lawyerName, double waitedSeconds);
-    [OneWay, Alias("OnQueuePosition")] Task OnQueuePosition(int position, int estimatedWaitSeconds);
+    [OneWay, Alias("OnQueuePosition")] Task OnQueuePosition(int position, int? estimatedWaitSeconds, int lawyersOnline);
     /// <summary>The assigned lawyer stayed disconnected past the grace period: back to the queue, keeping its age.</summary>
     [Alias("ReturnToQueue")] Task ReturnToQueue(string lawyerId);
 }
@@ -193,6 +201,7 @@ public interface IStatisticsGrain : IGrainWithStringKey
     [Alias("RecordAnswered")] Task RecordAnswered(string category, double waitSeconds, DateTimeOffset at);
     [Alias("RecordAbandoned")] Task RecordAbandoned(string category, double waitSeconds, DateTimeOffset at);
     [Alias("RecordClosed")] Task RecordClosed(string category, double handleSeconds, DateTimeOffset at);
+    [Alias("RecordRated")] Task RecordRated(string category, int rating, DateTimeOffset at);
     [Alias("GetSnapshot")] Task<MetricsSnapshot> GetSnapshot();
     [Alias("GetHourly")] Task<IReadOnlyList<HourlyReportRow>> GetHourly(DateTimeOffset from, DateTimeOffset to);
     [Alias("Start")] Task Start();

@@ -21,6 +21,10 @@ public sealed record QueueMetrics
     [Id(11)] public double ArrivalsPerHour { get; init; }
     /// <summary>Erlang C staffing advice: lawyers needed for 80 % within 20 s at the current rate and AHT.</summary>
     [Id(12)] public int LawyersNeeded { get; init; }
+    /// <summary>Consultations rated today.</summary>
+    [Id(30)] public int Rated { get; init; }
+    /// <summary>Mean rating (1..5) of today's rated consultations; null when none rated.</summary>
+    [Id(31)] public double? Satisfaction { get; init; }
 }
 
 /// <summary>Lawyers by state.</summary>
@@ -71,4 +75,6 @@ public sealed record HourlyReportRow
     [Id(6)] public double ServiceLevel20 { get; init; }
     [Id(7)] public double ServiceLevel60 { get; init; }
     [Id(8)] public double AverageHandleSeconds { get; init; }
+    [Id(30)] public int Rated { get; init; }
+    [Id(31)] public double? Satisfaction { get; init; }
 }

@@ -24,6 +24,17 @@ public sealed record ConsultationView
     [Id(15)] public DateTimeOffset? ClosedAt { get; init; }
     [Id(16)] public Resolution? Resolution { get; init; }
     [Id(17)] public int? Rating { get; init; }
+    // Ids 30..39: the phone line and the outcome (issue 11), kept apart from other additions.
+    /// <summary>The caller's number: only for the lawyer the phone consultation is assigned to, and only until it closes.</summary>
+    [Id(30)] public string? CallbackNumber { get; init; }
+    /// <summary>The lawyer's advice to the worker at close: what to do next.</summary>
+    [Id(31)] public string? Advice { get; init; }
+    /// <summary>A phone caller who asked to be called back instead of holding.</summary>
+    [Id(32)] public bool Callback { get; init; }
+    /// <summary>The lawyers' call-back attempts on a phone consultation, oldest first (lawyers only).</summary>
+    [Id(33)] public IReadOnlyList<CallAttemptView>? CallAttempts { get; init; }
+    /// <summary>Eligible lawyers online while it waits (null otherwise).</summary>
+    [Id(34)] public int? LawyersOnline { get; init; }
     /// <summary>The employer the worker named at intake, if any.</summary>
     [Id(40)] public string? Employer { get; init; }
     /// <summary>The catalog region the worker named at intake, if any.</summary>
@@ -33,6 +44,25 @@ public sealed record ConsultationView
     /// admins, <c>null</c> for everyone else (and when no employer was named).
     /// </summary>
     [Id(42)] public int? RelatedCount { get; init; }
+}
+
+/// <summary>One call-back attempt of a lawyer on a phone consultation.</summary>
+[GenerateSerializer, Alias("Hotline.CallAttemptView")]
+public sealed record CallAttemptView([property: Id(0)] DateTimeOffset At, [property: Id(1)] string LawyerId, [property: Id(2)] CallOutcome Outcome);
+
+/// <summary>A phone call as the telephony gateway polls it (<c>GET /api/hotline/calls/{id}</c>).</summary>
+[GenerateSerializer, Alias("Hotline.PhoneCallStatus")]
+public sealed record PhoneCallStatus
+{
+    [Id(0)] public required string ConsultationId { get; init; }
+    [Id(1)] public ConsultationStatus Status { get; init; }
+    [Id(2)] public int? QueuePosition { get; init; }
+    [Id(3)] public int? EstimatedWaitSeconds { get; init; }
+    [Id(4)] public string? AssignedLawyerId { get; init; }
+    [Id(5)] public string? AssignedLawyerName { get; init; }
+    [Id(6)] public bool Callback { get; init; }
+    /// <summary>Eligible lawyers online now (so the IVR can say that nobody is on duty instead of an estimate).</summary>
+    [Id(7)] public int LawyersOnline { get; init; }
 }
 
 /// <summary>A chat message (<c>Message</c>); <see cref="Seq"/> starts at 1 with no gaps per consultation.</summary>

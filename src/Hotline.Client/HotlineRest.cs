@@ -35,8 +35,19 @@ public sealed class HotlineRest(HttpClient http)
     public Task<Lawyer> CreateLawyer(string adminToken, string username, string password, string displayName, IReadOnlyList<string> skills, IReadOnlyList<string> dialects, int capacity)
         => Send<Lawyer>(HttpMethod.Post, "/api/admin/lawyers", adminToken, new { username, password, displayName, skills, dialects, capacity });
 
-    public Task<Consultation> PhoneCall(string apiKey, string callerNumber, string category, string dialect)
-        => Send<Consultation>(HttpMethod.Post, "/api/hotline/calls", null, new { callerNumber, category, dialect }, apiKey);
+    public Task<Consultation> PhoneCall(string apiKey, string callerNumber, string category, string dialect, bool? callback = null)
+        => Send<Consultation>(HttpMethod.Post, "/api/hotline/calls", null, new { callerNumber, category, dialect, callback }, apiKey);
+
+    /// <summary>The gateway polls a call: position, estimate, the lawyer to bridge to.</summary>
+    public Task<PhoneCallStatus> GetCall(string apiKey, string id, CancellationToken cancellationToken = default)
+        => Send<PhoneCallStatus>(HttpMethod.Get, $"/api/hotline/calls/{id}", null, null, apiKey, cancellationToken);
+
+    /// <summary>The caller hung up (with <paramref name="callback"/>: asked to be called back).</summary>
+    public Task<Consultation> Hangup(string apiKey, string id, bool? callback = null, CancellationToken cancellationToken = default)
+        => Send<Consultation>(HttpMethod.Post, $"/api/hotline/calls/{id}/hangup", null, new { callback }, apiKey, cancellationToken);
+
+    /// <summary>Whether lawyers are on duty now, how many are online, when the next shift starts.</summary>
+    public Task<DutyStatus> GetDuty() => Send<DutyStatus>(HttpMethod.Get, "/api/duty", null);
 
     public Task<IReadOnlyList<Alert>> GetAlerts(string adminToken, string? status = null)
         => Send<IReadOnlyList<Alert>>(HttpMethod.Get, "/api/admin/alerts" + (status is null ? "" : "?status=" + Uri.EscapeDataString(status)), adminToken);

@@ -7,7 +7,8 @@ public sealed record LoginResult(string UserId, string Role, string DisplayName,
 /// <summary>Contract <c>ConsultationView</c>.</summary>
 public sealed record Consultation(string Id, string WorkerId, string Category, string Dialect, string Channel, string Summary, string Status,
     int Priority, DateTimeOffset CreatedAt, string? AssignedLawyerId, string? AssignedLawyerName, int? QueuePosition, int? EstimatedWaitSeconds, long LastSeq,
-    string? WorkerName = null, DateTimeOffset? ClosedAt = null, string? Resolution = null, int? Rating = null)
+    string? WorkerName = null, DateTimeOffset? ClosedAt = null, string? Resolution = null, int? Rating = null,
+    string? CallbackNumber = null, string? Advice = null, bool Callback = false, IReadOnlyList<CallAttempt>? CallAttempts = null, int? LawyersOnline = null)
 {
     /// <summary>The employer named at intake.</summary>
     public string? Employer { get; init; }
@@ -16,6 +17,13 @@ public sealed record Consultation(string Id, string WorkerId, string Category, s
     /// <summary>Other consultations naming the same employer in the alert window (assigned lawyer and admins only).</summary>
     public int? RelatedCount { get; init; }
 }
+/// <summary>A lawyer's call-back attempt on a phone consultation.</summary>
+public sealed record CallAttempt(DateTimeOffset At, string LawyerId, string Outcome);
+/// <summary>A phone call as the gateway polls it (<c>GET /api/hotline/calls/{id}</c>).</summary>
+public sealed record PhoneCallStatus(string ConsultationId, string Status, int? QueuePosition, int? EstimatedWaitSeconds, string? AssignedLawyerId,
+    string? AssignedLawyerName, bool Callback, int LawyersOnline = 0);
+/// <summary><c>GET /api/duty</c>.</summary>
+public sealed record DutyStatus(bool OnDutyNow, int LawyersOnline, DateTimeOffset? NextShiftStartsAt, string Timezone);
 /// <summary>Contract <c>Message</c>.</summary>
 public sealed record ChatMessage(string ConsultationId, long Seq, string SenderRole, string SenderId, string SenderName, string Text, DateTimeOffset SentAt, string ClientMessageId);
 /// <summary>Contract <c>MessageAck</c>.</summary>
@@ -27,11 +35,11 @@ public sealed record OfferEvent(string ConsultationId, string Category, string D
 /// <summary>Contract <c>OfferRevoked</c> event.</summary>
 public sealed record OfferRevokedEvent(string ConsultationId, string Reason);
 /// <summary>Contract <c>QueueUpdate</c> event.</summary>
-public sealed record QueueUpdateEvent(string ConsultationId, int Position, int EstimatedWaitSeconds);
+public sealed record QueueUpdateEvent(string ConsultationId, int Position, int? EstimatedWaitSeconds, int LawyersOnline = 0);
 /// <summary>Contract <c>Assigned</c> event.</summary>
 public sealed record AssignedEvent(string ConsultationId, string LawyerId, string LawyerName);
 /// <summary>Contract <c>StatusChanged</c> event.</summary>
-public sealed record StatusChangedEvent(string ConsultationId, string Status);
+public sealed record StatusChangedEvent(string ConsultationId, string Status, string? Resolution = null, string? Advice = null);
 /// <summary>Contract <c>Typing</c> event.</summary>
 public sealed record TypingEvent(string ConsultationId, string Role);
 /// <summary>Contract <c>LawyerView</c>.</summary>
@@ -53,7 +61,8 @@ public sealed record RawEvent(string Method, System.Text.Json.JsonElement Payloa
 /// <summary>Transfer request.</summary>
 public sealed record TransferRequest(string? ToCategory = null, string? ToLawyerId = null, string? Note = null);
 /// <summary>One queue of a <c>MetricsSnapshot</c>.</summary>
-public sealed record QueueMetrics(string Category, int Waiting, double OldestWaitSeconds, double AverageWaitSeconds, double ServiceLevel, int Abandoned, int Answered, double ServiceLevel60, double AverageHandleSeconds, int LawyersNeeded);
+public sealed record QueueMetrics(string Category, int Waiting, double OldestWaitSeconds, double AverageWaitSeconds, double ServiceLevel, int Abandoned, int Answered, double ServiceLevel60, double AverageHandleSeconds, int LawyersNeeded,
+    int Rated = 0, double? Satisfaction = null);
 /// <summary>Lawyers by state.</summary>
 public sealed record LawyerCounts(int Online, int Available, int Busy, int Away, double Occupancy, int Reserved = 0);
 /// <summary>Consultations by state.</summary>

@@ -17,3 +17,6 @@ public enum OfferRevokeReason { Timeout, Taken, Cancelled }
 
 /// <summary>Who wrote a message.</summary>
 public enum ParticipantRole { Worker, Lawyer, System, Admin }
+
+/// <summary>What a lawyer's call-back attempt on a phone consultation gave.</summary>
+public enum CallOutcome { Reached, NoAnswer }

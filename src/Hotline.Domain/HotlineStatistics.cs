@@ -17,6 +17,10 @@ public sealed class StatCounters
     public double AbandonedWaitSeconds { get; set; }
     /// <summary>Sum of handle times of closed consultations (seconds).</summary>
     public double HandleSeconds { get; set; }
+    /// <summary>Ratings given (1..5).</summary>
+    public int Rated { get; set; }
+    /// <summary>Sum of the ratings given.</summary>
+    public int RatingSum { get; set; }
 
     /// <summary>Average speed of answer (0 when nothing answered).</summary>
     public double AsaSeconds() => Answered == 0 ? 0 : AnsweredWaitSeconds / Answered;
@@ -26,16 +30,19 @@ public sealed class StatCounters
     public double ServiceLevel60() => Answered == 0 ? 1 : (double)AnsweredWithin60 / Answered;
     /// <summary>Average handle time (null when nothing closed).</summary>
     public double? AhtSeconds() => Closed == 0 ? null : HandleSeconds / Closed;
+    /// <summary>Mean rating (null when nothing rated).</summary>
+    public double? Satisfaction() => Rated == 0 ? null : (double)RatingSum / Rated;
 
     internal void Add(StatCounters o)
     {
         Arrived += o.Arrived; Answered += o.Answered; Abandoned += o.Abandoned; Closed += o.Closed;
         AnsweredWithin20 += o.AnsweredWithin20; AnsweredWithin60 += o.AnsweredWithin60;
         AnsweredWaitSeconds += o.AnsweredWaitSeconds; AbandonedWaitSeconds += o.AbandonedWaitSeconds; HandleSeconds += o.HandleSeconds;
+        Rated += o.Rated; RatingSum += o.RatingSum;
     }
 }
 
-/// <summary>One hour of one category (hour start in UTC). Serialisable POCO.</summary>
+/// <summary>One hour of one category (start of the local hour, as a UTC instant). Serialisable POCO.</summary>
 public sealed class HourlyBucket
 {
     public DateTimeOffset HourStart { get; set; }
@@ -45,32 +52,38 @@ public sealed class HourlyBucket
 
 /// <summary>A row of the hourly report.</summary>
 public sealed record HourlyReportRow(DateTimeOffset HourStart, string Category, int Arrived, int Answered, int Abandoned,
-    double AsaSeconds, double ServiceLevel20, double ServiceLevel60, double? AhtSeconds);
+    double AsaSeconds, double ServiceLevel20, double ServiceLevel60, double? AhtSeconds, int Rated = 0, double? Satisfaction = null);
 
-/// <summary>Today's (UTC) figures of one category, the trailing arrival rate and the Erlang C staffing advice.</summary>
+/// <summary>Today's figures (the local day in <see cref="HotlineStatistics.TimeZoneId"/>) of one category, the trailing arrival rate and the Erlang C staffing advice.</summary>
 /// <param name="Category">Category, or <see cref="HotlineStatistics.AllCategories"/> for the total.</param>
 /// <param name="AhtSeconds">Today's AHT, null when nothing closed today.</param>
 /// <param name="ArrivalsPerHour">Arrivals in the trailing window, scaled to an hour.</param>
 /// <param name="RecommendedLawyers">Erlang C: fewest lawyers for 80 % answered within 20 s at that rate and AHT (default AHT when none).</param>
 public sealed record CategoryStatistics(string Category, int Arrived, int Answered, int Abandoned, int Closed,
-    double AsaSeconds, double ServiceLevel20, double ServiceLevel60, double? AhtSeconds, double ArrivalsPerHour, int RecommendedLawyers);
+    double AsaSeconds, double ServiceLevel20, double ServiceLevel60, double? AhtSeconds, double ArrivalsPerHour, int RecommendedLawyers,
+    int Rated = 0, double? Satisfaction = null);
 
 /// <summary>
 /// Pure hotline statistics: records arrivals, answers (with wait), abandons (with wait) and closes (with handle time) per category,
 /// and reports today's ASA, SL(20 s), SL(60 s), AHT, the trailing arrival rate with Erlang C staffing advice, and hourly buckets.
 /// </summary>
 /// <remarks>
-/// The object is its own durable state: public get/set properties only, System.Text.Json friendly. "Today" is the UTC day of the
-/// latest event (counters reset when an event of a later UTC day arrives; a report for a later day shows zeros). Hourly buckets are
-/// kept for <see cref="RetentionDays"/>; arrival times for the trailing window only. Events may arrive slightly out of order.
+/// The object is its own durable state: public get/set properties only, System.Text.Json friendly. "Today" is the local day
+/// (in <see cref="TimeZoneId"/>, default Beijing time) of the latest event: counters reset at local midnight, when an event of a
+/// later local day arrives; a report for a later day shows zeros. Hourly buckets are local hours (stored as their UTC start), kept
+/// for <see cref="RetentionDays"/>; arrival times for the trailing window only. Events may arrive slightly out of order.
 /// </remarks>
 public sealed class HotlineStatistics
 {
     /// <summary>The category name of the all-categories total.</summary>
     public const string AllCategories = "*";
 
-    /// <summary>UTC day that <see cref="Today"/> counts.</summary>
+    /// <summary>Start (local midnight, as a UTC instant) of the day that <see cref="Today"/> counts.</summary>
     public DateTimeOffset TodayUtc { get; set; }
+    /// <summary>The zone of "today" and of the hours (<c>Hotline:TimeZone</c>).</summary>
+    public string TimeZoneId { get; set; } = HotlineCalendar.DefaultTimeZone;
+    private TimeZoneInfo? _zone;
+    private string? _zoneId;
     /// <summary>Today's counters per category.</summary>
     public Dictionary<string, StatCounters> Today { get; set; } = [];
     /// <summary>Hourly buckets, sorted by hour then category.</summary>
@@ -124,6 +137,13 @@ public sealed class HotlineStatistics
         Update(category, at, c => { c.Closed++; c.HandleSeconds += h; });
     }
 
+    /// <summary>A worker rated a consultation (1..5).</summary>
+    public void RecordRated(string category, int rating, DateTimeOffset at)
+    {
+        var r = Math.Clamp(rating, 1, 5);
+        Update(category, at, c => { c.Rated++; c.RatingSum += r; });
+    }
+
     /// <summary>Today's figures per category (sorted by name), at <paramref name="now"/>.</summary>
     public IReadOnlyList<CategoryStatistics> Snapshot(DateTimeOffset now)
     {
@@ -156,7 +176,8 @@ public sealed class HotlineStatistics
     public IReadOnlyList<HourlyReportRow> HourlyReport(DateTimeOffset from, DateTimeOffset to, string? category = null) =>
         Hourly.Where(b => b.HourStart >= from && b.HourStart < to && (category is null || b.Category == category))
             .Select(b => new HourlyReportRow(b.HourStart, b.Category, b.Counters.Arrived, b.Counters.Answered, b.Counters.Abandoned,
-                b.Counters.AsaSeconds(), b.Counters.ServiceLevel20(), b.Counters.ServiceLevel60(), b.Counters.AhtSeconds()))
+                b.Counters.AsaSeconds(), b.Counters.ServiceLevel20(), b.Counters.ServiceLevel60(), b.Counters.AhtSeconds(),
+                b.Counters.Rated, b.Counters.Satisfaction()))
             .ToList();
 
     private CategoryStatistics Build(string category, StatCounters? c, double perHour)
@@ -165,14 +186,15 @@ public sealed class HotlineStatistics
         var aht = c.AhtSeconds();
         var advice = ErlangC.ServersNeeded(perHour / 3600.0, aht ?? DefaultHandleSeconds, Math.Clamp(TargetServiceLevel, 0, 0.999999), TargetThresholdSeconds);
         return new CategoryStatistics(category, c.Arrived, c.Answered, c.Abandoned, c.Closed, c.AsaSeconds(), c.ServiceLevel20(),
-            c.ServiceLevel60(), aht, perHour, advice);
+            c.ServiceLevel60(), aht, perHour, advice, c.Rated, c.Satisfaction());
     }
 
     private void Update(string category, DateTimeOffset at, Action<StatCounters> apply)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(category);
         var day = Day(at);
-        if (day > TodayUtc)
+        // A stored day that is not a local midnight was counted in another zone (or in UTC before): start afresh.
+        if (day > TodayUtc || TodayUtc != Day(TodayUtc))
         {
             TodayUtc = day;
             Today.Clear();
@@ -221,10 +243,18 @@ public sealed class HotlineStatistics
     }
 
     private static double Sanitize(double seconds) => double.IsNaN(seconds) || double.IsInfinity(seconds) || seconds < 0 ? 0 : seconds;
-    private static DateTimeOffset Day(DateTimeOffset t) => new(t.UtcDateTime.Date, TimeSpan.Zero);
-    private static DateTimeOffset HourOf(DateTimeOffset t)
+    private TimeZoneInfo Zone()
     {
-        var u = t.UtcDateTime;
-        return new DateTimeOffset(u.Year, u.Month, u.Day, u.Hour, 0, 0, TimeSpan.Zero);
+        if (_zone is null || _zoneId != TimeZoneId)
+        {
+            _zone = HotlineCalendar.Zone(TimeZoneId);
+            _zoneId = TimeZoneId;
+        }
+        return _zone;
     }
+
+    /// <summary>Local day start of <paramref name="t"/> as a UTC instant.</summary>
+    public DateTimeOffset Day(DateTimeOffset t) => HotlineCalendar.DayStart(t, Zone());
+    /// <summary>Local hour start of <paramref name="t"/> as a UTC instant.</summary>
+    public DateTimeOffset HourOf(DateTimeOffset t) => HotlineCalendar.HourStart(t, Zone());
 }

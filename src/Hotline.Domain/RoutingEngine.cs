@@ -372,15 +372,15 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// <summary>Position (1-based, among not-yet-offered eligible-ordered queue) and estimated wait.</summary>
     /// <remarks>
     /// Position counts the waiting (not offered) entries <b>of the same category</b> in queue order, this one included: other
-    /// categories are served by other lawyers. Estimate: ceil(position * AHT / max(1, online capacity that could take it)),
-    /// AHT = mean of <see cref="RouterState.RecentHandleSeconds"/> (else <see cref="RoutingOptions.DefaultHandleSeconds"/>),
-    /// capacity = sum of capacities of available, connected lawyers matching skills/dialect under the widening in force (a phone
-    /// call counts 1 per lawyer). An entry being offered reports position 0 and estimate 0. Null when not queued.
+    /// categories are served by other lawyers. The estimate comes from <see cref="WaitEstimator"/> over the lawyers online and
+    /// eligible for the entry under the widening in force (their capacity, and the expected remaining time of the chats they
+    /// have in progress); it is null when no eligible lawyer is online. An entry being offered reports position 0 and estimate 0.
+    /// Null when not queued.
     /// </remarks>
     public QueuePosition? GetPosition(string consultationId, DateTimeOffset now)
     {
         if (!State.Queue.TryGetValue(consultationId, out var e)) return null;
-        if (e.OfferedTo is not null) return new QueuePosition(consultationId, 0, 0);
+        if (e.OfferedTo is not null) return new QueuePosition(consultationId, 0, 0, 1);
         return ComputePositions(now).FirstOrDefault(p => p.ConsultationId == consultationId);
     }
 
@@ -393,17 +393,19 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         waiting.Sort(RoutingPolicy.QueueOrder);
         var aht = AverageHandleSeconds();
         var perCategory = new Dictionary<string, int>(StringComparer.Ordinal);
-        var capacityMemo = new Dictionary<(string, string, bool, int, string?, string?), int>();
+        var estimators = new Dictionary<(string, string, bool, int, string?, string?), WaitEstimator>();
+        var offers = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var e in State.Queue.Values)
+            if (e.OfferedTo is { } to) offers[to] = offers.GetValueOrDefault(to) + 1;
         var result = new List<QueuePosition>(waiting.Count);
         foreach (var e in waiting)
         {
             var pos = perCategory[e.Category] = perCategory.GetValueOrDefault(e.Category) + 1;
             var rules = RoutingPolicy.RulesAt(e, now, Options);
             var key = (e.Category, e.Dialect, e.Channel == Channel.Phone, rules.StepsInForce, e.PreferredLawyerId, e.EmployerKey);
-            if (!capacityMemo.TryGetValue(key, out var cap))
-                capacityMemo[key] = cap = OnlineCapacityFor(e, rules);
-            var est = Math.Ceiling(pos * aht / Math.Max(1, cap));
-            result.Add(new QueuePosition(e.ConsultationId, pos, (int)Math.Min(int.MaxValue, Math.Max(0, est))));
+            if (!estimators.TryGetValue(key, out var estimator))
+                estimators[key] = estimator = EstimatorFor(e, rules, now, aht, offers);
+            result.Add(new QueuePosition(e.ConsultationId, pos, estimator.Estimate(pos), estimator.LawyersOnline));
         }
         return result;
     }
@@ -412,15 +414,38 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     public double AverageHandleSeconds() =>
         State.RecentHandleSeconds.Count > 0 ? State.RecentHandleSeconds.Average() : Options.DefaultHandleSeconds;
 
-    private int OnlineCapacityFor(QueueEntry e, WideningRules rules)
+    /// <summary>
+    /// The slots of the lawyers online and eligible for <paramref name="e"/>, with the time until each frees up (an open offer
+    /// counts as a consultation about to start: a full handle time).
+    /// </summary>
+    private WaitEstimator EstimatorFor(QueueEntry e, WideningRules rules, DateTimeOffset now, double aht, Dictionary<string, int> offers)
     {
-        var cap = 0;
+        var slots = new List<double>();
+        var lawyers = 0;
         foreach (var l in State.Lawyers.Values)
         {
             if (!RoutingPolicy.IsOnline(l) || l.Capacity <= 0) continue;
-            if (RoutingPolicy.MatchesProfile(e, l, rules)) cap += e.Channel == Channel.Phone ? 1 : l.Capacity;
+            if (!RoutingPolicy.MatchesProfile(e, l, rules)) continue;
+            lawyers++;
+            var remaining = new List<double>(l.Active.Count);
+            var phoneActive = false;
+            foreach (var (id, channel) in l.Active)
+            {
+                phoneActive |= channel == Channel.Phone;
+                var elapsed = State.ActiveEntries.TryGetValue(id, out var a) && a.AssignedAt is { } at ? Math.Max(0, (now - at).TotalSeconds) : 0;
+                remaining.Add(WaitEstimator.ExpectedRemaining(elapsed, State.RecentHandleSeconds, aht));
+            }
+            for (var i = offers.GetValueOrDefault(l.LawyerId); i > 0; i--) remaining.Add(aht);
+            if (e.Channel == Channel.Phone || phoneActive)
+            {
+                // A phone call needs the lawyer free of everything; a lawyer on a phone call takes nothing else.
+                slots.Add(remaining.Count == 0 ? 0 : remaining.Max());
+                continue;
+            }
+            remaining.Sort();
+            for (var i = 0; i < l.Capacity; i++) slots.Add(i < l.Capacity - remaining.Count ? 0 : remaining[i - (l.Capacity - remaining.Count)]);
         }
-        return cap;
+        return new WaitEstimator(slots, lawyers, aht);
     }
 
     private RoutingResult Finish(List<RoutingEffect> effects, DateTimeOffset now)

@@ -124,8 +124,8 @@ public sealed class RouterState
 public sealed record LawyerInfo(string LawyerId, string DisplayName, IReadOnlyCollection<string> Skills,
     IReadOnlyCollection<string> Dialects, int Capacity, LawyerStatus Status, IReadOnlyCollection<string>? Conflicts = null);
 
-/// <summary>A position in the queue and the estimated wait, as pushed to a waiting worker.</summary>
-public sealed record QueuePosition(string ConsultationId, int Position, int EstimatedWaitSeconds);
+/// <summary>A position in the queue, the estimated wait (null when no eligible lawyer is online) and the eligible lawyers online.</summary>
+public sealed record QueuePosition(string ConsultationId, int Position, int? EstimatedWaitSeconds, int LawyersOnline = 0);
 
 /// <summary>Something the grain must carry out after a routing decision.</summary>
 public abstract record RoutingEffect;

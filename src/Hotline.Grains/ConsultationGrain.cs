@@ -36,6 +36,13 @@ public sealed class ConsultationState
     public List<NoteView> Notes { get; set; } = [];
     public int? QueuePosition { get; set; }
     public int? EstimatedWaitSeconds { get; set; }
+    public int? LawyersOnline { get; set; }
+    /// <summary>A phone caller who asked to be called back instead of holding.</summary>
+    public bool Callback { get; set; }
+    /// <summary>The lawyer's advice to the worker at close.</summary>
+    public string? Advice { get; set; }
+    /// <summary>Call-back attempts of the assigned lawyers on a phone consultation.</summary>
+    public List<CallAttemptView> CallAttempts { get; set; } = [];
     /// <summary>Need-to-know: each lawyer's standing (offered, assigned, left at seq n, or nothing).</summary>
     public List<LawyerRecord> Access { get; set; } = [];
     /// <summary>Admins' unexpired transcript grants.</summary>
@@ -84,6 +91,7 @@ public sealed class ConsultationGrain(
             Channel = command.Channel,
             Summary = command.Summary,
             CallerNumber = command.CallerNumber,
+            Callback = command.Callback && command.Channel == Channel.Phone,
             Employer = EmployerName.Display(command.Employer),
             EmployerKey = EmployerName.Key(command.Employer),
             Region = command.Region,
@@ -103,6 +111,9 @@ public sealed class ConsultationGrain(
         return await GetView();
     }
 
+    public Task<ConsultationView> GetView() => View(null);
+
+
     public async Task<ConsultationView> GetViewWithRelated() => await WithRelated(await GetView());
 
     /// <summary>The view plus <see cref="ConsultationView.RelatedCount"/>: for the assigned lawyer and admins only.</summary>
@@ -113,9 +124,12 @@ public sealed class ConsultationGrain(
         caller.Role == ParticipantRole.Lawyer && caller.Id == S.AssignedLawyerId || caller.Role is ParticipantRole.System or ParticipantRole.Admin
             ? WithRelated(view) : Task.FromResult(view);
 
-    public async Task<ConsultationView> GetView()
+    /// <summary>The view; the caller's number only for the lawyer the phone call is assigned to, while it is active.</summary>
+    private async Task<ConsultationView> View(Caller? caller)
     {
         EnsureExists();
+        var waiting = S.Status is ConsultationStatus.Queued or ConsultationStatus.Offered;
+        var assignedToCaller = caller is { Role: ParticipantRole.Lawyer } && caller.Id == S.AssignedLawyerId && S.Status == ConsultationStatus.Active;
         return new ConsultationView
         {
             Id = S.Id,
@@ -130,12 +144,17 @@ public sealed class ConsultationGrain(
             CreatedAt = S.CreatedAt,
             AssignedLawyerId = S.AssignedLawyerId,
             AssignedLawyerName = S.AssignedLawyerName,
-            QueuePosition = S.Status is ConsultationStatus.Queued or ConsultationStatus.Offered ? S.QueuePosition : null,
-            EstimatedWaitSeconds = S.Status is ConsultationStatus.Queued or ConsultationStatus.Offered ? S.EstimatedWaitSeconds : null,
+            QueuePosition = waiting ? S.QueuePosition : null,
+            EstimatedWaitSeconds = waiting ? S.EstimatedWaitSeconds : null,
+            LawyersOnline = waiting ? S.LawyersOnline : null,
             LastSeq = await LastSeq(),
             ClosedAt = S.ClosedAt,
             Resolution = S.Resolution,
             Rating = S.Rating,
+            CallbackNumber = assignedToCaller && S.Channel == Channel.Phone ? S.CallerNumber : null,
+            Advice = S.Advice,
+            Callback = S.Callback,
+            CallAttempts = S.Channel == Channel.Phone && caller?.Role != ParticipantRole.Worker ? S.CallAttempts.ToList() : null,
             Employer = S.Employer,
             Region = S.Region,
         };
@@ -163,13 +182,13 @@ public sealed class ConsultationGrain(
             missed = Cap(await ReadAll(afterSeq), access);
             if (missed.Count > 0) await AuditRead(caller, access);
         }
-        return new JoinResult { Consultation = await ViewFor(caller, await GetView()), Missed = missed };
+        return new JoinResult { Consultation = await ViewFor(caller, await View(caller)), Missed = missed };
     }
 
     public async Task<ConsultationView?> ViewAs(Caller caller)
     {
         if (!state.RecordExists || !Decide(caller).View) return null;
-        return await GetView();
+        return await ViewFor(caller, await View(caller));
     }
 
     public async Task<AccessGrantView> GrantAdminAccess(string adminId, string reason)
@@ -292,13 +311,7 @@ public sealed class ConsultationGrain(
         if (ConsultationStateMachine.IsTerminal(S.Status))
         {
             // Rating a consultation the lawyer already closed is allowed once.
-            if (S.Status == ConsultationStatus.Closed && S.Rating is null && rating is not null)
-            {
-                S.Rating = rating;
-                S.Comment = comment;
-                await state.WriteStateAsync();
-                return await GetView();
-            }
+            if (S.Status == ConsultationStatus.Closed && S.Rating is null && rating is { } late) return await Rate(caller, late, comment);
             throw Guard.Conflict($"consultation is {Wire(S.Status)}");
         }
 
@@ -306,23 +319,105 @@ public sealed class ConsultationGrain(
         if (S.Status == ConsultationStatus.Active)
         {
             await Finish(ConsultationStatus.Closed, now, rating, comment, null, null);
+            if (rating is { } given) await Statistics.RecordRated(S.Category, given, now);
         }
         else
         {
-            await Router.Remove(S.Id);
-            await Finish(ConsultationStatus.Abandoned, now, rating, comment, null, null);
-            await Statistics.RecordAbandoned(S.Category, (now - S.QueuedAt).TotalSeconds, now);
+            // Leaving the queue is not a consultation that happened: no rating is kept for it.
+            await Abandon(now);
         }
         return await GetView();
     }
 
-    public async Task<ConsultationView> CloseByLawyer(Caller caller, Resolution resolution, string? summary)
+    /// <summary>A waiting consultation leaves the queue unanswered: never offered again.</summary>
+    private async Task Abandon(DateTimeOffset now)
+    {
+        await Router.Remove(S.Id);
+        await Finish(ConsultationStatus.Abandoned, now, null, null, null, null);
+        await Statistics.RecordAbandoned(S.Category, (now - S.QueuedAt).TotalSeconds, now);
+    }
+
+    public async Task<ConsultationView> Rate(Caller caller, int rating, string? comment)
+    {
+        EnsureExists();
+        if (caller.Role != ParticipantRole.Worker || caller.Id != S.WorkerId) throw Guard.Forbidden("not a participant");
+        if (rating is < 1 or > 5) throw Guard.Validation("rating must be between 1 and 5");
+        if (comment is { Length: > 2000 }) throw Guard.Validation("comment is longer than 2000 characters");
+        if (S.Status != ConsultationStatus.Closed) throw Guard.Conflict($"consultation is {Wire(S.Status)}, not closed");
+        if (S.Rating is not null) throw Guard.Conflict("consultation is rated already");
+        S.Rating = rating;
+        S.Comment = comment;
+        await state.WriteStateAsync();
+        await Statistics.RecordRated(S.Category, rating, time.GetUtcNow());
+        return await GetView();
+    }
+
+    public async Task<ConsultationView> CloseByLawyer(Caller caller, Resolution resolution, string? summary, string? adviceToWorker)
     {
         EnsureAssigned(caller);
         Guard.OptionalText(summary, limits.Value.MaxCloseTextLength, "summary");
+        Guard.OptionalText(adviceToWorker, limits.Value.MaxCloseTextLength, "adviceToWorker");
         if (!Enum.IsDefined(resolution)) throw Guard.Validation("unknown resolution");
+        S.Advice = string.IsNullOrWhiteSpace(adviceToWorker) ? null : adviceToWorker.Trim();
         await Finish(ConsultationStatus.Closed, time.GetUtcNow(), null, null, resolution, summary);
+        return await View(caller);
+    }
+
+    public async Task<PhoneCallStatus> GetCallStatus()
+    {
+        EnsurePhoneCall();
+        var live = S.Status is ConsultationStatus.Queued ? await Router.GetPosition(S.Id) : null;
+        return new PhoneCallStatus
+        {
+            ConsultationId = S.Id,
+            Status = S.Status,
+            QueuePosition = S.Status is ConsultationStatus.Queued or ConsultationStatus.Offered ? live?.Position ?? S.QueuePosition : null,
+            EstimatedWaitSeconds = S.Status == ConsultationStatus.Offered ? 0 : live is null ? null : live.EstimatedWaitSeconds,
+            AssignedLawyerId = S.AssignedLawyerId,
+            AssignedLawyerName = S.AssignedLawyerName,
+            Callback = S.Callback,
+            LawyersOnline = S.Status == ConsultationStatus.Offered ? Math.Max(1, live?.LawyersOnline ?? 1) : live?.LawyersOnline ?? 0,
+        };
+    }
+
+    public async Task<ConsultationView> Hangup(bool callback)
+    {
+        EnsurePhoneCall();
+        if (S.Status is ConsultationStatus.Queued or ConsultationStatus.Offered)
+        {
+            if (callback)
+            {
+                // The caller keeps their place and is called back by the lawyer who takes it.
+                if (!S.Callback)
+                {
+                    S.Callback = true;
+                    await state.WriteStateAsync();
+                }
+            }
+            else
+            {
+                await Abandon(time.GetUtcNow());
+            }
+        }
+        // An active call stays with its lawyer (who records the outcome and closes it); a finished one stays finished.
         return await GetView();
+    }
+
+    public async Task<ConsultationView> RecordCallAttempt(Caller caller, CallOutcome outcome)
+    {
+        EnsureAssigned(caller);
+        if (S.Channel != Channel.Phone) throw Guard.Validation("not a phone consultation");
+        if (!Enum.IsDefined(outcome)) throw Guard.Validation("unknown outcome");
+        if (S.CallAttempts.Count >= 50) throw Guard.Conflict("too many call attempts recorded");
+        S.CallAttempts.Add(new CallAttemptView(time.GetUtcNow(), caller.Id, outcome));
+        await state.WriteStateAsync();
+        return await View(caller);
+    }
+
+    private void EnsurePhoneCall()
+    {
+        EnsureExists();
+        if (S.Channel != Channel.Phone) throw Guard.NotFound("no such phone call");
     }
 
     private async Task Finish(ConsultationStatus status, DateTimeOffset now, int? rating, string? comment, Resolution? resolution, string? summary)
@@ -348,7 +443,7 @@ public sealed class ConsultationGrain(
         }
         // The lawyer's own load counter (LawyerView.activeCount in the admin roster) follows the router's.
         if (lawyer is not null) await GrainFactory.GetGrain<ILawyerGrain>(lawyer).OnActiveChanged(S.Id, false);
-        await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
+        await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status, S.Resolution, S.Advice)));
         // Retention: its texts are purged once Hotline:Privacy:RetentionDays have passed.
         await GrainFactory.GetGrain<IRetentionGrain>(GrainKeys.Hotline).Track(S.Id, now);
     }
@@ -509,6 +604,7 @@ public sealed class ConsultationGrain(
         S.OfferExpiresAt = null;
         S.QueuePosition = null;
         S.EstimatedWaitSeconds = null;
+        S.LawyersOnline = null;
         if (!S.LawyersInvolved.Contains(lawyerId)) S.LawyersInvolved.Add(lawyerId);
         ConsultationAccessPolicy.Assigned(S.Access, lawyerId);
         await state.WriteStateAsync();
@@ -520,14 +616,15 @@ public sealed class ConsultationGrain(
         await Statistics.RecordAnswered(S.Category, waitedSeconds, now);
     }
 
-    public async Task OnQueuePosition(int position, int estimatedWaitSeconds)
+    public async Task OnQueuePosition(int position, int? estimatedWaitSeconds, int lawyersOnline)
     {
         if (!state.RecordExists || S.Status is not (ConsultationStatus.Queued or ConsultationStatus.Offered)) return;
-        if (S.QueuePosition == position && S.EstimatedWaitSeconds == estimatedWaitSeconds) return;
+        if (S.QueuePosition == position && S.EstimatedWaitSeconds == estimatedWaitSeconds && S.LawyersOnline == lawyersOnline) return;
         S.QueuePosition = position;
         S.EstimatedWaitSeconds = estimatedWaitSeconds;
+        S.LawyersOnline = lawyersOnline;
         // Positions are advisory and recomputed by the router: no need to write them durably on every change.
-        await notifier.Worker(S.WorkerId).QueueUpdate(new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds));
+        await notifier.Worker(S.WorkerId).QueueUpdate(new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds, lawyersOnline));
     }
 
     private OrderedPushes Pushes => _pushes ??= new OrderedPushes(logger);

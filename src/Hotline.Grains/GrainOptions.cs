@@ -14,6 +14,8 @@ public sealed class GrainOptions
     public double ConnectionLeaseSeconds { get; set; } = 45;
     /// <summary>How often admins get a <c>Metrics</c> push.</summary>
     public double MetricsIntervalSeconds { get; set; } = 1;
+    /// <summary>The hotline's zone for "today" and the hours of statistics (bound from <c>Hotline:TimeZone</c>).</summary>
+    public string TimeZone { get; set; } = Hotline.Domain.HotlineCalendar.DefaultTimeZone;
 }
 
 /// <summary>Name of the grain storage provider (the project's own <c>IGrainStorage</c>).</summary>

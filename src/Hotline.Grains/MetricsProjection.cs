@@ -29,6 +29,8 @@ public static class MetricsProjection
                 AverageHandleSeconds = Math.Round(t?.AhtSeconds ?? 0, 1),
                 ArrivalsPerHour = Math.Round(t?.ArrivalsPerHour ?? 0, 1),
                 LawyersNeeded = t?.RecommendedLawyers ?? 0,
+                Rated = t?.Rated ?? 0,
+                Satisfaction = t?.Satisfaction is { } sat ? Math.Round(sat, 2) : null,
             };
         }).ToList();
         var total = stats.Total(now);
@@ -60,5 +62,7 @@ public static class MetricsProjection
             ServiceLevel20 = Math.Round(r.ServiceLevel20, 4),
             ServiceLevel60 = Math.Round(r.ServiceLevel60, 4),
             AverageHandleSeconds = Math.Round(r.AhtSeconds ?? 0, 2),
+            Rated = r.Rated,
+            Satisfaction = r.Satisfaction is { } sat ? Math.Round(sat, 2) : null,
         }).ToList();
 }

@@ -119,7 +119,7 @@ public sealed class RouterGrain(
     public Task<QueueUpdateEvent?> GetPosition(string consultationId)
     {
         var p = _engine.GetPosition(consultationId, time.GetUtcNow());
-        return Task.FromResult(p is null ? null : new QueueUpdateEvent(p.ConsultationId, p.Position, p.EstimatedWaitSeconds));
+        return Task.FromResult(p is null ? null : new QueueUpdateEvent(p.ConsultationId, p.Position, p.EstimatedWaitSeconds, p.LawyersOnline));
     }
 
     public Task<IReadOnlyList<string>> GetActive(string lawyerId) => Task.FromResult<IReadOnlyList<string>>(
@@ -256,7 +256,7 @@ public sealed class RouterGrain(
         _positionTimer?.Dispose();
         _positionTimer = null;
         foreach (var p in _pendingPositions.Values)
-            if (p.Position > 0) _ = Consultation(p.ConsultationId).OnQueuePosition(p.Position, p.EstimatedWaitSeconds);
+            if (p.Position > 0) _ = Consultation(p.ConsultationId).OnQueuePosition(p.Position, p.EstimatedWaitSeconds, p.LawyersOnline);
         _pendingPositions.Clear();
         return Task.CompletedTask;
     }

@@ -27,6 +27,13 @@ public sealed class StatisticsGrain(
 
     private HotlineStatistics Stats => state.State.Statistics;
 
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // "Today" and the hours follow the hotline's zone (Hotline:TimeZone), not UTC.
+        Stats.TimeZoneId = options.Value.TimeZone;
+        return Task.CompletedTask;
+    }
+
     public Task Start()
     {
         _push ??= this.RegisterGrainTimer(Push, new GrainTimerCreationOptions
@@ -42,6 +49,7 @@ public sealed class StatisticsGrain(
     public Task RecordAnswered(string category, double waitSeconds, DateTimeOffset at) => Record(() => Stats.RecordAnswered(category, waitSeconds, at));
     public Task RecordAbandoned(string category, double waitSeconds, DateTimeOffset at) => Record(() => Stats.RecordAbandoned(category, waitSeconds, at));
     public Task RecordClosed(string category, double handleSeconds, DateTimeOffset at) => Record(() => Stats.RecordClosed(category, handleSeconds, at));
+    public Task RecordRated(string category, int rating, DateTimeOffset at) => Record(() => Stats.RecordRated(category, rating, at));
 
     private async Task Record(Action record)
     {

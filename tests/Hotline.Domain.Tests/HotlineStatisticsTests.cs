@@ -72,9 +72,9 @@ public class HotlineStatisticsTests
     }
 
     [Fact]
-    public void Today_ResetsByUtcDay()
+    public void Today_ResetsByUtcDay_WhenTheZoneIsUtc()
     {
-        var s = new HotlineStatistics();
+        var s = new HotlineStatistics { TimeZoneId = "UTC" };
         var lateEvening = new DateTimeOffset(2025, 3, 10, 23, 59, 0, TimeSpan.Zero);
         s.RecordArrival("wage", lateEvening);
         s.RecordAnswered("wage", 10, lateEvening);
@@ -139,5 +139,42 @@ public class HotlineStatisticsTests
         Assert.Equal(s.Snapshot(T.AddMinutes(7)), copy.Snapshot(T.AddMinutes(7)));
         copy.RecordArrival("wage", T.AddMinutes(8));
         Assert.Equal(2, copy.Total(T.AddMinutes(8)).Arrived);
+    }
+
+    [Fact]
+    public void Today_ResetsAtBeijingMidnight_AndHoursAreLocalHours()
+    {
+        var s = new HotlineStatistics(); // default zone: Asia/Shanghai (UTC+8, no daylight saving)
+        var before = new DateTimeOffset(2025, 3, 10, 15, 59, 0, TimeSpan.Zero); // 23:59 Beijing on the 10th
+        var after = new DateTimeOffset(2025, 3, 10, 16, 1, 0, TimeSpan.Zero);   // 00:01 Beijing on the 11th
+        var morning = new DateTimeOffset(2025, 3, 10, 23, 30, 0, TimeSpan.Zero); // 07:30 Beijing on the 11th
+        s.RecordAnswered("wage", 5, before);
+        Assert.Equal(1, s.Total(before).Answered);
+        // Not 08:00 Beijing (UTC midnight): the day turns at 00:00 Beijing.
+        Assert.Equal(0, s.Total(after).Answered);
+        s.RecordAnswered("wage", 5, after);
+        s.RecordAnswered("wage", 5, morning);
+        s.RecordRated("wage", 4, morning);
+        Assert.Equal(2, s.Total(morning).Answered);
+        Assert.Equal(4, s.Total(morning).Satisfaction);
+        Assert.Equal(new DateTimeOffset(2025, 3, 10, 16, 0, 0, TimeSpan.Zero), s.TodayUtc);
+
+        var rows = s.HourlyReport(before.AddHours(-1), morning.AddHours(1));
+        Assert.Equal([new DateTimeOffset(2025, 3, 10, 15, 0, 0, TimeSpan.Zero), new DateTimeOffset(2025, 3, 10, 16, 0, 0, TimeSpan.Zero),
+            new DateTimeOffset(2025, 3, 10, 23, 0, 0, TimeSpan.Zero)], rows.Select(r => r.HourStart));
+        Assert.Equal(1, rows[2].Rated);
+    }
+
+    [Fact]
+    public void Hours_FollowAZoneWithAHalfHourOffset()
+    {
+        var s = new HotlineStatistics { TimeZoneId = "Asia/Kolkata" }; // UTC+5:30: local hours start at hh:30 UTC
+        s.RecordArrival("wage", new DateTimeOffset(2025, 3, 10, 10, 29, 0, TimeSpan.Zero)); // 15:59 local
+        s.RecordArrival("wage", new DateTimeOffset(2025, 3, 10, 10, 31, 0, TimeSpan.Zero)); // 16:01 local
+        var rows = s.HourlyReport(new DateTimeOffset(2025, 3, 10, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2025, 3, 11, 0, 0, 0, TimeSpan.Zero));
+        Assert.Equal([new DateTimeOffset(2025, 3, 10, 9, 30, 0, TimeSpan.Zero), new DateTimeOffset(2025, 3, 10, 10, 30, 0, TimeSpan.Zero)],
+            rows.Select(r => r.HourStart));
+        // Local midnight of the 10th is 18:30 UTC on the 9th.
+        Assert.Equal(new DateTimeOffset(2025, 3, 9, 18, 30, 0, TimeSpan.Zero), s.TodayUtc);
     }
 }

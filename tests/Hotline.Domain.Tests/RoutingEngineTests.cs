@@ -377,19 +377,20 @@ public class RoutingEngineTests
         var r = R.Engine(new RoutingOptions { DefaultHandleSeconds = 100 });
         r.UpsertLawyer(R.Lawyer("a", "wage", "mandarin", capacity: 2, status: LawyerStatus.Away), R.T0);
         var res = r.Enqueue(R.Entry("c1"), R.T0);
-        Assert.Equal([new QueuePosition("c1", 1, 100)], Assert.Single(res.Of<QueuePositionsChanged>()).Positions);
+        // Nobody eligible online: a position, no invented estimate.
+        Assert.Equal([new QueuePosition("c1", 1, null, 0)], Assert.Single(res.Of<QueuePositionsChanged>()).Positions);
         res = r.Enqueue(R.Entry("c2"), R.T0.AddSeconds(1));
-        Assert.Equal([new QueuePosition("c2", 2, 200)], Assert.Single(res.Of<QueuePositionsChanged>()).Positions);
+        Assert.Equal([new QueuePosition("c2", 2, null, 0)], Assert.Single(res.Of<QueuePositionsChanged>()).Positions);
         res = r.Enqueue(R.Entry("other", "injury"), R.T0.AddSeconds(1));
-        Assert.Equal([new QueuePosition("other", 1, 100)], Assert.Single(res.Of<QueuePositionsChanged>()).Positions);
+        Assert.Equal([new QueuePosition("other", 1, null, 0)], Assert.Single(res.Of<QueuePositionsChanged>()).Positions);
         // Lawyer (capacity 2) online: c1 and c2 offered; nothing left to push for wage.
         res = r.UpsertLawyer(R.Lawyer("a", "wage", "mandarin", capacity: 2), R.T0.AddSeconds(2));
         Assert.Equal(2, res.Of<OfferMade>().Count);
         Assert.Empty(res.Of<QueuePositionsChanged>());
-        Assert.Equal(new QueuePosition("c1", 0, 0), r.GetPosition("c1", R.T0.AddSeconds(2)));
+        Assert.Equal(new QueuePosition("c1", 0, 0, 1), r.GetPosition("c1", R.T0.AddSeconds(2)));
         r.Enqueue(R.Entry("c3"), R.T0.AddSeconds(3));
-        // Eligible online capacity 2: ceil(1 * 100 / 2) = 50.
-        Assert.Equal(new QueuePosition("c3", 1, 50), r.GetPosition("c3", R.T0.AddSeconds(3)));
+        // One eligible lawyer, both slots taken by offers about to start (100 s each): the first of two frees after 50 s.
+        Assert.Equal(new QueuePosition("c3", 1, 50, 1), r.GetPosition("c3", R.T0.AddSeconds(3)));
         Assert.Null(r.GetPosition("zz", R.T0));
     }
 

@@ -80,7 +80,13 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         await worker.GetByTestId("submit").ClickAsync();
         await Expect(worker.GetByTestId("status")).ToHaveTextAsync("排队中");
         await Expect(worker.GetByTestId("queue-position")).ToHaveTextAsync("1");
-        await Expect(worker.GetByTestId("estimated-wait")).Not.ToHaveTextAsync("—");
+        // Nobody who can take it is online: the page says so and invents no wait (issue 11).
+        await Expect(worker.GetByTestId("estimated-wait")).ToHaveTextAsync("暂无估计");
+        await Expect(worker.GetByTestId("duty-note")).ToBeVisibleAsync();
+        await Expect(worker.GetByTestId("duty-note")).ToContainTextAsync("没有能接这类咨询的律师在线");
+        await Expect(worker.GetByTestId("duty-note")).ToContainTextAsync("已保存");
+        await Expect(worker.Locator("body")).Not.ToContainTextAsync("马上为您接通");
+        await Expect(worker.Locator("body")).Not.ToContainTextAsync("同一部手机");
         await Expect(worker.GetByTestId("consultation-summary")).ToContainTextAsync(summary);
         await Expect(admin.GetByTestId("tile-waiting")).ToHaveTextAsync("1");
         await Shot(worker, "worker-queued");
@@ -181,9 +187,18 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         await lawyer.Locator(".side-tabs button[data-side=actions]").ClickAsync();
         await lawyer.GetByTestId("resolution").SelectOptionAsync("referred_mediation");
         await lawyer.GetByTestId("close-summary").FillAsync("建议先申请劳动争议调解。");
+        const string advice2 = "不要签空白合同。带上身份证和工牌，一个月内到区劳动争议调解委员会申请调解。";
+        await lawyer.GetByTestId("close-advice").FillAsync(advice2);
         await lawyer.GetByTestId("close-consultation").ClickAsync();
         await Expect(lawyer.GetByTestId("consultation-tab")).ToHaveCountAsync(1);
         await Expect(worker2.Locator("#closed-title")).ToHaveTextAsync("本次咨询已结束");
+        // The result for the worker: the lawyer's advice, then a rating (once).
+        await Expect(worker2.GetByTestId("advice")).ToHaveTextAsync(advice2);
+        await Expect(worker2.GetByTestId("rate-card")).ToBeVisibleAsync();
+        await worker2.GetByTestId("rate-4").ClickAsync();
+        await worker2.GetByTestId("rate-submit").ClickAsync();
+        await Expect(worker2.GetByTestId("rated")).ToBeVisibleAsync();
+        await Expect(worker2.GetByTestId("rate-card")).ToBeHiddenAsync();
         await Expect(admin.GetByTestId("tile-active")).ToHaveTextAsync("1");
         await Expect(admin.GetByTestId("tile-closed-today")).ToHaveTextAsync("1");
         await tab1.ClickAsync();

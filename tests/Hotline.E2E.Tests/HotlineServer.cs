@@ -100,6 +100,9 @@ public sealed class HotlineServer : IAsyncLifetime
             builder.UseSetting("Orleans:ClusterId", "e2e-" + Guid.NewGuid().ToString("N")[..8]);
             // Long enough that a slow shared CI machine never sees the offer expire mid-test.
             builder.UseSetting("Hotline:Routing:OfferTimeoutSeconds", "90");
+            // Production hides the operator pages unless asked: this test checks the admin wall's links to them.
+            builder.UseSetting("Hotline:Ops:Dashboard", "true");
+            builder.UseSetting("Hotline:Ops:ApiDocs", "true");
             builder.ConfigureLogging(l =>
             {
                 l.SetMinimumLevel(LogLevel.Warning);

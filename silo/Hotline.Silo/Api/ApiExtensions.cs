@@ -41,6 +41,7 @@ public static class ApiExtensions
         services.AddSingleton(seeds);
         services.AddSingleton(seeds.Catalog);
         services.AddSingleton<GrainCalls>();
+        services.AddSingleton<DutyService>();
         services.AddSingleton<TokenRevocation>();
         var adminPassword = configuration["Hotline:Admin:Password"] ?? seeds.Admin.Password;
         services.AddSingleton(new AdminAccount(
@@ -146,6 +147,8 @@ public static class ApiExtensions
         app.MapGet("/api/catalog", (Catalog catalog) => catalog).WithTags("catalog");
         app.MapGet("/api/canned-replies", (SeedFiles seeds) => seeds.CannedReplies).RequireAuthorization(Roles.Lawyer).WithTags("catalog");
         app.MapConsultationEndpoints();
+        app.MapGatewayEndpoints();
+        app.MapDutyEndpoints();
         app.MapAdminEndpoints();
         app.MapPrivacyEndpoints();
         app.MapUnionEndpoints();

@@ -23,12 +23,12 @@ public static class ConsultationEndpoints
             return Results.Created($"/api/consultations/{view.Id}", view);
         }).RequireAuthorization(Roles.Worker).WithTags("consultations");
 
-        api.MapGet("/consultations/{id}", async (string id, ClaimsPrincipal user, IGrainFactory grains, GrainCalls calls) =>
+        api.MapGet("/consultations/{id}", async (string id, ClaimsPrincipal user, IGrainFactory grains, GrainCalls calls, IPhoneNumberProtector phones) =>
         {
             var grain = grains.GetGrain<IConsultationGrain>(ConsultationIds.Validate(id));
             // Join with afterSeq = long.MaxValue checks access and returns the view without messages.
             var joined = await calls.Run(() => grain.Join(user.ToCaller(), long.MaxValue));
-            return Results.Ok(joined.Consultation);
+            return Results.Ok(joined.Consultation.Reveal(phones));
         }).RequireAuthorization(ApiExtensions.ReaderPolicy).WithTags("consultations");
 
         api.MapGet("/consultations/{id}/messages", async (string id, long? afterSeq, int? limit, ClaimsPrincipal user, IGrainFactory grains, GrainCalls calls) =>
@@ -49,7 +49,7 @@ public static class ConsultationEndpoints
             // (HMAC, server secret) and the number itself is stored only encrypted. Names and summaries never show it.
             var workerId = phones.WorkerIdFor(number);
             var view = await Open(grains, calls, catalog, limits.Value, workerId, "来电 Phone caller", body.Category, body.Dialect, "12351 电话来电 Phone call",
-                Channel.Phone, phones.Protect(number), address: null, new Intake(body.Employer, body.Region));
+                Channel.Phone, phones.Protect(number), address: null, new Intake(body.Employer, body.Region), body.Callback ?? false);
             return Results.Created($"/api/consultations/{view.Id}", view);
         }).RequireAuthorization(Roles.Gateway).WithTags("gateway");
     }
@@ -58,7 +58,7 @@ public static class ConsultationEndpoints
     public const string TooManyOpen = "too_many_open_consultations";
 
     private static async Task<ConsultationView> Open(IGrainFactory grains, GrainCalls calls, Catalog catalog, HotlineLimits limits, string workerId, string? workerName,
-        string? category, string? dialect, string? summary, Channel channel, string? callerNumber, string? address, Intake intake)
+        string? category, string? dialect, string? summary, Channel channel, string? callerNumber, string? address, Intake intake, bool callback = false)
     {
         var (employer, region) = intake.Validate(catalog);
         if (!catalog.HasCategory(category)) throw new HotlineException(HotlineException.Codes.Validation, "category is not in the catalog");
@@ -73,6 +73,7 @@ public static class ConsultationEndpoints
             Summary = summary,
             Channel = channel,
             CallerNumber = callerNumber,
+            Callback = callback,
             Employer = employer,
             Region = region,
         };

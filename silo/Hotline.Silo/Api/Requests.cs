@@ -11,6 +11,8 @@ public sealed record LoginResponse(string UserId, string Role, string DisplayNam
 /// <summary><c>POST /api/consultations</c> body.</summary>
 public sealed record CreateConsultationRequest(string? Category, string? Dialect, string? Summary, string? Channel, string? Employer = null, string? Region = null);
 /// <summary><c>POST /api/hotline/calls</c> body.</summary>
-public sealed record PhoneCallRequest(string? CallerNumber, string? Category, string? Dialect, string? Employer = null, string? Region = null);
+public sealed record PhoneCallRequest(string? CallerNumber, string? Category, string? Dialect, bool? Callback = null, string? Employer = null, string? Region = null);
+/// <summary><c>POST /api/hotline/calls/{id}/hangup</c> body.</summary>
+public sealed record HangupRequest(bool? Callback);
 /// <summary><c>POST /api/admin/lawyers</c> body.</summary>
 public sealed record CreateLawyerRequest(string? Username, string? Password, string? DisplayName, IReadOnlyList<string>? Skills, IReadOnlyList<string>? Dialects, int Capacity);

@@ -65,6 +65,9 @@ public static class OrleansHostingExtensions
         var settings = builder.Services.GetSettings();
         builder.Services.Configure<RoutingOptions>(builder.Configuration.GetSection("Hotline:Routing"));
         builder.Services.Configure<GrainOptions>(builder.Configuration.GetSection("Hotline:Grains"));
+        var timeZone = builder.Configuration["Hotline:TimeZone"] ?? HotlineCalendar.DefaultTimeZone;
+        HotlineCalendar.Zone(timeZone); // an unknown zone fails the start, not the first statistic
+        builder.Services.PostConfigure<GrainOptions>(o => o.TimeZone = timeZone);
         builder.Services.Configure<CollectiveOptions>(builder.Configuration.GetSection("Hotline:Collective"));
 
         builder.UseOrleans(silo =>

@@ -12,13 +12,15 @@ public abstract class ConsultationHub<TClient>(IGrainFactory grains, GrainCalls 
     protected IGrainFactory Grains => grains;
     protected GrainCalls Calls => calls;
     protected Caller Me => Context.User!.ToCaller();
+    /// <summary>Decrypts the caller's number for the assigned lawyer (see <see cref="CallbackNumbers"/>).</summary>
+    protected IPhoneNumberProtector Phones => Context.GetHttpContext()!.RequestServices.GetRequiredService<IPhoneNumberProtector>();
 
     protected IConsultationGrain Consultation(string? consultationId)
         => grains.GetGrain<IConsultationGrain>(ConsultationIds.Validate(consultationId));
 
     /// <summary>Returns the consultation and every message after <paramref name="afterSeq"/>; events follow on this connection.</summary>
-    public Task<JoinResult> JoinConsultation(string consultationId, long afterSeq)
-        => calls.RunIdempotent(() => Consultation(consultationId).Join(Me, afterSeq));
+    public async Task<JoinResult> JoinConsultation(string consultationId, long afterSeq)
+        => (await calls.RunIdempotent(() => Consultation(consultationId).Join(Me, afterSeq))).Reveal(Phones);
 
     /// <summary>Answers only after the message is durably stored; a repeated clientMessageId answers the original seq.</summary>
     public Task<MessageAck> SendMessage(string consultationId, string clientMessageId, string text)

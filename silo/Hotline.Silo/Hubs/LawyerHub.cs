@@ -41,7 +41,7 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
     public Task<LawyerView> DeclareConflict(string employer)
         => Calls.Run(() => Grains.GetGrain<ILawyerManagementGrain>(Me.Id).DeclareConflict(employer));
 
-    public Task<JoinResult> AcceptOffer(string consultationId) => Calls.Run(() => Consultation(consultationId).Accept(Me));
+    public async Task<JoinResult> AcceptOffer(string consultationId) => (await Calls.Run(() => Consultation(consultationId).Accept(Me))).Reveal(Phones);
 
     /// <summary>Declines the offer; the lawyer's view of the consultation ends at once (need-to-know).</summary>
     public Task DeclineOffer(string consultationId) => Calls.Run(() => Consultation(consultationId).Decline(Me));
@@ -57,16 +57,27 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
 
     public Task<IReadOnlyList<NoteView>> GetNotes(string consultationId) => Calls.Run(() => Consultation(consultationId).GetNotes(Me));
 
-    public Task<ConsultationView> CloseConsultation(string consultationId, string resolution, string? summary)
+    /// <summary>Closes with a resolution; <paramref name="summary"/> stays with lawyers, <paramref name="adviceToWorker"/> is the worker's result.</summary>
+    public Task<ConsultationView> CloseConsultation(string consultationId, string resolution, string? summary, string? adviceToWorker)
     {
         var parsed = WireEnum.Parse<Resolution>(resolution, "resolution");
-        return Calls.Run(() => Consultation(consultationId).CloseByLawyer(Me, parsed, summary));
+        return Calls.Run(() => Consultation(consultationId).CloseByLawyer(Me, parsed, summary, adviceToWorker));
+    }
+
+    /// <summary>Records a call-back attempt on a phone consultation: <c>reached</c> or <c>no_answer</c>.</summary>
+    public Task<ConsultationView> RecordCallAttempt(string consultationId, string outcome)
+    {
+        var parsed = WireEnum.Parse<CallOutcome>(outcome, "outcome");
+        return Reveal(Calls.Run(() => Consultation(consultationId).RecordCallAttempt(Me, parsed)));
     }
 
     /// <summary>Consultations offered or assigned to this lawyer, now or before, newest first.</summary>
     public async Task<IReadOnlyList<ConsultationView>> GetMyConsultations()
     {
         var ids = await Calls.Run(() => Lawyer.GetConsultationIds());
-        return await ConsultationQueries.Views(Grains, Calls, ids.TakeLast(200), Me);
+        var phones = Phones;
+        return (await ConsultationQueries.Views(Grains, Calls, ids.TakeLast(200), Me)).Select(v => v.Reveal(phones)).ToList();
     }
+
+    private async Task<ConsultationView> Reveal(Task<ConsultationView> view) => (await view).Reveal(Phones);
 }

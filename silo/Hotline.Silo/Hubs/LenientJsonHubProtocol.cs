@@ -18,7 +18,7 @@ namespace Hotline.Silo.Hubs;
 public sealed class LenientJsonHubProtocol(IOptions<JsonHubProtocolOptions> options) : IHubProtocol
 {
     /// <summary>Hub methods whose trailing parameters are optional in the contract.</summary>
-    public static readonly string[] MethodsWithOptionalArguments = ["CloseConsultation"];
+    public static readonly string[] MethodsWithOptionalArguments = ["CloseConsultation", "RateConsultation"];
     private static readonly byte[][] Needles = MethodsWithOptionalArguments.Select(m => Encoding.UTF8.GetBytes($"\"{m}\"")).ToArray();
     private const byte RecordSeparator = 0x1e;
     private readonly JsonHubProtocol _inner = new(options);

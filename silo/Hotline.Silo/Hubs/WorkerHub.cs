@@ -13,6 +13,10 @@ public sealed class WorkerHub(IGrainFactory grains, GrainCalls calls) : Consulta
     public Task<ConsultationView> CloseConsultation(string consultationId, int? rating, string? comment)
         => Calls.Run(() => Consultation(consultationId).CloseByWorker(Me, rating, comment));
 
+    /// <summary>Rates a consultation a lawyer closed (1..5), once.</summary>
+    public Task<ConsultationView> RateConsultation(string consultationId, int rating, string? comment)
+        => Calls.Run(() => Consultation(consultationId).Rate(Me, rating, comment));
+
     /// <summary>The worker's consultations, newest first.</summary>
     public Task<IReadOnlyList<ConsultationView>> GetMyConsultations() => ConsultationQueries.MyConsultations(Grains, Calls, Me.Id);
 }

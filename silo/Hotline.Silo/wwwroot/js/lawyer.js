@@ -9,6 +9,13 @@ import { Chat, throttleTyping } from "./chat.js";
 addStrings({
   "l.pageTitle": ["12351 律师工作台", "12351 Lawyer console"],
   "l.brand": ["律师工作台", "Lawyer console"],
+  "l.callTitle": ["电话咨询：请拨打职工电话", "Phone consultation: call the worker"],
+  "l.callReached": ["已拨通", "Called, reached"],
+  "l.callNoAnswer": ["未接通，稍后再拨", "No answer, try later"],
+  "l.callOutcome.reached": ["已拨通", "reached"],
+  "l.callOutcome.no_answer": ["未接通", "no answer"],
+  "l.callbackAsked": ["职工要求回拨", "The caller asked to be called back"],
+  "l.advice": ["给职工的建议（职工可见：下一步怎么做、带哪些材料、期限）", "Advice to the worker (shown to them: next steps, documents, deadlines)"],
   "l.brandSub": ["12351 职工维权热线 · 在线法律咨询", "12351 worker-rights hotline · online legal help"],
   "l.availability": ["状态", "Status"],
   "l.available": ["在线接单", "Available"], "l.away": ["暂离", "Away"], "l.offline": ["离线", "Offline"],
@@ -392,10 +399,22 @@ function renderSelected() {
   if (current !== c.list) current.replaceWith(c.list);
   c.chat.scroll();
   const open = OPEN.has(v.status);
+  // A phone consultation is a call: the number to dial and the outcome buttons, no chat box with nobody on the other side.
+  const phone = v.channel === "phone";
+  $("#call-box").hidden = !phone;
+  $("#composer").hidden = phone;
+  if (phone) {
+    const number = v.callbackNumber || "";
+    $("#call-number").textContent = number || "—";
+    if (number) $("#call-number").setAttribute("href", `tel:${number}`); else $("#call-number").removeAttribute("href");
+    $("#call-reached").disabled = !open || v.status !== "active"; $("#call-no-answer").disabled = !open || v.status !== "active";
+    const attempts = (v.callAttempts || []).map((a) => `${fmtTime(a.at)} ${t(`l.callOutcome.${a.outcome}`)}`);
+    $("#call-attempts").textContent = [v.callback ? t("l.callbackAsked") : "", ...attempts].filter(Boolean).join(" · ");
+  }
   $("#chat-input").disabled = !open; $("#send").disabled = !open;
   $("#transfer").disabled = !open;
   // A consultation that already ended only leaves the list.
-  $("#resolution").disabled = !open; $("#close-summary").disabled = !open;
+  $("#resolution").disabled = !open; $("#close-summary").disabled = !open; $("#close-advice").disabled = !open;
   $("#close-consultation").textContent = t(open ? "l.close" : "l.dismiss");
 }
 
@@ -502,14 +521,27 @@ async function closeConsultation() {
   btn.disabled = true;
   try {
     c.closingHere = true;
-    if (OPEN.has(c.view.status)) await invoke("CloseConsultation", id, $("#resolution").value, $("#close-summary").value.trim() || null);
+    if (OPEN.has(c.view.status))
+      await invoke("CloseConsultation", id, $("#resolution").value, $("#close-summary").value.trim() || null, $("#close-advice").value.trim() || null);
     $("#close-summary").value = "";
+    $("#close-advice").value = "";
     dropConv(id, "l.closed");
   } catch (e) {
     c.closingHere = false;
     if (errorCode(e) === "conflict" && !OPEN.has(c.view.status)) dropConv(id);
     else toast(errorText(e), "error");
   } finally { btn.disabled = false; }
+}
+
+async function recordCall(outcome) {
+  const id = S.selected;
+  const c = S.convs.get(id);
+  if (!c) return;
+  try {
+    const view = await invoke("RecordCallAttempt", id, outcome);
+    if (view) c.view = { ...c.view, ...view };
+    renderSelected();
+  } catch (e) { toast(errorText(e), "error"); }
 }
 
 // ---------- boot ----------
@@ -541,6 +573,8 @@ async function boot() {
     try { await invoke("SetCapacity", n); if (S.me) S.me.capacity = n; renderLoad(); } catch (err) { toast(errorText(err), "error"); refreshMe(); }
   });
   $("#composer").addEventListener("submit", (e) => { e.preventDefault(); sendCurrent(); });
+  $("#call-reached").addEventListener("click", () => recordCall("reached"));
+  $("#call-no-answer").addEventListener("click", () => recordCall("no_answer"));
   $("#chat-input").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); sendCurrent(); }
   });

@@ -10,9 +10,24 @@ addStrings({
   "w.brand": ["职工维权在线咨询", "Worker Rights Online Help"],
   "w.brandSub": ["省总工会 · 12351 职工服务热线", "Provincial Federation of Trade Unions · 12351"],
   "w.heroTitle": ["遇到劳动权益问题？工会律师为您免费解答", "A problem at work? Union lawyers answer for free"],
-  "w.heroText": ["欠薪、工伤、劳动合同、社保……选好问题类型和您习惯的方言，写几句情况，马上为您接通律师。",
-    "Unpaid wages, work injury, contracts, social insurance… Pick the topic and the language you speak, tell us a few lines, and we connect you to a lawyer."],
-  "w.point1": ["免费", "Free"], "w.point2": ["保密", "Confidential"], "w.point3": ["可用方言", "Dialects welcome"], "w.point4": ["24小时", "24 hours"],
+  "w.heroText": ["欠薪、工伤、劳动合同、社保……选好问题类型和您习惯的方言，写几句情况，值班律师会为您解答。",
+    "Unpaid wages, work injury, contracts, social insurance… Pick the topic and the language you speak, tell us a few lines, and the lawyer on duty answers you."],
+  "w.point1": ["免费", "Free"], "w.point2": ["保密", "Confidential"], "w.point3": ["可用方言", "Dialects welcome"], "w.point4": ["24小时受理", "Taken 24 hours a day"],
+  "w.onDuty": ["现在是值班时间，{n} 位律师在线。", "Lawyers are on duty now: {n} online."],
+  "w.onDutyNobody": ["现在是值班时间，但暂时没有律师在线。您的咨询会保存，律师上线后答复。", "It is duty time, but no lawyer is online right now. Your consultation is kept and answered when one comes online."],
+  "w.offDuty": ["现在不是律师值班时间。您的咨询会保存，下一班 {next} 开始后答复。", "No lawyer is on duty now. Your consultation is kept and answered when the next shift starts ({next})."],
+  "w.offDutyOnline": ["现在不是值班时间，仍有 {n} 位律师在线。", "Outside duty hours, but {n} lawyer(s) are online."],
+  "w.nobodyOnline": ["现在没有能接这类咨询的律师在线，暂时无法估计等待时间。您的咨询已保存，不会丢失，律师上线后会在这里答复您{next}。您可以关闭本页，稍后用同一个浏览器打开继续。",
+    "No lawyer who can take this consultation is online now, so there is no wait estimate. Your consultation is kept and will be answered here when a lawyer comes online{next}. You may close this page and come back later in the same browser."],
+  "w.nextShift": ["（下一班 {next}）", " (next shift: {next})"],
+  "w.noEstimate": ["暂无估计", "No estimate"],
+  "w.adviceTitle": ["律师给您的建议", "The lawyer's advice"],
+  "w.rateSubmit": ["提交评价", "Send rating"],
+  "w.rated": ["谢谢您的评价。", "Thank you for your rating."],
+  "w.leaveTitle": ["离开排队", "Leave the queue"],
+  "w.leaveQueueText": ["离开后您的排队将取消，律师不会再接入这次咨询。", "If you leave, your place is given up and no lawyer will take this consultation."],
+  "w.leave": ["确认离开", "Leave"],
+  "w.pickStars": ["请先选择星级", "Choose the stars first"],
   "w.formTitle": ["我要咨询", "Ask a question"],
   "w.category": ["问题类型", "Topic"],
   "w.dialect": ["沟通语言 / 方言", "Language / dialect"],
@@ -35,8 +50,8 @@ addStrings({
   "w.people": [" 位", ""],
   "w.wait": ["预计等待", "Estimated wait"],
   "w.soon": ["马上接通", "Any moment"],
-  "w.queueNote": ["律师接入后会在下方和您对话。您可以先离开，稍后用同一部手机打开本页即可继续。",
-    "A lawyer will answer below. You may leave and come back later on the same phone to continue."],
+  "w.queueNote": ["律师接入后会在下方和您对话。您可以先离开，稍后用同一个浏览器打开本页即可继续。",
+    "A lawyer will answer below. You may leave and come back later in the same browser to continue."],
   "w.lawyerServing": ["工会律师正在为您服务", "Union lawyer, answering you now"],
   "w.typing": ["律师正在输入…", "The lawyer is typing…"],
   "w.inputPh": ["输入您的问题…", "Type your message…"],
@@ -61,7 +76,7 @@ const AUTH_KEY = "hotline.worker";
 const CID_KEY = "hotline.worker.consultationId";
 const OPEN = new Set(["queued", "offered", "active"]);
 
-const state = { auth: null, catalog: null, consultation: null, chat: null, hub: null, rating: 0, queue: null };
+const state = { auth: null, catalog: null, consultation: null, chat: null, hub: null, rating: 0, queue: null, duty: null, lateRating: 0 };
 const views = ["start", "live", "closed", "loading"];
 function show(view) { for (const v of views) $(`#view-${v}`).hidden = v !== view; }
 
@@ -147,7 +162,8 @@ function updateCount() { $("#summary-count").textContent = `${$("#summary").valu
 // ---------- live ----------
 function enterLive(c) {
   state.consultation = c;
-  state.queue = c.queuePosition != null ? { position: c.queuePosition, estimatedWaitSeconds: c.estimatedWaitSeconds } : null;
+  state.queue = c.queuePosition != null || c.lawyersOnline != null
+    ? { position: c.queuePosition, estimatedWaitSeconds: c.estimatedWaitSeconds, lawyersOnline: c.lawyersOnline } : null;
   localStorage.setItem(CID_KEY, c.id);
   $("#messages").replaceChildren(introNode(c));
   state.chat = new Chat({
@@ -180,7 +196,15 @@ function renderStatus() {
     const q = state.queue;
     $("#queue-position").textContent = q?.position ?? "—";
     const w = q?.estimatedWaitSeconds;
-    $("#estimated-wait").textContent = w == null ? "—" : w <= 5 ? t("w.soon") : fmtDuration(w, { approx: true });
+    const nobody = q?.lawyersOnline === 0;
+    // No eligible lawyer online: say so, and no invented estimate.
+    $("#estimated-wait").textContent = nobody ? t("w.noEstimate") : w == null ? "—" : w <= 5 ? t("w.soon") : fmtDuration(w, { approx: true });
+    const note = $("#duty-note");
+    note.hidden = !nobody;
+    if (nobody) {
+      const next = state.duty?.nextShiftStartsAt ? t("w.nextShift").replace("{next}", fmtShift(state.duty)) : "";
+      note.textContent = t("w.nobodyOnline").replace("{next}", next);
+    }
   }
   const name = c.assignedLawyerName;
   $("#lawyer-line").hidden = !(c.status === "active" && name);
@@ -197,6 +221,7 @@ function startHub() {
     onUp: () => join(),
     handlers: {
       QueueUpdate: (u) => {
+        if (u.consultationId === state.consultation?.id && u.lawyersOnline === 0 && !state.duty) loadDuty();
         if (u.consultationId !== state.consultation?.id) return;
         state.queue = u;
         renderStatus();
@@ -209,6 +234,8 @@ function startHub() {
       StatusChanged: (s) => {
         if (s.consultationId !== state.consultation?.id) return;
         state.consultation.status = s.status;
+        if (s.advice !== undefined) state.consultation.advice = s.advice;
+        if (s.resolution !== undefined) state.consultation.resolution = s.resolution;
         renderStatus();
         if (!OPEN.has(s.status)) toClosed();
       },
@@ -226,7 +253,9 @@ async function join() {
     if (state.consultation?.id !== c.id) return;
     if (r?.consultation) {
       state.consultation = { ...c, ...r.consultation };
-      if (r.consultation.queuePosition != null) state.queue = { position: r.consultation.queuePosition, estimatedWaitSeconds: r.consultation.estimatedWaitSeconds };
+      if (r.consultation.queuePosition != null || r.consultation.lawyersOnline != null)
+        state.queue = { position: r.consultation.queuePosition, estimatedWaitSeconds: r.consultation.estimatedWaitSeconds, lawyersOnline: r.consultation.lawyersOnline };
+      if (r.consultation.lawyersOnline === 0 && !state.duty) loadDuty();
     }
     state.chat.merge(r?.missed);
     renderStatus();
@@ -246,6 +275,13 @@ async function join() {
 function toClosed() {
   const c = state.consultation;
   $("#closed-title").textContent = t(c?.status === "abandoned" ? "w.abandonedTitle" : "w.closedTitle");
+  // The result of the consultation: the lawyer's advice, then a rating if nobody rated yet (never for a worker who left the queue).
+  $("#advice-box").hidden = !c?.advice;
+  $("#advice").textContent = c?.advice || "";
+  const canRate = c?.status === "closed" && c.rating == null;
+  $("#rate-card").hidden = !canRate;
+  $("#rated").hidden = !(c?.status === "closed" && c.rating != null);
+  setLateRating(0);
   $("#closed-messages").replaceChildren(...[...$("#messages").children].map((n) => n.cloneNode(true)));
   localStorage.removeItem(CID_KEY);
   $("#close-dialog").open && $("#close-dialog").close();
@@ -274,7 +310,7 @@ const typing = throttleTyping(() => {
 // ---------- close & rate ----------
 function setRating(n) {
   state.rating = n;
-  for (const b of document.querySelectorAll(".star")) b.setAttribute("aria-pressed", String(Number(b.dataset.rating) <= n));
+  for (const b of document.querySelectorAll(".star:not(.rate-star)")) b.setAttribute("aria-pressed", String(Number(b.dataset.rating) <= n));
   $("#star-caption").textContent = n ? t(`w.star${n}`) : "";
 }
 async function confirmClose() {
@@ -283,8 +319,9 @@ async function confirmClose() {
   const btn = $("#confirm-close");
   btn.disabled = true;
   try {
-    await state.hub.invoke("CloseConsultation", c.id, state.rating || null, $("#close-comment").value.trim() || null);
-    state.consultation.status = "closed";
+    const waiting = c.status === "queued" || c.status === "offered";
+    const r = await state.hub.invoke("CloseConsultation", c.id, waiting ? null : state.rating || null, waiting ? null : $("#close-comment").value.trim() || null);
+    state.consultation = { ...state.consultation, ...(r || {}), status: r?.status || (waiting ? "abandoned" : "closed") };
     $("#close-dialog").close();
     toClosed();
   } catch (e) {
@@ -292,6 +329,61 @@ async function confirmClose() {
   } finally {
     btn.disabled = false;
   }
+}
+
+function setLateRating(n) {
+  state.lateRating = n;
+  for (const b of document.querySelectorAll(".rate-star")) b.setAttribute("aria-pressed", String(Number(b.dataset.rating) <= n));
+}
+async function submitRating() {
+  const c = state.consultation;
+  if (!c) return;
+  if (!state.lateRating) { toast(t("w.pickStars"), "error"); return; }
+  const btn = $("#rate-submit");
+  btn.disabled = true;
+  try {
+    const r = await state.hub.invoke("RateConsultation", c.id, state.lateRating, $("#rate-comment").value.trim() || null);
+    state.consultation = { ...c, ...(r || {}), rating: r?.rating ?? state.lateRating };
+    $("#rate-card").hidden = true;
+    $("#rated").hidden = false;
+  } catch (e) {
+    toast(errorText(e), "error");
+  } finally {
+    btn.disabled = false;
+  }
+}
+function openCloseDialog() {
+  // Leaving the queue is not a consultation that happened: no stars, just what leaving means.
+  const waiting = state.consultation && (state.consultation.status === "queued" || state.consultation.status === "offered");
+  $("#close-rate-section").hidden = waiting;
+  $("#leave-queue-text").hidden = !waiting;
+  $("#close-dialog-title").textContent = t(waiting ? "w.leaveTitle" : "w.rateTitle");
+  $("#confirm-close").textContent = t(waiting ? "w.leave" : "w.confirmClose");
+  setRating(0);
+  $("#close-comment").value = "";
+  $("#close-dialog").showModal();
+}
+
+// ---------- duty ----------
+function fmtShift(d) {
+  try {
+    return new Date(d.nextShiftStartsAt).toLocaleString(getLang() === "en" ? "en-GB" : "zh-CN",
+      { timeZone: d.timezone, weekday: "short", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  } catch { return new Date(d.nextShiftStartsAt).toLocaleString(); }
+}
+function renderDuty() {
+  const d = state.duty, p = $("#duty");
+  if (!d) { p.hidden = true; return; }
+  p.hidden = false;
+  p.dataset.onDuty = String(d.onDutyNow);
+  p.textContent = d.onDutyNow
+    ? (d.lawyersOnline > 0 ? t("w.onDuty").replace("{n}", d.lawyersOnline) : t("w.onDutyNobody"))
+    : (d.lawyersOnline > 0 ? t("w.offDutyOnline").replace("{n}", d.lawyersOnline) : t("w.offDuty").replace("{next}", d.nextShiftStartsAt ? fmtShift(d) : "—"));
+}
+async function loadDuty() {
+  try { state.duty = await api("/api/duty"); } catch { return; }
+  renderDuty();
+  renderStatus();
 }
 
 // ---------- resume ----------
@@ -319,7 +411,7 @@ async function boot() {
   setupLangSwitch($("#lang-switch"));
   applyI18n();
   onLangChange(() => {
-    fillPickers(); renderStatus(); setRating(state.rating);
+    fillPickers(); renderStatus(); setRating(state.rating); renderDuty();
     if (state.chat) { const intro = introNode(state.consultation); state.chat.rerender(); $("#messages").prepend(intro); }
   });
   $("#start-form").addEventListener("submit", submit);
@@ -329,10 +421,12 @@ async function boot() {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229 && matchMedia("(pointer: fine)").matches) { e.preventDefault(); sendCurrent(); }
   });
   $("#chat-input").addEventListener("input", () => { autoGrow(); typing(); });
-  $("#close").addEventListener("click", () => { setRating(0); $("#close-comment").value = ""; $("#close-dialog").showModal(); });
+  $("#close").addEventListener("click", openCloseDialog);
+  for (const b of document.querySelectorAll(".rate-star")) b.addEventListener("click", () => setLateRating(Number(b.dataset.rating)));
+  $("#rate-submit").addEventListener("click", submitRating);
   $("#cancel-close").addEventListener("click", () => $("#close-dialog").close());
   $("#confirm-close").addEventListener("click", confirmClose);
-  for (const b of document.querySelectorAll(".star")) b.addEventListener("click", () => setRating(Number(b.dataset.rating)));
+  for (const b of document.querySelectorAll(".star:not(.rate-star)")) b.addEventListener("click", () => setRating(Number(b.dataset.rating)));
   $("#new-consultation").addEventListener("click", () => { state.consultation = null; state.chat = null; show("start"); $("#summary").focus(); });
 
   if (new URLSearchParams(location.search).has("demo")) {
@@ -341,6 +435,7 @@ async function boot() {
   }
 
   loadPickers();
+  loadDuty();
   for (let attempt = 0; ; attempt++) {
     try {
       await ensureAuth();
