@@ -19,6 +19,7 @@ namespace Hotline.Grains;
 [Reentrant]
 public sealed class RouterGrain(
     [PersistentState("router", StorageNames.Hotline)] IPersistentState<RouterState> state,
+    IRouterJournal journal,
     IOptions<RoutingOptions> options,
     TimeProvider time,
     ILogger<RouterGrain> logger) : Grain, IRouterGrain, IRemindable
@@ -31,19 +32,22 @@ public sealed class RouterGrain(
     private IGrainTimer? _positionTimer;
     private readonly Dictionary<string, QueuePosition> _pendingPositions = [];
     private List<RoutingEffect> _pendingEffects = [];
+    private List<RouterCommand> _pendingCommands = [];
+    private RouterLog _log = null!;
+    private RouterState S => _engine.State;
     private TaskCompletionSource? _nextCommit;
     private bool _writing;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _engine = new RoutingEngine(state.State, options.Value);
+        await Load();
         // Connections do not survive a restart or failover, so the lawyers' statuses here may be stale: ask every lawyer
         // grain (one-way) to report its real status; a lawyer with no open connection reports offline, which revokes
         // its offers and re-routes them. Connected lawyers keep their offers and the original deadlines.
-        foreach (var id in state.State.Lawyers.Keys.ToList()) _ = GrainFactory.GetGrain<ILawyerGrain>(id).RefreshRouting();
+        foreach (var id in S.Lawyers.Keys.ToList()) _ = GrainFactory.GetGrain<ILawyerGrain>(id).RefreshRouting();
         // Catch up on deadlines that passed while no activation existed (restart, failover): offers found overdue are
         // withdrawn and re-routed without setting anyone away (nobody could have answered them).
-        await Run(e => e.Recover(time.GetUtcNow()));
+        await Run(new RecoverCommand());
         await EnsureTickReminder();
     }
 
@@ -62,59 +66,34 @@ public sealed class RouterGrain(
     }
 
     /// <summary>The durable backstop of the grain timer: catches up on any deadline that passed.</summary>
-    public Task ReceiveReminder(string reminderName, TickStatus status) => Run(e => e.Tick(time.GetUtcNow()));
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Run(new TickCommand());
 
     public Task Enqueue(string consultationId, string category, string dialect, Channel channel, int priority,
-        DateTimeOffset queuedAt, string? preferredLawyerId, string? excludeLawyerId, string? employerKey = null) => Run(e =>
-    {
-        var now = time.GetUtcNow();
+        DateTimeOffset queuedAt, string? preferredLawyerId, string? excludeLawyerId, string? employerKey = null)
         // An active consultation (transfer, lost lawyer) goes back keeping its age and the lawyers who declined it.
-        if (state.State.ActiveEntries.ContainsKey(consultationId))
-            return e.Requeue(consultationId, category, preferredLawyerId, excludeLawyerId, now);
-        var entry = new QueueEntry
-        {
-            ConsultationId = consultationId,
-            Category = category,
-            Dialect = dialect,
-            Channel = channel,
-            Priority = priority,
-            QueuedAt = queuedAt,
-            PreferredLawyerId = preferredLawyerId,
-            EmployerKey = employerKey,
-        };
-        if (excludeLawyerId is not null) entry.Exclusions[excludeLawyerId] = now;
-        return e.Enqueue(entry, now);
-    });
+        => Run(new EnqueueCommand(consultationId, category, dialect, channel, priority, queuedAt, preferredLawyerId, excludeLawyerId, employerKey));
 
     public Task UpsertLawyer(string lawyerId, string displayName, IReadOnlyList<string> skills, IReadOnlyList<string> dialects, int capacity,
         LawyerStatus status, IReadOnlyList<string>? conflicts = null)
-        => Run(e => e.UpsertLawyer(new LawyerInfo(lawyerId, displayName, skills, dialects, capacity, status, conflicts), time.GetUtcNow()));
+        => Run(new UpsertLawyerCommand(lawyerId, displayName, skills, dialects, capacity, status, conflicts));
 
     public async Task<string?> Requeue(string consultationId, string? newCategory, string? preferredLawyerId, string? excludeLawyerId) =>
-        (await Run(e => e.Requeue(consultationId, newCategory, preferredLawyerId, excludeLawyerId, time.GetUtcNow()))).ErrorCode;
+        (await Run(new RequeueCommand(consultationId, newCategory, preferredLawyerId, excludeLawyerId))).ErrorCode;
 
     public Task<IReadOnlyList<string>> GetQueue(string lawyerId) => Task.FromResult<IReadOnlyList<string>>(
         _engine.GetQueueFor(lawyerId, time.GetUtcNow()).Select(q => q.ConsultationId).ToList());
 
-    public async Task<string?> Claim(string consultationId, string lawyerId) => (await Run(e => e.Claim(consultationId, lawyerId, time.GetUtcNow()))).ErrorCode;
+    public async Task<string?> Claim(string consultationId, string lawyerId) => (await Run(new ClaimCommand(consultationId, lawyerId))).ErrorCode;
 
-    public async Task<string?> Accept(string consultationId, string lawyerId) => (await Run(e => e.Accept(consultationId, lawyerId, time.GetUtcNow()))).ErrorCode;
+    public async Task<string?> Accept(string consultationId, string lawyerId) => (await Run(new AcceptCommand(consultationId, lawyerId))).ErrorCode;
 
-    public async Task<string?> Decline(string consultationId, string lawyerId) => (await Run(e =>
-    {
-        // The engine emits nothing for the decliner (they know), but the consultation grain still thinks the offer is open
-        // to them: withdraw it first, so the consultation reads "queued" again unless the next offer follows.
-        var result = e.Decline(consultationId, lawyerId, time.GetUtcNow());
-        return result.Succeeded
-            ? result with { Effects = [new OfferWithdrawn(consultationId, lawyerId, OfferRevokeReason.Cancelled), .. result.Effects] }
-            : result;
-    })).ErrorCode;
+    public async Task<string?> Decline(string consultationId, string lawyerId) => (await Run(new DeclineCommand(consultationId, lawyerId))).ErrorCode;
 
-    public Task Release(string consultationId, double? handleSeconds) => Run(e => e.Release(consultationId, time.GetUtcNow(), handleSeconds));
+    public Task Release(string consultationId, double? handleSeconds) => Run(new ReleaseCommand(consultationId, handleSeconds));
 
-    public Task Remove(string consultationId) => Run(e => e.Remove(consultationId, time.GetUtcNow()));
+    public Task Remove(string consultationId) => Run(new RemoveCommand(consultationId));
 
-    public Task LawyerDisconnected(string lawyerId) => Run(e => e.LawyerDisconnected(lawyerId, time.GetUtcNow()));
+    public Task LawyerDisconnected(string lawyerId) => Run(new LawyerDisconnectedCommand(lawyerId));
 
     public Task<QueueUpdateEvent?> GetPosition(string consultationId)
     {
@@ -123,12 +102,12 @@ public sealed class RouterGrain(
     }
 
     public Task<IReadOnlyList<string>> GetActive(string lawyerId) => Task.FromResult<IReadOnlyList<string>>(
-        state.State.Lawyers.TryGetValue(lawyerId, out var slot) ? slot.Active.Keys.ToList() : []);
+        S.Lawyers.TryGetValue(lawyerId, out var slot) ? slot.Active.Keys.ToList() : []);
 
     public Task<RouterLoad> GetLoad()
     {
         var now = time.GetUtcNow();
-        var s = state.State;
+        var s = S;
         var categories = s.Queue.Values
             .GroupBy(q => q.Category)
             .ToDictionary(g => g.Key, g => (
@@ -157,16 +136,28 @@ public sealed class RouterGrain(
 
     public Task Ping() => Task.CompletedTask;
 
-    /// <summary>Runs one engine command; on success, waits until the state with its change is durable.</summary>
-    private async Task<RoutingResult> Run(Func<RoutingEngine, RoutingResult> command)
+    /// <summary>
+    /// The last snapshot and the journal after it, replayed through the engine. Before the journal existed the router
+    /// wrote its whole state as grain state: that row (or an empty state) is the starting point until a first snapshot.
+    /// </summary>
+    private async Task Load()
     {
-        var result = command(_engine);
+        _log = new RouterLog(journal, this.GetPrimaryKeyString());
+        _engine = await _log.Load(state.State, options.Value);
+    }
+
+    /// <summary>Runs one engine command; on success, waits until the journal batch holding it is durable.</summary>
+    private async Task<RoutingResult> Run(RouterCommand command)
+    {
+        command = command with { At = time.GetUtcNow() };
+        var result = command.Apply(_engine);
         if (!result.Succeeded)
         {
             logger.LogDebug("Routing command refused: {Code} {Message}", result.ErrorCode, result.ErrorMessage);
             return result;
         }
         _pendingEffects.AddRange(result.Effects);
+        _pendingCommands.Add(command);
         await Commit();
         return result;
     }
@@ -189,14 +180,26 @@ public sealed class RouterGrain(
                 _nextCommit = null;
                 var effects = _pendingEffects;
                 _pendingEffects = [];
+                var commands = _pendingCommands;
+                _pendingCommands = [];
                 try
                 {
-                    await state.WriteStateAsync();
+                    // Cut here, before any await: the state now holds exactly the commands up to this batch.
+                    await _log.Write(_engine, commands, () => _engine = new RoutingEngine(RouterLog.Compact(S), options.Value));
+                }
+                catch (RouterJournalConflictException e)
+                {
+                    // Another activation wrote this batch: this one's view is stale. Fail the callers and make way.
+                    logger.LogWarning(e, "Router journal conflict: deactivating");
+                    commit.SetException(e);
+                    DeactivateOnIdle();
+                    continue;
                 }
                 catch (Exception e)
                 {
-                    // Memory is ahead of storage: keep the effects for the next successful write, fail these callers.
-                    logger.LogWarning(e, "Router state write failed");
+                    // Memory is ahead of storage: keep the effects for the next successful write (a snapshot, which holds
+                    // these commands whatever became of this write), fail these callers.
+                    logger.LogWarning(e, "Router journal write failed");
                     _pendingEffects.InsertRange(0, effects);
                     commit.SetException(e);
                     continue;
@@ -227,7 +230,7 @@ public sealed class RouterGrain(
                     break;
                 case ConsultationAssigned a:
                     _pendingPositions.Remove(a.ConsultationId);
-                    var name = state.State.Lawyers.TryGetValue(a.LawyerId, out var slot) ? slot.DisplayName : a.LawyerId;
+                    var name = S.Lawyers.TryGetValue(a.LawyerId, out var slot) ? slot.DisplayName : a.LawyerId;
                     _ = Consultation(a.ConsultationId).OnAssigned(a.LawyerId, name, a.WaitedSeconds);
                     break;
                 case ActiveConsultationConflicted c:
@@ -282,6 +285,6 @@ public sealed class RouterGrain(
         _timer?.Dispose();
         _timer = null;
         _timerDue = null;
-        await Run(e => e.Tick(time.GetUtcNow()));
+        await Run(new TickCommand());
     }
 }

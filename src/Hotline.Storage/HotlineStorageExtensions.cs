@@ -46,6 +46,7 @@ public static class HotlineStorageExtensions
             sp.GetService<TimeProvider>()));
         services.TryAddSingleton<SqlMessageStore>();
         services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqlMessageStore>());
+        services.TryAddSingleton<IRouterJournal>(sp => new SqlRouterJournal(sp.GetRequiredService<HotlineDatabase>()));
         return services;
     }
 

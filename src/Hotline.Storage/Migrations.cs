@@ -84,6 +84,25 @@ internal static class Migrations
                 "ALTER TABLE messages DROP CONSTRAINT messages_client_message_id_key",
                 "CREATE UNIQUE INDEX messages_sender_client_message_id ON messages (consultation_id, sender_id, client_message_id)",
             ]),
+        new(4, "router journal and snapshot", d =>
+        [
+            $"""
+            CREATE TABLE router_snapshot (
+                router_id  TEXT   NOT NULL PRIMARY KEY,
+                seq        BIGINT NOT NULL,
+                payload    TEXT   NOT NULL,
+                updated_at {d.TimestampType} NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE router_journal (
+                router_id TEXT   NOT NULL,
+                seq       BIGINT NOT NULL,
+                payload   TEXT   NOT NULL,
+                PRIMARY KEY (router_id, seq)
+            )
+            """,
+        ]),
     ];
 
     public static int LatestVersion => All[^1].Version;

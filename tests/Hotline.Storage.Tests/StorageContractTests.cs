@@ -32,7 +32,7 @@ public sealed record SampleRecord(string Id, ParticipantRole Role)
 /// <summary>
 /// The storage contract, run unchanged against SQLite and PostgreSQL. Each test gets a fresh database.
 /// </summary>
-public abstract class StorageContractTests : IAsyncLifetime
+public abstract partial class StorageContractTests : IAsyncLifetime
 {
     protected HotlineStorageOptions Options = null!;
     protected HotlineDatabase Database = null!;

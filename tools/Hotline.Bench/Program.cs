@@ -9,9 +9,17 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "journal")
+        {
+            // journal [cycles=2000] [waiting sizes=100,10000]
+            var cycles = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000;
+            var sizes = (args.Length > 2 ? args[2] : "100,10000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+            RouterJournalBench.Run(sizes, cycles).GetAwaiter().GetResult();
+            return 0;
+        }
         if (args.Length == 0 || args[0] != "routing")
         {
-            Console.Error.WriteLine("usage: Hotline.Bench routing [arrivals=100000] [seed=12351]");
+            Console.Error.WriteLine("usage: Hotline.Bench routing [arrivals=100000] [seed=12351] | journal [cycles=2000] [waiting=100,10000]");
             return 2;
         }
         var arrivals = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000;

@@ -12,6 +12,9 @@ internal sealed class Platform : IDisposable
 {
     private readonly HttpClient _http;
 
+    /// <summary>Hub protocol of the connections this platform helper opens.</summary>
+    public HubProtocolKind Protocol { get; init; }
+
     public Platform(Uri url)
     {
         if (!url.IsLoopback) throw new ArgumentException($"refusing to load {url}: only loopback targets are allowed");
@@ -55,6 +58,7 @@ internal sealed class Platform : IDisposable
             await Rest.CreateLawyer(AdminToken, username, password, $"LoadGen lawyer {i}", skillsOf?.Invoke(i) ?? skills, dialectsOf?.Invoke(i) ?? dialects, capacity);
             var login = await Rest.Login(username, password);
             var connection = HotlineConnection.Lawyer(Url, login.Token);
+            connection.Protocol = Protocol;
             await connection.StartAsync();
             await connection.Invoke<JsonElement>("SetAvailability", ["available"]);
             lawyers[i] = new SimLawyer(i, login.UserId, connection);

@@ -51,7 +51,8 @@ internal sealed class Run : IAsyncDisposable
             Report.Notes.Add($"silo spawned (pid {Silo.Pid}) at {url} with raised rate limits, offer timeout {Options.Str("offer-timeout", "60")} s, no demo lawyers, fresh SQLite data dir");
         }
         else url = new Uri(Options.Str("url", "http://127.0.0.1:5080"));
-        var platform = new Platform(url);
+        var platform = new Platform(url) { Protocol = Protocol };
+        Report.Notes.Add($"platform connections use the {Protocol} hub protocol");
         await platform.LoginAdmin(Options.Str("admin-user", "admin"), Options.Str("admin-password", "admin12351"));
         Report.Target = $"Hotline silo at {url}";
         return platform;
@@ -94,5 +95,13 @@ internal sealed class Run : IAsyncDisposable
         catch (OperationCanceledException) { }
     }
 
-    public static HotlineConnection Own(Run run, HotlineConnection c) { run.Own(c); return c; }
+    public static HotlineConnection Own(Run run, HotlineConnection c) { c.Protocol = run.Protocol; run.Own(c); return c; }
+
+    /// <summary>Hub protocol of every platform connection (<c>--protocol json|messagepack</c>, default json).</summary>
+    public HubProtocolKind Protocol => Options.Str("protocol", "json").ToLowerInvariant() switch
+    {
+        "json" => HubProtocolKind.Json,
+        "messagepack" or "msgpack" => HubProtocolKind.MessagePack,
+        var other => throw new ArgumentException($"unknown --protocol '{other}' (json or messagepack)"),
+    };
 }
