@@ -45,6 +45,10 @@ public sealed record LawyerProfile
     [Id(3)] public IReadOnlyList<string> Skills { get; init; } = [];
     [Id(4)] public IReadOnlyList<string> Dialects { get; init; } = [];
     [Id(5)] public int Capacity { get; init; } = 3;
+    /// <summary>Employer names (as written) the lawyer has a conflict of interest with; routed as <see cref="Domain.EmployerName.Key"/>s.</summary>
+    [Id(40)] public IReadOnlyList<string> Conflicts { get; init; } = [];
+    /// <summary>A disabled lawyer cannot log in, has no connection and gets nothing routed.</summary>
+    [Id(41)] public bool Disabled { get; init; }
 }
 
 /// <summary>Who may see a consultation: its worker and every lawyer it was ever offered or assigned to.</summary>

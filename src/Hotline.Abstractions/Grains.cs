@@ -69,8 +69,11 @@ public interface ILawyerGrain : IGrainWithStringKey
     [Alias("SetAvailability")] Task<LawyerView> SetAvailability(LawyerStatus status);
     [Alias("SetCapacity")] Task<LawyerView> SetCapacity(int capacity);
     [Alias("Connected")] Task Connected(string connectionId);
-    /// <summary>A silo re-asserts a connection it still holds (keeps its lease; restores it after a failover). Ignored for a connection that closed.</summary>
-    [Alias("RenewConnection")] Task RenewConnection(string connectionId);
+    /// <summary>
+    /// A silo re-asserts a connection it still holds (keeps its lease; restores it after a failover). Ignored for a connection
+    /// that closed. False: the lawyer is disabled, and the silo must close the connection.
+    /// </summary>
+    [Alias("RenewConnection")] Task<bool> RenewConnection(string connectionId);
     [Alias("Disconnected")] Task Disconnected(string connectionId);
     [Alias("GetConsultationIds")] Task<IReadOnlyList<string>> GetConsultationIds();
     // Called by the router and consultations, one-way.

@@ -72,6 +72,27 @@ public interface ICollectiveGrain : IGrainWithStringKey
     [Alias("Close")] Task<AlertView> Close(string alertId, string actorId);
 }
 
+/// <summary>
+/// Lawyer management and conflicts of interest, implemented by the lawyer grain (same key: the lawyer id). Kept apart from
+/// <see cref="ILawyerGrain"/> so the connection and routing surface stays small.
+/// </summary>
+[Alias("Hotline.ILawyerManagementGrain")]
+public interface ILawyerManagementGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Applies the given fields (validated by the caller against the catalog; capacity 1..10 checked here). Disabling closes
+    /// the lawyer's connections, revokes their offers and sends their active consultations back to routing.
+    /// </summary>
+    [Alias("Update")] Task<LawyerView> Update(LawyerUpdate update);
+    /// <summary>Stores a new password hash (every earlier token stops working when token revocation is on).</summary>
+    [Alias("SetPasswordHash")] Task SetPasswordHash(string passwordHash);
+    /// <summary>
+    /// The lawyer declares a conflict of interest with an employer (display form; <c>validation_failed</c> when it names
+    /// nobody). Offers of that employer are revoked and active consultations naming it go back to routing.
+    /// </summary>
+    [Alias("DeclareConflict")] Task<LawyerView> DeclareConflict(string employer);
+}
+
 /// <summary><c>PUT /api/admin/lawyers/{id}</c>: every field optional; validated by the endpoint against the catalog.</summary>
 [GenerateSerializer, Alias("Hotline.LawyerUpdate")]
 public sealed record LawyerUpdate

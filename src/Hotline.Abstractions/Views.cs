@@ -109,6 +109,9 @@ public sealed record LawyerView
     [Id(6)] public LawyerStatus Status { get; init; }
     [Id(7)] public int ActiveCount { get; init; }
     [Id(8)] public bool Connected { get; init; }
+    /// <summary>Employer names the lawyer has a conflict of interest with (as written).</summary>
+    [Id(40)] public IReadOnlyList<string> Conflicts { get; init; } = [];
+    [Id(41)] public bool Disabled { get; init; }
 }
 
 /// <summary>A lawyer's private note on a consultation (lawyers and admins only).</summary>

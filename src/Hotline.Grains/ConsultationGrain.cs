@@ -511,7 +511,8 @@ public sealed class ConsultationGrain(
     public async Task ReturnToQueue(string lawyerId)
     {
         if (!state.RecordExists || S.Status != ConsultationStatus.Active || S.AssignedLawyerId != lawyerId) return;
-        logger.LogInformation("Consultation {Id} returns to the queue: lawyer {Lawyer} did not come back", S.Id, lawyerId);
+        // The lawyer did not come back in time, was disabled, or declared a conflict with this employer.
+        logger.LogInformation("Consultation {Id} returns to the queue from lawyer {Lawyer}", S.Id, lawyerId);
         await Requeue(null, null, "requeue");
     }
 

@@ -30,12 +30,12 @@ public sealed class LawyerState
 /// grace period unless the lawyer comes back. The grace deadline is durable: it lives in the state, a reminder (one
 /// minute minimum period) wakes the grain after a crash or failover, and a grain timer gives it sub-minute precision.
 /// </summary>
-public sealed class LawyerGrain(
+public sealed partial class LawyerGrain(
     [PersistentState("lawyer", StorageNames.Hotline)] IPersistentState<LawyerState> state,
     IClientNotifier notifier,
     IOptions<GrainOptions> options,
     TimeProvider time,
-    ILogger<LawyerGrain> logger) : Grain, ILawyerGrain, IRemindable
+    ILogger<LawyerGrain> logger) : Grain, ILawyerGrain, ILawyerManagementGrain, IRemindable
 {
     private const string GraceReminder = "grace";
     /// <summary>Open connections and when their silo last asserted them.</summary>
@@ -93,6 +93,8 @@ public sealed class LawyerGrain(
             Status = EffectiveStatus,
             ActiveCount = _activeCount,
             Connected = _connections.Count > 0,
+            Conflicts = p.Conflicts,
+            Disabled = p.Disabled,
         });
     }
 
@@ -119,6 +121,7 @@ public sealed class LawyerGrain(
     public async Task Connected(string connectionId)
     {
         EnsureExists();
+        if (state.State.Profile!.Disabled) throw Guard.Forbidden("the lawyer is disabled");
         var first = _connections.Count == 0;
         _connections[connectionId] = time.GetUtcNow();
         _grace?.Dispose();
@@ -133,11 +136,14 @@ public sealed class LawyerGrain(
         if (first) await Publish();
     }
 
-    public Task RenewConnection(string connectionId)
+    public async Task<bool> RenewConnection(string connectionId)
     {
+        // A disabled lawyer's connections are closed by the silo that holds them, whichever it is.
+        if (state.State.Profile is { Disabled: true }) return false;
         var now = time.GetUtcNow();
         foreach (var old in _closed.Where(c => now - c.Value > TimeSpan.FromMinutes(5)).Select(c => c.Key).ToList()) _closed.Remove(old);
-        return _closed.ContainsKey(connectionId) ? Task.CompletedTask : Connected(connectionId);
+        if (!_closed.ContainsKey(connectionId)) await Connected(connectionId);
+        return true;
     }
 
     /// <summary>
@@ -277,7 +283,8 @@ public sealed class LawyerGrain(
         if (active) await OnOffered(consultationId);
     }
 
-    public Task<int> GetTokenVersion() => Task.FromResult(state.RecordExists && state.State.Profile is not null ? state.State.TokenVersion : -1);
+    /// <summary>-1 (every token refused, no login) for an unknown or disabled lawyer.</summary>
+    public Task<int> GetTokenVersion() => Task.FromResult(state.RecordExists && state.State.Profile is { Disabled: false } ? state.State.TokenVersion : -1);
 
     public async Task<int> RevokeTokens()
     {
@@ -290,12 +297,12 @@ public sealed class LawyerGrain(
 
     public Task RefreshRouting() => state.RecordExists && state.State.Profile is not null ? Publish() : Task.CompletedTask;
 
-    private LawyerStatus EffectiveStatus => _connections.Count > 0 ? state.State.Status : LawyerStatus.Offline;
+    private LawyerStatus EffectiveStatus => _connections.Count > 0 && state.State.Profile is not { Disabled: true } ? state.State.Status : LawyerStatus.Offline;
 
     private async Task Publish()
     {
         var p = state.State.Profile!;
-        await Router.UpsertLawyer(LawyerId, p.DisplayName, p.Skills, p.Dialects, state.State.Capacity, EffectiveStatus);
+        await Router.UpsertLawyer(LawyerId, p.DisplayName, p.Skills, p.Dialects, state.State.Capacity, EffectiveStatus, ConflictKeys());
     }
 
     private void EnsureExists()

@@ -152,6 +152,7 @@ public static class ApiExtensions
         app.MapAdminEndpoints();
         app.MapPrivacyEndpoints();
         app.MapUnionEndpoints();
+        app.MapLawyerManagementEndpoints();
         app.MapDiagnosticsEndpoints();
         // OpenAPI and Scalar: on in Development, off elsewhere unless Hotline:Ops:ApiDocs=true.
         if (app.Configuration.GetValue("Hotline:Ops:ApiDocs", app.Environment.IsDevelopment()))

@@ -13,6 +13,7 @@ public static class HubsExtensions
     {
         services.AddSingleton<HubUserLimiter>();
         services.AddSingleton<LawyerConnectionRegistry>();
+        services.AddSingleton<ILawyerConnectionCloser>(sp => sp.GetRequiredService<LawyerConnectionRegistry>());
         services.AddHostedService<LawyerConnectionRefresher>();
         return services.AddHotlinePushes(redis);
     }

@@ -1,17 +1,42 @@
 using System.Collections.Concurrent;
 using Hotline.Abstractions;
+using Hotline.Silo.Api;
 
 namespace Hotline.Silo.Hubs;
 
-/// <summary>The lawyer hub connections open on this silo (connection id -> lawyer id).</summary>
-public sealed class LawyerConnectionRegistry
+/// <summary>The lawyer hub connections open on this silo (connection id -> lawyer id), and how to close them.</summary>
+public sealed class LawyerConnectionRegistry : ILawyerConnectionCloser
 {
     private readonly ConcurrentDictionary<string, string> _connections = new();
+    private readonly ConcurrentDictionary<string, Action> _aborts = new();
     private TaskCompletionSource _renewNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public void Add(string connectionId, string lawyerId) => _connections[connectionId] = lawyerId;
-    public bool Remove(string connectionId) => _connections.TryRemove(connectionId, out _);
+    public void Add(string connectionId, string lawyerId, Action? abort = null)
+    {
+        _connections[connectionId] = lawyerId;
+        if (abort is not null) _aborts[connectionId] = abort;
+    }
+
+    public bool Remove(string connectionId)
+    {
+        _aborts.TryRemove(connectionId, out _);
+        return _connections.TryRemove(connectionId, out _);
+    }
+
     public IReadOnlyList<KeyValuePair<string, string>> Snapshot() => _connections.ToArray();
+
+    /// <summary>Closes one connection held by this silo (its lawyer was disabled).</summary>
+    public void Abort(string connectionId)
+    {
+        if (_aborts.TryGetValue(connectionId, out var abort)) abort();
+    }
+
+    /// <summary>Closes every connection of this lawyer held by this silo; other silos close theirs at their next renewal.</summary>
+    public void AbortLawyer(string lawyerId)
+    {
+        foreach (var (connectionId, owner) in Snapshot())
+            if (owner == lawyerId) Abort(connectionId);
+    }
 
     /// <summary>Asks for a renewal now (a front that reached the cluster again after losing it).</summary>
     public void RenewNow() => Interlocked.Exchange(ref _renewNow, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
@@ -52,7 +77,7 @@ public sealed class LawyerConnectionRefresher(LawyerConnectionRegistry registry,
         try
         {
             // The grain ignores a connection that has closed meanwhile, so this cannot bring one back.
-            await grains.GetGrain<ILawyerGrain>(lawyerId).RenewConnection(connectionId);
+            if (!await grains.GetGrain<ILawyerGrain>(lawyerId).RenewConnection(connectionId)) registry.Abort(connectionId);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -15,7 +15,7 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
     public override async Task OnConnectedAsync()
     {
         await Calls.Run(() => Lawyer.Connected(Context.ConnectionId));
-        connections.Add(Context.ConnectionId, Me.Id);
+        connections.Add(Context.ConnectionId, Me.Id, Context.Abort);
         await base.OnConnectedAsync();
     }
 
@@ -35,6 +35,11 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
     public Task<LawyerView> SetCapacity(int n) => Calls.Run(() => Lawyer.SetCapacity(n));
 
     public Task<LawyerView> GetMe() => Calls.Run(() => Lawyer.GetView());
+
+    /// <summary>Declares a conflict of interest with an employer: nothing of that employer is offered to this lawyer any more,
+    /// and an active consultation naming it goes back to routing.</summary>
+    public Task<LawyerView> DeclareConflict(string employer)
+        => Calls.Run(() => Grains.GetGrain<ILawyerManagementGrain>(Me.Id).DeclareConflict(employer));
 
     public async Task<JoinResult> AcceptOffer(string consultationId) => (await Calls.Run(() => Consultation(consultationId).Accept(Me))).Reveal(Phones);
 

@@ -1,0 +1,125 @@
+using System.Net;
+using Hotline.Client;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Hotline.Api.Tests;
+
+/// <summary>Issue 12: admins edit, reset and disable lawyers; lawyers declare conflicts of interest.</summary>
+[Collection(MainCollection.Name)]
+public sealed class LawyerManagementTests(HotlineHost host)
+{
+    private static readonly TimeSpan Wait = TestKit.Wait;
+
+    /// <summary>A lawyer hub connection without the client's automatic reconnection, to see the server close it.</summary>
+    private static HubConnection RawLawyer(TestKit kit, string token) => new HubConnectionBuilder()
+        .WithUrl(new Uri(kit.BaseUrl, "/hubs/lawyer"), o =>
+        {
+            o.AccessTokenProvider = () => Task.FromResult<string?>(token);
+            o.Transports = HttpTransportType.WebSockets;
+            o.SkipNegotiation = true;
+        })
+        .Build();
+
+    [Fact]
+    public async Task Admin_edits_a_lawyer_and_resets_the_password()
+    {
+        await using var kit = new TestKit(host);
+        var (categories, dialect) = TestKit.Combos(2);
+        var admin = await kit.AdminToken();
+        var lawyer = await kit.Lawyer([categories[0]], dialect, connect: false);
+
+        var view = await kit.Rest.UpdateLawyer(admin, lawyer.Id, new
+        {
+            displayName = "林律师", skills = categories, dialects = new[] { dialect, "mandarin" }, capacity = 5,
+            conflicts = new[] { "厦门ＡＢＣ电子有限公司", "厦门 abc 电子", "Fuzhou Steel Co., Ltd." },
+        });
+        Assert.Equal("林律师", view.DisplayName);
+        Assert.Equal(categories, view.Skills);
+        Assert.Equal([dialect, "mandarin"], view.Dialects);
+        Assert.Equal(5, view.Capacity);
+        Assert.Equal(["厦门ＡＢＣ电子有限公司", "Fuzhou Steel Co., Ltd."], view.Conflicts); // one entry per employer
+        Assert.False(view.Disabled);
+        Assert.Equal(view.Conflicts, (await kit.RosterEntry(lawyer.Id)).Conflicts);
+        // Fields left out stay as they are.
+        Assert.Equal(5, (await kit.Rest.UpdateLawyer(admin, lawyer.Id, new { displayName = "林律师2" })).Capacity);
+
+        foreach (var bad in new object[]
+                 {
+                     new { skills = new[] { "astrology" } }, new { skills = Array.Empty<string>() }, new { dialects = new[] { "klingon" } },
+                     new { capacity = 0 }, new { capacity = 11 }, new { displayName = "" }, new { conflicts = new[] { "有限公司" } },
+                     new { conflicts = new[] { new string('厂', 101) } },
+                 })
+            Assert.Equal((400, "validation_failed"), await TestKit.RestError(() => kit.Rest.UpdateLawyer(admin, lawyer.Id, bad)));
+        Assert.Equal("林律师2", (await kit.RosterEntry(lawyer.Id)).DisplayName); // refused updates changed nothing
+        Assert.Equal((404, "not_found"), await TestKit.RestError(() => kit.Rest.UpdateLawyer(admin, "lw-nobody-" + Guid.NewGuid().ToString("N")[..6], new { capacity = 2 })));
+        Assert.Equal(HttpStatusCode.Forbidden, (await kit.Raw(HttpMethod.Put, $"/api/admin/lawyers/{lawyer.Id}", lawyer.Token, new { capacity = 2 })).Status);
+
+        var reset = await kit.Raw(HttpMethod.Post, $"/api/admin/lawyers/{lawyer.Id}/password", admin, new { password = "new-password-12351" });
+        Assert.Equal(HttpStatusCode.NoContent, reset.Status);
+        Assert.Equal((401, "unauthorized"), await TestKit.RestError(() => kit.Rest.Login(lawyer.Username, TestKit.Password)));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await kit.Raw(HttpMethod.Get, "/api/canned-replies", lawyer.Token)).Status); // old token revoked
+        var fresh = await kit.Rest.Login(lawyer.Username, "new-password-12351");
+        Assert.Equal(lawyer.Id, fresh.UserId);
+        Assert.Equal(HttpStatusCode.OK, (await kit.Raw(HttpMethod.Get, "/api/canned-replies", fresh.Token)).Status);
+        var audit = await kit.Rest.Send<IReadOnlyList<System.Text.Json.JsonElement>>(HttpMethod.Get, "/api/admin/audit", admin);
+        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "lawyer_changed" && e.GetProperty("reason").GetString() == $"{lawyer.Id}: password reset");
+        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "lawyer_changed" && e.GetProperty("reason").GetString()!.StartsWith($"{lawyer.Id}: displayName, skills"));
+        var tooShort = await kit.Raw(HttpMethod.Post, $"/api/admin/lawyers/{lawyer.Id}/password", admin, new { password = "short" });
+        Assert.Equal(HttpStatusCode.BadRequest, tooShort.Status);
+        Assert.Equal("validation_failed", TestKit.ProblemCode(tooShort.Body));
+    }
+
+    [Fact]
+    public async Task Disabling_a_lawyer_closes_their_connection_refuses_them_and_gives_their_consultation_to_another()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var admin = await kit.AdminToken();
+        var a = await kit.Lawyer([category], dialect);
+        var worker = await kit.Worker();
+        var (c, _) = await kit.OpenAndAccept(worker, a, category, dialect);
+
+        // A second, raw connection of the same lawyer, to watch it being closed by the server.
+        var raw = RawLawyer(kit, a.Token);
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        raw.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+        await raw.StartAsync();
+        var b = await kit.Lawyer([category], dialect);
+
+        var disabled = await kit.Rest.UpdateLawyer(admin, a.Id, new { disabled = true });
+        Assert.True(disabled.Disabled);
+        Assert.Equal("offline", disabled.Status);
+
+        await closed.Task.WaitAsync(Wait);
+        await raw.DisposeAsync();
+        // The consultation that was active with A goes back to routing and is offered to B.
+        await b.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
+        var taken = await b.Hub.AcceptOffer(c.Id);
+        Assert.Equal(b.Id, taken.Consultation.AssignedLawyerId);
+        await worker.Hub.Assignments.WaitAsync(x => x.ConsultationId == c.Id && x.LawyerId == b.Id, Wait);
+
+        // A can neither log in nor use the token it holds, on REST or on the hub.
+        Assert.Equal((401, "unauthorized"), await TestKit.RestError(() => kit.Rest.Login(a.Username, TestKit.Password)));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await kit.Raw(HttpMethod.Get, $"/api/consultations/{c.Id}", a.Token)).Status);
+        await using (var again = RawLawyer(kit, a.Token))
+        {
+            var refused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            again.Closed += _ => { refused.TrySetResult(); return Task.CompletedTask; };
+            // Refused at the handshake or closed right after it: either way no connection stays open.
+            try { await again.StartAsync(); await refused.Task.WaitAsync(Wait); }
+            catch (Exception e) when (e is not TimeoutException) { }
+            Assert.Equal(HubConnectionState.Disconnected, again.State);
+        }
+        var roster = await kit.RosterEntry(a.Id);
+        Assert.True(roster.Disabled);
+        Assert.False(roster.Connected);
+
+        // Enabled again: may log in and work, but the token from before stays revoked.
+        Assert.False((await kit.Rest.UpdateLawyer(admin, a.Id, new { disabled = false })).Disabled);
+        var back = await kit.Rest.Login(a.Username, TestKit.Password);
+        Assert.Equal(a.Id, back.UserId);
+        Assert.Equal(HttpStatusCode.OK, (await kit.Raw(HttpMethod.Get, "/api/canned-replies", back.Token)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await kit.Raw(HttpMethod.Get, "/api/canned-replies", a.Token)).Status);
+    }
+}
