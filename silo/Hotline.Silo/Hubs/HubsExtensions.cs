@@ -41,8 +41,10 @@ public static class HubsExtensions
                 ApiExtensions.Configure(json);
                 o.SerializerOptions = HotlineMessagePack.Create(json);
             });
-        // Registered after the stock JSON protocol, so it wins the "json" name: adds the contract's optional arguments.
+        // Registered after the stock protocols, so they win the "json" and "messagepack" names: both add the contract's
+        // optional trailing arguments.
         services.AddSingleton<Microsoft.AspNetCore.SignalR.Protocol.IHubProtocol, LenientJsonHubProtocol>();
+        services.AddSingleton<Microsoft.AspNetCore.SignalR.Protocol.IHubProtocol, LenientMessagePackHubProtocol>();
         if (!string.IsNullOrWhiteSpace(redis))
             signalR.AddStackExchangeRedis(redis, o =>
             {
