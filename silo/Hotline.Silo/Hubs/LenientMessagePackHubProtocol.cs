@@ -41,7 +41,7 @@ public sealed class LenientMessagePackHubProtocol(IOptions<MessagePackHubProtoco
             if (omitted.IsValueType && Nullable.GetUnderlyingType(omitted) is null) break;
             var retry = frame;
             if (_inner.TryParseMessage(ref retry, new TruncatedBinder(binder, failure.Target, parameters.Take(given).ToArray()), out var parsed)
-                && parsed is InvocationMessage invocation and not StreamInvocationMessage)
+                && parsed is InvocationMessage invocation)
             {
                 var arguments = invocation.Arguments.Concat(Enumerable.Repeat<object?>(null, parameters.Count - given)).ToArray();
                 message = new InvocationMessage(invocation.InvocationId, invocation.Target, arguments, invocation.StreamIds)
