@@ -38,6 +38,8 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
         }
         catch (HotlineException e)
         {
+            // An expected client error: one quiet line, no stack trace (SignalR's own error log of it is filtered out).
+            logger.LogInformation("Hub call {Method} refused: {Code}", context.HubMethodName, e.Code);
             throw new HubException($"{e.Code}: {e.Message}");
         }
         catch (HubException)
@@ -56,10 +58,19 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
         }
     }
 
-    public Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
         context.Context.Items[BucketKey] = new TokenBucketRateLimiter(HubUserLimiter.Bucket(limits.Value.ConnectionPerSecond, limits.Value.ConnectionBurst));
-        return next(context);
+        try
+        {
+            await next(context);
+        }
+        catch (Exception e) when (e is not (HubException or HotlineException))
+        {
+            // SignalR's dispatcher log is filtered out (see HubsExtensions), so unexpected failures are logged here.
+            logger.LogError(e, "Hub connection setup failed");
+            throw;
+        }
     }
 
     public async Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Hotline.Abstractions;
 using Hotline.Silo.Api;
 using Hotline.Silo.Security;
@@ -52,6 +53,9 @@ public static class HubsExtensions
                 // Ride out a Redis restart (the client reconnects by itself) instead of failing the process's start.
                 o.Configuration.AbortOnConnectFail = false;
             });
+        // The dispatcher logs every HubException (expected client errors) at Error with a stack trace; HubErrorFilter
+        // already logs refusals quietly and unexpected failures at Error, so the dispatcher's copy is dropped.
+        services.AddLogging(b => b.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Critical));
         services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
         services.AddSingleton<IClientNotifier, SignalRClientNotifier>();
         return services;
