@@ -36,7 +36,7 @@ public sealed class BackupRestoreTests(ITestOutputHelper output) : IAsyncLifetim
     {
         var silo = Track(await SiloProcess.StartAsync(Live));
         var rest = new HotlineRest(new HttpClient { BaseAddress = silo.Url });
-        var admin = await rest.Login("admin", "admin12351");
+        var admin = await rest.Login("admin", SiloProcess.AdminPassword);
         await rest.CreateLawyer(admin.Token, "backup.lawyer", "password-123", "备份律师", ["occupational_safety"], ["puxian"], 1);
         var lawyerLogin = await rest.Login("backup.lawyer", "password-123");
         var lawyer = Track(HotlineConnection.Lawyer(silo.Url, lawyerLogin.Token));
@@ -116,7 +116,7 @@ public sealed class BackupRestoreTests(ITestOutputHelper output) : IAsyncLifetim
             Assert.True(stored.TryGetValue(seq, out var t) && t == msg, $"message seq {seq} acknowledged before the backup is missing");
 
         // Lawyers: the created one logs in with its password and is in the roster beside the demo lawyers.
-        var adminAfter = await after.Login("admin", "admin12351");
+        var adminAfter = await after.Login("admin", SiloProcess.AdminPassword);
         var roster = await after.GetLawyers(adminAfter.Token);
         Assert.Contains(roster, l => l.Username == "backup.lawyer");
         Assert.True(roster.Count > 1);
