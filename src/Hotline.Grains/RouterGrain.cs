@@ -137,11 +137,11 @@ public sealed class RouterGrain(
     public Task<RouterEntry> GetEntry(string consultationId) => Task.FromResult(Entry(consultationId));
 
     public Task<IReadOnlyList<RouterEntry>> GetEntries() => Task.FromResult<IReadOnlyList<RouterEntry>>(
-        state.State.Queue.Keys.Concat(state.State.ActiveEntries.Keys).Distinct().Select(Entry).ToList());
+        S.Queue.Keys.Concat(S.ActiveEntries.Keys).Distinct().Select(Entry).ToList());
 
     private RouterEntry Entry(string id)
     {
-        var s = state.State;
+        var s = S; // the engine's live state (the grain-state row is only the pre-journal starting point)
         if (s.Queue.ContainsKey(id)) return new RouterEntry(id, RouterPlacement.Queued, null, null);
         var lawyer = s.ActiveEntries.TryGetValue(id, out var active) ? active.AssignedTo
             : s.Lawyers.Values.FirstOrDefault(l => l.Active.ContainsKey(id))?.LawyerId;
