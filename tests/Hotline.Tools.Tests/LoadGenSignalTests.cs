@@ -5,9 +5,11 @@ namespace Hotline.Tools.Tests;
 /// <summary>SIGTERM or SIGINT on the load generator ends the silo it spawned too (nothing is left running).</summary>
 public sealed class LoadGenSignalTests
 {
+    // SIGTERM only: a process started in the background by a non-interactive shell (as CI may start the suite)
+    // inherits SIGINT as ignored, so a SIGINT case would test how the suite was launched, not the load generator.
+    // Ctrl-C goes through the same shutdown path as SIGTERM in the load generator.
     [Theory]
     [InlineData("TERM")]
-    [InlineData("INT")]
     public async Task Signal_ends_the_spawned_silo(string signal)
     {
         var outDir = Directory.CreateTempSubdirectory("loadgen-signal-").FullName;
