@@ -17,7 +17,8 @@ for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "=== $name"
   dotnet test "$project" -c Release --no-build -nologo --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
-    --results-directory "$results/$name" 2>&1 | tee "$results/$name.log" | grep -E "^\s+(Passed|Failed|Skipped) |Total tests|Passed!|Failed!|error" || true
+    --results-directory "$results/$name" 2>&1 | tee "$results/$name.log" | { grep -E "^\s+(Passed|Failed|Skipped) |Total tests|Passed!|Failed!|error" || true; }
+  # PIPESTATUS of this pipeline itself (an "|| true" after it would replace it with true's): a crashed run counts.
   rc=${PIPESTATUS[0]}
   trx="$results/$name/$name.trx"
   if [ -f "$trx" ]; then

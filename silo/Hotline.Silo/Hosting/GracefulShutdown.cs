@@ -98,7 +98,14 @@ internal sealed class ShutdownDrain(HubConnectionTracker hubs, Readiness readine
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>The stop finished: disarm the watchdog (a process hosting several hosts, as tests do, lives on).</summary>
+    public Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        _stopped.Cancel();
+        return Task.CompletedTask;
+    }
+
+    private readonly CancellationTokenSource _stopped = new();
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
@@ -119,7 +126,7 @@ internal sealed class ShutdownDrain(HubConnectionTracker hubs, Readiness readine
     {
         var thread = new Thread(() =>
         {
-            Thread.Sleep(after);
+            if (_stopped.Token.WaitHandle.WaitOne(after)) return; // stopped in time
             logger.LogWarning("Graceful shutdown still running after {Seconds} s: exiting now", after.TotalSeconds);
             Console.Out.Flush();
             if (OperatingSystem.IsLinux()) Native.Exit(0);
