@@ -103,6 +103,20 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// erased, the worker's tokens stop working. Returns how many consultations were erased.
     /// </summary>
     [Alias("Erase")] Task<int> Erase();
+    /// <summary>Keeps a browser's push subscription (the same endpoint replaces its old keys; at most a few per worker).</summary>
+    [Alias("SetPushSubscription")] Task SetPushSubscription(WebPushSubscription subscription);
+    /// <summary>Forgets a subscription the push service reported gone (404 / 410).</summary>
+    [Alias("RemovePushSubscription")] Task RemovePushSubscription(string endpoint);
+    /// <summary>A page of this worker holds hub connection <paramref name="connectionId"/> (renewed while it lasts: a lease).</summary>
+    [Alias("WorkerConnected")] Task Connected(string connectionId);
+    /// <summary>That hub connection closed.</summary>
+    [Alias("WorkerDisconnected")] Task Disconnected(string connectionId);
+    /// <summary>Where to push now: every subscription, or none while a page of the worker is connected.</summary>
+    [Alias("GetPushTargets")] Task<IReadOnlyList<WebPushSubscription>> GetPushTargets();
+    /// <summary>Issues a resume code (replacing any earlier one) under the keyed hash <paramref name="codeKey"/>.</summary>
+    [Alias("SetResumeCode")] Task<bool> SetResumeCode(string codeKey, DateTimeOffset expiresAt);
+    /// <summary>Revokes the current resume code, if any.</summary>
+    [Alias("RevokeResumeCode")] Task RevokeResumeCode();
 }
 
 /// <summary>

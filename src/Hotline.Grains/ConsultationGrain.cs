@@ -298,6 +298,7 @@ public sealed class ConsultationGrain(
         // The ack answers "durably stored"; the pushes follow it, in seq order, without the sender waiting for them.
         var view = ToView(outcome.Message);
         _ = Publish(c => c.Message(view));
+        if (caller.Role == ParticipantRole.Lawyer) NotifyWorkerByPush(WorkerNoticeKind.Message);
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
     }
 
@@ -682,6 +683,7 @@ public sealed class ConsultationGrain(
         var assigned = new AssignedEvent(S.Id, lawyerId, lawyerName);
         var worker = S.WorkerId;
         await Pushes.Enqueue(() => Task.WhenAll(notifier.Worker(worker).Assigned(assigned), notifier.Lawyer(lawyerId).Assigned(assigned)));
+        NotifyWorkerByPush(WorkerNoticeKind.Assigned);
         await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
         await Statistics.RecordAnswered(S.Category, waitedSeconds, now, S.Region);
     }
@@ -698,6 +700,16 @@ public sealed class ConsultationGrain(
     }
 
     private OrderedPushes Pushes => _pushes ??= new OrderedPushes(logger);
+
+    /// <summary>
+    /// A Web Push to the worker if no page of theirs is connected: one-way, after the state is written, so it never delays
+    /// the ack nor undoes the change. A phone caller has no browser to push to.
+    /// </summary>
+    private void NotifyWorkerByPush(WorkerNoticeKind kind)
+    {
+        if (S.Channel == Channel.Phone) return;
+        _ = GrainFactory.GetGrain<IWebPushGrain>(0).NotifyWorker(S.WorkerId, new WorkerNotice(kind, S.Id));
+    }
 
     /// <summary>
     /// An event to both participants (the worker and the assigned lawyer, if any, both at once), sent after every
