@@ -60,9 +60,7 @@ public static class AdminEndpoints
 
         admin.MapGet("/reports/hourly", async (DateTimeOffset? from, DateTimeOffset? to, string? format, IGrainFactory grains, GrainCalls calls, TimeProvider time) =>
         {
-            var end = to ?? time.GetUtcNow();
-            var start = from ?? end.AddDays(-1);
-            if (start > end) throw new HotlineException(HotlineException.Codes.Validation, "from is after to");
+            var (start, end) = Validation.Period(from, to, TimeSpan.FromDays(1), HourlyReportMaxSpan, time.GetUtcNow());
             var rows = await calls.Run(() => grains.GetGrain<IStatisticsGrain>(GrainKeys.Hotline).GetHourly(start, end));
             return format switch
             {
@@ -72,6 +70,9 @@ public static class AdminEndpoints
             };
         });
     }
+
+    /// <summary>Widest hourly report (one row per hour and category).</summary>
+    public static readonly TimeSpan HourlyReportMaxSpan = TimeSpan.FromDays(400);
 
     private static string ToCsv(IReadOnlyList<HourlyReportRow> rows)
     {

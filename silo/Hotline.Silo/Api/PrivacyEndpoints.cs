@@ -27,10 +27,7 @@ public static class PrivacyEndpoints
 
         admin.MapGet("/audit", async (DateTimeOffset? from, DateTimeOffset? to, string? consultationId, IGrainFactory grains, GrainCalls calls, TimeProvider time) =>
         {
-            var end = to ?? time.GetUtcNow();
-            var start = from ?? end.AddDays(-7);
-            if (start > end) throw Validation.Failed("from is after to");
-            if (end - start > AuditLog.MaxQuerySpan) throw Validation.Failed($"from..to spans more than {AuditLog.MaxQuerySpan.TotalDays} days");
+            var (start, end) = Validation.Period(from, to, TimeSpan.FromDays(7), AuditLog.MaxQuerySpan, time.GetUtcNow());
             var id = consultationId is null ? null : ConsultationIds.Validate(consultationId);
             return await calls.Run(() => AuditLog.Read(grains, start, end, id));
         });

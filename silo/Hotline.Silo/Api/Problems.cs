@@ -20,6 +20,7 @@ public static class Problems
             "payload_too_large" => StatusCodes.Status413PayloadTooLarge,
             HotlineException.Codes.Unavailable => StatusCodes.Status503ServiceUnavailable,
             "unauthorized" => StatusCodes.Status401Unauthorized,
+            "method_not_allowed" => StatusCodes.Status405MethodNotAllowed,
             _ => StatusCodes.Status500InternalServerError,
         };
         return Results.Problem(detail: detail, statusCode: status, title: code.Replace('_', ' '), extensions: new Dictionary<string, object?> { ["code"] = code });
@@ -63,6 +64,8 @@ public static class Problems
                 403 => HotlineException.Codes.Forbidden,
                 404 => HotlineException.Codes.NotFound,
                 405 => "method_not_allowed",
+                // A body over Kestrel's limit, refused while the endpoint binds it.
+                413 => "payload_too_large",
                 415 => HotlineException.Codes.Validation,
                 429 => HotlineException.Codes.RateLimited,
                 _ => null,

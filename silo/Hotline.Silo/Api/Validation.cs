@@ -15,6 +15,23 @@ public static class Validation
         return value!;
     }
 
+    /// <summary>
+    /// A [from, to] window from optional query values: <c>to</c> defaults to <paramref name="now"/>, <c>from</c> to
+    /// <c>to - defaultSpan</c>. Dates outside the years 2000..2999 are refused (date arithmetic near the ends of the
+    /// calendar overflows), as are reversed windows and windows wider than <paramref name="maxSpan"/> (one grain call or
+    /// one row per hour or day of the window).
+    /// </summary>
+    public static (DateTimeOffset From, DateTimeOffset To) Period(DateTimeOffset? from, DateTimeOffset? to, TimeSpan defaultSpan, TimeSpan maxSpan, DateTimeOffset now)
+    {
+        static bool Sane(DateTimeOffset? d) => d is null || d.Value.UtcDateTime.Year is >= 2000 and <= 2999;
+        if (!Sane(from) || !Sane(to)) throw Failed("from and to must be dates between the years 2000 and 2999");
+        var end = to ?? now;
+        var start = from ?? end - defaultSpan;
+        if (start > end) throw Failed("from is after to");
+        if (end - start > maxSpan) throw Failed($"from..to spans more than {maxSpan.TotalDays:0} days");
+        return (start, end);
+    }
+
     /// <summary>Optional text: null or empty passes; otherwise as <see cref="Text"/>.</summary>
     public static string? OptionalText(string? value, string field, int maxLength, bool multiline = true)
     {

@@ -21,10 +21,23 @@ public sealed class LenientMessagePackHubProtocol(IOptions<MessagePackHubProtoco
     public int Version => _inner.Version;
     public TransferFormat TransferFormat => _inner.TransferFormat;
     public bool IsVersionSupported(int version) => _inner.IsVersionSupported(version);
-    public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => _inner.WriteMessage(message, output);
-    public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => _inner.GetMessageBytes(message);
+    public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => _inner.WriteMessage(CodedHubErrors.Code(message), output);
+    public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => _inner.GetMessageBytes(CodedHubErrors.Code(message));
 
     public bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message)
+    {
+        // SignalR skips a record of a message type it does not know (room for newer protocol versions) by answering
+        // "no message" with the record consumed; the connection's read loop then stops until more bytes arrive, and a call
+        // that came in the same read would wait. Go on to the next record instead.
+        while (true)
+        {
+            var before = input.Length;
+            if (TryParseOne(ref input, binder, out message)) return true;
+            if (input.IsEmpty || input.Length == before) return false;
+        }
+    }
+
+    private bool TryParseOne(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message)
     {
         var frame = input;
         if (!_inner.TryParseMessage(ref input, binder, out message)) return false;
