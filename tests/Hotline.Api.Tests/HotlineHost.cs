@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Hotline.Client;
 using Microsoft.AspNetCore.Hosting;
@@ -127,12 +126,7 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task<string> AdminToken() => _adminToken ??= (await Rest.Login("admin", AdminPassword)).Token;
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Infra.FreePort();
 
     /// <summary>
     /// A copy of seeds/ whose catalog also holds <see cref="TestKit.ExtraCategories"/>: every test of the shared host takes
