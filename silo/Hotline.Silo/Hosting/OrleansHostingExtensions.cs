@@ -72,6 +72,10 @@ public static class OrleansHostingExtensions
         // Fault injection for the crash tests, never in Production (Hotline:Testing:CrashAt; see CrashPoints).
         if ((builder.Environment.IsDevelopment() || builder.Environment.IsEnvironment("Testing")) && builder.Configuration["Hotline:Testing:CrashAt"] is { Length: > 0 } crashAt)
             builder.Services.AddSingleton(new CrashPoints(crashAt));
+        // A clock moved forward for the retention-across-restart test (Hotline:Testing:ClockOffset), never in Production.
+        if ((builder.Environment.IsDevelopment() || builder.Environment.IsEnvironment("Testing"))
+            && builder.Configuration.GetValue<TimeSpan?>("Hotline:Testing:ClockOffset") is { } offset && offset != TimeSpan.Zero)
+            builder.Services.AddSingleton<TimeProvider>(new OffsetTimeProvider(offset));
 
         builder.UseOrleans(silo =>
         {

@@ -45,6 +45,8 @@ public static class WebHosting
         if (settings.ServesApi)
         {
             app.UseHotlineSecurity();
+            app.UseHeadAsGet();
+            app.UseRouting();
             app.MapHotlineApi();
             app.MapHotlineHubs();
             if (PrivacyHosting.DashboardEnabled(app.Configuration, app.Environment)) app.MapOrleansDashboard(routePrefix: "/dashboard");
