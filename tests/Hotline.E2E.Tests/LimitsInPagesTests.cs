@@ -45,5 +45,12 @@ public sealed class LimitsInPagesTests(HotlineServer server) : IClassFixture<Hot
         Assert.True(checkedFields >= 10, $"only {checkedFields} limited fields found");
     }
 
-    private sealed record FieldLimits(string Id, string Max, int MaxLength, string? Min, int MinLength);
+    private sealed class FieldLimits
+    {
+        public string Id { get; set; } = "";
+        public string Max { get; set; } = "";
+        public int MaxLength { get; set; }
+        public string? Min { get; set; }
+        public int MinLength { get; set; }
+    }
 }

@@ -1,4 +1,3 @@
-using Hotline.Silo.Hosting;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
@@ -167,7 +166,7 @@ public static class ApiExtensions
         app.MapLawyerManagementEndpoints();
         app.MapDiagnosticsEndpoints();
         // OpenAPI and Scalar: on in Development, off elsewhere unless Hotline:Ops:ApiDocs=true.
-        if (PrivacyHosting.ApiDocsEnabled(app.Configuration, app.Environment))
+        if (OperatorTools.ApiDocsEnabled(app.Configuration, app.Environment))
         {
             app.MapOpenApi();
             app.MapScalarApiReference();

@@ -1,3 +1,4 @@
+using Hotline.Silo.Security;
 using System.Net;
 using Hotline.Abstractions;
 using Hotline.Domain;
@@ -115,7 +116,7 @@ public static class OrleansHostingExtensions
                 silo.AddHotlineStorage(HotlineStorageOptions.ForSqlite(settings.DataPath));
             }
             // Live logs and grain internals: only where the operator turned it on (Development by default).
-            if (PrivacyHosting.DashboardEnabled(builder.Configuration, builder.Environment)) silo.AddDashboard();
+            if (OperatorTools.DashboardEnabled(builder.Configuration, builder.Environment)) silo.AddDashboard();
             // Trace context through grain calls, only when traces are exported (it costs on every call).
             if (TelemetryHosting.TracingConfigured(builder.Configuration)) silo.AddActivityPropagation();
         });

@@ -1,3 +1,4 @@
+using Hotline.Silo.Security;
 using Hotline.Silo.Api;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -36,11 +37,11 @@ public static class StartupBanner
             $"  Lawyer console   {url}/lawyer.html",
             $"  Admin dashboard  {url}/admin.html",
         };
-        if (PrivacyHosting.ApiDocsEnabled(config, env)) lines.Add($"  API docs         {url}/scalar   (OpenAPI: {url}/openapi/v1.json)");
-        if (PrivacyHosting.DashboardEnabled(config, env)) lines.Add($"  Orleans          {url}/dashboard");
+        if (OperatorTools.ApiDocsEnabled(config, env)) lines.Add($"  API docs         {url}/scalar   (OpenAPI: {url}/openapi/v1.json)");
+        if (OperatorTools.DashboardEnabled(config, env)) lines.Add($"  Orleans          {url}/dashboard");
         lines.Add($"  Health           {url}/health/ready");
         lines.Add($"  Admin login      {admin.Username} / {(config["Hotline:Admin:Password"] is null ? seeds.Admin.Password : "(configured)")}");
-        if (PrivacyHosting.DemoLawyersSeeded(config, env))
+        if (OperatorTools.DemoLawyersSeeded(config, env))
         {
             var lawyer = seeds.Lawyers.FirstOrDefault();
             lines.Add($"  Demo lawyers     {string.Join(", ", seeds.Lawyers.Take(4).Select(l => l.Username))} ... ({seeds.Lawyers.Count} in all) / " +
