@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Hotline.Client;
 using Microsoft.AspNetCore.Hosting;
@@ -59,6 +58,10 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
         ["Hotline:Network:KnownProxies"] = "127.0.0.1",
         // Off by default outside Development; the service tests check they are served when turned on.
         ["Hotline:Ops:ApiDocs"] = "true",
+        // Web Push tests stand in for the push service with a plain-HTTP server on loopback.
+        ["Hotline:Push:EndpointHosts"] = "127.0.0.1",
+        ["Hotline:Push:AllowHttp"] = "true",
+        ["Hotline:RateLimits:ResumePerAddressPerMinute"] = "100000",
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -131,12 +134,7 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
         return _adminToken;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Infra.FreePort();
 
     /// <summary>
     /// A copy of seeds/ whose catalog also holds <see cref="TestKit.ExtraCategories"/>: every test of the shared host takes
@@ -206,6 +204,8 @@ public sealed class FloodHost : HotlineHost
         ["Hotline:RateLimits:ConnectionBurst"] = "5",
         ["Hotline:RateLimits:UserPerSecond"] = "1000",
         ["Hotline:RateLimits:UserBurst"] = "1000",
+        ["Hotline:RateLimits:ResumePerAddressPerMinute"] = "5",
+        ["Hotline:Resume:CodeLifetimeSeconds"] = "1",
     };
 }
 
