@@ -24,6 +24,7 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "hotline-api-tests-" + Guid.NewGuid().ToString("N")[..12]);
     private string? _adminToken;
+    private DateTimeOffset _adminTokenAt;
 
     public Uri BaseUrl { get; private set; } = null!;
     /// <summary>The host's data folder (SQLite database, keys).</summary>
@@ -124,7 +125,14 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    public async Task<string> AdminToken() => _adminToken ??= (await Rest.Login("admin", AdminPassword)).Token;
+    /// <summary>An admin token, renewed when the host's clock (a test may move it) is past half its life.</summary>
+    public async Task<string> AdminToken()
+    {
+        var now = Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (_adminToken is null || now - _adminTokenAt > TimeSpan.FromHours(1) || now < _adminTokenAt)
+            (_adminToken, _adminTokenAt) = ((await Rest.Login("admin", AdminPassword)).Token, now);
+        return _adminToken;
+    }
 
     public static int FreePort() => Infra.FreePort();
 

@@ -7,6 +7,9 @@ namespace Hotline.Silo.Api;
 /// <summary>RFC 7807 problem details with a stable <c>code</c> extension.</summary>
 public static class Problems
 {
+    /// <summary>The code of a 405 answer (a method the path does not serve).</summary>
+    public const string MethodNotAllowed = "method_not_allowed";
+
     public static IResult Of(string code, string detail)
     {
         var status = code switch
@@ -20,7 +23,7 @@ public static class Problems
             "payload_too_large" => StatusCodes.Status413PayloadTooLarge,
             HotlineException.Codes.Unavailable => StatusCodes.Status503ServiceUnavailable,
             "unauthorized" => StatusCodes.Status401Unauthorized,
-            "method_not_allowed" => StatusCodes.Status405MethodNotAllowed,
+            MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
             _ => StatusCodes.Status500InternalServerError,
         };
         return Results.Problem(detail: detail, statusCode: status, title: code.Replace('_', ' '), extensions: new Dictionary<string, object?> { ["code"] = code });
@@ -63,7 +66,7 @@ public static class Problems
                 401 => "unauthorized",
                 403 => HotlineException.Codes.Forbidden,
                 404 => HotlineException.Codes.NotFound,
-                405 => "method_not_allowed",
+                405 => MethodNotAllowed,
                 // A body over Kestrel's limit, refused while the endpoint binds it.
                 413 => "payload_too_large",
                 415 => HotlineException.Codes.Validation,
