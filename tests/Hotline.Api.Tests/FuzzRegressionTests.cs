@@ -66,6 +66,9 @@ public sealed class FuzzRegressionTests(HotlineHost host)
         Assert.Equal("validation_failed", await TestKit.HubError(() => worker.Hub.Invoke<object?>("SendMessage", [c.Id])));
         Assert.Equal("validation_failed", await TestKit.HubError(() => lawyer.Hub.Invoke<object?>("SetCapacity", ["many"])));
         Assert.Equal("validation_failed", await TestKit.HubError(() => lawyer.Hub.Invoke<object?>("NoSuchMethod", [])));
+        // A null transfer request was a NullReferenceException (internal_error).
+        Assert.Equal("validation_failed", await TestKit.HubError(() => lawyer.Hub.Invoke<object?>("Transfer", [c.Id, null])));
+        Assert.Equal("active", (await kit.Rest.GetConsultation(worker.Token, c.Id)).Status);
         // Nothing was stored; the connection still serves.
         Assert.Equal(0, (await kit.Rest.GetConsultation(worker.Token, c.Id)).LastSeq);
         Assert.Equal(1, (await worker.Hub.SendMessage(c.Id, "still here")).Seq);

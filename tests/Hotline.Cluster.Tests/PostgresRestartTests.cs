@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Client;
 using Hotline.Client;
 
 namespace Hotline.Cluster.Tests;
@@ -25,42 +23,9 @@ public sealed class PostgresRestartTests(ClusterFixture fixture, ITestOutputHelp
         await using var raw = Hubs.Raw(a.Url, "/hubs/worker", pair.WorkerLogin.Token);
         await raw.StartAsync();
 
-        var workerAcked = new List<Sender.Acked>();
-        var unavailable = 0;
-        var otherErrors = new List<string>();
-        var maxLatency = TimeSpan.Zero;
+        var worker = new PatientSender(raw, id, "raw");
         using var stop = new CancellationTokenSource();
-        var workerLoop = Task.Run(async () =>
-        {
-            for (var n = 1; !stop.IsCancellationRequested; n++)
-            {
-                var cmid = $"raw-{n}-{Guid.NewGuid():N}";
-                var text = $"worker raw message {n}";
-                var started = DateTimeOffset.UtcNow;
-                var sw = Stopwatch.StartNew();
-                while (true)
-                {
-                    try
-                    {
-                        var ack = await raw.InvokeAsync<MessageAck>("SendMessage", id, cmid, text);
-                        workerAcked.Add(new Sender.Acked(cmid, text, ack.Seq, ack.Duplicate, started, DateTimeOffset.UtcNow));
-                        break;
-                    }
-                    catch (HubException e) when (e.Message.StartsWith("unavailable:", StringComparison.Ordinal))
-                    {
-                        unavailable++;
-                        await Task.Delay(200);
-                    }
-                    catch (Exception e)
-                    {
-                        otherErrors.Add(e.GetType().Name + ": " + e.Message);
-                        break;
-                    }
-                }
-                if (sw.Elapsed > maxLatency) maxLatency = sw.Elapsed;
-                try { await Task.Delay(100, stop.Token); } catch (OperationCanceledException) { }
-            }
-        });
+        var workerLoop = worker.Run(stop.Token, TimeSpan.FromMilliseconds(100));
         var lawyer = new Sender(pair.Lawyer, id, "lawyer");
         var lawyerLoop = lawyer.Run(stop.Token, TimeSpan.FromMilliseconds(100));
 
@@ -71,22 +36,22 @@ public sealed class PostgresRestartTests(ClusterFixture fixture, ITestOutputHelp
         await Task.Delay(2000);
         await cluster.Postgres.StartAsync();
         output.WriteLine($"postgres started again {down.Elapsed.TotalSeconds:0.0} s after the stop began");
-        var ackedBefore = workerAcked.Count;
+        var ackedBefore = worker.Acked.Count;
         await Task.Delay(5000);
         stop.Cancel();
         await Task.WhenAll(workerLoop, lawyerLoop);
 
-        output.WriteLine($"worker: {workerAcked.Count} acknowledged, {unavailable} 'unavailable' answers, longest send {maxLatency.TotalSeconds:0.00} s; " +
+        output.WriteLine($"worker: {worker.Acked.Count} acknowledged, {worker.Unavailable} 'unavailable' answers, longest send {worker.LongestSend.TotalSeconds:0.00} s; " +
                          $"lawyer: {lawyer.AckedMessages.Count} acknowledged, {lawyer.Failures.Count} failures");
-        foreach (var e in otherErrors) output.WriteLine("  worker error: " + e);
+        foreach (var e in worker.OtherErrors) output.WriteLine("  worker error: " + e);
         foreach (var f in lawyer.Failures) output.WriteLine("  lawyer failure: " + f.Message);
-        Assert.Empty(otherErrors);
+        Assert.Empty(worker.OtherErrors);
         Assert.Empty(lawyer.Failures);
-        Assert.True(workerAcked.Count > ackedBefore, "the worker could not send after PostgreSQL came back");
+        Assert.True(worker.Acked.Count > ackedBefore, "the worker could not send after PostgreSQL came back");
 
         var transcript = await Transcripts.ReadAll(cluster.Rest(a), pair.WorkerLogin.Token, id);
-        Transcripts.Verify(transcript, workerAcked.Concat(lawyer.AckedMessages));
-        Assert.Equal(workerAcked.Count + lawyer.AckedMessages.Count, transcript.Count);
+        Transcripts.Verify(transcript, worker.Acked.Concat(lawyer.AckedMessages));
+        Assert.Equal(worker.Acked.Count + lawyer.AckedMessages.Count, transcript.Count);
         output.WriteLine($"transcript seq 1..{transcript.Count} verified");
     }
 }

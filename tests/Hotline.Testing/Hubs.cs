@@ -26,11 +26,11 @@ public static class Hubs
             })
             .Build();
 
-    /// <summary>The code of a hub error "code: detail" (HubException message), or null when it has none.</summary>
+    /// <summary>The code of a hub error: SignalR sends a HubException's message as "... HubException: code: detail"
+    /// (or the bare "code: detail"); null when it has none.</summary>
     public static string? Code(Exception e)
     {
-        var m = e.Message;
-        var colon = m.IndexOf(':');
-        return colon > 0 && m[..colon].All(c => char.IsAsciiLetterLower(c) || c == '_') ? m[..colon] : null;
+        var m = System.Text.RegularExpressions.Regex.Match(e.Message, "(?:^|HubException: )([a-z_]+): ");
+        return m.Success ? m.Groups[1].Value : null;
     }
 }

@@ -68,6 +68,8 @@ public static class Infra
     /// <summary>The repository root (folder holding Hotline12351.sln).</summary>
     public static string RepoRoot()
     {
+        // A copy of a built tool run from elsewhere (e.g. a long fuzz run while the tree is rebuilt) names the tree.
+        if (Environment.GetEnvironmentVariable("HOTLINE_REPO_ROOT") is { Length: > 0 } root) return root;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Hotline12351.sln"))) return dir.FullName;
         throw new InvalidOperationException("Hotline12351.sln not found above " + AppContext.BaseDirectory);
@@ -80,6 +82,7 @@ public static class Infra
     /// <summary>The built silo (the test project builds it first, same configuration).</summary>
     public static string SiloDll()
     {
+        if (Environment.GetEnvironmentVariable("HOTLINE_SILO_DLL") is { Length: > 0 } dll) return dll;
         var candidates = new[]
         {
             Path.Combine(RepoRoot(), "silo", "Hotline.Silo", "bin", Configuration, "net10.0", "Hotline.Silo.dll"),

@@ -4,7 +4,8 @@ using Hotline.Client;
 namespace Hotline.Fuzz;
 
 /// <summary>How long and how hard to fuzz.</summary>
-public sealed record FuzzOptions(int Seed, long Inputs, TimeSpan Duration, int Workers = 4, int RestPercent = 60);
+/// <param name="SkipHead">Leave HEAD out of the wrong methods tried (see FuzzTests: a known defect, still open).</param>
+public sealed record FuzzOptions(int Seed, long Inputs, TimeSpan Duration, int Workers = 4, int RestPercent = 60, bool SkipHead = false);
 
 /// <summary>
 /// Runs seeded hostile input at the REST endpoints and hubs from several workers at once, checks the host between
@@ -23,11 +24,12 @@ public static class Fuzzer
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var clock = Stopwatch.StartNew();
         long issued = 0;
+        var shown = new HashSet<string>();
 
         async Task Worker(int index)
         {
             var h = new Hostile(new Random(options.Seed * 1009 + index), world.Ids);
-            var rest = new RestFuzz(world, http, report);
+            var rest = new RestFuzz(world, http, report) { SkipHead = options.SkipHead };
             await using var hubs = new HubFuzz(world, report);
             while (!abort.IsCancellationRequested && clock.Elapsed < options.Duration)
             {
@@ -47,7 +49,13 @@ public static class Fuzzer
                 if (n % 500 == 0)
                 {
                     if (!await Alive(target, http, report, $"after {n} inputs")) { await abort.CancelAsync(); break; }
-                    if (n % 5000 == 0) log($"{n} inputs, {report.FindingCount} findings, {clock.Elapsed.TotalSeconds:0} s");
+                    if (n % 5000 == 0)
+                    {
+                        log($"{n} inputs, {report.FindingCount} findings, {clock.Elapsed.TotalSeconds:0} s");
+                        // The first example of each kind of finding as soon as it is seen (a long run may be stopped early).
+                        foreach (var f in report.Findings.GroupBy(f => f.Kind).Select(g => g.First()))
+                            lock (shown) if (shown.Add(f.Kind)) log($"  finding '{f.Kind}': {f.Input}\n    -> {f.Detail}");
+                    }
                 }
             }
         }

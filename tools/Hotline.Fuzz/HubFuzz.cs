@@ -11,7 +11,8 @@ public sealed record HubMethod(string Name, params Func<World, string>[] Argumen
 /// <summary>Hostile invocations of every hub method and hostile frames on the wire; the oracle checks each answer.</summary>
 public sealed class HubFuzz(World world, Report report) : IAsyncDisposable
 {
-    private static readonly Regex Coded = new("^([a-z_]+): ", RegexOptions.Compiled);
+    // SignalR sends a HubException's message as "... HubException: code: detail".
+    private static readonly Regex Coded = new("(?:^|HubException: )([a-z_]+): ", RegexOptions.Compiled);
     private static string S(string s) => Hostile.Str(s);
 
     // Methods that end or hand over a consultation are aimed at the queued one, so the active chat goes on.

@@ -12,9 +12,12 @@ namespace Hotline.Silo.Hubs;
 /// <see cref="HubException"/> whose message starts with the code (<c>forbidden: not a participant</c>).
 /// </summary>
 public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptions> limits, TokenRevocation revocation,
-    ILogger<HubErrorFilter> logger) : IHubFilter
+    BackplaneHealth backplane, ILogger<HubErrorFilter> logger) : IHubFilter
 {
     private const string BucketKey = "hotline.bucket";
+
+    /// <summary>Calls that only read: served while the Redis backplane is down (the others answer unavailable).</summary>
+    private static readonly HashSet<string> Reads = ["JoinConsultation", "GetMyConsultations", "GetMe", "GetQueue", "GetNotes", "GetMetrics"];
 
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
@@ -32,6 +35,8 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
             _ = Task.Delay(TimeSpan.FromMilliseconds(200)).ContinueWith(_ => connection.Abort(), TaskScheduler.Default);
             throw new HubException("unauthorized: token revoked");
         }
+        if (backplane.Down && !Reads.Contains(context.HubMethodName))
+            throw new HubException("unavailable: the message bus (Redis) does not answer, try again");
         try
         {
             return await next(context);

@@ -60,6 +60,9 @@ public static class HubsExtensions
         services.AddLogging(b => b.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Critical));
         services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
         services.AddSingleton<IClientNotifier, SignalRClientNotifier>();
+        // Watches Redis so that hub calls answer "unavailable" while the backplane cannot carry their events.
+        services.AddSingleton(sp => new BackplaneHealth(redis, sp.GetRequiredService<ILogger<BackplaneHealth>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<BackplaneHealth>());
         return services;
     }
 

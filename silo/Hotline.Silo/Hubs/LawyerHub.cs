@@ -56,8 +56,10 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
     /// <summary>Declines the offer; the lawyer's view of the consultation ends at once (need-to-know).</summary>
     public Task DeclineOffer(string consultationId) => Calls.Run(() => Consultation(consultationId).Decline(Me));
 
-    public Task<ConsultationView> Transfer(string consultationId, TransferRequest request)
+    public Task<ConsultationView> Transfer(string consultationId, TransferRequest? request)
     {
+        // A null request (JSON null) was a NullReferenceException, answered internal_error (found by the fuzzer).
+        if (request is null) throw new HotlineException(HotlineException.Codes.Validation, "the transfer request is required");
         if (request.ToCategory is not null && !catalog.HasCategory(request.ToCategory))
             throw new HotlineException(HotlineException.Codes.Validation, "toCategory is not in the catalog");
         return Calls.Run(() => Consultation(consultationId).Transfer(Me, request));

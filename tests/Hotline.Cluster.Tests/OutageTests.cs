@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Http.Json;
+using Hotline.Client;
+
+namespace Hotline.Cluster.Tests;
+
+/// <summary>
+/// Outages of the cluster's infrastructure during a conversation, on real processes: Redis hangs (SIGSTOP, then
+/// SIGCONT) and PostgreSQL stops long enough for the storage retries to give up. While the platform cannot work it says
+/// so (<c>unavailable</c>, asserted); it recovers by itself; every acknowledged message is stored once, seq without
+/// gaps; a lawyer connected throughout is still online and routable.
+/// </summary>
+[Collection("cluster")]
+public sealed class OutageTests(ClusterFixture fixture, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
+
+    [Fact]
+    public async Task Redis_hanging_during_traffic_answers_unavailable_then_recovers_by_itself_losing_nothing()
+    {
+        var cluster = await fixture.Ready(output);
+        var (a, b) = (cluster.Silos[0], cluster.Silos[1]);
+        await using var pair = await Pair.Start(cluster, workerSilo: a, lawyerSilo: b);
+        var id = pair.ConsultationId;
+        // A lawyer who only waits, connected throughout: the outage must not take them offline.
+        var waiting = await cluster.NewLawyer("work_injury");
+        await using var waitingHub = new HotlineConnection([b.Url], "/hubs/lawyer", () => waiting.Token);
+        await waitingHub.StartAsync();
+        await waitingHub.Invoke<object?>("SetAvailability", ["available"]);
+
+        await using var raw = Hubs.Raw(a.Url, "/hubs/worker", pair.WorkerLogin.Token);
+        await raw.StartAsync();
+        var worker = new PatientSender(raw, id, "worker");
+        var lawyer = new Sender(pair.Lawyer, id, "lawyer");
+        using var stop = new CancellationTokenSource();
+        var loops = new[] { worker.Run(stop.Token, Interval), lawyer.Run(stop.Token, Interval) };
+        await Wait.Until(() => worker.Acked.Count >= 5, TimeSpan.FromSeconds(30));
+
+        await cluster.Redis.Freeze();
+        output.WriteLine("redis frozen (SIGSTOP)");
+        try
+        {
+            await Wait.Until(() => worker.Unavailable > 0, TimeSpan.FromSeconds(60),
+                () => $"no 'unavailable' answer while Redis hangs (worker: {worker.Acked.Count} acknowledged, errors: {string.Join("; ", worker.OtherErrors.Take(3))})\n" +
+                      string.Join("\n", cluster.Silos.Select(s => $"--- {s.Name}:\n{s.Tail(25)}")));
+            output.WriteLine($"'unavailable' answered while Redis hangs ({worker.Unavailable} so far)");
+        }
+        finally
+        {
+            await cluster.Redis.Thaw();
+        }
+        var thawed = DateTimeOffset.UtcNow;
+        output.WriteLine("redis thawed (SIGCONT)");
+        await Wait.Until(() => worker.AckedAfter(thawed) >= 10, TimeSpan.FromSeconds(90), () => $"only {worker.AckedAfter(thawed)} sends after Redis came back");
+        stop.Cancel();
+        await Task.WhenAll(loops);
+        output.WriteLine($"worker: {worker.Acked.Count} acknowledged, {worker.Unavailable} unavailable, longest send {worker.LongestSend.TotalSeconds:0.0} s; " +
+                         $"lawyer: {lawyer.AckedMessages.Count} acknowledged, {lawyer.Failures.Count} failures");
+        foreach (var e in worker.OtherErrors) output.WriteLine("  worker error: " + e);
+        foreach (var f in lawyer.Failures) output.WriteLine("  lawyer failure: " + f.Message);
+        Assert.Empty(worker.OtherErrors);
+
+        var acked = worker.Acked.Concat(lawyer.AckedMessages).ToList();
+        var transcript = await Transcripts.ReadAll(cluster.Rest(a), pair.WorkerLogin.Token, id);
+        Transcripts.Verify(transcript, acked);
+        output.WriteLine($"transcript seq 1..{transcript.Count} verified");
+
+        // Events cross silos again: the lawyer on B gets what the worker sends on A.
+        var last = await pair.Worker.SendMessage(id, "after the outage");
+        await pair.Lawyer.Messages.WaitAsync(m => m.ConsultationId == id && m.Seq == last.Seq, TimeSpan.FromSeconds(30));
+
+        // The waiting lawyer never lapsed: online in the roster, and offered the next case.
+        var admin = await cluster.AdminToken();
+        Assert.True((await cluster.Rest(a).GetLawyers(admin)).Single(l => l.Id == waiting.UserId).Connected, "the waiting lawyer lapsed");
+        var rest = cluster.Rest(a);
+        var next = await rest.OpenConsultation((await rest.CreateWorker("Next worker")).Token, "work_injury", "mandarin", "A case after the Redis outage.");
+        await waitingHub.Offers.WaitAsync(o => o.ConsultationId == next.Id, TimeSpan.FromSeconds(30));
+        await waitingHub.AcceptOffer(next.Id);
+        await waitingHub.Invoke<object?>("SetAvailability", ["away"]);
+    }
+
+    [Fact]
+    public async Task Postgres_down_beyond_the_retry_budget_answers_unavailable_then_recovers_losing_nothing()
+    {
+        var cluster = await fixture.Ready(output);
+        var (a, b) = (cluster.Silos[0], cluster.Silos[1]);
+        await using var pair = await Pair.Start(cluster, workerSilo: a, lawyerSilo: b);
+        var id = pair.ConsultationId;
+        var rest = cluster.Rest(a);
+        var other = await rest.CreateWorker("REST caller");
+
+        await using var raw = Hubs.Raw(a.Url, "/hubs/worker", pair.WorkerLogin.Token);
+        await raw.StartAsync();
+        var worker = new PatientSender(raw, id, "worker");
+        using var stop = new CancellationTokenSource();
+        var loop = worker.Run(stop.Token, Interval);
+        await Wait.Until(() => worker.Acked.Count >= 5, TimeSpan.FromSeconds(30));
+
+        await cluster.Postgres.StopAsync();
+        output.WriteLine("postgres stopped");
+        (HttpStatusCode Status, string? Code) restAnswer;
+        try
+        {
+            // A REST write while PostgreSQL is gone: 503 with code unavailable (the client waits longer than the budget).
+            using var http = new HttpClient { BaseAddress = a.Url, Timeout = TimeSpan.FromSeconds(120) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/consultations")
+            {
+                Content = JsonContent.Create(new { category = "dismissal", dialect = "mandarin", summary = "Opened while the database is down." }),
+            };
+            request.Headers.Authorization = new("Bearer", other.Token);
+            using var response = await http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            restAnswer = (response.StatusCode, response.IsSuccessStatusCode ? null : System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
+            output.WriteLine($"REST POST /api/consultations while PostgreSQL is down: {(int)response.StatusCode} {body}");
+            if ((int)response.StatusCode >= 500 && restAnswer.Code != "unavailable") output.WriteLine($"--- {a.Name}:\n{a.Tail(40)}");
+            await Wait.Until(() => worker.Unavailable > 0, TimeSpan.FromSeconds(120),
+                () => $"no 'unavailable' answer on the hub while PostgreSQL is down (worker: {worker.Acked.Count} acknowledged, errors: {string.Join("; ", worker.OtherErrors.Take(3))})\n" +
+                      string.Join("\n", cluster.Silos.Select(s => $"--- {s.Name}:\n{s.Tail(25)}")));
+            output.WriteLine($"hub answered 'unavailable' ({worker.Unavailable} so far)");
+        }
+        finally
+        {
+            await cluster.Postgres.StartAsync();
+        }
+        var back = DateTimeOffset.UtcNow;
+        output.WriteLine("postgres started again");
+        await Wait.Until(() => worker.AckedAfter(back) >= 5, TimeSpan.FromSeconds(120), () => $"only {worker.AckedAfter(back)} sends after PostgreSQL came back");
+        stop.Cancel();
+        await loop;
+        output.WriteLine($"worker: {worker.Acked.Count} acknowledged, {worker.Unavailable} unavailable, longest send {worker.LongestSend.TotalSeconds:0.0} s");
+        foreach (var e in worker.OtherErrors) output.WriteLine("  worker error: " + e);
+
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "unavailable"), restAnswer);
+        Assert.Empty(worker.OtherErrors);
+        var transcript = await Transcripts.ReadAll(rest, pair.WorkerLogin.Token, id);
+        Transcripts.Verify(transcript, worker.Acked);
+        Assert.Equal(worker.Acked.Count, transcript.Count);
+        output.WriteLine($"transcript seq 1..{transcript.Count} verified");
+        // The conversation goes on both ways.
+        var reply = await pair.Lawyer.SendMessage(id, "Back after the database outage.");
+        await pair.Worker.Messages.WaitAsync(m => m.ConsultationId == id && m.Seq == reply.Seq, TimeSpan.FromSeconds(30));
+    }
+}
