@@ -105,8 +105,8 @@ public static class EmployerName
     {
         if (name is null) return null;
         if (name.Length > MaxLength) return $"employer is longer than {MaxLength} characters";
-        foreach (var c in name)
-            if (char.IsControl(c)) return "employer contains control characters";
+        // Control and bidi characters, and lone surrogates (which the normalisation cannot take).
+        if (TextRules.FirstForbidden(name, multiline: false) is not null) return "employer contains control characters";
         return null;
     }
 

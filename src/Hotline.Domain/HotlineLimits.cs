@@ -48,10 +48,14 @@ public static class TextRules
     /// </summary>
     public static char? FirstForbidden(string text, bool multiline = true)
     {
-        foreach (var c in text)
+        for (var i = 0; i < text.Length; i++)
         {
+            var c = text[i];
             if (multiline && c is '\n' or '\r' or '\t') continue;
             if (char.IsControl(c) || IsBidiControl(c)) return c;
+            // A lone surrogate is not text: normalising it throws (found by the fuzzer: internal_error on an employer name).
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
+            if (char.IsSurrogate(c)) return c;
         }
         return null;
     }

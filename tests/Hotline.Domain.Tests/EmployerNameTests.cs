@@ -71,5 +71,9 @@ public class EmployerNameTests
         Assert.Null(EmployerName.Problem(new string('厂', 100)));
         Assert.NotNull(EmployerName.Problem(new string('厂', 101)));
         Assert.NotNull(EmployerName.Problem("ABC\u0000电子"));
+        // Found by the fuzzer: a lone surrogate reached the normalisation and failed it (internal_error).
+        Assert.NotNull(EmployerName.Problem("ABC\ud800电子"));
+        Assert.NotNull(TextRules.FirstForbidden("a\udc00"));
+        Assert.Null(TextRules.FirstForbidden("厂😀"));
     }
 }
