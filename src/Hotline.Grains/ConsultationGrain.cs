@@ -104,13 +104,13 @@ public sealed class ConsultationGrain(
         // Router first, then the consultation's own write: a crash in between leaves an entry the router holds for a
         // consultation that does not exist, which the reconciliation removes (an offer it makes meanwhile waits behind
         // this call and is ignored). The other order would strand a queued consultation the router never heard of.
-        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null, S.EmployerKey);
+        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null, S.EmployerKey, S.Region);
         Crash?.At("open");
         await state.WriteStateAsync();
         _lastSeq = 0;
         _sent = [];
         await GrainFactory.GetGrain<IWorkerGrain>(command.WorkerId).AddConsultation(S.Id);
-        await Statistics.RecordArrival(S.Category, now);
+        await Statistics.RecordArrival(S.Category, now, S.Region);
         if (S.EmployerKey is { } key)
             await Collective.Record(new EmployerMentioned { ConsultationId = S.Id, WorkerId = S.WorkerId, EmployerKey = key, Employer = S.Employer!, Region = S.Region, At = now });
         return await GetView();
@@ -256,7 +256,7 @@ public sealed class ConsultationGrain(
         // Router first (an offer is revoked, an active lawyer freed, the age kept), then the consultation: as a transfer.
         var error = await Router.Requeue(S.Id, null, toLawyerId, null);
         if (error == RoutingErrors.NotFound)
-            await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, toLawyerId, null, S.EmployerKey); // the router had lost it
+            await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, toLawyerId, null, S.EmployerKey, S.Region); // the router had lost it
         else if (error is not null)
             throw Guard.Conflict("the router refused to requeue it");
         Crash?.At("requeue");
@@ -298,6 +298,7 @@ public sealed class ConsultationGrain(
         // The ack answers "durably stored"; the pushes follow it, in seq order, without the sender waiting for them.
         var view = ToView(outcome.Message);
         _ = Publish(c => c.Message(view));
+        if (caller.Role == ParticipantRole.Lawyer) NotifyWorkerByPush(WorkerNoticeKind.Message);
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
     }
 
@@ -369,7 +370,7 @@ public sealed class ConsultationGrain(
     {
         // Finish writes the consultation first, then removes it from the router (see "One truth").
         await Finish(now, null, null, null, null);
-        await Statistics.RecordAbandoned(S.Category, (now - S.QueuedAt).TotalSeconds, now);
+        await Statistics.RecordAbandoned(S.Category, (now - S.QueuedAt).TotalSeconds, now, S.Region);
     }
 
     public async Task<ConsultationView> Rate(Caller caller, int rating, string? comment)
@@ -523,7 +524,7 @@ public sealed class ConsultationGrain(
         // Router first (keeps QueuedAt, so it goes back ahead of consultations that arrived later), then the
         // consultation: a crash in between leaves an active consultation the router has queued again, which the
         // reconciliation turns to queued. An offer the router makes meanwhile waits behind this call.
-        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId, S.EmployerKey);
+        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId, S.EmployerKey, S.Region);
         Crash?.At(step);
         await MarkQueued();
         if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
@@ -567,7 +568,7 @@ public sealed class ConsultationGrain(
                 break;
             case ConsistencyRepair.EnqueueInRouter:
                 var previous = S.AssignedLawyerId;
-                await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null, S.EmployerKey);
+                await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null, S.EmployerKey, S.Region);
                 if (S.Status == ConsultationStatus.Active) await MarkQueued();
                 if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
                 break;
@@ -618,7 +619,7 @@ public sealed class ConsultationGrain(
             // writes it first and then frees its lawyer or takes it out of the queue (see "One truth").
             var waited = S.Status == ConsultationStatus.Active ? (double?)null : (now - S.QueuedAt).TotalSeconds;
             await Finish(now, null, null, null, null, workerErased: true);
-            if (waited is { } w) await Statistics.RecordAbandoned(S.Category, w, now);
+            if (waited is { } w) await Statistics.RecordAbandoned(S.Category, w, now, S.Region);
         }
         await EraseTexts(now);
     }
@@ -687,8 +688,9 @@ public sealed class ConsultationGrain(
         var assigned = new AssignedEvent(S.Id, lawyerId, lawyerName);
         var worker = S.WorkerId;
         await Pushes.Enqueue(() => Task.WhenAll(notifier.Worker(worker).Assigned(assigned), notifier.Lawyer(lawyerId).Assigned(assigned)));
+        NotifyWorkerByPush(WorkerNoticeKind.Assigned);
         await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
-        await Statistics.RecordAnswered(S.Category, waitedSeconds, now);
+        await Statistics.RecordAnswered(S.Category, waitedSeconds, now, S.Region);
     }
 
     public async Task OnQueuePosition(int position, int? estimatedWaitSeconds, int lawyersOnline)
@@ -703,6 +705,16 @@ public sealed class ConsultationGrain(
     }
 
     private OrderedPushes Pushes => _pushes ??= new OrderedPushes(logger);
+
+    /// <summary>
+    /// A Web Push to the worker if no page of theirs is connected: one-way, after the state is written, so it never delays
+    /// the ack nor undoes the change. A phone caller has no browser to push to.
+    /// </summary>
+    private void NotifyWorkerByPush(WorkerNoticeKind kind)
+    {
+        if (S.Channel == Channel.Phone) return;
+        _ = GrainFactory.GetGrain<IWebPushGrain>(0).NotifyWorker(S.WorkerId, new WorkerNotice(kind, S.Id));
+    }
 
     /// <summary>
     /// An event to both participants (the worker and the assigned lawyer, if any, both at once), sent after every

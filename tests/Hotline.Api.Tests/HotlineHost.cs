@@ -58,6 +58,10 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
         ["Hotline:Network:KnownProxies"] = "127.0.0.1",
         // Off by default outside Development; the service tests check they are served when turned on.
         ["Hotline:Ops:ApiDocs"] = "true",
+        // Web Push tests stand in for the push service with a plain-HTTP server on loopback.
+        ["Hotline:Push:EndpointHosts"] = "127.0.0.1",
+        ["Hotline:Push:AllowHttp"] = "true",
+        ["Hotline:RateLimits:ResumePerAddressPerMinute"] = "100000",
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -198,6 +202,8 @@ public sealed class FloodHost : HotlineHost
         ["Hotline:RateLimits:ConnectionBurst"] = "5",
         ["Hotline:RateLimits:UserPerSecond"] = "1000",
         ["Hotline:RateLimits:UserBurst"] = "1000",
+        ["Hotline:RateLimits:ResumePerAddressPerMinute"] = "5",
+        ["Hotline:Resume:CodeLifetimeSeconds"] = "1",
     };
 }
 

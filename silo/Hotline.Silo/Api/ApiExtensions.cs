@@ -22,6 +22,8 @@ public static class ApiExtensions
     public const string LoginPolicy = "login";
     /// <summary>Transcript readers: participants and admins (admins only under a grant, checked by the grain).</summary>
     public const string ReaderPolicy = "reader";
+    /// <summary>Resume codes, issued and redeemed: partitioned by client address (guessing a code costs a minute per few tries).</summary>
+    public const string ResumePolicy = "resume";
 
     /// <summary>JSON as the contract wants it: camelCase, enums as snake_case strings.</summary>
     public static void Configure(JsonSerializerOptions json)
@@ -42,6 +44,7 @@ public static class ApiExtensions
         services.AddSingleton(seeds.Catalog);
         services.AddSingleton<GrainCalls>();
         services.AddSingleton<DutyService>();
+        services.AddSingleton<PushEndpointRules>();
         services.AddSingleton<TokenRevocation>();
         var adminPassword = configuration["Hotline:Admin:Password"] ?? seeds.Admin.Password;
         services.AddSingleton(new AdminAccount(
@@ -113,6 +116,11 @@ public static class ApiExtensions
                 var limits = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
                 return RateLimitPartition.GetTokenBucketLimiter("login:" + ClientAddress(http), _ => PerMinute(limits.LoginsPerAddressPerMinute));
             });
+            o.AddPolicy(ResumePolicy, http =>
+            {
+                var limits = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+                return RateLimitPartition.GetTokenBucketLimiter("resume:" + ClientAddress(http), _ => PerMinute(limits.ResumePerAddressPerMinute));
+            });
         });
 
         services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
@@ -149,6 +157,8 @@ public static class ApiExtensions
         app.MapConsultationEndpoints();
         app.MapGatewayEndpoints();
         app.MapDutyEndpoints();
+        app.MapPushEndpoints();
+        app.MapResumeEndpoints();
         app.MapAdminEndpoints();
         app.MapPrivacyEndpoints();
         app.MapUnionEndpoints();

@@ -53,7 +53,7 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
     }
 
     /// <summary>Pull: takes a waiting consultation at once (<c>conflict</c> when not eligible or no free capacity).</summary>
-    public Task<JoinResult> Claim(string consultationId) => Calls.Run(() => Consultation(consultationId).Claim(Me));
+    public async Task<JoinResult> Claim(string consultationId) => (await Calls.Run(() => Consultation(consultationId).Claim(Me))).Reveal(Phones);
 
     /// <summary>Declines the offer; the lawyer's view of the consultation ends at once (need-to-know).</summary>
     public Task DeclineOffer(string consultationId) => Calls.Run(() => Consultation(consultationId).Decline(Me));
