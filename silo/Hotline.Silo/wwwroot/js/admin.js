@@ -3,6 +3,8 @@ import {
   $, addStrings, api, applyI18n, el, errorText, fmtDuration, fmtPercent, fmtTime, getLang, keepHub, labelOf, loadCatalog,
   onLangChange, renderConnectionBanner, setupLangSwitch, t, toast,
 } from "./common.js";
+import { clearAlerts, onAlert, reloadAlerts, renderAlerts, renderRegions, setupAlerts } from "./admin-alerts.js";
+import { rosterActions, setupRoster } from "./admin-roster.js";
 
 addStrings({
   "a.pageTitle": ["12351 运行监控", "12351 Operations"],
@@ -79,6 +81,7 @@ async function login(ev) {
 
 function logout() {
   S.hub?.stop(); S.hub = null;
+  clearAlerts();
   sessionStorage.removeItem(SESSION_KEY);
   S.session = null;
   renderConnectionBanner($("#connection-banner"), "connected");
@@ -97,13 +100,18 @@ async function enterWall() {
   authed("/api/admin/metrics").then(onMetrics).catch(() => {});
   pollLawyers();
   loadAudit();
+  // Union intelligence (issue 12): the alert panel and the roster editor live in their own modules.
+  setupAlerts({ authed, catalog: S.catalog, onAudit: () => loadAudit() });
+  setupRoster({ authed, catalog: S.catalog, refresh: refreshRoster });
   S.hub = keepHub("/hubs/admin", {
     token: () => S.session?.token,
     onState: (s) => {
       if (s === "unauthorized") { logout(); return; }
       renderConnectionBanner($("#connection-banner"), s);
     },
-    handlers: { Metrics: onMetrics, Lawyers: (l) => { S.lawyersAt = Date.now(); renderRoster(l); } },
+    handlers: { Metrics: onMetrics, Lawyers: (l) => { S.lawyersAt = Date.now(); renderRoster(l); }, Alert: onAlert },
+    // Events are not replayed: after a reconnect the alert list is read again.
+    onUp: (isReconnect) => { if (isReconnect) reloadAlerts(); },
   });
 }
 
@@ -168,6 +176,7 @@ function onMetrics(m) {
   if (S.lawyerKey !== undefined && S.lawyerKey !== lawyerKey) refreshRoster();
   S.lawyerKey = lawyerKey;
   renderQueues(queues);
+  renderRegions(m.regions, S.catalog);
   pushTrend(m.at, waiting, sl);
   updateCharts(queues, L);
   renderUpdated();
@@ -216,12 +225,13 @@ function renderRoster(lawyers) {
   $("#roster-rows").replaceChildren(...list.map((l) => {
     const st = rosterState(l);
     const pct = l.capacity ? Math.min(100, Math.round((l.activeCount / l.capacity) * 100)) : 0;
-    return el("tr", { "data-testid": "roster-row", "data-lawyer-id": l.id, "data-status": l.status },
+    return el("tr", { "data-testid": "roster-row", "data-lawyer-id": l.id, "data-status": l.status, "data-disabled": String(!!l.disabled) },
       el("td", {}, el("div", { style: "font-weight:700" }, l.displayName || l.username), el("div.small", { style: "color:#8c9fbd" }, l.username)),
       el("td", {}, el("span.pill", { "data-status": st }, t(`ls.${st}`))),
       el("td", { style: "white-space:nowrap" }, el(`span.load${pct >= 100 ? ".full" : ""}`, {}, el("i", { style: `width:${pct}%` })), `${l.activeCount ?? 0}/${l.capacity ?? "?"}`),
       el("td", {}, (l.skills || []).map((s) => el("span.chip", {}, labelOf(S.catalog?.categories, s)))),
-      el("td", {}, (l.dialects || []).map((d) => el("span.chip", {}, labelOf(S.catalog?.dialects, d)))));
+      el("td", {}, (l.dialects || []).map((d) => el("span.chip", {}, labelOf(S.catalog?.dialects, d)))),
+      el("td.nowrap", {}, rosterActions(l)));
   }));
   S.roster = lawyers;
 }
@@ -356,7 +366,7 @@ async function requeue(ev) {
 async function boot() {
   setupLangSwitch($("#lang-switch"));
   applyI18n();
-  onLangChange(() => { relabelCharts(); if (S.roster) renderRoster(S.roster); renderUpdated(); });
+  onLangChange(() => { relabelCharts(); if (S.roster) renderRoster(S.roster); renderUpdated(); renderAlerts(); });
   $("#login-form").addEventListener("submit", login);
   $("#audit-form").addEventListener("submit", loadAudit);
   $("#access-form").addEventListener("submit", requestAccess);
