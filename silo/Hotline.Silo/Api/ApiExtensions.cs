@@ -170,6 +170,7 @@ public static class ApiExtensions
         app.MapDutyEndpoints();
         app.MapPushEndpoints();
         app.MapResumeEndpoints();
+        app.MapReportEndpoints();
         app.MapAdminEndpoints();
         app.MapPrivacyEndpoints();
         app.MapUnionEndpoints();
