@@ -37,6 +37,9 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     public long OffersMade { get; private set; }
 
     private readonly HashSet<string> _reserved = new(StringComparer.Ordinal);
+    // Lawyers held for a call, by call, and the call each is held for (the reservations of the last pass; not persisted).
+    private readonly Dictionary<QueueEntry, HashSet<LawyerSlot>> _held = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<LawyerSlot, QueueEntry> _heldFor = new(ReferenceEqualityComparer.Instance);
     private RoutingIndex? _index;
     private Dictionary<string, QueuePosition> _pushed = new(StringComparer.Ordinal);
     private bool _positionsDirty = true;
@@ -45,7 +48,11 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     private RoutingIndex Index(DateTimeOffset now)
     {
         if (_index is null) _index = new RoutingIndex(State, Options, now);
-        else if (now < _index.IndexedAt) _index.Rebuild(now);
+        else if (now < _index.IndexedAt)
+        {
+            _index.Rebuild(now);
+            ClearHolds(); // every lawyer with room is looked up in full again
+        }
         return _index;
     }
 
@@ -123,6 +130,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         if (!wasOnline && RoutingPolicy.IsOnline(slot) && index.LoadOf(slot).Count == 0) slot.IdleSince = now;
         index.Refresh(slot);
         index.CheckPreferencesFor(slot.LawyerId);
+        index.LawyerChanged();
         return Finish(effects, now);
     }
 
@@ -133,6 +141,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             return RoutingResult.Fail(RoutingErrors.NotFound, $"lawyer {lawyerId} is not known to the router");
         slot.Connected = true;
         Index(now).Refresh(slot);
+        _index!.LawyerChanged();
         return Finish([], now);
     }
 
@@ -336,6 +345,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         RevokeAllOffersTo(lawyerId, OfferRevokeReason.Cancelled, effects, now);
         index.Refresh(slot);
         index.CheckPreferencesFor(lawyerId);
+        index.LawyerChanged();
         TouchIdle(lawyerId, now);
         return Finish(effects, now);
     }
@@ -367,6 +377,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                 effects.Add(new LawyerStatusForced(lawyerId, LawyerStatus.Away));
                 RevokeAllOffersTo(lawyerId, OfferRevokeReason.Cancelled, effects, now);
                 _index!.Refresh(slot);
+                _index.LawyerChanged();
             }
             TouchIdle(lawyerId, now);
         }
@@ -415,26 +426,50 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             if (string.Equals(w.Category, e.Category, StringComparison.Ordinal)) pos++;
             if (ReferenceEquals(w, e)) break;
         }
-        var estimator = EstimatorFor(e, RoutingPolicy.RulesAt(e, now, Options), now, AverageHandleSeconds());
+        var aht = AverageHandleSeconds();
+        var estimator = EstimatorFor(e, RoutingPolicy.RulesAt(e, now, Options), LawyerViews(now, aht), aht);
         return new QueuePosition(consultationId, pos, estimator.Estimate(pos), estimator.LawyersOnline);
     }
 
-    /// <summary>Positions and estimates of all waiting (not offered) entries, in queue order. O(n + groups x lawyers).</summary>
+    /// <summary>Positions and estimates of all waiting (not offered) entries, in queue order.</summary>
+    /// <remarks>O(n) plus one estimator per group of entries with the same eligible lawyers: each lawyer's slots are worked
+    /// out once, the lawyers eligible for a (category, dialect, widening, named lawyer) once, and an employer only makes a
+    /// group of its own when one of those lawyers has a conflict with it.</remarks>
     public IReadOnlyList<QueuePosition> ComputePositions(DateTimeOffset now)
     {
         var waiting = Index(now).Waiting;
         if (waiting.Count == 0) return [];
         var aht = AverageHandleSeconds();
+        var views = LawyerViews(now, aht);
         var perCategory = new Dictionary<string, int>(StringComparer.Ordinal);
+        var eligible = new Dictionary<(string, string, int, string?), List<LawyerView>>();
+        var conflicted = new Dictionary<(string, string, int, string?, string), bool>();
         var estimators = new Dictionary<(string, string, bool, int, string?, string?), WaitEstimator>();
         var result = new List<QueuePosition>(waiting.Count);
         foreach (var e in waiting)
         {
             var pos = perCategory[e.Category] = perCategory.GetValueOrDefault(e.Category) + 1;
             var rules = RoutingPolicy.RulesAt(e, now, Options);
-            var key = (e.Category, e.Dialect, e.Channel == Channel.Phone, rules.StepsInForce, e.PreferredLawyerId, e.EmployerKey);
+            var group = (e.Category, e.Dialect, rules.StepsInForce, e.PreferredLawyerId);
+            if (!eligible.TryGetValue(group, out var lawyers))
+            {
+                lawyers = [];
+                foreach (var v in views)
+                    if (e.PreferredLawyerId is { } p ? string.Equals(p, v.Lawyer.LawyerId, StringComparison.Ordinal) : RoutingPolicy.MatchesSkills(e, v.Lawyer, rules))
+                        lawyers.Add(v);
+                eligible[group] = lawyers;
+            }
+            var employer = e.EmployerKey;
+            if (employer is not null)
+            {
+                var conflictKey = (e.Category, e.Dialect, rules.StepsInForce, e.PreferredLawyerId, employer);
+                if (!conflicted.TryGetValue(conflictKey, out var any))
+                    conflicted[conflictKey] = any = lawyers.Exists(v => v.Lawyer.Conflicts.Contains(employer));
+                if (!any) employer = null; // nobody eligible is conflicted: the same lawyers as without an employer
+            }
+            var key = (e.Category, e.Dialect, e.Channel == Channel.Phone, rules.StepsInForce, e.PreferredLawyerId, employer);
             if (!estimators.TryGetValue(key, out var estimator))
-                estimators[key] = estimator = EstimatorFor(e, rules, now, aht);
+                estimators[key] = estimator = EstimatorFor(e, rules, lawyers, aht);
             result.Add(new QueuePosition(e.ConsultationId, pos, estimator.Estimate(pos), estimator.LawyersOnline));
         }
         return result;
@@ -477,19 +512,19 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     public double AverageHandleSeconds() =>
         State.RecentHandleSeconds.Count > 0 ? State.RecentHandleSeconds.Average() : Options.DefaultHandleSeconds;
 
+    /// <summary>A lawyer online with a capacity, for wait estimates: when each of its chat slots frees up, and when it is free of everything.</summary>
+    private sealed record LawyerView(LawyerSlot Lawyer, double[] ChatSlots, double FreeOfAll, bool PhoneActive);
+
     /// <summary>
-    /// The slots of the lawyers online and eligible for <paramref name="e"/>, with the time until each frees up (an open offer
-    /// counts as a consultation about to start: a full handle time).
+    /// Every lawyer online with a capacity, with the time until each slot frees up (an open offer counts as a consultation
+    /// about to start: a full handle time).
     /// </summary>
-    private WaitEstimator EstimatorFor(QueueEntry e, WideningRules rules, DateTimeOffset now, double aht)
+    private List<LawyerView> LawyerViews(DateTimeOffset now, double aht)
     {
-        var slots = new List<double>();
-        var lawyers = 0;
+        var views = new List<LawyerView>();
         foreach (var l in State.Lawyers.Values)
         {
             if (!RoutingPolicy.IsOnline(l) || l.Capacity <= 0) continue;
-            if (!RoutingPolicy.MatchesProfile(e, l, rules)) continue;
-            lawyers++;
             var remaining = new List<double>(l.Active.Count);
             var phoneActive = false;
             foreach (var (id, channel) in l.Active)
@@ -499,14 +534,27 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                 remaining.Add(WaitEstimator.ExpectedRemaining(elapsed, State.RecentHandleSeconds, aht));
             }
             for (var i = _index!.OfferCount(l.LawyerId); i > 0; i--) remaining.Add(aht);
-            if (e.Channel == Channel.Phone || phoneActive)
-            {
-                // A phone call needs the lawyer free of everything; a lawyer on a phone call takes nothing else.
-                slots.Add(remaining.Count == 0 ? 0 : remaining.Max());
-                continue;
-            }
+            var freeOfAll = remaining.Count == 0 ? 0 : remaining.Max();
             remaining.Sort();
-            for (var i = 0; i < l.Capacity; i++) slots.Add(i < l.Capacity - remaining.Count ? 0 : remaining[i - (l.Capacity - remaining.Count)]);
+            var chat = new double[l.Capacity];
+            for (var i = 0; i < l.Capacity; i++) chat[i] = i < l.Capacity - remaining.Count ? 0 : remaining[i - (l.Capacity - remaining.Count)];
+            views.Add(new LawyerView(l, chat, freeOfAll, phoneActive));
+        }
+        return views;
+    }
+
+    /// <summary>The estimator over the lawyers of <paramref name="views"/> eligible for <paramref name="e"/> (profile under <paramref name="rules"/>).</summary>
+    private static WaitEstimator EstimatorFor(QueueEntry e, WideningRules rules, List<LawyerView> views, double aht)
+    {
+        var slots = new List<double>();
+        var lawyers = 0;
+        foreach (var v in views)
+        {
+            if (!RoutingPolicy.MatchesProfile(e, v.Lawyer, rules)) continue;
+            lawyers++;
+            // A phone call needs the lawyer free of everything; a lawyer on a phone call takes nothing else.
+            if (e.Channel == Channel.Phone || v.PhoneActive) slots.Add(v.FreeOfAll);
+            else slots.AddRange(v.ChatSlots);
         }
         return new WaitEstimator(slots, lawyers, aht);
     }
@@ -546,11 +594,24 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// merged in queue order; the smallest is the next entry the pass acts on, and the lawyers whose head it is are exactly
     /// its candidates. After an offer (or a reservation) the candidates still in the pass look up their next head.
     /// </summary>
+    /// <remarks>
+    /// After a pass, a lawyer with room who is not reserved has no eligible entry left (else the pass would have acted on
+    /// it). So only three kinds of lawyers can have a head now: those whose own situation changed (<see
+    /// cref="RoutingIndex.DirtyLawyers"/>) and the reserved ones, whose head is looked up in full; and the others matching an
+    /// entry that became eligible for more lawyers (<see cref="RoutingIndex.DirtyEntries"/>), whose head can only be among
+    /// those entries. Everyone else is left out: they would take no part in the pass.
+    /// </remarks>
     private void Match(DateTimeOffset now, List<RoutingEffect> effects)
     {
-        _reserved.Clear();
         var index = Index(now);
-        if (index.Waiting.Count == 0 || index.Free.Count == 0) return;
+        if (index.Waiting.Count == 0 || index.Free.Count == 0)
+        {
+            ClearHolds();
+            index.DirtyLawyers.Clear();
+            index.DirtyEntries.Clear();
+            index.LeftFree.Clear();
+            return;
+        }
         Dictionary<QueueEntry, bool>? exclusionsApply = null;
         bool Excluded(QueueEntry e, LawyerSlot l)
         {
@@ -560,14 +621,73 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                 exclusionsApply[e] = apply = RoutingPolicy.ExclusionsApply(e, State.Lawyers.Values, RoutingPolicy.RulesAt(e, now, Options), now, Options);
             return apply;
         }
-        var heads = new PriorityQueue<LawyerSlot, QueueEntry>(index.Free.Count, RoutingPolicy.QueueOrder);
-        foreach (var l in index.Free)
-            if (index.Head(l, Excluded) is { } head) heads.Enqueue(l, head);
-        var candidates = new List<LawyerSlot>();
-        while (heads.TryDequeue(out var first, out var e))
+        bool Eligible(QueueEntry e, LawyerSlot l) =>
+            RoutingPolicy.MatchesProfile(e, l, RoutingPolicy.RulesAt(e, now, Options)) && !Excluded(e, l);
+
+        var full = new HashSet<LawyerSlot>(index.DirtyLawyers.Where(index.Free.Contains), ReferenceEqualityComparer.Instance);
+        var fresh = index.DirtyEntries.ToList();
+        fresh.Sort(RoutingPolicy.QueueOrder);
+        var freshSet = new HashSet<QueueEntry>(fresh, ReferenceEqualityComparer.Instance);
+        foreach (var l in index.LeftFree) Unhold(l);
+        foreach (var l in full) Unhold(l);
+        index.DirtyLawyers.Clear();
+        index.DirtyEntries.Clear();
+        index.LeftFree.Clear();
+        // A hold lasts while its call still waits unchanged: otherwise its lawyers look up their heads in full.
+        foreach (var (call, group) in _held.ToList())
         {
+            if (call.OfferedTo is null && State.Queue.TryGetValue(call.ConsultationId, out var still) && ReferenceEquals(still, call)
+                && !freshSet.Contains(call)) continue;
+            foreach (var l in group.ToList())
+            {
+                Unhold(l);
+                full.Add(l);
+            }
+        }
+        // A lawyer left clean can only take one of the fresh entries: its head is the first of them it is eligible for.
+        QueueEntry? FreshHead(LawyerSlot l)
+        {
+            foreach (var e in fresh)
+                if (e.OfferedTo is null && State.Queue.ContainsKey(e.ConsultationId) && Eligible(e, l)) return e;
+            return null;
+        }
+        var heads = new PriorityQueue<LawyerSlot, QueueEntry>(RoutingPolicy.QueueOrder);
+        var clean = new HashSet<LawyerSlot>(ReferenceEqualityComparer.Instance);
+        foreach (var e in fresh)
+            foreach (var l in index.FreeFor(e))
+            {
+                if (full.Contains(l) || !clean.Add(l)) continue;
+                if (_heldFor.TryGetValue(l, out var call))
+                {
+                    // Held for a call: only a fresh entry before that call changes its head.
+                    if (FreshHead(l) is { } head && RoutingPolicy.CompareQueueOrder(head, call) < 0)
+                    {
+                        Unhold(l);
+                        full.Add(l); // after this head, everything it may take counts again
+                        heads.Enqueue(l, head);
+                    }
+                }
+                else if (FreshHead(l) is { } head) heads.Enqueue(l, head);
+            }
+        foreach (var l in full)
+            if (!clean.Contains(l) && index.Head(l, Excluded) is { } head) heads.Enqueue(l, head);
+        QueueEntry? HeadOf(LawyerSlot l) => full.Contains(l) ? index.Head(l, Excluded) : FreshHead(l);
+
+        // The calls lawyers are still held for take part as whole groups: their lawyers have no room for the call (nothing
+        // about them changed), and no other head before it (nothing before it changed for them).
+        var calls = _held.Keys.ToList();
+        calls.Sort(RoutingPolicy.QueueOrder);
+        var nextCall = 0;
+        var candidates = new List<LawyerSlot>();
+        while (true)
+        {
+            var hasHead = heads.TryPeek(out _, out var top);
+            QueueEntry e;
+            if (nextCall < calls.Count && (!hasHead || RoutingPolicy.CompareQueueOrder(calls[nextCall], top!) <= 0)) e = calls[nextCall++];
+            else if (hasHead) e = top!;
+            else break;
+            if (nextCall < calls.Count && ReferenceEquals(calls[nextCall], e)) nextCall++;
             candidates.Clear();
-            candidates.Add(first);
             while (heads.TryPeek(out var other, out var h) && ReferenceEquals(h, e))
             {
                 heads.Dequeue();
@@ -585,7 +705,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             if (best is null)
             {
                 // Nobody free of other work for the call: everyone eligible for it is reserved and leaves the pass.
-                foreach (var l in candidates) _reserved.Add(l.LawyerId);
+                foreach (var l in candidates) Hold(l, e);
                 continue;
             }
             e.OfferedTo = best.LawyerId;
@@ -593,12 +713,47 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             index.SetOffer(e, best.LawyerId);
             effects.Add(new OfferMade(e.ConsultationId, best.LawyerId, e.OfferExpiresAt.Value));
             OffersMade++;
+            if (_held.Remove(e, out var group))
+                foreach (var l in group)
+                {
+                    // The call went to someone free of work: the lawyers held for it go on to their next head.
+                    _heldFor.Remove(l);
+                    _reserved.Remove(l.LawyerId);
+                    full.Add(l);
+                    candidates.Add(l);
+                }
             foreach (var l in candidates)
             {
                 if (ReferenceEquals(l, best) && !index.Free.Contains(l)) continue; // full now
-                if (index.Head(l, Excluded) is { } next) heads.Enqueue(l, next);
+                if (HeadOf(l) is { } next) heads.Enqueue(l, next);
             }
         }
+        // Offers made in the pass re-filed their lawyers: nothing about them is new for the next command.
+        index.DirtyLawyers.Clear();
+        index.DirtyEntries.Clear();
+        index.LeftFree.Clear();
+    }
+
+    private void Hold(LawyerSlot l, QueueEntry call)
+    {
+        if (!_held.TryGetValue(call, out var group)) _held[call] = group = new HashSet<LawyerSlot>(ReferenceEqualityComparer.Instance);
+        group.Add(l);
+        _heldFor[l] = call;
+        _reserved.Add(l.LawyerId);
+    }
+
+    private void Unhold(LawyerSlot l)
+    {
+        if (!_heldFor.Remove(l, out var call)) return;
+        _reserved.Remove(l.LawyerId);
+        if (_held.TryGetValue(call, out var group) && group.Remove(l) && group.Count == 0) _held.Remove(call);
+    }
+
+    private void ClearHolds()
+    {
+        _held.Clear();
+        _heldFor.Clear();
+        _reserved.Clear();
     }
 
     /// <summary>Drops offers to <paramref name="lawyer"/> that no longer fit its profile, status or capacity (after an upsert).</summary>

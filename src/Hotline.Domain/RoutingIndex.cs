@@ -59,6 +59,8 @@ internal sealed class RoutingIndex
     private readonly Dictionary<string, HashSet<QueueEntry>> _offersTo = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LawyerSlot> _activeOwner = new(StringComparer.Ordinal);
     private readonly HashSet<string> _preferenceCheck = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<LawyerSlot>> _freeBySkill = new(StringComparer.Ordinal);
+    private readonly Dictionary<LawyerSlot, string[]> _freeSkills = new(ReferenceEqualityComparer.Instance);
 
     public RoutingIndex(RouterState state, RoutingOptions options, DateTimeOffset now)
     {
@@ -98,7 +100,22 @@ internal sealed class RoutingIndex
     public SortedSet<QueueEntry> Waiting { get; } = new(RoutingPolicy.QueueOrder);
 
     /// <summary>Lawyers online with room for a chat (the only ones matching can give anything to).</summary>
-    public HashSet<LawyerSlot> Free { get; } = [];
+    public HashSet<LawyerSlot> Free { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Lawyers with room whose own situation changed since the last matching (status, profile, load): their head must be
+    /// looked up in full. Every other lawyer with room had no eligible entry after the last matching (or was reserved).
+    /// </summary>
+    public HashSet<LawyerSlot> DirtyLawyers { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Entries that (re)became waiting or eligible for more lawyers since the last matching: new, withdrawn offers, widened,
+    /// preference lapsed, an exclusion ended, or exclusions that may no longer apply. Only they can be new heads of the other lawyers.
+    /// </summary>
+    public HashSet<QueueEntry> DirtyEntries { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Lawyers who lost their room (or went offline) since the last matching.</summary>
+    public HashSet<LawyerSlot> LeftFree { get; } = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Re-indexes everything from the state, widening levels as of <paramref name="now"/>.</summary>
     public void Rebuild(DateTimeOffset now)
@@ -122,6 +139,11 @@ internal sealed class RoutingIndex
         _preferenceCheck.Clear();
         _activeOwner.Clear();
         Free.Clear();
+        _freeBySkill.Clear();
+        _freeSkills.Clear();
+        DirtyLawyers.Clear();
+        DirtyEntries.Clear();
+        LeftFree.Clear();
         IndexedAt = now;
         foreach (var e in _state.Queue.Values)
         {
@@ -152,6 +174,7 @@ internal sealed class RoutingIndex
         s.Category = e.Category;
         s.Dialect = e.Dialect;
         Waiting.Add(e);
+        DirtyEntries.Add(e);
         var from = RoutingPolicy.WideningFrom(e);
         var age = (now - from).TotalSeconds;
         var level = 0;
@@ -189,6 +212,7 @@ internal sealed class RoutingIndex
         if (!_slots.TryGetValue(e.ConsultationId, out var s) || !s.Waiting) return;
         s.Waiting = false;
         Waiting.Remove(e);
+        DirtyEntries.Remove(e);
         if (s.Preferred is { } preferred)
         {
             if (_byPreferred.TryGetValue(preferred, out var set)) set.Remove(e);
@@ -269,10 +293,11 @@ internal sealed class RoutingIndex
     /// <summary>Sets (or moves) an exclusion, keeping its end indexed.</summary>
     public void SetExclusion(QueueEntry e, string lawyerId, DateTimeOffset since)
     {
-        RemoveExclusion(e, lawyerId);
-        e.Exclusions[lawyerId] = since;
-        if (_slots.TryGetValue(e.ConsultationId, out var s) && s.Exclusions is { } set)
-            set.Add((RoutingPolicy.ExclusionEndsAt(since, _options), e.ConsultationId, lawyerId));
+        var registered = _slots.TryGetValue(e.ConsultationId, out var s) ? s.Exclusions : null;
+        if (registered is not null && e.Exclusions.TryGetValue(lawyerId, out var old))
+            registered.Remove((RoutingPolicy.ExclusionEndsAt(old, _options), e.ConsultationId, lawyerId));
+        e.Exclusions[lawyerId] = since; // in place: the dictionary keeps its order, as the state always had it
+        registered?.Add((RoutingPolicy.ExclusionEndsAt(since, _options), e.ConsultationId, lawyerId));
     }
 
     /// <summary>Removes an exclusion, if any.</summary>
@@ -339,8 +364,33 @@ internal sealed class RoutingIndex
         while (set.Count > 0 && set.Min is var x && x.At <= now)
         {
             set.Remove(x);
-            _state.Queue[x.Id].Exclusions.Remove(x.Lawyer);
+            var e = _state.Queue[x.Id];
+            e.Exclusions.Remove(x.Lawyer);
+            if (e.OfferedTo is null) DirtyEntries.Add(e);
         }
+    }
+
+    /// <summary>
+    /// A lawyer's status, connection, capacity or profile changed: whether the exclusions of a waiting entry apply depends on
+    /// who else is online and eligible, so every waiting entry with exclusions may now be open to more lawyers.
+    /// </summary>
+    public void LawyerChanged()
+    {
+        foreach (var (_, id, _) in _exclusionsWaiting) DirtyEntries.Add(_state.Queue[id]);
+    }
+
+    /// <summary>
+    /// Lawyers with room that may match <paramref name="e"/> (a superset: the caller checks the profile): the named lawyer,
+    /// else those with the entry's category when its widening still requires it, else all.
+    /// </summary>
+    public IEnumerable<LawyerSlot> FreeFor(QueueEntry e)
+    {
+        if (e.PreferredLawyerId is { } preferred)
+            return _state.Lawyers.TryGetValue(preferred, out var l) && Free.Contains(l) ? [l] : [];
+        var s = _slots[e.ConsultationId];
+        if (s.Level >= 0 && _levels[s.Level].RequireCategory)
+            return _freeBySkill.TryGetValue(e.Category, out var set) ? set : [];
+        return Free;
     }
 
     /// <summary>Asks the next <see cref="Advance"/> to check the preferences of the waiting entries naming this lawyer (their status or conflicts changed).</summary>
@@ -393,8 +443,25 @@ internal sealed class RoutingIndex
     /// <summary>Re-files a lawyer after a change of status, connection, capacity, active consultations or offers.</summary>
     public void Refresh(LawyerSlot l)
     {
-        if (RoutingPolicy.IsOnline(l) && LoadOf(l).HasRoomFor(Channel.Web, l.Capacity)) Free.Add(l);
-        else Free.Remove(l);
+        if (_freeSkills.Remove(l, out var skills))
+            foreach (var skill in skills) _freeBySkill[skill].Remove(l);
+        if (RoutingPolicy.IsOnline(l) && LoadOf(l).HasRoomFor(Channel.Web, l.Capacity))
+        {
+            Free.Add(l);
+            DirtyLawyers.Add(l);
+            skills = [.. l.Skills];
+            _freeSkills[l] = skills;
+            foreach (var skill in skills)
+            {
+                if (!_freeBySkill.TryGetValue(skill, out var set)) _freeBySkill[skill] = set = new(ReferenceEqualityComparer.Instance);
+                set.Add(l);
+            }
+        }
+        else
+        {
+            if (Free.Remove(l)) LeftFree.Add(l);
+            DirtyLawyers.Remove(l);
+        }
     }
 
     public void SetActive(string consultationId, LawyerSlot l) => _activeOwner[consultationId] = l;
