@@ -103,6 +103,20 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// erased, the worker's tokens stop working. Returns how many consultations were erased.
     /// </summary>
     [Alias("Erase")] Task<int> Erase();
+    /// <summary>Keeps a browser's push subscription (the same endpoint replaces its old keys; at most a few per worker).</summary>
+    [Alias("SetPushSubscription")] Task SetPushSubscription(WebPushSubscription subscription);
+    /// <summary>Forgets a subscription the push service reported gone (404 / 410).</summary>
+    [Alias("RemovePushSubscription")] Task RemovePushSubscription(string endpoint);
+    /// <summary>A page of this worker holds hub connection <paramref name="connectionId"/> (renewed while it lasts: a lease).</summary>
+    [Alias("WorkerConnected")] Task Connected(string connectionId);
+    /// <summary>That hub connection closed.</summary>
+    [Alias("WorkerDisconnected")] Task Disconnected(string connectionId);
+    /// <summary>Where to push now: every subscription, or none while a page of the worker is connected.</summary>
+    [Alias("GetPushTargets")] Task<IReadOnlyList<WebPushSubscription>> GetPushTargets();
+    /// <summary>Issues a resume code (replacing any earlier one) under the keyed hash <paramref name="codeKey"/>.</summary>
+    [Alias("SetResumeCode")] Task<bool> SetResumeCode(string codeKey, DateTimeOffset expiresAt);
+    /// <summary>Revokes the current resume code, if any.</summary>
+    [Alias("RevokeResumeCode")] Task RevokeResumeCode();
 }
 
 /// <summary>
@@ -152,7 +166,7 @@ public interface IRouterGrain : IGrainWithStringKey
     /// a queued one is left as it is (so a repeated call is harmless). <paramref name="employerKey"/>: the normalised employer,
     /// kept from lawyers with a conflict on it.
     /// </summary>
-    [Alias("Enqueue")] Task Enqueue(string consultationId, string category, string dialect, Channel channel, int priority, DateTimeOffset queuedAt, string? preferredLawyerId, string? excludeLawyerId, string? employerKey = null);
+    [Alias("Enqueue")] Task Enqueue(string consultationId, string category, string dialect, Channel channel, int priority, DateTimeOffset queuedAt, string? preferredLawyerId, string? excludeLawyerId, string? employerKey = null, string? region = null);
     /// <summary>The lawyer's profile and status; <paramref name="conflicts"/>: normalised employer keys (null: none).</summary>
     [Alias("UpsertLawyer")] Task UpsertLawyer(string lawyerId, string displayName, IReadOnlyList<string> skills, IReadOnlyList<string> dialects, int capacity, LawyerStatus status, IReadOnlyList<string>? conflicts = null);
     /// <summary>
@@ -203,6 +217,8 @@ public sealed record RouterLoad
     [Id(1)] public IReadOnlyList<CategoryLoad> Categories { get; init; } = [];
     [Id(2)] public LawyerCounts Lawyers { get; init; } = new();
     [Id(3)] public IReadOnlyList<LawyerLoad> LawyerStates { get; init; } = [];
+    /// <summary>Per region of the consultations that named one: waiting, offered, oldest wait (the category field holds the region).</summary>
+    [Id(40)] public IReadOnlyList<CategoryLoad> Regions { get; init; } = [];
 }
 
 /// <summary>Per-category queue load.</summary>
@@ -217,13 +233,16 @@ public sealed record LawyerLoad([property: Id(0)] string LawyerId, [property: Id
 [Alias("Hotline.IStatisticsGrain")]
 public interface IStatisticsGrain : IGrainWithStringKey
 {
-    [Alias("RecordArrival")] Task RecordArrival(string category, DateTimeOffset at);
-    [Alias("RecordAnswered")] Task RecordAnswered(string category, double waitSeconds, DateTimeOffset at);
-    [Alias("RecordAbandoned")] Task RecordAbandoned(string category, double waitSeconds, DateTimeOffset at);
+    /// <summary>A consultation entered the queue; <paramref name="region"/> is the worker's region, if given (per-region metrics).</summary>
+    [Alias("RecordArrival")] Task RecordArrival(string category, DateTimeOffset at, string? region = null);
+    [Alias("RecordAnswered")] Task RecordAnswered(string category, double waitSeconds, DateTimeOffset at, string? region = null);
+    [Alias("RecordAbandoned")] Task RecordAbandoned(string category, double waitSeconds, DateTimeOffset at, string? region = null);
     [Alias("RecordClosed")] Task RecordClosed(string category, double handleSeconds, DateTimeOffset at);
     [Alias("RecordRated")] Task RecordRated(string category, int rating, DateTimeOffset at);
     [Alias("GetSnapshot")] Task<MetricsSnapshot> GetSnapshot();
     [Alias("GetHourly")] Task<IReadOnlyList<HourlyReportRow>> GetHourly(DateTimeOffset from, DateTimeOffset to);
+    /// <summary>The date-range report over local days <paramref name="from"/>..<paramref name="to"/> (both included, <c>Hotline:TimeZone</c>).</summary>
+    [Alias("GetRangeReport")] Task<RangeReport> GetRangeReport(DateOnly from, DateOnly to);
     [Alias("Start")] Task Start();
 }
 

@@ -60,6 +60,35 @@ public sealed record MetricsSnapshot
     [Id(2)] public LawyerCounts Lawyers { get; init; } = new();
     [Id(3)] public ConsultationCounts Consultations { get; init; } = new();
     [Id(4)] public int Silos { get; init; }
+    /// <summary>Per region (Union intelligence, issue 12): consultations that named a region, live and today.</summary>
+    [Id(40)] public IReadOnlyList<RegionMetrics> Regions { get; init; } = [];
+}
+
+/// <summary>
+/// One region of <c>MetricsSnapshot.regions[]</c>: live waiting from the router, today's counts from the statistics. Only
+/// consultations whose worker named a region count (the field is optional at intake).
+/// </summary>
+[GenerateSerializer, Alias("Hotline.RegionMetrics")]
+public sealed record RegionMetrics
+{
+    /// <summary>Region catalog id (<c>/api/catalog</c> <c>regions</c>).</summary>
+    [Id(0)] public required string Region { get; init; }
+    /// <summary>Queued now and not offered.</summary>
+    [Id(1)] public int Waiting { get; init; }
+    /// <summary>Offered now, not yet accepted.</summary>
+    [Id(2)] public int Offered { get; init; }
+    /// <summary>Longest current wait of the region's queued consultations.</summary>
+    [Id(3)] public double OldestWaitSeconds { get; init; }
+    /// <summary>Arrived today.</summary>
+    [Id(4)] public int Arrived { get; init; }
+    /// <summary>Answered (accepted by a lawyer) today.</summary>
+    [Id(5)] public int Answered { get; init; }
+    /// <summary>Abandoned today.</summary>
+    [Id(6)] public int Abandoned { get; init; }
+    /// <summary>Mean wait of today's answered ones.</summary>
+    [Id(7)] public double AverageWaitSeconds { get; init; }
+    /// <summary>SL(20 s) of today's answered ones, 0..1 (1 when none answered).</summary>
+    [Id(8)] public double ServiceLevel { get; init; }
 }
 
 /// <summary>One hour of history for one category (<c>/api/admin/reports/hourly</c>).</summary>

@@ -68,7 +68,11 @@ public sealed record LawyerCounts(int Online, int Available, int Busy, int Away,
 /// <summary>Consultations by state.</summary>
 public sealed record ConsultationCounts(int Queued, int Offered, int Active, int ClosedToday);
 /// <summary>Contract <c>MetricsSnapshot</c>.</summary>
-public sealed record MetricsSnapshot(DateTimeOffset At, IReadOnlyList<QueueMetrics> Queues, LawyerCounts Lawyers, ConsultationCounts Consultations, int Silos);
+public sealed record MetricsSnapshot(DateTimeOffset At, IReadOnlyList<QueueMetrics> Queues, LawyerCounts Lawyers, ConsultationCounts Consultations, int Silos,
+    IReadOnlyList<RegionMetrics>? Regions = null);
+/// <summary>One region of a <c>MetricsSnapshot</c> (issue 12): live waiting, today's counts.</summary>
+public sealed record RegionMetrics(string Region, int Waiting, int Offered, double OldestWaitSeconds, int Arrived, int Answered, int Abandoned,
+    double AverageWaitSeconds, double ServiceLevel);
 /// <summary>A problem+json error.</summary>
 public sealed class HotlineApiException(int status, string code, string message) : Exception($"{code}: {message}")
 {

@@ -50,6 +50,20 @@ public sealed class HourlyBucket
     public StatCounters Counters { get; set; } = new();
 }
 
+/// <summary>One hour of one region (start of the local hour, as a UTC instant). Serialisable POCO.</summary>
+public sealed class RegionBucket
+{
+    public DateTimeOffset HourStart { get; set; }
+    /// <summary>Region catalog id (<c>seeds/</c>).</summary>
+    public string Region { get; set; } = "";
+    public StatCounters Counters { get; set; } = new();
+}
+
+/// <summary>Counters of one region over a period (today, or an hour of the report).</summary>
+/// <param name="HourStart">The hour (report rows), or the day start (today's figures).</param>
+public sealed record RegionStatistics(DateTimeOffset HourStart, string Region, int Arrived, int Answered, int Abandoned,
+    double AsaSeconds, double ServiceLevel20);
+
 /// <summary>A row of the hourly report.</summary>
 public sealed record HourlyReportRow(DateTimeOffset HourStart, string Category, int Arrived, int Answered, int Abandoned,
     double AsaSeconds, double ServiceLevel20, double ServiceLevel60, double? AhtSeconds, int Rated = 0, double? Satisfaction = null);
@@ -88,6 +102,10 @@ public sealed class HotlineStatistics
     public Dictionary<string, StatCounters> Today { get; set; } = [];
     /// <summary>Hourly buckets, sorted by hour then category.</summary>
     public List<HourlyBucket> Hourly { get; set; } = [];
+    /// <summary>Today's counters per region (consultations that named one; arrivals, answers and abandons only).</summary>
+    public Dictionary<string, StatCounters> TodayByRegion { get; set; } = [];
+    /// <summary>Hourly buckets per region, sorted by hour then region; kept as long as <see cref="Hourly"/>.</summary>
+    public List<RegionBucket> HourlyByRegion { get; set; } = [];
     /// <summary>Arrival times per category within the trailing window.</summary>
     public Dictionary<string, List<DateTimeOffset>> RecentArrivals { get; set; } = [];
     /// <summary>How long hourly buckets are kept.</summary>
@@ -102,16 +120,16 @@ public sealed class HotlineStatistics
     public double TargetThresholdSeconds { get; set; } = 20;
 
     /// <summary>A consultation entered the queue.</summary>
-    public void RecordArrival(string category, DateTimeOffset at)
+    public void RecordArrival(string category, DateTimeOffset at, string? region = null)
     {
-        Update(category, at, c => c.Arrived++);
+        Update(category, at, c => c.Arrived++, region);
         if (!RecentArrivals.TryGetValue(category, out var list)) RecentArrivals[category] = list = [];
         list.Add(at);
         PruneArrivals(at);
     }
 
     /// <summary>A lawyer accepted a consultation after <paramref name="waitSeconds"/> in the queue.</summary>
-    public void RecordAnswered(string category, double waitSeconds, DateTimeOffset at)
+    public void RecordAnswered(string category, double waitSeconds, DateTimeOffset at, string? region = null)
     {
         var w = Sanitize(waitSeconds);
         Update(category, at, c =>
@@ -120,14 +138,14 @@ public sealed class HotlineStatistics
             c.AnsweredWaitSeconds += w;
             if (w <= 20) c.AnsweredWithin20++;
             if (w <= 60) c.AnsweredWithin60++;
-        });
+        }, region);
     }
 
     /// <summary>A consultation left the queue unanswered after <paramref name="waitSeconds"/>.</summary>
-    public void RecordAbandoned(string category, double waitSeconds, DateTimeOffset at)
+    public void RecordAbandoned(string category, double waitSeconds, DateTimeOffset at, string? region = null)
     {
         var w = Sanitize(waitSeconds);
-        Update(category, at, c => { c.Abandoned++; c.AbandonedWaitSeconds += w; });
+        Update(category, at, c => { c.Abandoned++; c.AbandonedWaitSeconds += w; }, region);
     }
 
     /// <summary>A consultation was closed after <paramref name="handleSeconds"/> (accepted until closed).</summary>
@@ -172,6 +190,17 @@ public sealed class HotlineStatistics
         return n * 3600.0 / TrailingWindowSeconds;
     }
 
+    /// <summary>Today's figures per region (sorted by id), at <paramref name="now"/>; empty on a later day.</summary>
+    public IReadOnlyList<RegionStatistics> RegionSnapshot(DateTimeOffset now) =>
+        Day(now) != TodayUtc ? [] : TodayByRegion.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => RegionRow(TodayUtc, kv.Key, kv.Value)).ToList();
+
+    /// <summary>Hourly rows per region with hour start in [<paramref name="from"/>, <paramref name="to"/>) (for the hourly report).</summary>
+    public IReadOnlyList<RegionStatistics> RegionHourlyReport(DateTimeOffset from, DateTimeOffset to) =>
+        HourlyByRegion.Where(b => b.HourStart >= from && b.HourStart < to).Select(b => RegionRow(b.HourStart, b.Region, b.Counters)).ToList();
+
+    private static RegionStatistics RegionRow(DateTimeOffset start, string region, StatCounters c) =>
+        new(start, region, c.Arrived, c.Answered, c.Abandoned, c.AsaSeconds(), c.ServiceLevel20());
+
     /// <summary>Hourly rows with hour start in [<paramref name="from"/>, <paramref name="to"/>), optionally one category.</summary>
     public IReadOnlyList<HourlyReportRow> HourlyReport(DateTimeOffset from, DateTimeOffset to, string? category = null) =>
         Hourly.Where(b => b.HourStart >= from && b.HourStart < to && (category is null || b.Category == category))
@@ -189,7 +218,7 @@ public sealed class HotlineStatistics
             c.ServiceLevel60(), aht, perHour, advice, c.Rated, c.Satisfaction());
     }
 
-    private void Update(string category, DateTimeOffset at, Action<StatCounters> apply)
+    private void Update(string category, DateTimeOffset at, Action<StatCounters> apply, string? region = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(category);
         var day = Day(at);
@@ -198,31 +227,44 @@ public sealed class HotlineStatistics
         {
             TodayUtc = day;
             Today.Clear();
+            TodayByRegion.Clear();
         }
         if (day == TodayUtc)
         {
             if (!Today.TryGetValue(category, out var t)) Today[category] = t = new StatCounters();
             apply(t);
+            if (region is not null)
+            {
+                if (!TodayByRegion.TryGetValue(region, out var r)) TodayByRegion[region] = r = new StatCounters();
+                apply(r);
+            }
         }
         apply(Bucket(HourOf(at), category).Counters);
+        if (region is not null) apply(RegionBucketOf(HourOf(at), region).Counters);
         PruneHourly(at);
     }
 
-    private HourlyBucket Bucket(DateTimeOffset hour, string category)
+    private HourlyBucket Bucket(DateTimeOffset hour, string category) =>
+        FindOrInsert(Hourly, hour, category, b => b.HourStart, b => b.Category, () => new HourlyBucket { HourStart = hour, Category = category });
+
+    private RegionBucket RegionBucketOf(DateTimeOffset hour, string region) =>
+        FindOrInsert(HourlyByRegion, hour, region, b => b.HourStart, b => b.Region, () => new RegionBucket { HourStart = hour, Region = region });
+
+    /// <summary>The bucket of (hour, key) in a list sorted by both; events mostly hit the last hour, so search from the end.</summary>
+    private static T FindOrInsert<T>(List<T> list, DateTimeOffset hour, string key, Func<T, DateTimeOffset> hourOf, Func<T, string> keyOf, Func<T> create)
     {
-        // Sorted by (HourStart, Category); events mostly hit the last hour, so search from the end.
-        var i = Hourly.Count;
+        var i = list.Count;
         while (i > 0)
         {
-            var b = Hourly[i - 1];
-            var c = b.HourStart.CompareTo(hour);
-            if (c == 0) c = string.CompareOrdinal(b.Category, category);
+            var b = list[i - 1];
+            var c = hourOf(b).CompareTo(hour);
+            if (c == 0) c = string.CompareOrdinal(keyOf(b), key);
             if (c == 0) return b;
             if (c < 0) break;
             i--;
         }
-        var nb = new HourlyBucket { HourStart = hour, Category = category };
-        Hourly.Insert(i, nb);
+        var nb = create();
+        list.Insert(i, nb);
         return nb;
     }
 
@@ -232,6 +274,9 @@ public sealed class HotlineStatistics
         var n = 0;
         while (n < Hourly.Count && Hourly[n].HourStart < cutoff) n++;
         if (n > 0) Hourly.RemoveRange(0, n);
+        n = 0;
+        while (n < HourlyByRegion.Count && HourlyByRegion[n].HourStart < cutoff) n++;
+        if (n > 0) HourlyByRegion.RemoveRange(0, n);
     }
 
     private void PruneArrivals(DateTimeOffset now)

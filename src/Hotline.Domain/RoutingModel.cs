@@ -66,6 +66,8 @@ public sealed class QueueEntry
     public DateTimeOffset? PreferenceExpiresAt { get; set; }
     /// <summary>The normalised employer the worker named, if any: never offered to a lawyer with a conflict on it.</summary>
     public string? EmployerKey { get; set; }
+    /// <summary>The worker's region (catalog id), if given: only counted for the per-region metrics, never for routing.</summary>
+    public string? Region { get; set; }
     /// <summary>Outstanding offer, if any.</summary>
     public string? OfferedTo { get; set; }
     public DateTimeOffset? OfferExpiresAt { get; set; }
@@ -79,7 +81,7 @@ public sealed class QueueEntry
     {
         ConsultationId = ConsultationId, Category = Category, Dialect = Dialect, Channel = Channel, Priority = Priority,
         QueuedAt = QueuedAt, RoutedSince = RoutedSince, Sequence = Sequence, Exclusions = new(Exclusions, StringComparer.Ordinal),
-        PreferredLawyerId = PreferredLawyerId, PreferenceExpiresAt = PreferenceExpiresAt, EmployerKey = EmployerKey, OfferedTo = OfferedTo, OfferExpiresAt = OfferExpiresAt, AssignedTo = AssignedTo, AssignedAt = AssignedAt,
+        PreferredLawyerId = PreferredLawyerId, PreferenceExpiresAt = PreferenceExpiresAt, EmployerKey = EmployerKey, Region = Region, OfferedTo = OfferedTo, OfferExpiresAt = OfferExpiresAt, AssignedTo = AssignedTo, AssignedAt = AssignedAt,
     };
 }
 

@@ -104,13 +104,13 @@ public sealed class ConsultationGrain(
         // Router first, then the consultation's own write: a crash in between leaves an entry the router holds for a
         // consultation that does not exist, which the reconciliation removes (an offer it makes meanwhile waits behind
         // this call and is ignored). The other order would strand a queued consultation the router never heard of.
-        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null, S.EmployerKey);
+        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null, S.EmployerKey, S.Region);
         Crash?.At("open");
         await state.WriteStateAsync();
         _lastSeq = 0;
         _sent = [];
         await GrainFactory.GetGrain<IWorkerGrain>(command.WorkerId).AddConsultation(S.Id);
-        await Statistics.RecordArrival(S.Category, now);
+        await Statistics.RecordArrival(S.Category, now, S.Region);
         if (S.EmployerKey is { } key)
             await Collective.Record(new EmployerMentioned { ConsultationId = S.Id, WorkerId = S.WorkerId, EmployerKey = key, Employer = S.Employer!, Region = S.Region, At = now });
         return await GetView();
@@ -256,7 +256,7 @@ public sealed class ConsultationGrain(
         // Router first (an offer is revoked, an active lawyer freed, the age kept), then the consultation: as a transfer.
         var error = await Router.Requeue(S.Id, null, toLawyerId, null);
         if (error == RoutingErrors.NotFound)
-            await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, toLawyerId, null, S.EmployerKey); // the router had lost it
+            await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, toLawyerId, null, S.EmployerKey, S.Region); // the router had lost it
         else if (error is not null)
             throw Guard.Conflict("the router refused to requeue it");
         Crash?.At("requeue");
@@ -298,6 +298,7 @@ public sealed class ConsultationGrain(
         // The ack answers "durably stored"; the pushes follow it, in seq order, without the sender waiting for them.
         var view = ToView(outcome.Message);
         _ = Publish(c => c.Message(view));
+        if (caller.Role == ParticipantRole.Lawyer) NotifyWorkerByPush(WorkerNoticeKind.Message);
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
     }
 
@@ -353,7 +354,7 @@ public sealed class ConsultationGrain(
         var now = time.GetUtcNow();
         if (S.Status == ConsultationStatus.Active)
         {
-            await Finish(ConsultationStatus.Closed, now, rating, comment, null, null);
+            await Finish(now, rating, comment, null, null);
             if (rating is { } given) await Statistics.RecordRated(S.Category, given, now);
         }
         else
@@ -368,8 +369,8 @@ public sealed class ConsultationGrain(
     private async Task Abandon(DateTimeOffset now)
     {
         // Finish writes the consultation first, then removes it from the router (see "One truth").
-        await Finish(ConsultationStatus.Abandoned, now, null, null, null, null);
-        await Statistics.RecordAbandoned(S.Category, (now - S.QueuedAt).TotalSeconds, now);
+        await Finish(now, null, null, null, null);
+        await Statistics.RecordAbandoned(S.Category, (now - S.QueuedAt).TotalSeconds, now, S.Region);
     }
 
     public async Task<ConsultationView> Rate(Caller caller, int rating, string? comment)
@@ -394,7 +395,7 @@ public sealed class ConsultationGrain(
         Guard.OptionalText(adviceToWorker, limits.Value.MaxCloseTextLength, "adviceToWorker");
         if (!Enum.IsDefined(resolution)) throw Guard.Validation("unknown resolution");
         S.Advice = string.IsNullOrWhiteSpace(adviceToWorker) ? null : adviceToWorker.Trim();
-        await Finish(ConsultationStatus.Closed, time.GetUtcNow(), null, null, resolution, summary);
+        await Finish(time.GetUtcNow(), null, null, resolution, summary);
         return await View(caller);
     }
 
@@ -455,13 +456,14 @@ public sealed class ConsultationGrain(
         if (S.Channel != Channel.Phone) throw Guard.NotFound("no such phone call");
     }
 
-    private async Task Finish(ConsultationStatus status, DateTimeOffset now, int? rating, string? comment, Resolution? resolution, string? summary)
+    /// <summary>Ends it through <see cref="ConsultationLifecycle.Finish"/> (closed when active, else abandoned; abandoned
+    /// whatever its status when the worker erased themself), then tells the router.</summary>
+    private async Task Finish(DateTimeOffset now, int? rating, string? comment, Resolution? resolution, string? summary, bool workerErased = false)
     {
         var lawyer = S.AssignedLawyerId;
-        var handle = status == ConsultationStatus.Closed ? ConsultationLifecycle.HandleSeconds(S, now) : null;
-        var ended = ConsultationLifecycle.Finish(S, now, resolution) ?? throw Guard.Conflict($"consultation is {Wire(S.Status)}");
-        // Erasure ends even an active consultation as abandoned (the worker left for good).
-        if (ended != status) (S.Status, S.Resolution) = (status, resolution);
+        var wasActive = S.Status == ConsultationStatus.Active;
+        var handle = ConsultationLifecycle.HandleSeconds(S, now);
+        var ended = ConsultationLifecycle.Finish(S, now, resolution, workerErased) ?? throw Guard.Conflict($"consultation is {Wire(S.Status)}");
         S.Rating = rating ?? S.Rating;
         S.Comment = comment ?? S.Comment;
         S.LawyerSummary = summary ?? S.LawyerSummary;
@@ -471,13 +473,13 @@ public sealed class ConsultationGrain(
         // The consultation first, then the router: a crash in between leaves a finished consultation the router still
         // holds, which the reconciliation releases (the other order would let a closed chat be routed again).
         await state.WriteStateAsync();
-        if (status == ConsultationStatus.Closed && lawyer is not null)
+        if (wasActive)
         {
-            Crash?.At("close");
-            await Router.Release(S.Id, handle);
-            if (handle is { } h) await Statistics.RecordClosed(S.Category, h, now);
+            Crash?.At(ended == ConsultationStatus.Closed ? "close" : "abandon");
+            await Router.Release(S.Id, ended == ConsultationStatus.Closed ? handle : null);
+            if (ended == ConsultationStatus.Closed && handle is { } h) await Statistics.RecordClosed(S.Category, h, now);
         }
-        else if (status == ConsultationStatus.Abandoned)
+        else
         {
             Crash?.At("abandon");
             await Router.Remove(S.Id);
@@ -500,11 +502,27 @@ public sealed class ConsultationGrain(
             var profile = await GrainFactory.GetGrain<ILawyerGrain>(target).GetProfile();
             if (profile is null) throw Guard.NotFound("unknown lawyer");
         }
-        if (request.Note is { Length: > 0 }) await AddNote(caller, "转介 Transfer: " + request.Note);
+        // The note is checked before anything changes and written with the requeue's state write, so a refused
+        // transfer leaves no note behind and an accepted one never loses it.
+        Guard.OptionalText(request.Note, limits.Value.MaxNoteLength, "note");
+        NoteView? note = request.Note is { Length: > 0 }
+            ? new() { ConsultationId = S.Id, LawyerId = caller.Id, LawyerName = caller.Name, Text = "转介 Transfer: " + request.Note, At = time.GetUtcNow() }
+            : null;
 
         var from = S.AssignedLawyerId!;
-        if (request.ToCategory is { } category) S.Category = category;
-        await Requeue(request.ToLawyerId, request.ToLawyerId is null ? from : null, "transfer");
+        var category = S.Category;
+        if (request.ToCategory is { } toCategory) S.Category = toCategory;
+        if (note is not null) S.Notes.Add(note);
+        try
+        {
+            await Requeue(request.ToLawyerId, request.ToLawyerId is null ? from : null, "transfer");
+        }
+        catch
+        {
+            if (note is not null) S.Notes.Remove(note);
+            S.Category = category;
+            throw;
+        }
         return await GetView();
     }
 
@@ -522,7 +540,7 @@ public sealed class ConsultationGrain(
         // Router first (keeps QueuedAt, so it goes back ahead of consultations that arrived later), then the
         // consultation: a crash in between leaves an active consultation the router has queued again, which the
         // reconciliation turns to queued. An offer the router makes meanwhile waits behind this call.
-        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId, S.EmployerKey);
+        await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, preferredLawyerId, excludeLawyerId, S.EmployerKey, S.Region);
         Crash?.At(step);
         await MarkQueued();
         if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
@@ -542,7 +560,7 @@ public sealed class ConsultationGrain(
         var id = this.GetPrimaryKeyString();
         var entry = await Router.GetEntry(id);
         var exists = state.RecordExists;
-        var fix = ConsistencyRules.Compare(exists, S.Status, S.AssignedLawyerId, entry.Placement, entry.LawyerId);
+        var fix = ConsistencyRules.Compare(exists, S.Status, S.AssignedLawyerId, entry.Placement, entry.LawyerId, S.OfferedTo, entry.OfferedTo);
         if (fix == ConsistencyRepair.None) return null;
         var mismatch = new ConsistencyMismatch
         {
@@ -550,7 +568,7 @@ public sealed class ConsultationGrain(
             Status = exists ? S.Status : null,
             AssignedLawyerId = exists ? S.AssignedLawyerId : null,
             Router = entry.Placement,
-            RouterLawyerId = entry.LawyerId,
+            RouterLawyerId = entry.LawyerId ?? entry.OfferedTo,
             Repair = fix,
             Repaired = repair,
         };
@@ -566,7 +584,7 @@ public sealed class ConsultationGrain(
                 break;
             case ConsistencyRepair.EnqueueInRouter:
                 var previous = S.AssignedLawyerId;
-                await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null, S.EmployerKey);
+                await Router.Enqueue(S.Id, S.Category, S.Dialect, S.Channel, S.Priority, S.QueuedAt, null, null, S.EmployerKey, S.Region);
                 if (S.Status == ConsultationStatus.Active) await MarkQueued();
                 if (previous is not null) await GrainFactory.GetGrain<ILawyerGrain>(previous).OnActiveChanged(S.Id, false);
                 break;
@@ -574,6 +592,11 @@ public sealed class ConsultationGrain(
                 var had = S.AssignedLawyerId;
                 await MarkQueued();
                 if (had is not null) await GrainFactory.GetGrain<ILawyerGrain>(had).OnActiveChanged(S.Id, false);
+                // The router may have offered it meanwhile: that offer was ignored while this read active.
+                if (entry.OfferedTo is { } offeredTo && entry.OfferExpiresAt is { } expires) await OnOffered(offeredTo, expires);
+                break;
+            case ConsistencyRepair.RecordOffer:
+                await OnOffered(entry.OfferedTo!, entry.OfferExpiresAt ?? time.GetUtcNow());
                 break;
             case ConsistencyRepair.ConsultationToActive:
                 await OnAssigned(entry.LawyerId!, entry.LawyerName ?? entry.LawyerId!, (time.GetUtcNow() - S.QueuedAt).TotalSeconds);
@@ -608,12 +631,11 @@ public sealed class ConsultationGrain(
         var now = time.GetUtcNow();
         if (!ConsultationStateMachine.IsTerminal(S.Status))
         {
-            // The worker left for good: an open consultation ends as abandoned and frees its lawyer.
-            if (S.Status == ConsultationStatus.Active) await Router.Release(S.Id, null);
-            else await Router.Remove(S.Id);
+            // The worker left for good: an open consultation, active included, ends abandoned through the lifecycle; Finish
+            // writes it first and then frees its lawyer or takes it out of the queue (see "One truth").
             var waited = S.Status == ConsultationStatus.Active ? (double?)null : (now - S.QueuedAt).TotalSeconds;
-            await Finish(ConsultationStatus.Abandoned, now, null, null, null, null);
-            if (waited is { } w) await Statistics.RecordAbandoned(S.Category, w, now);
+            await Finish(now, null, null, null, null, workerErased: true);
+            if (waited is { } w) await Statistics.RecordAbandoned(S.Category, w, now, S.Region);
         }
         await EraseTexts(now);
     }
@@ -682,8 +704,9 @@ public sealed class ConsultationGrain(
         var assigned = new AssignedEvent(S.Id, lawyerId, lawyerName);
         var worker = S.WorkerId;
         await Pushes.Enqueue(() => Task.WhenAll(notifier.Worker(worker).Assigned(assigned), notifier.Lawyer(lawyerId).Assigned(assigned)));
+        NotifyWorkerByPush(WorkerNoticeKind.Assigned);
         await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
-        await Statistics.RecordAnswered(S.Category, waitedSeconds, now);
+        await Statistics.RecordAnswered(S.Category, waitedSeconds, now, S.Region);
     }
 
     public async Task OnQueuePosition(int position, int? estimatedWaitSeconds, int lawyersOnline)
@@ -698,6 +721,16 @@ public sealed class ConsultationGrain(
     }
 
     private OrderedPushes Pushes => _pushes ??= new OrderedPushes(logger);
+
+    /// <summary>
+    /// A Web Push to the worker if no page of theirs is connected: one-way, after the state is written, so it never delays
+    /// the ack nor undoes the change. A phone caller has no browser to push to.
+    /// </summary>
+    private void NotifyWorkerByPush(WorkerNoticeKind kind)
+    {
+        if (S.Channel == Channel.Phone) return;
+        _ = GrainFactory.GetGrain<IWebPushGrain>(0).NotifyWorker(S.WorkerId, new WorkerNotice(kind, S.Id));
+    }
 
     /// <summary>
     /// An event to both participants (the worker and the assigned lawyer, if any, both at once), sent after every

@@ -9,13 +9,8 @@ public static class MetricsProjection
 {
     public static MetricsSnapshot Build(HotlineStatistics stats, RouterLoad load, DateTimeOffset now, int silos)
     {
-        var today = stats.Snapshot(now).ToDictionary(c => c.Category);
-        var live = load.Categories.ToDictionary(c => c.Category);
-        var queues = today.Keys.Union(live.Keys).Order(StringComparer.Ordinal).Select(category =>
-        {
-            today.TryGetValue(category, out var t);
-            live.TryGetValue(category, out var l);
-            return new QueueMetrics
+        var queues = Join(stats.Snapshot(now), c => c.Category, load.Categories, (category, t, l) =>
+            new QueueMetrics
             {
                 Category = category,
                 Waiting = l?.Waiting ?? 0,
@@ -31,8 +26,7 @@ public static class MetricsProjection
                 LawyersNeeded = t?.RecommendedLawyers ?? 0,
                 Rated = t?.Rated ?? 0,
                 Satisfaction = t?.Satisfaction is { } sat ? Math.Round(sat, 2) : null,
-            };
-        }).ToList();
+            });
         var total = stats.Total(now);
         return new MetricsSnapshot
         {
@@ -47,7 +41,37 @@ public static class MetricsProjection
                 ClosedToday = total.Closed,
             },
             Silos = silos,
+            Regions = Regions(stats, load, now),
         };
+    }
+
+    /// <summary>Every region with live load or figures today, sorted by id.</summary>
+    private static List<RegionMetrics> Regions(HotlineStatistics stats, RouterLoad load, DateTimeOffset now)
+    {
+        return Join(stats.RegionSnapshot(now), r => r.Region, load.Regions, (region, t, l) =>
+            new RegionMetrics
+            {
+                Region = region,
+                Waiting = l?.Waiting ?? 0,
+                Offered = l?.Offered ?? 0,
+                OldestWaitSeconds = l?.OldestWaitSeconds ?? 0,
+                Arrived = t?.Arrived ?? 0,
+                Answered = t?.Answered ?? 0,
+                Abandoned = t?.Abandoned ?? 0,
+                AverageWaitSeconds = Math.Round(t?.AsaSeconds ?? 0, 1),
+                ServiceLevel = Math.Round(t?.ServiceLevel20 ?? 1, 4),
+            });
+    }
+
+    /// <summary>Today's figures joined with the live load by key (category or region): every key of either, sorted.</summary>
+    private static List<TOut> Join<TToday, TOut>(IEnumerable<TToday> todayRows, Func<TToday, string> keyOf, IEnumerable<CategoryLoad> liveRows,
+        Func<string, TToday?, CategoryLoad?, TOut> build) where TToday : class
+    {
+        var today = todayRows.ToDictionary(keyOf);
+        var live = liveRows.ToDictionary(c => c.Category);
+        return today.Keys.Union(live.Keys).Order(StringComparer.Ordinal)
+            .Select(key => build(key, today.GetValueOrDefault(key), live.GetValueOrDefault(key)))
+            .ToList();
     }
 
     public static IReadOnlyList<HourlyRow> Hourly(HotlineStatistics stats, DateTimeOffset from, DateTimeOffset to)

@@ -33,7 +33,7 @@ public abstract record RouterCommand
 
 /// <summary>A consultation enters the queue, or (already active: transfer, lost lawyer) goes back keeping its age.</summary>
 public sealed record EnqueueCommand(string ConsultationId, string Category, string Dialect, Channel Channel, int Priority, DateTimeOffset QueuedAt,
-    string? PreferredLawyerId, string? ExcludeLawyerId, string? EmployerKey) : RouterCommand
+    string? PreferredLawyerId, string? ExcludeLawyerId, string? EmployerKey, string? Region = null) : RouterCommand
 {
     /// <inheritdoc />
     public override RoutingResult Apply(RoutingEngine engine)
@@ -50,6 +50,7 @@ public sealed record EnqueueCommand(string ConsultationId, string Category, stri
             QueuedAt = QueuedAt,
             PreferredLawyerId = PreferredLawyerId,
             EmployerKey = EmployerKey,
+            Region = Region,
         };
         if (ExcludeLawyerId is not null) entry.Exclusions[ExcludeLawyerId] = At;
         return engine.Enqueue(entry, At);

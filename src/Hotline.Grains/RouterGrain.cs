@@ -69,9 +69,9 @@ public sealed class RouterGrain(
     public Task ReceiveReminder(string reminderName, TickStatus status) => Run(new TickCommand());
 
     public Task Enqueue(string consultationId, string category, string dialect, Channel channel, int priority,
-        DateTimeOffset queuedAt, string? preferredLawyerId, string? excludeLawyerId, string? employerKey = null)
+        DateTimeOffset queuedAt, string? preferredLawyerId, string? excludeLawyerId, string? employerKey = null, string? region = null)
         // An active consultation (transfer, lost lawyer) goes back keeping its age and the lawyers who declined it.
-        => Run(new EnqueueCommand(consultationId, category, dialect, channel, priority, queuedAt, preferredLawyerId, excludeLawyerId, employerKey));
+        => Run(new EnqueueCommand(consultationId, category, dialect, channel, priority, queuedAt, preferredLawyerId, excludeLawyerId, employerKey, region));
 
     public Task UpsertLawyer(string lawyerId, string displayName, IReadOnlyList<string> skills, IReadOnlyList<string> dialects, int capacity,
         LawyerStatus status, IReadOnlyList<string>? conflicts = null)
@@ -108,19 +108,19 @@ public sealed class RouterGrain(
     {
         var now = time.GetUtcNow();
         var s = S;
-        var categories = s.Queue.Values
-            .GroupBy(q => q.Category)
-            .ToDictionary(g => g.Key, g => (
-                Waiting: g.Count(q => q.OfferedTo is null),
-                Offered: g.Count(q => q.OfferedTo is not null),
-                Oldest: g.Max(q => (now - q.QueuedAt).TotalSeconds)));
+        // Per category, and per region for the entries that have one (the same figures, another key).
+        List<CategoryLoad> Loads(IEnumerable<IGrouping<string, QueueEntry>> groups) => groups
+            .Select(g => new CategoryLoad(g.Key, g.Count(q => q.OfferedTo is null), g.Count(q => q.OfferedTo is not null),
+                Math.Round(g.Max(q => (now - q.QueuedAt).TotalSeconds), 1), 0))
+            .ToList();
         var online = s.Lawyers.Values.Where(l => l.Status != LawyerStatus.Offline).ToList();
         var onlineCapacity = online.Sum(l => l.Capacity);
         var busyCapacity = online.Sum(l => Math.Min(l.Capacity, l.Active.Values.Sum(ch => ch == Channel.Phone ? l.Capacity : 1)));
         return Task.FromResult(new RouterLoad
         {
             At = now,
-            Categories = categories.Select(c => new CategoryLoad(c.Key, c.Value.Waiting, c.Value.Offered, Math.Round(c.Value.Oldest, 1), 0)).ToList(),
+            Categories = Loads(s.Queue.Values.GroupBy(q => q.Category)),
+            Regions = Loads(s.Queue.Values.Where(q => q.Region is not null).GroupBy(q => q.Region!)),
             Lawyers = new LawyerCounts
             {
                 Online = online.Count,
@@ -142,7 +142,7 @@ public sealed class RouterGrain(
     private RouterEntry Entry(string id)
     {
         var s = S; // the engine's live state (the grain-state row is only the pre-journal starting point)
-        if (s.Queue.ContainsKey(id)) return new RouterEntry(id, RouterPlacement.Queued, null, null);
+        if (s.Queue.TryGetValue(id, out var waiting)) return new RouterEntry(id, RouterPlacement.Queued, null, null, waiting.OfferedTo, waiting.OfferExpiresAt);
         var lawyer = s.ActiveEntries.TryGetValue(id, out var active) ? active.AssignedTo
             : s.Lawyers.Values.FirstOrDefault(l => l.Active.ContainsKey(id))?.LawyerId;
         if (lawyer is null && !s.ActiveEntries.ContainsKey(id)) return new RouterEntry(id, RouterPlacement.None, null, null);
@@ -220,6 +220,9 @@ public sealed class RouterGrain(
                     commit.SetException(e);
                     continue;
                 }
+                // Fault injection (tests only): die once the batch is durable, before its effects go out.
+                if (ServiceProvider.GetService(typeof(CrashPoints)) is CrashPoints crash)
+                    foreach (var c in commands) crash.At(CrashPoints.RouterStep(c));
                 Apply(effects);
                 ArmTimer();
                 commit.SetResult();

@@ -45,9 +45,11 @@ public sealed class StatisticsGrain(
         return Task.CompletedTask;
     }
 
-    public Task RecordArrival(string category, DateTimeOffset at) => Record(() => Stats.RecordArrival(category, at));
-    public Task RecordAnswered(string category, double waitSeconds, DateTimeOffset at) => Record(() => Stats.RecordAnswered(category, waitSeconds, at));
-    public Task RecordAbandoned(string category, double waitSeconds, DateTimeOffset at) => Record(() => Stats.RecordAbandoned(category, waitSeconds, at));
+    public Task RecordArrival(string category, DateTimeOffset at, string? region = null) => Record(() => Stats.RecordArrival(category, at, region));
+    public Task RecordAnswered(string category, double waitSeconds, DateTimeOffset at, string? region = null)
+        => Record(() => Stats.RecordAnswered(category, waitSeconds, at, region));
+    public Task RecordAbandoned(string category, double waitSeconds, DateTimeOffset at, string? region = null)
+        => Record(() => Stats.RecordAbandoned(category, waitSeconds, at, region));
     public Task RecordClosed(string category, double handleSeconds, DateTimeOffset at) => Record(() => Stats.RecordClosed(category, handleSeconds, at));
     public Task RecordRated(string category, int rating, DateTimeOffset at) => Record(() => Stats.RecordRated(category, rating, at));
 
@@ -76,6 +78,8 @@ public sealed class StatisticsGrain(
 
     public Task<IReadOnlyList<Hotline.Abstractions.HourlyReportRow>> GetHourly(DateTimeOffset from, DateTimeOffset to)
         => Task.FromResult(MetricsProjection.Hourly(Stats, from, to));
+
+    public Task<RangeReport> GetRangeReport(DateOnly from, DateOnly to) => Task.FromResult(ReportProjection.Build(Stats, from, to));
 
     private async Task Push(CancellationToken cancellationToken)
     {

@@ -11,10 +11,14 @@ public sealed class WorkerState
     public List<string> ConsultationIds { get; set; } = [];
     /// <summary>Carried in the worker's tokens; -1 after erase, so every token is refused.</summary>
     public int TokenVersion { get; set; }
+    /// <summary>Browsers to tell by Web Push while no page of the worker is connected (newest last).</summary>
+    public List<WebPushSubscription> PushSubscriptions { get; set; } = [];
+    /// <summary>Keyed hash of the current resume code, if one was issued (revoked when a new one is issued).</summary>
+    public string? ResumeCodeKey { get; set; }
 }
 
 /// <summary>An anonymous worker: the consultations they opened, so they can leave and resume later.</summary>
-public sealed class WorkerGrain([PersistentState("worker", StorageNames.Hotline)] IPersistentState<WorkerState> state, TimeProvider time) : Grain, IWorkerGrain
+public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.Hotline)] IPersistentState<WorkerState> state, TimeProvider time) : Grain, IWorkerGrain
 {
     public async Task Register(string? displayName, string? phone)
     {
@@ -43,6 +47,8 @@ public sealed class WorkerGrain([PersistentState("worker", StorageNames.Hotline)
         state.State.TokenVersion = -1;
         state.State.DisplayName = null;
         state.State.Phone = null;
+        state.State.PushSubscriptions.Clear();
+        await RevokeResumeCode();
         await state.WriteStateAsync();
         var ids = state.State.ConsultationIds.ToList();
         foreach (var id in ids)

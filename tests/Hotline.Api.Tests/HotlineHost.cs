@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Hotline.Client;
 using Microsoft.AspNetCore.Hosting;
@@ -25,6 +24,7 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "hotline-api-tests-" + Guid.NewGuid().ToString("N")[..12]);
     private string? _adminToken;
+    private DateTimeOffset _adminTokenAt;
 
     public Uri BaseUrl { get; private set; } = null!;
     /// <summary>The host's data folder (SQLite database, keys).</summary>
@@ -58,6 +58,10 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
         ["Hotline:Network:KnownProxies"] = "127.0.0.1",
         // Off by default outside Development; the service tests check they are served when turned on.
         ["Hotline:Ops:ApiDocs"] = "true",
+        // Web Push tests stand in for the push service with a plain-HTTP server on loopback.
+        ["Hotline:Push:EndpointHosts"] = "127.0.0.1",
+        ["Hotline:Push:AllowHttp"] = "true",
+        ["Hotline:RateLimits:ResumePerAddressPerMinute"] = "100000",
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -121,14 +125,16 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    public async Task<string> AdminToken() => _adminToken ??= (await Rest.Login("admin", AdminPassword)).Token;
-
-    public static int FreePort()
+    /// <summary>An admin token, renewed when the host's clock (a test may move it) is past half its life.</summary>
+    public async Task<string> AdminToken()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var now = Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (_adminToken is null || now - _adminTokenAt > TimeSpan.FromHours(1) || now < _adminTokenAt)
+            (_adminToken, _adminTokenAt) = ((await Rest.Login("admin", AdminPassword)).Token, now);
+        return _adminToken;
     }
+
+    public static int FreePort() => Infra.FreePort();
 
     /// <summary>
     /// A copy of seeds/ whose catalog also holds <see cref="TestKit.ExtraCategories"/>: every test of the shared host takes
@@ -198,6 +204,8 @@ public sealed class FloodHost : HotlineHost
         ["Hotline:RateLimits:ConnectionBurst"] = "5",
         ["Hotline:RateLimits:UserPerSecond"] = "1000",
         ["Hotline:RateLimits:UserBurst"] = "1000",
+        ["Hotline:RateLimits:ResumePerAddressPerMinute"] = "5",
+        ["Hotline:Resume:CodeLifetimeSeconds"] = "1",
     };
 }
 

@@ -273,22 +273,7 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         Assert.True(errors.Count == 0, "page errors:\n" + string.Join("\n", errors));
     }
 
-    private async Task<IPage> Open(IBrowserContext context, string name, List<string> errors)
-    {
-        var page = await context.NewPageAsync();
-        page.Console += (_, m) =>
-        {
-            if (m.Type is "error" or "warning") output.WriteLine($"[{name} console.{m.Type}] {m.Text}");
-            // The pages run under a Content-Security-Policy without inline script or style: any violation fails the test.
-            if (m.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)) lock (errors) errors.Add($"[{name} csp] {m.Text}");
-        };
-        page.PageError += (_, e) =>
-        {
-            lock (errors) errors.Add($"[{name}] {e}");
-            output.WriteLine($"[{name} pageerror] {e}");
-        };
-        return page;
-    }
+    private Task<IPage> Open(IBrowserContext context, string name, List<string> errors) => PageWatch.Open(context, name, errors, output);
 
     private async Task Shot(IPage page, string name, bool fullPage = true)
     {

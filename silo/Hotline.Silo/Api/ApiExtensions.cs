@@ -22,6 +22,8 @@ public static class ApiExtensions
     public const string LoginPolicy = "login";
     /// <summary>Transcript readers: participants and admins (admins only under a grant, checked by the grain).</summary>
     public const string ReaderPolicy = "reader";
+    /// <summary>Resume codes, issued and redeemed: partitioned by client address (guessing a code costs a minute per few tries).</summary>
+    public const string ResumePolicy = "resume";
 
     /// <summary>JSON as the contract wants it: camelCase, enums as snake_case strings.</summary>
     public static void Configure(JsonSerializerOptions json)
@@ -42,6 +44,7 @@ public static class ApiExtensions
         services.AddSingleton(seeds.Catalog);
         services.AddSingleton<GrainCalls>();
         services.AddSingleton<DutyService>();
+        services.AddSingleton<PushEndpointRules>();
         services.AddSingleton<TokenRevocation>();
         var adminPassword = configuration["Hotline:Admin:Password"] ?? seeds.Admin.Password;
         services.AddSingleton(new AdminAccount(
@@ -82,6 +85,17 @@ public static class ApiExtensions
                 };
             })
             .AddScheme<GatewayApiKeyOptions, ApiKeyAuthenticationHandler>(Roles.ApiKeyScheme, o => o.ApiKey = configuration["Hotline:Gateway:ApiKey"] ?? "dev-gateway-key-12351");
+        // Tokens are issued on the application's clock (TokenService); validate their lifetime on the same clock.
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TimeProvider>((o, time) =>
+        {
+            o.TimeProvider = time;
+            o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, p) =>
+            {
+                var now = time.GetUtcNow().UtcDateTime;
+                return expires is { } exp && exp.ToUniversalTime() >= now - p.ClockSkew
+                    && (notBefore is not { } nbf || nbf.ToUniversalTime() <= now + p.ClockSkew);
+            };
+        });
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Worker, p => p.RequireRole(Roles.Worker))
             .AddPolicy(Roles.Lawyer, p => p.RequireRole(Roles.Lawyer))
@@ -112,6 +126,11 @@ public static class ApiExtensions
             {
                 var limits = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
                 return RateLimitPartition.GetTokenBucketLimiter("login:" + ClientAddress(http), _ => PerMinute(limits.LoginsPerAddressPerMinute));
+            });
+            o.AddPolicy(ResumePolicy, http =>
+            {
+                var limits = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+                return RateLimitPartition.GetTokenBucketLimiter("resume:" + ClientAddress(http), _ => PerMinute(limits.ResumePerAddressPerMinute));
             });
         });
 
@@ -149,13 +168,16 @@ public static class ApiExtensions
         app.MapConsultationEndpoints();
         app.MapGatewayEndpoints();
         app.MapDutyEndpoints();
+        app.MapPushEndpoints();
+        app.MapResumeEndpoints();
+        app.MapReportEndpoints();
         app.MapAdminEndpoints();
         app.MapPrivacyEndpoints();
         app.MapUnionEndpoints();
         app.MapLawyerManagementEndpoints();
         app.MapDiagnosticsEndpoints();
         // OpenAPI and Scalar: on in Development, off elsewhere unless Hotline:Ops:ApiDocs=true.
-        if (app.Configuration.GetValue("Hotline:Ops:ApiDocs", app.Environment.IsDevelopment()))
+        if (OperatorTools.ApiDocsEnabled(app.Configuration, app.Environment))
         {
             app.MapOpenApi();
             app.MapScalarApiReference();

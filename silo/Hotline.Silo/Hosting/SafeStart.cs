@@ -38,7 +38,8 @@ public static class SafeStart
     /// <summary>Prints the problems and returns true when the host must not start.</summary>
     public static bool Refuse(WebApplicationBuilder builder)
     {
-        var problems = HotlineSettings.From(builder.Configuration).Problems().Concat(Problems(builder.Configuration, builder.Environment)).ToList();
+        var problems = HotlineSettings.From(builder.Configuration).Problems().Concat(Problems(builder.Configuration, builder.Environment))
+            .Concat(Security.WebPushKeys.Problems(builder.Configuration)).ToList();
         foreach (var p in problems) Console.Error.WriteLine($"Refusing to start ({builder.Environment.EnvironmentName}): {p}");
         return problems.Count > 0;
     }

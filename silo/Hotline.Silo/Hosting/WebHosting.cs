@@ -1,3 +1,4 @@
+using Hotline.Abstractions;
 using Hotline.Silo.Api;
 using Hotline.Silo.Hubs;
 using Hotline.Silo.Security;
@@ -34,6 +35,9 @@ public static class WebHosting
             builder.Services.AddSingleton(seeds);
             builder.Services.AddHotlinePushes(redis);
         }
+        // Web Push: the fronts serve the key and take subscriptions, the silos send (WebPushGrain).
+        if (WebPushKeys.Load(configuration, settings.DataPath, settings.ClusterMode) is { } pushKeys) builder.Services.AddSingleton(pushKeys);
+        builder.Services.AddSingleton<IWebPushSender>(sp => new WebPushSender(sp.GetService<WebPushKeys>(), sp.GetRequiredService<ILogger<WebPushSender>>()));
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHealthChecks().AddCheck<ReadinessCheck>("ready", tags: ["ready"]);
         return builder;
@@ -45,9 +49,11 @@ public static class WebHosting
         if (settings.ServesApi)
         {
             app.UseHotlineSecurity();
+            app.UseHeadAsGet();
+            app.UseRouting();
             app.MapHotlineApi();
             app.MapHotlineHubs();
-            if (PrivacyHosting.DashboardEnabled(app.Configuration, app.Environment)) app.MapOrleansDashboard(routePrefix: "/dashboard");
+            if (OperatorTools.DashboardEnabled(app.Configuration, app.Environment)) app.MapOrleansDashboard(routePrefix: "/dashboard");
             if (settings.Mode == HostMode.Front)
             {
                 // Re-assert this front's lawyer connections as soon as it reaches the cluster again; repeat idempotent calls

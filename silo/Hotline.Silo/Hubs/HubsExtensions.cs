@@ -18,6 +18,8 @@ public static class HubsExtensions
         services.AddSingleton<LawyerConnectionRegistry>();
         services.AddSingleton<ILawyerConnectionCloser>(sp => sp.GetRequiredService<LawyerConnectionRegistry>());
         services.AddHostedService<LawyerConnectionRefresher>();
+        services.AddSingleton<WorkerPresence>();
+        services.AddHostedService<WorkerPresenceRefresher>();
         return services.AddHotlinePushes(redis);
     }
 

@@ -15,6 +15,8 @@ public sealed class RateLimitOptions
     public int WorkerTokensPerAddressPerMinute { get; set; } = 30;
     /// <summary>Login attempts per client address per minute (<c>POST /api/auth/login</c>).</summary>
     public int LoginsPerAddressPerMinute { get; set; } = 20;
+    /// <summary>Resume codes issued or redeemed per client address per minute (<c>/api/auth/resume</c>, <c>/api/workers/me/resume-code</c>).</summary>
+    public int ResumePerAddressPerMinute { get; set; } = 10;
 }
 
 /// <summary>Token buckets per hub user, shared by all of the user's connections on this silo.</summary>

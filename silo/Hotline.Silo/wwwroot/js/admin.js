@@ -3,6 +3,9 @@ import {
   $, addStrings, api, applyI18n, el, errorText, fmtDuration, fmtPercent, fmtTime, getLang, keepHub, labelOf, loadCatalog,
   onLangChange, renderConnectionBanner, setupLangSwitch, t, toast,
 } from "./common.js";
+import { clearAlerts, onAlert, reloadAlerts, renderAlerts, renderRegions, setupAlerts } from "./admin-alerts.js";
+import { rosterActions, setupRoster } from "./admin-roster.js";
+import { setupReport } from "./admin-report.js";
 
 addStrings({
   "a.pageTitle": ["12351 运行监控", "12351 Operations"],
@@ -47,6 +50,8 @@ addStrings({
   "a.requeueHelp": ["将排队、派单中或进行中的咨询放回派单（保留等待时长），可指定优先律师。",
     "Puts a queued, offered or active consultation back to routing (keeping its age), optionally preferring a lawyer."],
   "a.requeued": ["已放回队列：{id}", "Back in the queue: {id}"],
+  "a.colRated": ["评价", "Rated"], "a.colSatisfaction": ["满意度", "Satisfaction"],
+  "a.satSub": ["满意度 {s}（{n} 条评价）", "satisfaction {s} ({n} rated)"],
 });
 
 const SESSION_KEY = "hotline.admin";
@@ -79,6 +84,7 @@ async function login(ev) {
 
 function logout() {
   S.hub?.stop(); S.hub = null;
+  clearAlerts();
   sessionStorage.removeItem(SESSION_KEY);
   S.session = null;
   renderConnectionBanner($("#connection-banner"), "connected");
@@ -97,13 +103,19 @@ async function enterWall() {
   authed("/api/admin/metrics").then(onMetrics).catch(() => {});
   pollLawyers();
   loadAudit();
+  // Union intelligence (issue 12): the alert panel and the roster editor live in their own modules.
+  setupAlerts({ authed, catalog: S.catalog, onAudit: () => loadAudit() });
+  setupRoster({ authed, catalog: S.catalog, refresh: refreshRoster });
+  setupReport(() => S.session?.token, S.catalog);
   S.hub = keepHub("/hubs/admin", {
     token: () => S.session?.token,
     onState: (s) => {
       if (s === "unauthorized") { logout(); return; }
       renderConnectionBanner($("#connection-banner"), s);
     },
-    handlers: { Metrics: onMetrics, Lawyers: (l) => { S.lawyersAt = Date.now(); renderRoster(l); } },
+    handlers: { Metrics: onMetrics, Lawyers: (l) => { S.lawyersAt = Date.now(); renderRoster(l); }, Alert: onAlert },
+    // Events are not replayed: after a reconnect the alert list is read again.
+    onUp: (isReconnect) => { if (isReconnect) reloadAlerts(); },
   });
 }
 
@@ -149,7 +161,11 @@ function onMetrics(m) {
   $("#tile-active").textContent = C.active ?? "—";
   $("#tile-active-sub").textContent = L.occupancy != null ? t("a.activeSub", { p: fmtPercent(L.occupancy) }) : "";
   $("#tile-closed-today").textContent = C.closedToday ?? "—";
-  $("#tile-closed-sub").textContent = t("a.abandonedSub", { n: abandoned });
+  // Satisfaction today: the mean of every rating given to today's closed consultations, over all categories.
+  const rated = queues.reduce((s, q) => s + (q.rated || 0), 0);
+  const ratingSum = queues.reduce((s, q) => s + (q.rated || 0) * (q.satisfaction || 0), 0);
+  $("#tile-closed-sub").textContent = t("a.abandonedSub", { n: abandoned })
+    + (rated ? ` · ${t("a.satSub", { s: (ratingSum / rated).toFixed(2), n: rated })}` : "");
   $("#tile-service-level").textContent = sl == null ? "—" : fmtPercent(sl);
   $("#tile-sl-sub").textContent = t("a.slSub", { p: sl60 == null ? "—" : fmtPercent(sl60), n: answered });
   $("#sl-tile").className = `tile ${sl == null ? "" : sl >= 0.8 ? "good" : sl >= 0.6 ? "warn" : "bad"}`;
@@ -168,6 +184,7 @@ function onMetrics(m) {
   if (S.lawyerKey !== undefined && S.lawyerKey !== lawyerKey) refreshRoster();
   S.lawyerKey = lawyerKey;
   renderQueues(queues);
+  renderRegions(m.regions, S.catalog);
   pushTrend(m.at, waiting, sl);
   updateCharts(queues, L);
   renderUpdated();
@@ -188,7 +205,9 @@ function renderQueues(queues) {
     el("td.num", {}, q.answered ?? 0),
     el("td.num", {}, q.abandoned ?? 0),
     el("td.num", {}, q.averageHandleSeconds ? fmtDuration(q.averageHandleSeconds) : "—"),
-    el("td.num", {}, q.lawyersNeeded ?? "—"))) : [el("tr", {}, el("td", { colspan: 10, class: "muted" }, t("a.noQueues")))]));
+    el("td.num", {}, q.lawyersNeeded ?? "—"),
+    el("td.num", { "data-col": "rated" }, q.rated ?? 0),
+    el("td.num", { "data-col": "satisfaction" }, q.satisfaction != null ? q.satisfaction.toFixed(2) : "—"))) : [el("tr", {}, el("td", { colspan: 12, class: "muted" }, t("a.noQueues")))]));
 }
 
 function renderUpdated() {
@@ -216,12 +235,13 @@ function renderRoster(lawyers) {
   $("#roster-rows").replaceChildren(...list.map((l) => {
     const st = rosterState(l);
     const pct = l.capacity ? Math.min(100, Math.round((l.activeCount / l.capacity) * 100)) : 0;
-    return el("tr", { "data-testid": "roster-row", "data-lawyer-id": l.id, "data-status": l.status },
+    return el("tr", { "data-testid": "roster-row", "data-lawyer-id": l.id, "data-status": l.status, "data-disabled": String(!!l.disabled) },
       el("td", {}, el("div", { style: "font-weight:700" }, l.displayName || l.username), el("div.small", { style: "color:#8c9fbd" }, l.username)),
       el("td", {}, el("span.pill", { "data-status": st }, t(`ls.${st}`))),
       el("td", { style: "white-space:nowrap" }, el(`span.load${pct >= 100 ? ".full" : ""}`, {}, el("i", { style: `width:${pct}%` })), `${l.activeCount ?? 0}/${l.capacity ?? "?"}`),
       el("td", {}, (l.skills || []).map((s) => el("span.chip", {}, labelOf(S.catalog?.categories, s)))),
-      el("td", {}, (l.dialects || []).map((d) => el("span.chip", {}, labelOf(S.catalog?.dialects, d)))));
+      el("td", {}, (l.dialects || []).map((d) => el("span.chip", {}, labelOf(S.catalog?.dialects, d)))),
+      el("td.nowrap", {}, rosterActions(l)));
   }));
   S.roster = lawyers;
 }
@@ -356,7 +376,7 @@ async function requeue(ev) {
 async function boot() {
   setupLangSwitch($("#lang-switch"));
   applyI18n();
-  onLangChange(() => { relabelCharts(); if (S.roster) renderRoster(S.roster); renderUpdated(); });
+  onLangChange(() => { relabelCharts(); if (S.roster) renderRoster(S.roster); renderUpdated(); renderAlerts(); });
   $("#login-form").addEventListener("submit", login);
   $("#audit-form").addEventListener("submit", loadAudit);
   $("#access-form").addEventListener("submit", requestAccess);

@@ -5,6 +5,7 @@ import {
   loadCatalog, onLangChange, renderConnectionBanner, setupLangSwitch, t, toast,
 } from "./common.js";
 import { Chat, throttleTyping } from "./chat.js";
+import { renderConflict, setupConflict } from "./lawyer-conflict.js";
 
 addStrings({
   "l.pageTitle": ["12351 律师工作台", "12351 Lawyer console"],
@@ -435,6 +436,7 @@ function renderSelected() {
   $("#chat-wrap").hidden = !c;
   if (!c) return;
   const v = c.view;
+  renderConflict(v);
   $("#chat-title").textContent = `${labelOf(S.catalog?.categories, v.category)}`;
   const pill = $("#chat-status");
   pill.dataset.status = v.status; pill.textContent = t(`status.${v.status}`);
@@ -636,6 +638,8 @@ async function boot() {
   $("#transfer-cancel").addEventListener("click", () => $("#transfer-dialog").close());
   $("#transfer-confirm").addEventListener("click", doTransfer);
   $("#close-consultation").addEventListener("click", closeConsultation);
+  // Declared on the selected consultation's employer: that consultation went back to routing, so it leaves the console.
+  setupConflict({ invoke, onDeclared: (employer) => { const c = S.convs.get(S.selected); if (c && c.view.employer === employer) dropConv(c.view.id); } });
   document.addEventListener("visibilitychange", () => { if (!document.hidden && S.selected) select(S.selected); });
   setInterval(tickOffers, 250);
 

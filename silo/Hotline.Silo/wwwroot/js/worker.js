@@ -4,6 +4,8 @@ import {
   onLangChange, renderConnectionBanner, setupLangSwitch, t, toast, el,
 } from "./common.js";
 import { Chat, throttleTyping } from "./chat.js";
+import { rerenderPush, setupPush } from "./push.js";
+import { hideResumeCode, setupResume } from "./resume.js";
 
 addStrings({
   "w.pageTitle": ["12351 职工维权在线咨询", "12351 Worker Rights Online Help"],
@@ -284,6 +286,7 @@ function toClosed() {
   setLateRating(0);
   $("#closed-messages").replaceChildren(...[...$("#messages").children].map((n) => n.cloneNode(true)));
   localStorage.removeItem(CID_KEY);
+  hideResumeCode();
   $("#close-dialog").open && $("#close-dialog").close();
   show("closed");
 }
@@ -411,7 +414,7 @@ async function boot() {
   setupLangSwitch($("#lang-switch"));
   applyI18n();
   onLangChange(() => {
-    fillPickers(); renderStatus(); setRating(state.rating); renderDuty();
+    fillPickers(); renderStatus(); setRating(state.rating); renderDuty(); rerenderPush();
     if (state.chat) { const intro = introNode(state.consultation); state.chat.rerender(); $("#messages").prepend(intro); }
   });
   $("#start-form").addEventListener("submit", submit);
@@ -427,6 +430,12 @@ async function boot() {
   $("#cancel-close").addEventListener("click", () => $("#close-dialog").close());
   $("#confirm-close").addEventListener("click", confirmClose);
   for (const b of document.querySelectorAll(".star:not(.rate-star)")) b.addEventListener("click", () => setRating(Number(b.dataset.rating)));
+  // Resume on another device: the new identity is stored and the page starts again as that worker.
+  setupResume(call, (auth) => {
+    localStorage.setItem(AUTH_KEY, JSON.stringify(auth));
+    localStorage.removeItem(CID_KEY);
+    location.reload();
+  });
   $("#new-consultation").addEventListener("click", () => { state.consultation = null; state.chat = null; show("start"); $("#summary").focus(); });
 
   if (new URLSearchParams(location.search).has("demo")) {
@@ -443,6 +452,7 @@ async function boot() {
       if (!state.catalog) { try { state.catalog = await loadCatalog(); } catch { /* labels fall back to ids */ } }
       if (!state.hub) renderConnectionBanner($("#connection-banner"), "connected");
       if (open) enterLive(open); else show("start");
+      setupPush(call);
       return;
     } catch (e) {
       show("start");
