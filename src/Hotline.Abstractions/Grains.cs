@@ -241,6 +241,8 @@ public interface IStatisticsGrain : IGrainWithStringKey
     [Alias("RecordRated")] Task RecordRated(string category, int rating, DateTimeOffset at);
     [Alias("GetSnapshot")] Task<MetricsSnapshot> GetSnapshot();
     [Alias("GetHourly")] Task<IReadOnlyList<HourlyReportRow>> GetHourly(DateTimeOffset from, DateTimeOffset to);
+    /// <summary>The date-range report over local days <paramref name="from"/>..<paramref name="to"/> (both included, <c>Hotline:TimeZone</c>).</summary>
+    [Alias("GetRangeReport")] Task<RangeReport> GetRangeReport(DateOnly from, DateOnly to);
     [Alias("Start")] Task Start();
 }
 

@@ -79,3 +79,18 @@ public interface IPhoneNumberProtector
     /// <summary>The number back, or null if the ciphertext cannot be read (key lost, erased).</summary>
     string? Unprotect(string? protectedNumber);
 }
+
+/// <summary>
+/// Failed-login backoff of one username for the whole cluster (key: a hash of the lowercased username, so no username
+/// appears in grain ids or logs). Every front asks the same activation, so spreading attempts over fronts gains nothing.
+/// </summary>
+[Alias("Hotline.ILoginThrottleGrain")]
+public interface ILoginThrottleGrain : IGrainWithStringKey
+{
+    /// <summary>How long this username must still wait, or null.</summary>
+    [Alias("RetryAfter")] Task<TimeSpan?> RetryAfter();
+    /// <summary>Counts a failure; after <paramref name="freeFailures"/> the wait doubles from 1 s up to <paramref name="maxBackoffSeconds"/>.</summary>
+    [Alias("Failed")] Task Failed(int freeFailures, int maxBackoffSeconds);
+    /// <summary>A successful login clears the count.</summary>
+    [Alias("Succeeded")] Task Succeeded();
+}

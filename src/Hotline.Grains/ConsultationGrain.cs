@@ -502,11 +502,27 @@ public sealed class ConsultationGrain(
             var profile = await GrainFactory.GetGrain<ILawyerGrain>(target).GetProfile();
             if (profile is null) throw Guard.NotFound("unknown lawyer");
         }
-        if (request.Note is { Length: > 0 }) await AddNote(caller, "转介 Transfer: " + request.Note);
+        // The note is checked before anything changes and written with the requeue's state write, so a refused
+        // transfer leaves no note behind and an accepted one never loses it.
+        Guard.OptionalText(request.Note, limits.Value.MaxNoteLength, "note");
+        NoteView? note = request.Note is { Length: > 0 }
+            ? new() { ConsultationId = S.Id, LawyerId = caller.Id, LawyerName = caller.Name, Text = "转介 Transfer: " + request.Note, At = time.GetUtcNow() }
+            : null;
 
         var from = S.AssignedLawyerId!;
-        if (request.ToCategory is { } category) S.Category = category;
-        await Requeue(request.ToLawyerId, request.ToLawyerId is null ? from : null, "transfer");
+        var category = S.Category;
+        if (request.ToCategory is { } toCategory) S.Category = toCategory;
+        if (note is not null) S.Notes.Add(note);
+        try
+        {
+            await Requeue(request.ToLawyerId, request.ToLawyerId is null ? from : null, "transfer");
+        }
+        catch
+        {
+            if (note is not null) S.Notes.Remove(note);
+            S.Category = category;
+            throw;
+        }
         return await GetView();
     }
 

@@ -148,3 +148,33 @@ public sealed class RetentionDayGrain([PersistentState("retention-day", StorageN
         await state.ClearStateAsync();
     }
 }
+
+/// <summary>
+/// One username's failed-login count and wait, in memory: a silo failure or a quiet quarter of an hour resets it, which
+/// only gives an attacker back the few free attempts (the per-address limit still applies).
+/// </summary>
+public sealed class LoginThrottleGrain(TimeProvider time) : Grain, ILoginThrottleGrain
+{
+    private int _failures;
+    private DateTimeOffset _blockedUntil;
+
+    public Task<TimeSpan?> RetryAfter()
+    {
+        var left = _blockedUntil - time.GetUtcNow();
+        return Task.FromResult<TimeSpan?>(left > TimeSpan.Zero ? left : null);
+    }
+
+    public Task Failed(int freeFailures, int maxBackoffSeconds)
+    {
+        _failures++;
+        var wait = LoginBackoff.WaitAfter(_failures, freeFailures, maxBackoffSeconds);
+        if (wait > TimeSpan.Zero) _blockedUntil = time.GetUtcNow() + wait;
+        return Task.CompletedTask;
+    }
+
+    public Task Succeeded()
+    {
+        (_failures, _blockedUntil) = (0, default);
+        return Task.CompletedTask;
+    }
+}

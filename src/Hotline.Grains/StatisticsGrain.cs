@@ -79,6 +79,8 @@ public sealed class StatisticsGrain(
     public Task<IReadOnlyList<Hotline.Abstractions.HourlyReportRow>> GetHourly(DateTimeOffset from, DateTimeOffset to)
         => Task.FromResult(MetricsProjection.Hourly(Stats, from, to));
 
+    public Task<RangeReport> GetRangeReport(DateOnly from, DateOnly to) => Task.FromResult(ReportProjection.Build(Stats, from, to));
+
     private async Task Push(CancellationToken cancellationToken)
     {
         await Flush();

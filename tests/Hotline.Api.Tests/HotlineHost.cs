@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Hotline.Client;
 using Microsoft.AspNetCore.Hosting;
@@ -25,6 +24,7 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "hotline-api-tests-" + Guid.NewGuid().ToString("N")[..12]);
     private string? _adminToken;
+    private DateTimeOffset _adminTokenAt;
 
     public Uri BaseUrl { get; private set; } = null!;
     /// <summary>The host's data folder (SQLite database, keys).</summary>
@@ -125,14 +125,16 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    public async Task<string> AdminToken() => _adminToken ??= (await Rest.Login("admin", AdminPassword)).Token;
-
-    public static int FreePort()
+    /// <summary>An admin token, renewed when the host's clock (a test may move it) is past half its life.</summary>
+    public async Task<string> AdminToken()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var now = Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (_adminToken is null || now - _adminTokenAt > TimeSpan.FromHours(1) || now < _adminTokenAt)
+            (_adminToken, _adminTokenAt) = ((await Rest.Login("admin", AdminPassword)).Token, now);
+        return _adminToken;
     }
+
+    public static int FreePort() => Infra.FreePort();
 
     /// <summary>
     /// A copy of seeds/ whose catalog also holds <see cref="TestKit.ExtraCategories"/>: every test of the shared host takes

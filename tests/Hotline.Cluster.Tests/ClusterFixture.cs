@@ -15,6 +15,14 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => Cluster = await HotlineCluster.Start(line => { lock (_log) _log.Add(line); });
 
+    /// <summary>The shared cluster with two ready silos; the fixture's log so far goes to <paramref name="output"/>.</summary>
+    public async Task<HotlineCluster> Ready(ITestOutputHelper output)
+    {
+        await Cluster.RestoreTwoSilos();
+        foreach (var line in DrainLog()) output.WriteLine(line);
+        return Cluster;
+    }
+
     public IReadOnlyList<string> DrainLog()
     {
         lock (_log) { var copy = _log.ToList(); _log.Clear(); return copy; }
@@ -63,86 +71,40 @@ public sealed class Pair : IAsyncDisposable
         return new Pair { Worker = worker, Lawyer = lawyer, ConsultationId = c.Id, WorkerLogin = workerLogin, LawyerLogin = lawyerLogin };
     }
 
+    /// <summary>Worker, lawyer, worker each send one message (seq 1..3), each side receives the other's pushed across web
+    /// processes, the lawyer closes, and <paramref name="rest"/> shows the consultation closed with last seq 3.</summary>
+    public async Task ChatAndClose(HotlineRest rest)
+    {
+        var id = ConsultationId;
+        var w1 = await Worker.SendMessage(id, "Hello, my employer owes me 3 months of wages.");
+        var l1 = await Lawyer.SendMessage(id, "Hello, do you have a written labor contract?");
+        var w2 = await Worker.SendMessage(id, "No, only a verbal agreement.");
+        Assert.Equal([1L, 2L, 3L], new[] { w1.Seq, l1.Seq, w2.Seq });
+        await Lawyer.Messages.WaitAsync(m => m.ConsultationId == id && m.Seq == 3, TimeSpan.FromSeconds(30));
+        await Worker.Messages.WaitAsync(m => m.ConsultationId == id && m.Seq == 2 && m.SenderRole == "lawyer", TimeSpan.FromSeconds(30));
+
+        await Lawyer.Invoke<object?>("CloseConsultation", [id, "answered", "Advised to apply for labor arbitration."]);
+        await Worker.StatusChanges.WaitAsync(s => s.ConsultationId == id && s.Status == "closed", TimeSpan.FromSeconds(30));
+        var view = await rest.GetConsultation(WorkerLogin.Token, id);
+        Assert.Equal("closed", view.Status);
+        Assert.Equal(3, view.LastSeq);
+    }
+
+    /// <summary>The lawyer is routable: a new consultation opened through <paramref name="rest"/> is offered to them and accepted.</summary>
+    public async Task LawyerTakesANewCase(HotlineRest rest, string description)
+    {
+        var other = await rest.CreateWorker("Second worker");
+        var second = await rest.OpenConsultation(other.Token, "unpaid_wages", "mandarin", description);
+        await Lawyer.Offers.WaitAsync(o => o.ConsultationId == second.Id, TimeSpan.FromSeconds(30));
+        await Lawyer.AcceptOffer(second.Id);
+    }
+
     public async ValueTask DisposeAsync()
     {
         // Leave the lawyer "away" so that a stale connection of a killed silo cannot attract later offers.
         try { await Lawyer.Invoke<object?>("SetAvailability", ["away"], TimeSpan.FromSeconds(10)); } catch { }
         await Worker.DisposeAsync();
         await Lawyer.DisposeAsync();
-    }
-}
-
-/// <summary>Sends a message every <c>interval</c> until stopped; records what was acknowledged and when.</summary>
-public sealed class Sender(HotlineConnection connection, string consultationId, string who)
-{
-    public sealed record Acked(string ClientMessageId, string Text, long Seq, bool Duplicate, DateTimeOffset Started, DateTimeOffset Completed);
-
-    private readonly List<Acked> _acked = [];
-    private readonly List<Exception> _failures = [];
-
-    public IReadOnlyList<Acked> AckedMessages { get { lock (_acked) return _acked.ToList(); } }
-    public IReadOnlyList<Exception> Failures { get { lock (_failures) return _failures.ToList(); } }
-
-    /// <summary>Waits until at least <paramref name="count"/> sends were acknowledged.</summary>
-    public async Task WaitForAcked(int count, TimeSpan limit)
-    {
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        while (AckedMessages.Count < count)
-        {
-            if (sw.Elapsed > limit) throw new TimeoutException($"{who}: only {AckedMessages.Count} of {count} sends acknowledged");
-            await Task.Delay(50);
-        }
-    }
-
-    public Task Run(CancellationToken stop, TimeSpan interval) => Task.Run(async () =>
-    {
-        for (var n = 1; !stop.IsCancellationRequested; n++)
-        {
-            var id = $"{who}-{n}-{Guid.NewGuid():N}";
-            var text = $"{who} message {n}";
-            var started = DateTimeOffset.UtcNow;
-            try
-            {
-                var ack = await connection.SendMessage(consultationId, text, id, TimeSpan.FromSeconds(60));
-                lock (_acked) _acked.Add(new Acked(id, text, ack.Seq, ack.Duplicate, started, DateTimeOffset.UtcNow));
-            }
-            catch (Exception e)
-            {
-                lock (_failures) _failures.Add(e);
-            }
-            try { await Task.Delay(interval, stop); } catch (OperationCanceledException) { }
-        }
-    });
-}
-
-/// <summary>Checks of a stored transcript against what clients were told.</summary>
-public static class Transcripts
-{
-    public static async Task<List<ChatMessage>> ReadAll(HotlineRest rest, string token, string consultationId)
-    {
-        var all = new List<ChatMessage>();
-        while (true)
-        {
-            var page = await rest.GetMessages(token, consultationId, all.Count == 0 ? 0 : all[^1].Seq, 1000);
-            all.AddRange(page);
-            if (page.Count < 1000) return all;
-        }
-    }
-
-    /// <summary>seq 1..N without gaps, each clientMessageId once, every acknowledged message stored with its seq and text.</summary>
-    public static void Verify(IReadOnlyList<ChatMessage> transcript, IEnumerable<Sender.Acked> acked)
-    {
-        for (var i = 0; i < transcript.Count; i++)
-            Assert.True(transcript[i].Seq == i + 1, $"seq gap: position {i} has seq {transcript[i].Seq}");
-        var duplicates = transcript.GroupBy(m => m.ClientMessageId).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        Assert.True(duplicates.Count == 0, "clientMessageIds stored more than once: " + string.Join(", ", duplicates));
-        var byId = transcript.ToDictionary(m => m.ClientMessageId);
-        foreach (var a in acked)
-        {
-            Assert.True(byId.TryGetValue(a.ClientMessageId, out var stored), $"acknowledged message {a.ClientMessageId} (seq {a.Seq}) is missing");
-            Assert.Equal(a.Seq, stored!.Seq);
-            Assert.Equal(a.Text, stored.Text);
-        }
     }
 }
 

@@ -20,19 +20,15 @@ public sealed class FailoverTests(ClusterFixture fixture, ITestOutputHelper outp
     [InlineData(5)]
     public async Task Failover_keeps_every_acknowledged_message(int round)
     {
-        var cluster = fixture.Cluster;
-        await cluster.RestoreTwoSilos();
-        foreach (var line in fixture.DrainLog()) output.WriteLine(line);
+        var cluster = await fixture.Ready(output);
         var (a, b) = (cluster.Silos[0], cluster.Silos[1]);
         // Alternate sides so that both the worker's and the lawyer's silo get killed (the grain tends to live where it was created).
         var (workerSilo, lawyerSilo) = round % 2 == 1 ? (a, b) : (b, a);
         await using var pair = await Pair.Start(cluster, workerSilo, lawyerSilo);
         var id = pair.ConsultationId;
 
-        var worker = new Sender(pair.Worker, id, "worker");
-        var lawyer = new Sender(pair.Lawyer, id, "lawyer");
-        using var stop = new CancellationTokenSource();
-        var loops = new[] { worker.Run(stop.Token, TimeSpan.FromMilliseconds(75)), lawyer.Run(stop.Token, TimeSpan.FromMilliseconds(75)) };
+        await using var stream = new TwoWayStream(pair.Worker, pair.Lawyer, id, TimeSpan.FromMilliseconds(75));
+        var (worker, lawyer) = (stream.Worker, stream.Lawyer);
         await Task.Delay(1500);
 
         var victim = await cluster.GrainHost(id);
@@ -47,12 +43,8 @@ public sealed class FailoverTests(ClusterFixture fixture, ITestOutputHelper outp
         var deadAfter = WatchMembership(cluster, survivor, killedAt);
 
         // Let the conversation go on until both sides have had 10 acknowledged sends after the kill.
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(60) &&
-               (worker.AckedMessages.Count(x => x.Started > killedAt) < 10 || lawyer.AckedMessages.Count(x => x.Started > killedAt) < 10))
-            await Task.Delay(100);
-        stop.Cancel();
-        await Task.WhenAll(loops);
+        await stream.WaitForEachAfter(killedAt, 10, TimeSpan.FromSeconds(60));
+        await stream.StopAsync();
 
         var acked = worker.AckedMessages.Concat(lawyer.AckedMessages).ToList();
         var firstAfter = acked.Where(x => x.Started > killedAt).Min(x => (double?)(x.Completed - killedAt).TotalSeconds);
@@ -77,11 +69,7 @@ public sealed class FailoverTests(ClusterFixture fixture, ITestOutputHelper outp
         output.WriteLine($"round {round}: transcript seq 1..{transcript.Count} verified");
 
         // The lawyer (now on the survivor, its grain possibly re-activated) is routable again.
-        var rest = cluster.Rest(survivor);
-        var other = await rest.CreateWorker("Second worker");
-        var second = await rest.OpenConsultation(other.Token, "unpaid_wages", "mandarin", "Second case after failover.");
-        await pair.Lawyer.Offers.WaitAsync(o => o.ConsultationId == second.Id, TimeSpan.FromSeconds(30));
-        await pair.Lawyer.AcceptOffer(second.Id);
+        await pair.LawyerTakesANewCase(cluster.Rest(survivor), "Second case after failover.");
 
         lock (fixture.FailoverSeconds) fixture.FailoverSeconds.Add(firstAfter!.Value);
         Directory.CreateDirectory(Path.GetDirectoryName(ResultsFile)!);

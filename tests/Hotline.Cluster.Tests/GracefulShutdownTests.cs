@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace Hotline.Cluster.Tests;
 
@@ -16,32 +15,24 @@ public sealed class GracefulShutdownTests(ClusterFixture fixture, ITestOutputHel
     [Fact]
     public async Task Sigterm_drains_the_silo_hosting_a_conversation_without_losing_an_acknowledged_message()
     {
-        var cluster = fixture.Cluster;
-        await cluster.RestoreTwoSilos();
-        foreach (var line in fixture.DrainLog()) output.WriteLine(line);
+        var cluster = await fixture.Ready(output);
         var (a, b) = (cluster.Silos[0], cluster.Silos[1]);
         await using var pair = await Pair.Start(cluster, workerSilo: a, lawyerSilo: b);
         var id = pair.ConsultationId;
 
-        var worker = new Sender(pair.Worker, id, "worker");
-        var lawyer = new Sender(pair.Lawyer, id, "lawyer");
-        using var stop = new CancellationTokenSource();
-        var loops = new[] { worker.Run(stop.Token, TimeSpan.FromMilliseconds(75)), lawyer.Run(stop.Token, TimeSpan.FromMilliseconds(75)) };
-        await worker.WaitAcked(5);
+        await using var stream = new TwoWayStream(pair.Worker, pair.Lawyer, id, TimeSpan.FromMilliseconds(75));
+        var (worker, lawyer) = (stream.Worker, stream.Lawyer);
+        await worker.WaitForAcked(5);
 
         var victim = await cluster.GrainHost(id);
         var survivor = cluster.Silos.Single(s => s != victim);
-        var took = await Terminate(victim);
+        var took = await victim.TerminateAsync();
         var stoppedAt = DateTimeOffset.UtcNow;
         output.WriteLine($"{victim.Name} (hosting {id}) stopped {took.TotalSeconds:0.00} s after SIGTERM, exit code {victim.Process.ExitCode}");
 
         // The conversation goes on: both sides get 10 more acknowledged sends after the silo is gone.
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(60) &&
-               (worker.AckedMessages.Count(x => x.Started > stoppedAt) < 10 || lawyer.AckedMessages.Count(x => x.Started > stoppedAt) < 10))
-            await Task.Delay(100);
-        stop.Cancel();
-        await Task.WhenAll(loops);
+        await stream.WaitForEachAfter(stoppedAt, 10, TimeSpan.FromSeconds(60));
+        await stream.StopAsync();
         foreach (var f in worker.Failures.Concat(lawyer.Failures)) output.WriteLine("  failure: " + f.GetType().Name + ": " + f.Message);
 
         Assert.True(took < Bound, $"the silo took {took.TotalSeconds:0.0} s to stop:\n{victim.Tail()}");
@@ -57,30 +48,24 @@ public sealed class GracefulShutdownTests(ClusterFixture fixture, ITestOutputHel
         output.WriteLine($"{acked.Count} acknowledged, transcript seq 1..{transcript.Count} verified");
 
         // The lawyer, reconnected to the survivor, is routable: a new consultation is offered to them.
-        var rest = cluster.Rest(survivor);
-        var other = await rest.CreateWorker("Second worker");
-        var second = await rest.OpenConsultation(other.Token, "unpaid_wages", "mandarin", "A second case after the drain.");
-        await pair.Lawyer.Offers.WaitAsync(o => o.ConsultationId == second.Id, TimeSpan.FromSeconds(30));
-        await pair.Lawyer.AcceptOffer(second.Id);
+        await pair.LawyerTakesANewCase(cluster.Rest(survivor), "A second case after the drain.");
     }
 
     [Fact]
     public async Task Sigterm_ends_both_silos_in_bounded_time_when_Redis_and_PostgreSQL_are_already_gone()
     {
-        var cluster = fixture.Cluster;
-        await cluster.RestoreTwoSilos();
-        foreach (var line in fixture.DrainLog()) output.WriteLine(line);
+        var cluster = await fixture.Ready(output);
         var silos = cluster.Silos.ToList();
         // Some state in the silos first, so deactivation has grains to write.
         await using (var pair = await Pair.Start(cluster, silos[0], silos[1]))
             await pair.Worker.SendMessage(pair.ConsultationId, "before the outage", Guid.NewGuid().ToString("N"));
 
-        await cluster.Postgres.StopQuietly();
+        await cluster.Postgres.StopQuietlyAsync();
         cluster.Redis.Dispose();
         output.WriteLine("PostgreSQL and Redis stopped");
         try
         {
-            var took = await Task.WhenAll(silos.Select(Terminate));
+            var took = await Task.WhenAll(silos.Select(s => s.TerminateAsync()));
             for (var i = 0; i < silos.Count; i++)
                 output.WriteLine($"{silos[i].Name} stopped {took[i].TotalSeconds:0.00} s after SIGTERM, exit code {silos[i].Process.ExitCode}");
             for (var i = 0; i < silos.Count; i++)
@@ -90,31 +75,9 @@ public sealed class GracefulShutdownTests(ClusterFixture fixture, ITestOutputHel
         {
             // Back to a working cluster for the other tests (fresh silos: the membership table went with Redis).
             foreach (var s in silos.Where(s => !s.Process.HasExited)) s.KillHard();
-            await cluster.Postgres.Start();
+            await cluster.Postgres.StartAsync();
             await cluster.Redis.Start();
             await cluster.RestoreTwoSilos();
         }
-    }
-
-    /// <summary>SIGTERM, then how long until the process is gone (killed hard after two minutes so the run goes on).</summary>
-    private static async Task<TimeSpan> Terminate(SiloProcess silo)
-    {
-        var sw = Stopwatch.StartNew();
-        using (var kill = Process.Start("kill", ["-TERM", silo.Process.Id.ToString()])) await kill.WaitForExitAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try { await silo.Process.WaitForExitAsync(limit.Token); }
-        catch (OperationCanceledException) { silo.KillHard(); }
-        return sw.Elapsed;
-    }
-}
-
-internal static class SenderExtensions
-{
-    /// <summary>Waits (up to 30 s) until the sender has <paramref name="count"/> acknowledged messages.</summary>
-    public static async Task WaitAcked(this Sender sender, int count)
-    {
-        var sw = Stopwatch.StartNew();
-        while (sender.AckedMessages.Count < count && sw.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(50);
-        Assert.True(sender.AckedMessages.Count >= count, $"only {sender.AckedMessages.Count} messages acknowledged");
     }
 }

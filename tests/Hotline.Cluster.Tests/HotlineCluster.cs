@@ -29,7 +29,7 @@ public sealed class HotlineCluster : IAsyncDisposable, ITopology
     private HotlineCluster()
     {
         _folder = Directory.CreateTempSubdirectory("hotline-cluster-tests-").FullName;
-        Postgres = new PostgresServer(_folder, Infra.FreePort());
+        Postgres = PostgresServer.In(_folder, Infra.FreePort());
         Redis = new RedisServer(Infra.FreePort());
         _guard = new ChildGuard(_folder, Postgres.StopCommand);
     }
@@ -43,7 +43,7 @@ public sealed class HotlineCluster : IAsyncDisposable, ITopology
         try
         {
             var sw = Stopwatch.StartNew();
-            await cluster.Postgres.InitAndStart();
+            await cluster.Postgres.InitAndStartAsync();
             await cluster.Redis.Start();
             cluster._guard.Add(cluster.Redis.Process);
             cluster.Log($"postgres :{cluster.Postgres.Port}, redis :{cluster.Redis.Port} up in {sw.Elapsed.TotalSeconds:0.0} s");
@@ -63,7 +63,7 @@ public sealed class HotlineCluster : IAsyncDisposable, ITopology
     public SiloProcess StartProcess(string name, string postgres, string redis, string clusterId, string mode = "combined",
         IReadOnlyDictionary<string, string>? environment = null)
     {
-        var silo = new SiloProcess(name, _folder, postgres, redis, clusterId, SigningKey, mode, environment);
+        var silo = ClusterProcess.Start(name, _folder, postgres, redis, clusterId, SigningKey, mode, environment);
         _guard.Add(silo.Process);
         _all.Add(silo);
         return silo;
@@ -98,24 +98,7 @@ public sealed class HotlineCluster : IAsyncDisposable, ITopology
     public HttpClient Http(SiloProcess silo) => new() { BaseAddress = silo.Url, Timeout = TimeSpan.FromSeconds(30) };
     public HotlineRest Rest(SiloProcess silo) => new(Http(silo));
 
-    public static async Task WaitReady(SiloProcess silo, TimeSpan limit)
-    {
-        using var http = new HttpClient { BaseAddress = silo.Url, Timeout = TimeSpan.FromSeconds(5) };
-        var until = DateTime.UtcNow + limit;
-        while (DateTime.UtcNow < until)
-        {
-            if (silo.Process.HasExited)
-                throw new InvalidOperationException($"{silo.Name} exited with {silo.Process.ExitCode}:\n{silo.Tail()}");
-            try
-            {
-                using var r = await http.GetAsync("/health/ready");
-                if (r.IsSuccessStatusCode) return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException($"{silo.Name} not ready within {limit}:\n{silo.Tail()}");
-    }
+    public static Task WaitReady(SiloProcess silo, TimeSpan limit) => silo.WaitReadyAsync(limit);
 
     public async Task<string> AdminToken(SiloProcess? via = null)
     {
@@ -125,28 +108,33 @@ public sealed class HotlineCluster : IAsyncDisposable, ITopology
     }
 
     /// <summary>Waits until every live silo reports <paramref name="count"/> active silos in its metrics.</summary>
-    public async Task WaitForMembership(int count, TimeSpan limit)
+    public Task WaitForMembership(int count, TimeSpan limit) =>
+        WaitForSiloCount(() => Silos.Where(s => !s.Killed), s => AdminToken(s), count, limit);
+
+    /// <summary>Waits until each web process of <paramref name="webs"/> reports <paramref name="count"/> silos in its metrics.</summary>
+    public static async Task WaitForSiloCount(Func<IEnumerable<SiloProcess>> webs, Func<SiloProcess, Task<string>> adminToken, int count, TimeSpan limit)
     {
-        var until = DateTime.UtcNow + limit;
         var last = "";
-        while (DateTime.UtcNow < until)
+        try
         {
-            var ok = true;
-            foreach (var s in Silos.Where(s => !s.Killed))
+            await Wait.Until(async () =>
             {
-                try
+                var ok = true;
+                foreach (var s in webs())
                 {
-                    var token = await AdminToken(s);
-                    var m = await Rest(s).GetMetrics(token);
-                    last = $"{s.Name}: {m.Silos}";
-                    if (m.Silos != count) ok = false;
+                    try
+                    {
+                        using var http = new HttpClient { BaseAddress = s.Url, Timeout = TimeSpan.FromSeconds(30) };
+                        var m = await new HotlineRest(http).GetMetrics(await adminToken(s));
+                        last = $"{s.Name}: {m.Silos}";
+                        ok &= m.Silos == count;
+                    }
+                    catch (Exception e) { last = $"{s.Name}: {e.Message}"; ok = false; }
                 }
-                catch (Exception e) { last = $"{s.Name}: {e.Message}"; ok = false; }
-            }
-            if (ok) return;
-            await Task.Delay(500);
+                return ok;
+            }, limit, poll: TimeSpan.FromMilliseconds(500));
         }
-        throw new TimeoutException($"membership did not reach {count} silos ({last})");
+        catch (TimeoutException) { throw new TimeoutException($"the silo count did not reach {count} ({last})"); }
     }
 
     /// <summary>Which live silo hosts the consultation's grain (admin diagnostics endpoint).</summary>
@@ -177,7 +165,7 @@ public sealed class HotlineCluster : IAsyncDisposable, ITopology
     {
         foreach (var s in _all) s.Dispose();
         Redis.Dispose();
-        await Postgres.StopQuietly();
+        await Postgres.StopQuietlyAsync();
         _guard.Dispose();
         try { Directory.Delete(_folder, recursive: true); } catch { }
     }

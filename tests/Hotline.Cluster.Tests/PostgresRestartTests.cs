@@ -1,10 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
 using Hotline.Client;
 
 namespace Hotline.Cluster.Tests;
@@ -20,27 +16,13 @@ public sealed class PostgresRestartTests(ClusterFixture fixture, ITestOutputHelp
     [Fact]
     public async Task Postgres_restart_loses_nothing_acknowledged()
     {
-        var cluster = fixture.Cluster;
-        await cluster.RestoreTwoSilos();
-        foreach (var line in fixture.DrainLog()) output.WriteLine(line);
+        var cluster = await fixture.Ready(output);
         var (a, b) = (cluster.Silos[0], cluster.Silos[1]);
         await using var pair = await Pair.Start(cluster, workerSilo: a, lawyerSilo: b);
         var id = pair.ConsultationId;
 
         // The worker side sends on a plain connection, one attempt at a time, to observe the server's answers.
-        await using var raw = new HubConnectionBuilder()
-            .WithUrl(new Uri(a.Url, "/hubs/worker"), o =>
-            {
-                o.AccessTokenProvider = () => Task.FromResult<string?>(pair.WorkerLogin.Token);
-                o.Transports = HttpTransportType.WebSockets;
-                o.SkipNegotiation = true;
-            })
-            .AddJsonProtocol(o =>
-            {
-                o.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
-                o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter());
-            })
-            .Build();
+        await using var raw = Hubs.Raw(a.Url, "/hubs/worker", pair.WorkerLogin.Token);
         await raw.StartAsync();
 
         var workerAcked = new List<Sender.Acked>();
@@ -84,10 +66,10 @@ public sealed class PostgresRestartTests(ClusterFixture fixture, ITestOutputHelp
 
         await Task.Delay(1500);
         var down = Stopwatch.StartNew();
-        await cluster.Postgres.Stop();
+        await cluster.Postgres.StopAsync();
         output.WriteLine($"postgres stopped ({down.Elapsed.TotalSeconds:0.0} s)");
         await Task.Delay(2000);
-        await cluster.Postgres.Start();
+        await cluster.Postgres.StartAsync();
         output.WriteLine($"postgres started again {down.Elapsed.TotalSeconds:0.0} s after the stop began");
         var ackedBefore = workerAcked.Count;
         await Task.Delay(5000);

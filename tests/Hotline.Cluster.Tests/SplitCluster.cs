@@ -39,7 +39,7 @@ public sealed class SplitCluster : ITopology, IDisposable
     public static async Task<SplitCluster> Start(HotlineCluster shared)
     {
         var database = "split" + Guid.NewGuid().ToString("N")[..8];
-        await Infra.Run(Path.Combine(Infra.PgBin, "createdb"), $"-h 127.0.0.1 -p {shared.Postgres.Port} -U postgres {database}", asPostgres: true);
+        await shared.Postgres.CreateDatabaseAsync(database);
         var redis = new RedisServer(Infra.FreePort());
         await redis.Start();
         shared.Guard(redis.Process);
@@ -75,28 +75,8 @@ public sealed class SplitCluster : ITopology, IDisposable
     public async Task<string> AdminToken() => _adminToken ??= (await Rest(AnyFront).Login(HotlineCluster.AdminUser, HotlineCluster.AdminPassword)).Token;
 
     /// <summary>Waits until every live front reports <paramref name="count"/> silos in its metrics.</summary>
-    public async Task WaitForSilos(int count, TimeSpan limit)
-    {
-        var until = DateTime.UtcNow + limit;
-        var last = "";
-        while (DateTime.UtcNow < until)
-        {
-            var ok = true;
-            foreach (var f in Fronts.Where(f => !f.Killed))
-            {
-                try
-                {
-                    var m = await Rest(f).GetMetrics(await AdminToken());
-                    last = $"{f.Name}: {m.Silos}";
-                    ok &= m.Silos == count;
-                }
-                catch (Exception e) { last = $"{f.Name}: {e.Message}"; ok = false; }
-            }
-            if (ok) return;
-            await Task.Delay(500);
-        }
-        throw new TimeoutException($"fronts did not see {count} silos ({last})");
-    }
+    public Task WaitForSilos(int count, TimeSpan limit) =>
+        HotlineCluster.WaitForSiloCount(() => Fronts.Where(f => !f.Killed), _ => AdminToken(), count, limit);
 
     public async Task<LoginResult> NewLawyer(string category = "unpaid_wages", string dialect = "mandarin")
     {

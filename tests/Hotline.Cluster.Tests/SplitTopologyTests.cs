@@ -27,20 +27,7 @@ public sealed class SplitTopologyTests(ClusterFixture fixture, ITestOutputHelper
         await using var pair = await Pair.Start(split, workerSilo: a, lawyerSilo: b);
         Assert.Equal(a.Url, pair.Worker.CurrentUrl);
         Assert.Equal(b.Url, pair.Lawyer.CurrentUrl);
-        var id = pair.ConsultationId;
-
-        var w1 = await pair.Worker.SendMessage(id, "Hello, my employer owes me 3 months of wages.");
-        var l1 = await pair.Lawyer.SendMessage(id, "Hello, do you have a written labor contract?");
-        var w2 = await pair.Worker.SendMessage(id, "No, only a verbal agreement.");
-        Assert.Equal([1L, 2L, 3L], new[] { w1.Seq, l1.Seq, w2.Seq });
-        await pair.Lawyer.Messages.WaitAsync(m => m.ConsultationId == id && m.Seq == 3, TimeSpan.FromSeconds(30));
-        await pair.Worker.Messages.WaitAsync(m => m.ConsultationId == id && m.Seq == 2 && m.SenderRole == "lawyer", TimeSpan.FromSeconds(30));
-
-        await pair.Lawyer.Invoke<object?>("CloseConsultation", [id, "answered", "Advised to apply for labor arbitration."]);
-        await pair.Worker.StatusChanges.WaitAsync(s => s.ConsultationId == id && s.Status == "closed", TimeSpan.FromSeconds(30));
-        var view = await split.Rest(b).GetConsultation(pair.WorkerLogin.Token, id);
-        Assert.Equal("closed", view.Status);
-        Assert.Equal(3, view.LastSeq);
+        await pair.ChatAndClose(split.Rest(b));
 
         // A silo serves health only; the API lives on the fronts.
         using var silo = new HttpClient { BaseAddress = split.Silos[0].Url };
@@ -68,11 +55,7 @@ public sealed class SplitTopologyTests(ClusterFixture fixture, ITestOutputHelper
         Transcripts.Verify(await Transcripts.ReadAll(split.Rest(split.Fronts[0]), pair.WorkerLogin.Token, id), result.Acked);
 
         // The lawyer (its grain possibly re-activated on the survivor) is routable again: its front re-asserted the connection.
-        var rest = split.Rest(split.Fronts[0]);
-        var other = await rest.CreateWorker("Second worker");
-        var second = await rest.OpenConsultation(other.Token, "unpaid_wages", "mandarin", "Second case after the silo died.");
-        await pair.Lawyer.Offers.WaitAsync(o => o.ConsultationId == second.Id, TimeSpan.FromSeconds(30));
-        await pair.Lawyer.AcceptOffer(second.Id);
+        await pair.LawyerTakesANewCase(split.Rest(split.Fronts[0]), "Second case after the silo died.");
     }
 
     [Fact]
@@ -117,19 +100,13 @@ public sealed class SplitTopologyTests(ClusterFixture fixture, ITestOutputHelper
     /// side has 10 acknowledged sends started after the kill. Fails on any send that was not acknowledged.</summary>
     private async Task<StreamResult> Stream(SplitCluster split, Pair pair, string id, Func<Task> kill)
     {
-        var worker = new Sender(pair.Worker, id, "worker");
-        var lawyer = new Sender(pair.Lawyer, id, "lawyer");
-        using var stop = new CancellationTokenSource();
-        var loops = new[] { worker.Run(stop.Token, TimeSpan.FromMilliseconds(75)), lawyer.Run(stop.Token, TimeSpan.FromMilliseconds(75)) };
+        await using var stream = new TwoWayStream(pair.Worker, pair.Lawyer, id, TimeSpan.FromMilliseconds(75));
+        var (worker, lawyer) = (stream.Worker, stream.Lawyer);
         await worker.WaitForAcked(5, TimeSpan.FromSeconds(30));
         await kill();
         var killedAt = DateTimeOffset.UtcNow;
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(60) &&
-               (worker.AckedMessages.Count(x => x.Started > killedAt) < 10 || lawyer.AckedMessages.Count(x => x.Started > killedAt) < 10))
-            await Task.Delay(100);
-        stop.Cancel();
-        await Task.WhenAll(loops);
+        await stream.WaitForEachAfter(killedAt, 10, TimeSpan.FromSeconds(60));
+        await stream.StopAsync();
         foreach (var f in worker.Failures.Concat(lawyer.Failures)) output.WriteLine("  failure: " + f.GetType().Name + ": " + f.Message);
         output.WriteLine($"worker on {pair.Worker.CurrentUrl} ({pair.Worker.Reconnections.Items.Count} reconnections), lawyer on {pair.Lawyer.CurrentUrl} ({pair.Lawyer.Reconnections.Items.Count})");
         if (worker.Failures.Count + lawyer.Failures.Count > 0)

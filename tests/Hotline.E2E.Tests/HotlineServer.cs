@@ -99,6 +99,8 @@ public sealed class HotlineServer : IAsyncLifetime
             builder.UseSetting("Orleans:ClusterId", "e2e-" + Guid.NewGuid().ToString("N")[..8]);
             // Long enough that a slow shared CI machine never sees the offer expire mid-test.
             builder.UseSetting("Hotline:Routing:OfferTimeoutSeconds", "90");
+            // Not the default (4000): the pages must take their field limits from GET /api/limits, not hard-code them.
+            builder.UseSetting("Hotline:Limits:MaxMessageLength", "3000");
             // Production hides the operator pages unless asked: this test checks the admin wall's links to them.
             builder.UseSetting("Hotline:Ops:Dashboard", "true");
             builder.UseSetting("Hotline:Ops:ApiDocs", "true");

@@ -8,28 +8,11 @@ namespace Hotline.Host.Tests;
 /// Online backup of the embedded store while the silo runs and a chat goes on, then restore into a fresh data folder:
 /// consultations (active and queued), the lawyer, the messages and the workers' tokens are all back.
 /// </summary>
-public sealed class BackupRestoreTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class BackupRestoreTests(ITestOutputHelper output) : ScratchTest("hotline-backup-")
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "hotline-backup-" + Guid.NewGuid().ToString("N"));
-    private readonly List<IAsyncDisposable> _disposables = [];
-
-    private string Live => Path.Combine(_root, "live");
-    private string Fresh => Path.Combine(_root, "fresh");
-    private string BackupFile => Path.Combine(_root, "backups", "hotline-backup.db");
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var d in Enumerable.Reverse(_disposables)) await d.DisposeAsync();
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
-    }
-
-    private T Track<T>(T item) where T : IAsyncDisposable
-    {
-        _disposables.Add(item);
-        return item;
-    }
+    private string Live => Path.Combine(Folder, "live");
+    private string Fresh => Path.Combine(Folder, "fresh");
+    private string BackupFile => Path.Combine(Folder, "backups", "hotline-backup.db");
 
     [Fact]
     public async Task Online_backup_restores_consultations_queue_lawyers_and_messages_into_a_fresh_folder()

@@ -3,25 +3,14 @@ using Hotline.Client;
 namespace Hotline.Host.Tests;
 
 /// <summary>Issue 12: a collective-dispute alert is durable: it survives <c>kill -9</c> of the silo, and keeps counting after.</summary>
-public sealed class CollectiveAlertRestartTests : IAsyncLifetime
+public sealed class CollectiveAlertRestartTests() : ScratchTest("hotline-alert-restart-")
 {
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "hotline-alert-restart-" + Guid.NewGuid().ToString("N"));
-    private readonly List<IAsyncDisposable> _disposables = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var d in Enumerable.Reverse(_disposables)) await d.DisposeAsync();
-        try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
-    }
-
     [Fact]
     public async Task An_open_alert_survives_kill_9_and_later_mentions_join_it()
     {
         var settings = new Dictionary<string, string> { ["Hotline__Collective__Threshold"] = "3", ["Hotline__Collective__WindowDays"] = "14" };
-        var silo = await SiloProcess.StartAsync(_data, settings);
-        _disposables.Add(silo);
+        var silo = await SiloProcess.StartAsync(Folder, settings);
+        Track(silo);
         var rest = new HotlineRest(new HttpClient { BaseAddress = silo.Url });
         var ids = new List<string>();
         foreach (var employer in new[] { "漳州ＸＹＺ食品有限公司", "漳州 xyz 食品", "漳州XYZ食品股份有限公司" })
@@ -33,8 +22,8 @@ public sealed class CollectiveAlertRestartTests : IAsyncLifetime
         Assert.Equal(ids, before.ConsultationIds);
 
         silo.KillHard();
-        var restarted = await SiloProcess.StartAsync(_data, settings);
-        _disposables.Add(restarted);
+        var restarted = await SiloProcess.StartAsync(Folder, settings);
+        Track(restarted);
         var after = new HotlineRest(new HttpClient { BaseAddress = restarted.Url });
         var admin = (await after.Login("admin", SiloProcess.AdminPassword)).Token;
         var alert = Assert.Single(await after.GetAlerts(admin, "open"));

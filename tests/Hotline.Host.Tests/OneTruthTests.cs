@@ -9,26 +9,10 @@ namespace Hotline.Host.Tests;
 /// (<c>Hotline:Testing:CrashAt</c> calls FailFast between a consultation's write and its router command, or kill -9),
 /// restarts on the same data, and the reconciliation and the reminders bring everything back without anyone's help.
 /// </summary>
-public sealed class OneTruthTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class OneTruthTests(ITestOutputHelper output) : ScratchTest("hotline-onetruth-")
 {
     private const string Category = "occupational_safety";
     private const string Dialect = "puxian";
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "hotline-onetruth-" + Guid.NewGuid().ToString("N"));
-    private readonly List<IAsyncDisposable> _disposables = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var d in Enumerable.Reverse(_disposables)) await d.DisposeAsync();
-        try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
-    }
-
-    private T Track<T>(T item) where T : IAsyncDisposable
-    {
-        _disposables.Add(item);
-        return item;
-    }
 
     private async Task<SiloProcess> Start(string? crashAt = null, double graceSeconds = 120)
     {
@@ -39,7 +23,7 @@ public sealed class OneTruthTests(ITestOutputHelper output) : IAsyncLifetime
             ["Hotline__Grains__LawyerGraceSeconds"] = graceSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         if (crashAt is not null) settings["Hotline__Testing__CrashAt"] = crashAt;
-        return Track(await SiloProcess.StartAsync(_data, settings));
+        return Track(await SiloProcess.StartAsync(Folder, settings));
     }
 
     private static async Task<(string Id, string Token)> NewLawyer(HotlineRest rest, string adminToken, string name)

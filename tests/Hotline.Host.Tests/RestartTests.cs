@@ -4,29 +4,12 @@ using Xunit.Abstractions;
 namespace Hotline.Host.Tests;
 
 /// <summary>Durability of the embedded mode: everything acknowledged survives <c>kill -9</c> of the silo.</summary>
-public sealed class RestartTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class RestartTests(ITestOutputHelper output) : ScratchTest("hotline-restart-")
 {
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "hotline-restart-" + Guid.NewGuid().ToString("N"));
-    private readonly List<IAsyncDisposable> _disposables = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var d in Enumerable.Reverse(_disposables)) await d.DisposeAsync();
-        try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
-    }
-
-    private async Task<T> Track<T>(T item) where T : IAsyncDisposable
-    {
-        _disposables.Add(item);
-        return await Task.FromResult(item);
-    }
-
     [Fact]
     public async Task Five_queued_and_three_active_consultations_with_messages_survive_kill_9()
     {
-        var silo = await Track(await SiloProcess.StartAsync(_data));
+        var silo = Track(await SiloProcess.StartAsync(Folder));
         var rest = new HotlineRest(new HttpClient { BaseAddress = silo.Url });
         var admin = await rest.Login("admin", SiloProcess.AdminPassword);
 
@@ -37,7 +20,7 @@ public sealed class RestartTests(ITestOutputHelper output) : IAsyncLifetime
             var name = $"restart{i}";
             await rest.CreateLawyer(admin.Token, name, "password-123", $"重启律师{i}", ["occupational_safety"], ["puxian"], 1);
             var login = await rest.Login(name, "password-123");
-            var hub = await Track(HotlineConnection.Lawyer(silo.Url, login.Token));
+            var hub = Track(HotlineConnection.Lawyer(silo.Url, login.Token));
             await hub.StartAsync();
             lawyers.Add((login.UserId, hub));
         }
@@ -47,7 +30,7 @@ public sealed class RestartTests(ITestOutputHelper output) : IAsyncLifetime
         {
             var worker = await rest.CreateWorker($"工人{i}");
             var consultation = await rest.OpenConsultation(worker.Token, "occupational_safety", "puxian", $"车间没有防护设备 #{i}");
-            var hub = await Track(HotlineConnection.Worker(silo.Url, worker.Token));
+            var hub = Track(HotlineConnection.Worker(silo.Url, worker.Token));
             await hub.StartAsync();
             await hub.JoinConsultation(consultation.Id);
             workers.Add((worker.Token, consultation, hub));
@@ -84,7 +67,7 @@ public sealed class RestartTests(ITestOutputHelper output) : IAsyncLifetime
 
         silo.KillHard();
         output.WriteLine($"killed silo {silo.Pid}");
-        var restarted = await Track(await SiloProcess.StartAsync(_data));
+        var restarted = Track(await SiloProcess.StartAsync(Folder));
         var after = new HotlineRest(new HttpClient { BaseAddress = restarted.Url });
 
         foreach (var (token, consultation, _) in workers)
@@ -107,7 +90,7 @@ public sealed class RestartTests(ITestOutputHelper output) : IAsyncLifetime
 
         // The hotline goes on: a worker token from before the crash still works, and the queue is still routed.
         var (firstToken, firstConsultation, _) = workers.First(w => !active.ContainsKey(w.Consultation.Id));
-        var resumed = await Track(HotlineConnection.Worker(restarted.Url, firstToken));
+        var resumed = Track(HotlineConnection.Worker(restarted.Url, firstToken));
         await resumed.StartAsync();
         var joined = await resumed.JoinConsultation(firstConsultation.Id, 0);
         Assert.Equal(3, joined.Missed.Count);

@@ -46,7 +46,7 @@ public sealed class SiloRegistrationTests : IAsyncLifetime
     {
         _host = Host.CreateDefaultBuilder()
             .UseOrleans(silo => silo
-                .UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort())
+                .UseLocalhostClustering(siloPort: Infra.FreePort(), gatewayPort: Infra.FreePort())
                 .AddHotlineStorage(HotlineStorageOptions.ForSqlite(_root)))
             .Build();
         await _host.StartAsync();
@@ -94,14 +94,5 @@ public sealed class SiloRegistrationTests : IAsyncLifetime
         Assert.True(await reader.ReadAsync());
         Assert.Equal("named", reader.GetString(0));
         Assert.Contains("n=2", reader.GetString(1));
-    }
-
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -1,6 +1,5 @@
 using System.Text;
 using Hotline.Client;
-using Hotline.Host.Tests;
 using Hotline.Ivr;
 
 namespace Hotline.Tools.Tests;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Hotline.Tools.Tests;
@@ -6,20 +5,7 @@ namespace Hotline.Tools.Tests;
 /// <summary>Keeps the load generator from rotting: a tiny mixed run against a spawned silo must finish cleanly with every message delivered once.</summary>
 public sealed class LoadGenSmokeTests
 {
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Hotline12351.sln"))) return d.FullName;
-        throw new InvalidOperationException("Hotline12351.sln not found");
-    }
-
-    internal static string LoadGenDll()
-    {
-        var config = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
-        var dll = Path.Combine(RepoRoot(), "tools", "Hotline.LoadGen", "bin", config, "net10.0", "Hotline.LoadGen.dll");
-        Assert.True(File.Exists(dll), $"{dll} is not built");
-        return dll;
-    }
+    internal static string LoadGenDll() => Infra.ToolDll("Hotline.LoadGen");
 
     [Fact]
     public async Task Tiny_mixed_run_against_a_spawned_silo_loses_and_duplicates_nothing()
@@ -27,23 +13,10 @@ public sealed class LoadGenSmokeTests
         var outDir = Directory.CreateTempSubdirectory("loadgen-smoke-").FullName;
         try
         {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { LoadGenDll(), "--scenario", "mixed", "--spawn-silo", "--duration", "4", "--rate", "3", "--lawyers", "3", "--capacity", "3",
+            var (exitCode, log) = await ToolProcess.RunAsync(LoadGenDll(), ["--scenario", "mixed", "--spawn-silo", "--duration", "4", "--rate", "3", "--lawyers", "3", "--capacity", "3",
                          "--categories", "unpaid_wages,dismissal", "--dialects", "mandarin,minnan", "--accept-delay-ms", "50", "--handle-mean", "1",
-                         "--chat-rate", "4", "--no-live", "--out", outDir, "--name", "smoke" })
-                psi.ArgumentList.Add(a);
-            using var process = Process.Start(psi)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(55));
-            try { await process.WaitForExitAsync(cts.Token); }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail("load generator did not finish within 55 s:\n" + await stdout);
-            }
-            var log = await stdout + await stderr;
-            Assert.True(process.ExitCode == 0, "exit code " + process.ExitCode + "\n" + log);
+                         "--chat-rate", "4", "--no-live", "--out", outDir, "--name", "smoke"], TimeSpan.FromSeconds(55));
+            Assert.True(exitCode == 0, "exit code " + exitCode + "\n" + log);
 
             using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "smoke.json")));
             var root = doc.RootElement;

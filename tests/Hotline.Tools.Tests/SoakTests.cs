@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Hotline.Tools.Tests;
@@ -13,23 +12,10 @@ public sealed class SoakTests
         var outDir = Directory.CreateTempSubdirectory("loadgen-soak-").FullName;
         try
         {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { LoadGenSmokeTests.LoadGenDll(), "--scenario", "soak", "--spawn-silo", "--duration", "70", "--sample-seconds", "6",
+            var (exitCode, log) = await ToolProcess.RunAsync(LoadGenSmokeTests.LoadGenDll(), ["--scenario", "soak", "--spawn-silo", "--duration", "70", "--sample-seconds", "6",
                          "--rate", "1", "--lawyers", "6", "--capacity", "3", "--handle-mean", "8", "--chat-rate", "1", "--churn-seconds", "10",
-                         "--away-seconds", "2", "--no-live", "--out", outDir, "--name", "soak" })
-                psi.ArgumentList.Add(a);
-            using var process = Process.Start(psi)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-            try { await process.WaitForExitAsync(cts.Token); }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail("the soak did not finish within 4 minutes:\n" + await stdout);
-            }
-            var log = await stdout + await stderr;
-            Assert.True(process.ExitCode == 0, "exit code " + process.ExitCode + "\n" + log);
+                         "--away-seconds", "2", "--no-live", "--out", outDir, "--name", "soak"], TimeSpan.FromMinutes(4));
+            Assert.True(exitCode == 0, "exit code " + exitCode + "\n" + log);
 
             using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "soak.json")));
             var root = doc.RootElement;

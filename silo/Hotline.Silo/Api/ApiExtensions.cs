@@ -85,6 +85,17 @@ public static class ApiExtensions
                 };
             })
             .AddScheme<GatewayApiKeyOptions, ApiKeyAuthenticationHandler>(Roles.ApiKeyScheme, o => o.ApiKey = configuration["Hotline:Gateway:ApiKey"] ?? "dev-gateway-key-12351");
+        // Tokens are issued on the application's clock (TokenService); validate their lifetime on the same clock.
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TimeProvider>((o, time) =>
+        {
+            o.TimeProvider = time;
+            o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, p) =>
+            {
+                var now = time.GetUtcNow().UtcDateTime;
+                return expires is { } exp && exp.ToUniversalTime() >= now - p.ClockSkew
+                    && (notBefore is not { } nbf || nbf.ToUniversalTime() <= now + p.ClockSkew);
+            };
+        });
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Worker, p => p.RequireRole(Roles.Worker))
             .AddPolicy(Roles.Lawyer, p => p.RequireRole(Roles.Lawyer))
@@ -159,13 +170,14 @@ public static class ApiExtensions
         app.MapDutyEndpoints();
         app.MapPushEndpoints();
         app.MapResumeEndpoints();
+        app.MapReportEndpoints();
         app.MapAdminEndpoints();
         app.MapPrivacyEndpoints();
         app.MapUnionEndpoints();
         app.MapLawyerManagementEndpoints();
         app.MapDiagnosticsEndpoints();
         // OpenAPI and Scalar: on in Development, off elsewhere unless Hotline:Ops:ApiDocs=true.
-        if (app.Configuration.GetValue("Hotline:Ops:ApiDocs", app.Environment.IsDevelopment()))
+        if (OperatorTools.ApiDocsEnabled(app.Configuration, app.Environment))
         {
             app.MapOpenApi();
             app.MapScalarApiReference();

@@ -47,7 +47,7 @@ public static class AuthEndpoints
             if (username.Length is 0 or > 64 || password.Length == 0 || password.Length > limits.Value.MaxPasswordLength
                 || TextRules.FirstForbidden(username, multiline: false) is not null)
                 return Problems.Of("unauthorized", "bad username or password");
-            if (guard.RetryAfter(username) is { } wait)
+            if (await calls.Run(() => guard.RetryAfter(username)) is { } wait)
             {
                 http.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Problems.Of(HotlineException.Codes.RateLimited, "too many failed logins for this account, try again later");
@@ -73,14 +73,14 @@ public static class AuthEndpoints
             var ok = await guard.Hash(() => PasswordHasher.Verify(password, hash), http.RequestAborted) && subject is not null && version >= 0;
             if (!ok)
             {
-                guard.Failed(username);
+                await calls.Run(() => guard.Failed(username));
                 await calls.Run(() => AuditLog.Write(grains, new AuditEntry
                 {
                     At = time.GetUtcNow(), ActorId = subject ?? "unknown", ActorRole = role ?? "anonymous", Action = AuditActions.LoginFailed,
                 }));
                 return Problems.Of("unauthorized", "bad username or password");
             }
-            guard.Succeeded(username);
+            await calls.Run(() => guard.Succeeded(username));
             if (profile is not null && PasswordHasher.NeedsRehash(profile.PasswordHash))
             {
                 // Hashes from before today's cost setting are upgraded on the next successful login.

@@ -7,6 +7,9 @@ namespace Hotline.Silo.Api;
 /// <summary>RFC 7807 problem details with a stable <c>code</c> extension.</summary>
 public static class Problems
 {
+    /// <summary>The code of a 405 answer (a method the path does not serve).</summary>
+    public const string MethodNotAllowed = "method_not_allowed";
+
     public static IResult Of(string code, string detail)
     {
         var status = code switch
@@ -20,6 +23,7 @@ public static class Problems
             "payload_too_large" => StatusCodes.Status413PayloadTooLarge,
             HotlineException.Codes.Unavailable => StatusCodes.Status503ServiceUnavailable,
             "unauthorized" => StatusCodes.Status401Unauthorized,
+            MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
             _ => StatusCodes.Status500InternalServerError,
         };
         return Results.Problem(detail: detail, statusCode: status, title: code.Replace('_', ' '), extensions: new Dictionary<string, object?> { ["code"] = code });
@@ -62,7 +66,7 @@ public static class Problems
                 401 => "unauthorized",
                 403 => HotlineException.Codes.Forbidden,
                 404 => HotlineException.Codes.NotFound,
-                405 => "method_not_allowed",
+                405 => MethodNotAllowed,
                 415 => HotlineException.Codes.Validation,
                 429 => HotlineException.Codes.RateLimited,
                 _ => null,

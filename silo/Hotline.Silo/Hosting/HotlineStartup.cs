@@ -52,7 +52,7 @@ public sealed class HotlineStartup(IGrainFactory grains, SeedFiles seeds, IConfi
     private async Task SeedAsync()
     {
         // Demo lawyers: in Development (the demo), elsewhere only when asked for explicitly.
-        if (!configuration.GetValue("Hotline:Seed:DemoLawyers", environment.IsDevelopment())) return;
+        if (!OperatorTools.DemoLawyersSeeded(configuration, environment)) return;
         var roster = grains.GetGrain<IRosterGrain>(GrainKeys.Hotline);
         if ((await roster.GetAll()).Count > 0) return;
         var password = configuration["Hotline:Seed:LawyerPassword"];

@@ -1,3 +1,4 @@
+using Hotline.Silo.Security;
 using System.Net;
 using Hotline.Abstractions;
 using Hotline.Domain;
@@ -72,6 +73,10 @@ public static class OrleansHostingExtensions
         // Fault injection for the crash tests, never in Production (Hotline:Testing:CrashAt; see CrashPoints).
         if ((builder.Environment.IsDevelopment() || builder.Environment.IsEnvironment("Testing")) && builder.Configuration["Hotline:Testing:CrashAt"] is { Length: > 0 } crashAt)
             builder.Services.AddSingleton(new CrashPoints(crashAt));
+        // A clock moved forward for the retention-across-restart test (Hotline:Testing:ClockOffset), never in Production.
+        if ((builder.Environment.IsDevelopment() || builder.Environment.IsEnvironment("Testing"))
+            && builder.Configuration.GetValue<TimeSpan?>("Hotline:Testing:ClockOffset") is { } offset && offset != TimeSpan.Zero)
+            builder.Services.AddSingleton<TimeProvider>(new OffsetTimeProvider(offset));
 
         builder.UseOrleans(silo =>
         {
@@ -111,7 +116,7 @@ public static class OrleansHostingExtensions
                 silo.AddHotlineStorage(HotlineStorageOptions.ForSqlite(settings.DataPath));
             }
             // Live logs and grain internals: only where the operator turned it on (Development by default).
-            if (PrivacyHosting.DashboardEnabled(builder.Configuration, builder.Environment)) silo.AddDashboard();
+            if (OperatorTools.DashboardEnabled(builder.Configuration, builder.Environment)) silo.AddDashboard();
             // Trace context through grain calls, only when traces are exported (it costs on every call).
             if (TelemetryHosting.TracingConfigured(builder.Configuration)) silo.AddActivityPropagation();
         });

@@ -92,10 +92,6 @@ public static class PrivacyHosting
         });
         return app;
     }
-
-    /// <summary>The dashboard shows live logs and grain internals: Development, or <c>Hotline:Ops:Dashboard=true</c>.</summary>
-    public static bool DashboardEnabled(IConfiguration configuration, IHostEnvironment environment)
-        => configuration.GetValue("Hotline:Ops:Dashboard", environment.IsDevelopment());
 }
 
 /// <summary>Data Protection keys as files readable by the silo's user only (0600 in a 0700 folder).</summary>

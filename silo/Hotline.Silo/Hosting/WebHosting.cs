@@ -49,9 +49,11 @@ public static class WebHosting
         if (settings.ServesApi)
         {
             app.UseHotlineSecurity();
+            app.UseHeadAsGet();
+            app.UseRouting();
             app.MapHotlineApi();
             app.MapHotlineHubs();
-            if (PrivacyHosting.DashboardEnabled(app.Configuration, app.Environment)) app.MapOrleansDashboard(routePrefix: "/dashboard");
+            if (OperatorTools.DashboardEnabled(app.Configuration, app.Environment)) app.MapOrleansDashboard(routePrefix: "/dashboard");
             if (settings.Mode == HostMode.Front)
             {
                 // Re-assert this front's lawyer connections as soon as it reaches the cluster again; repeat idempotent calls

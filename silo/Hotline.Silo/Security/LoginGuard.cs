@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Hotline.Abstractions;
 
 namespace Hotline.Silo.Security;
@@ -20,38 +19,24 @@ public sealed class SecurityOptions
 
 /// <summary>
 /// Per-username backoff after failed logins (doubling from 1 s after <see cref="SecurityOptions.FreeLoginFailures"/>
-/// failures, capped), and a bounded queue in front of password hashing so a login flood cannot take every CPU. Per silo:
-/// each silo keeps its own counters (a determined attacker spreading over silos gets at most N times the attempts).
+/// failures, capped), counted cluster-wide in <see cref="ILoginThrottleGrain"/>; and a bounded queue in front of this
+/// host's password hashing so a login flood cannot take every CPU.
 /// </summary>
-public sealed class LoginGuard(Microsoft.Extensions.Options.IOptions<SecurityOptions> options, TimeProvider time)
+public sealed class LoginGuard(Microsoft.Extensions.Options.IOptions<SecurityOptions> options, IGrainFactory grains)
 {
-    private readonly ConcurrentDictionary<string, (int Failures, DateTimeOffset BlockedUntil)> _failures = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _hashing = new(options.Value.ConcurrentLogins, options.Value.ConcurrentLogins);
     private int _waiting;
 
+    private ILoginThrottleGrain Throttle(string username)
+        => grains.GetGrain<ILoginThrottleGrain>("login-" + Convert.ToHexStringLower(
+            System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(username.ToLowerInvariant())))[..32]);
+
     /// <summary>How long this username must wait before its next attempt, or null.</summary>
-    public TimeSpan? RetryAfter(string username)
-    {
-        if (!_failures.TryGetValue(username, out var f)) return null;
-        var left = f.BlockedUntil - time.GetUtcNow();
-        return left > TimeSpan.Zero ? left : null;
-    }
+    public Task<TimeSpan?> RetryAfter(string username) => Throttle(username).RetryAfter();
 
-    public void Failed(string username)
-    {
-        var o = options.Value;
-        if (_failures.Count > 100_000) _failures.Clear();
-        _failures.AddOrUpdate(username, _ => (1, default), (_, f) =>
-        {
-            var failures = f.Failures + 1;
-            var over = failures - o.FreeLoginFailures;
-            if (over <= 0) return (failures, default);
-            var seconds = Math.Min(o.MaxLoginBackoffSeconds, Math.Pow(2, Math.Min(over - 1, 20)));
-            return (failures, time.GetUtcNow() + TimeSpan.FromSeconds(seconds));
-        });
-    }
+    public Task Failed(string username) => Throttle(username).Failed(options.Value.FreeLoginFailures, options.Value.MaxLoginBackoffSeconds);
 
-    public void Succeeded(string username) => _failures.TryRemove(username, out _);
+    public Task Succeeded(string username) => Throttle(username).Succeeded();
 
     /// <summary>Runs password work in the bounded queue; <c>unavailable</c> when the queue is full.</summary>
     public async Task<T> Hash<T>(Func<T> work, CancellationToken cancellationToken)

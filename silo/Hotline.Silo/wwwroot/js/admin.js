@@ -5,6 +5,7 @@ import {
 } from "./common.js";
 import { clearAlerts, onAlert, reloadAlerts, renderAlerts, renderRegions, setupAlerts } from "./admin-alerts.js";
 import { rosterActions, setupRoster } from "./admin-roster.js";
+import { setupReport } from "./admin-report.js";
 
 addStrings({
   "a.pageTitle": ["12351 运行监控", "12351 Operations"],
@@ -49,6 +50,8 @@ addStrings({
   "a.requeueHelp": ["将排队、派单中或进行中的咨询放回派单（保留等待时长），可指定优先律师。",
     "Puts a queued, offered or active consultation back to routing (keeping its age), optionally preferring a lawyer."],
   "a.requeued": ["已放回队列：{id}", "Back in the queue: {id}"],
+  "a.colRated": ["评价", "Rated"], "a.colSatisfaction": ["满意度", "Satisfaction"],
+  "a.satSub": ["满意度 {s}（{n} 条评价）", "satisfaction {s} ({n} rated)"],
 });
 
 const SESSION_KEY = "hotline.admin";
@@ -103,6 +106,7 @@ async function enterWall() {
   // Union intelligence (issue 12): the alert panel and the roster editor live in their own modules.
   setupAlerts({ authed, catalog: S.catalog, onAudit: () => loadAudit() });
   setupRoster({ authed, catalog: S.catalog, refresh: refreshRoster });
+  setupReport(() => S.session?.token, S.catalog);
   S.hub = keepHub("/hubs/admin", {
     token: () => S.session?.token,
     onState: (s) => {
@@ -157,7 +161,11 @@ function onMetrics(m) {
   $("#tile-active").textContent = C.active ?? "—";
   $("#tile-active-sub").textContent = L.occupancy != null ? t("a.activeSub", { p: fmtPercent(L.occupancy) }) : "";
   $("#tile-closed-today").textContent = C.closedToday ?? "—";
-  $("#tile-closed-sub").textContent = t("a.abandonedSub", { n: abandoned });
+  // Satisfaction today: the mean of every rating given to today's closed consultations, over all categories.
+  const rated = queues.reduce((s, q) => s + (q.rated || 0), 0);
+  const ratingSum = queues.reduce((s, q) => s + (q.rated || 0) * (q.satisfaction || 0), 0);
+  $("#tile-closed-sub").textContent = t("a.abandonedSub", { n: abandoned })
+    + (rated ? ` · ${t("a.satSub", { s: (ratingSum / rated).toFixed(2), n: rated })}` : "");
   $("#tile-service-level").textContent = sl == null ? "—" : fmtPercent(sl);
   $("#tile-sl-sub").textContent = t("a.slSub", { p: sl60 == null ? "—" : fmtPercent(sl60), n: answered });
   $("#sl-tile").className = `tile ${sl == null ? "" : sl >= 0.8 ? "good" : sl >= 0.6 ? "warn" : "bad"}`;
@@ -197,7 +205,9 @@ function renderQueues(queues) {
     el("td.num", {}, q.answered ?? 0),
     el("td.num", {}, q.abandoned ?? 0),
     el("td.num", {}, q.averageHandleSeconds ? fmtDuration(q.averageHandleSeconds) : "—"),
-    el("td.num", {}, q.lawyersNeeded ?? "—"))) : [el("tr", {}, el("td", { colspan: 10, class: "muted" }, t("a.noQueues")))]));
+    el("td.num", {}, q.lawyersNeeded ?? "—"),
+    el("td.num", { "data-col": "rated" }, q.rated ?? 0),
+    el("td.num", { "data-col": "satisfaction" }, q.satisfaction != null ? q.satisfaction.toFixed(2) : "—"))) : [el("tr", {}, el("td", { colspan: 12, class: "muted" }, t("a.noQueues")))]));
 }
 
 function renderUpdated() {

@@ -197,6 +197,28 @@ export function loadCatalog() {
   return catalogPromise;
 }
 
+// ---------- limits ----------
+// Text fields carry data-maxlength / data-minlength naming a property of GET /api/limits (HotlineLimits on the
+// server), so a page can never allow more than the server accepts. The server still validates every field.
+let limitsPromise;
+export function loadLimits() {
+  limitsPromise ??= api("/api/limits").catch((e) => { limitsPromise = undefined; throw e; });
+  return limitsPromise;
+}
+
+export async function applyLimits(root = document) {
+  const limits = await loadLimits();
+  for (const el of root.querySelectorAll("[data-maxlength]")) {
+    const v = limits[el.dataset.maxlength];
+    if (Number.isInteger(v)) el.maxLength = v;
+  }
+  for (const el of root.querySelectorAll("[data-minlength]")) {
+    const v = limits[el.dataset.minlength];
+    if (Number.isInteger(v)) el.minLength = v;
+  }
+  document.documentElement.dataset.limits = "applied";
+}
+
 export function labelOf(list, id) {
   const item = list?.find((x) => x.id === id);
   if (!item) return id || "";
@@ -284,3 +306,6 @@ export function uuid() {
   const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+// Every page imports this module: set the fields' limits as soon as it loads.
+applyLimits().catch(() => { /* offline: the server still refuses oversize text */ });

@@ -1,0 +1,13 @@
+namespace Hotline.Domain;
+
+/// <summary>Failed-login backoff: free attempts, then a wait doubling from 1 s, capped.</summary>
+public static class LoginBackoff
+{
+    /// <summary>The wait after the <paramref name="failures"/>-th consecutive failure (zero while attempts are free).</summary>
+    public static TimeSpan WaitAfter(int failures, int freeFailures, int maxBackoffSeconds)
+    {
+        var over = failures - freeFailures;
+        if (over <= 0) return TimeSpan.Zero;
+        return TimeSpan.FromSeconds(Math.Min(maxBackoffSeconds, Math.Pow(2, Math.Min(over - 1, 20))));
+    }
+}
