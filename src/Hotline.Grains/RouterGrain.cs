@@ -142,7 +142,7 @@ public sealed class RouterGrain(
     private RouterEntry Entry(string id)
     {
         var s = S; // the engine's live state (the grain-state row is only the pre-journal starting point)
-        if (s.Queue.ContainsKey(id)) return new RouterEntry(id, RouterPlacement.Queued, null, null);
+        if (s.Queue.TryGetValue(id, out var waiting)) return new RouterEntry(id, RouterPlacement.Queued, null, null, waiting.OfferedTo, waiting.OfferExpiresAt);
         var lawyer = s.ActiveEntries.TryGetValue(id, out var active) ? active.AssignedTo
             : s.Lawyers.Values.FirstOrDefault(l => l.Active.ContainsKey(id))?.LawyerId;
         if (lawyer is null && !s.ActiveEntries.ContainsKey(id)) return new RouterEntry(id, RouterPlacement.None, null, null);
@@ -220,6 +220,9 @@ public sealed class RouterGrain(
                     commit.SetException(e);
                     continue;
                 }
+                // Fault injection (tests only): die once the batch is durable, before its effects go out.
+                if (ServiceProvider.GetService(typeof(CrashPoints)) is CrashPoints crash)
+                    foreach (var c in commands) crash.At(CrashPoints.RouterStep(c));
                 Apply(effects);
                 ArmTimer();
                 commit.SetResult();
