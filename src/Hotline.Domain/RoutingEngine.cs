@@ -244,6 +244,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     {
         if (handleSeconds is { } hs && (double.IsNaN(hs) || double.IsInfinity(hs) || hs < 0))
             return RoutingResult.Fail(RoutingErrors.Validation, "handle time must be a non-negative number");
+        var index = Index(now);
         var lawyer = FindActiveLawyer(consultationId, now);
         if (lawyer is null)
             return RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not active");
@@ -256,8 +257,8 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                 State.RecentHandleSeconds.RemoveRange(0, State.RecentHandleSeconds.Count - HandleTimeWindow);
         }
         lawyer.Active.Remove(consultationId);
-        _index!.ClearActive(consultationId);
-        _index.Refresh(lawyer);
+        index.ClearActive(consultationId);
+        index.Refresh(lawyer);
         TouchIdle(lawyer.LawyerId, now);
         return Finish([], now);
     }

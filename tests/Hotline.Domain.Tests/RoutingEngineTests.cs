@@ -424,6 +424,33 @@ public class RoutingEngineTests
     }
 
     [Fact]
+    public void An_engine_over_a_saved_state_takes_any_command_first()
+    {
+        // The router replays its journal into a fresh engine: the first command may be anything (its indexes are built then).
+        var r = R.Engine();
+        r.UpsertLawyer(R.Lawyer("a", "wage", "mandarin"), R.T0).Ok();
+        r.Enqueue(R.Entry("c1"), R.T0).Ok();
+        r.Accept("c1", "a", R.T0.AddSeconds(1)).Ok();
+        r.Enqueue(R.Entry("c2"), R.T0.AddSeconds(2)).Ok();
+        var json = R.Json(r.State);
+        RoutingEngine Fresh() => new(System.Text.Json.JsonSerializer.Deserialize<RouterState>(json)!, new RoutingOptions());
+        var t = R.T0.AddSeconds(3);
+        Assert.Equal("a", Assert.Single(Fresh().Release("c1", t, null).Ok().Of<OfferMade>()).LawyerId);
+        Fresh().Requeue("c1", null, null, "a", t).Ok();
+        Fresh().Remove("c2", t).Ok();
+        Fresh().Claim("c2", "a", t);
+        Fresh().LawyerConnected("a", t).Ok();
+        Fresh().LawyerDisconnected("a", t).Ok();
+        Fresh().Tick(t).Ok();
+        Fresh().Recover(t).Ok();
+        Assert.Equal(RoutingErrors.NotOffered, Fresh().Accept("c2", "a", t).ErrorCode);
+        Assert.Equal(RoutingErrors.NotOffered, Fresh().Decline("c2", "a", t).ErrorCode);
+        Assert.Equal(1, Fresh().GetPosition("c2", t)!.Position);
+        Assert.NotNull(Fresh().NextDeadline(t));
+        Assert.NotNull(Fresh().FlushPositions(t));
+    }
+
+    [Fact]
     public void State_RoundTripsThroughJson()
     {
         var r = R.Engine();
