@@ -40,6 +40,12 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     // Lawyers held for a call, by call, and the call each is held for (the reservations of the last pass; not persisted).
     private readonly Dictionary<QueueEntry, HashSet<LawyerSlot>> _held = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<LawyerSlot, QueueEntry> _heldFor = new(ReferenceEqualityComparer.Instance);
+    // Scratch collections of Match, kept to spare the allocations.
+    private readonly HashSet<LawyerSlot> _full = new(ReferenceEqualityComparer.Instance), _clean = new(ReferenceEqualityComparer.Instance);
+    private readonly List<QueueEntry> _fresh = [], _calls = [];
+    private readonly HashSet<QueueEntry> _freshSet = new(ReferenceEqualityComparer.Instance);
+    private readonly PriorityQueue<LawyerSlot, QueueEntry> _heads = new(RoutingPolicy.QueueOrder);
+    private readonly List<LawyerSlot> _candidates = [];
     private RoutingIndex? _index;
     private Dictionary<string, QueuePosition> _pushed = new(StringComparer.Ordinal);
     private bool _positionsDirty = true;
@@ -619,32 +625,40 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             if (!RoutingPolicy.IsExclusionCurrent(e, l.LawyerId, now, Options)) return false;
             exclusionsApply ??= new Dictionary<QueueEntry, bool>(ReferenceEqualityComparer.Instance);
             if (!exclusionsApply.TryGetValue(e, out var apply))
-                exclusionsApply[e] = apply = RoutingPolicy.ExclusionsApply(e, State.Lawyers.Values, RoutingPolicy.RulesAt(e, now, Options), now, Options);
+                exclusionsApply[e] = apply = RoutingPolicy.ExclusionsApply(e, State.Lawyers.Values, index.RulesOf(e), now, Options);
             return apply;
         }
-        bool Eligible(QueueEntry e, LawyerSlot l) =>
-            RoutingPolicy.MatchesProfile(e, l, RoutingPolicy.RulesAt(e, now, Options)) && !Excluded(e, l);
+        // Levels are current here (Lapse ran): the index's rules are RoutingPolicy.RulesAt(e, now), without allocating.
+        bool Eligible(QueueEntry e, LawyerSlot l) => RoutingPolicy.MatchesProfile(e, l, index.RulesOf(e)) && !Excluded(e, l);
 
-        var full = new HashSet<LawyerSlot>(index.DirtyLawyers.Where(index.Free.Contains), ReferenceEqualityComparer.Instance);
-        var fresh = index.DirtyEntries.ToList();
+        var full = _full;
+        full.Clear();
+        foreach (var l in index.DirtyLawyers)
+            if (index.Free.Contains(l)) full.Add(l);
+        var fresh = _fresh;
+        fresh.Clear();
+        fresh.AddRange(index.DirtyEntries);
         fresh.Sort(RoutingPolicy.QueueOrder);
-        var freshSet = new HashSet<QueueEntry>(fresh, ReferenceEqualityComparer.Instance);
+        var freshSet = _freshSet;
+        freshSet.Clear();
+        freshSet.UnionWith(fresh);
         foreach (var l in index.LeftFree) Unhold(l);
         foreach (var l in full) Unhold(l);
         index.DirtyLawyers.Clear();
         index.DirtyEntries.Clear();
         index.LeftFree.Clear();
         // A hold lasts while its call still waits unchanged: otherwise its lawyers look up their heads in full.
-        foreach (var (call, group) in _held.ToList())
-        {
-            if (call.OfferedTo is null && State.Queue.TryGetValue(call.ConsultationId, out var still) && ReferenceEquals(still, call)
-                && !freshSet.Contains(call)) continue;
-            foreach (var l in group.ToList())
-            {
-                Unhold(l);
-                full.Add(l);
-            }
-        }
+        List<QueueEntry>? gone = null;
+        foreach (var call in _held.Keys)
+            if (call.OfferedTo is not null || !State.Queue.TryGetValue(call.ConsultationId, out var still) || !ReferenceEquals(still, call)
+                || freshSet.Contains(call)) (gone ??= []).Add(call);
+        if (gone is not null)
+            foreach (var call in gone)
+                foreach (var l in _held[call].ToList())
+                {
+                    Unhold(l);
+                    full.Add(l);
+                }
         // A lawyer left clean can only take one of the fresh entries: its head is the first of them it is eligible for.
         QueueEntry? FreshHead(LawyerSlot l)
         {
@@ -652,8 +666,10 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                 if (e.OfferedTo is null && State.Queue.ContainsKey(e.ConsultationId) && Eligible(e, l)) return e;
             return null;
         }
-        var heads = new PriorityQueue<LawyerSlot, QueueEntry>(RoutingPolicy.QueueOrder);
-        var clean = new HashSet<LawyerSlot>(ReferenceEqualityComparer.Instance);
+        var heads = _heads;
+        heads.Clear();
+        var clean = _clean;
+        clean.Clear();
         foreach (var e in fresh)
             foreach (var l in index.FreeFor(e))
             {
@@ -676,10 +692,12 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
 
         // The calls lawyers are still held for take part as whole groups: their lawyers have no room for the call (nothing
         // about them changed), and no other head before it (nothing before it changed for them).
-        var calls = _held.Keys.ToList();
+        var calls = _calls;
+        calls.Clear();
+        calls.AddRange(_held.Keys);
         calls.Sort(RoutingPolicy.QueueOrder);
         var nextCall = 0;
-        var candidates = new List<LawyerSlot>();
+        var candidates = _candidates;
         while (true)
         {
             var hasHead = heads.TryPeek(out _, out var top);

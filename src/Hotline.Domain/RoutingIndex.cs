@@ -51,7 +51,8 @@ internal sealed class RoutingIndex
     private readonly double[] _stepAfter;
     private readonly WideningRules[] _levels;
     private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SortedSet<QueueEntry>>[] _byCategory, _byCategoryDialect, _byDialect;
+    private readonly Dictionary<string, SortedSet<QueueEntry>>[] _byCategory, _byDialect;
+    private readonly Dictionary<(string, string), SortedSet<QueueEntry>>[] _byCategoryDialect;
     private readonly SortedSet<QueueEntry>[] _all;
     private readonly Dictionary<string, SortedSet<QueueEntry>> _byPreferred = new(StringComparer.Ordinal);
     private readonly SortedSet<(DateTimeOffset At, string Id)> _widenDue = new(ByTime), _preferenceDue = new(ByTime), _offerDue = new(ByTime);
@@ -60,7 +61,8 @@ internal sealed class RoutingIndex
     private readonly Dictionary<string, LawyerSlot> _activeOwner = new(StringComparer.Ordinal);
     private readonly HashSet<string> _preferenceCheck = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<LawyerSlot>> _freeBySkill = new(StringComparer.Ordinal);
-    private readonly Dictionary<LawyerSlot, string[]> _freeSkills = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<(string, string), HashSet<LawyerSlot>> _freeBySkillDialect = [];
+    private readonly Dictionary<LawyerSlot, (HashSet<string> Skills, HashSet<string> Dialects)> _freeProfile = new(ReferenceEqualityComparer.Instance);
 
     public RoutingIndex(RouterState state, RoutingOptions options, DateTimeOffset now)
     {
@@ -79,7 +81,8 @@ internal sealed class RoutingIndex
                 [.. prev.AlsoDialects, .. s.AlsoDialects], k);
         }
         _byCategory = NewBuckets();
-        _byCategoryDialect = NewBuckets();
+        _byCategoryDialect = new Dictionary<(string, string), SortedSet<QueueEntry>>[_levels.Length];
+        for (var k = 0; k < _levels.Length; k++) _byCategoryDialect[k] = [];
         _byDialect = NewBuckets();
         _all = new SortedSet<QueueEntry>[_levels.Length];
         for (var k = 0; k < _all.Length; k++) _all[k] = new SortedSet<QueueEntry>(RoutingPolicy.QueueOrder);
@@ -140,7 +143,8 @@ internal sealed class RoutingIndex
         _activeOwner.Clear();
         Free.Clear();
         _freeBySkill.Clear();
-        _freeSkills.Clear();
+        _freeBySkillDialect.Clear();
+        _freeProfile.Clear();
         DirtyLawyers.Clear();
         DirtyEntries.Clear();
         LeftFree.Clear();
@@ -387,11 +391,24 @@ internal sealed class RoutingIndex
     {
         if (e.PreferredLawyerId is { } preferred)
             return _state.Lawyers.TryGetValue(preferred, out var l) && Free.Contains(l) ? [l] : [];
-        var s = _slots[e.ConsultationId];
-        if (s.Level >= 0 && _levels[s.Level].RequireCategory)
-            return _freeBySkill.TryGetValue(e.Category, out var set) ? set : [];
-        return Free;
+        var rules = _levels[_slots[e.ConsultationId].Level];
+        if (!rules.RequireCategory) return Free;
+        if (rules.AnyDialect) return _freeBySkill.TryGetValue(e.Category, out var set) ? set : [];
+        return FreeSpeaking(e.Category, e.Dialect, rules.AlsoDialects);
     }
+
+    private IEnumerable<LawyerSlot> FreeSpeaking(string category, string dialect, IReadOnlyCollection<string> also)
+    {
+        if (_freeBySkillDialect.TryGetValue((category, dialect), out var own))
+            foreach (var l in own) yield return l;
+        foreach (var d in also)
+            if (_freeBySkillDialect.TryGetValue((category, d), out var more))
+                foreach (var l in more) yield return l;
+    }
+
+    /// <summary>The widening rules in force for a waiting entry (as of the last <see cref="Widen"/>; what RoutingPolicy.RulesAt says then).</summary>
+    public WideningRules RulesOf(QueueEntry e) =>
+        _slots.TryGetValue(e.ConsultationId, out var s) && s.Level >= 0 ? _levels[s.Level] : WideningRules.Exact;
 
     /// <summary>Asks the next <see cref="Advance"/> to check the preferences of the waiting entries naming this lawyer (their status or conflicts changed).</summary>
     public void CheckPreferencesFor(string lawyerId)
@@ -443,18 +460,36 @@ internal sealed class RoutingIndex
     /// <summary>Re-files a lawyer after a change of status, connection, capacity, active consultations or offers.</summary>
     public void Refresh(LawyerSlot l)
     {
-        if (_freeSkills.Remove(l, out var skills))
-            foreach (var skill in skills) _freeBySkill[skill].Remove(l);
-        if (RoutingPolicy.IsOnline(l) && LoadOf(l).HasRoomFor(Channel.Web, l.Capacity))
+        var free = RoutingPolicy.IsOnline(l) && LoadOf(l).HasRoomFor(Channel.Web, l.Capacity);
+        // Filed under the profile sets it had (an upsert replaces them): re-filed only when they or the membership change.
+        var filed = _freeProfile.TryGetValue(l, out var profile);
+        if (filed && (!free || !ReferenceEquals(profile.Skills, l.Skills) || !ReferenceEquals(profile.Dialects, l.Dialects)))
+        {
+            _freeProfile.Remove(l);
+            foreach (var skill in profile.Skills)
+            {
+                _freeBySkill[skill].Remove(l);
+                foreach (var d in profile.Dialects) _freeBySkillDialect[(skill, d)].Remove(l);
+            }
+            filed = false;
+        }
+        if (free)
         {
             Free.Add(l);
             DirtyLawyers.Add(l);
-            skills = [.. l.Skills];
-            _freeSkills[l] = skills;
-            foreach (var skill in skills)
+            if (filed) return;
+            // The engine replaces a lawyer's sets on an upsert (never changes them in place), so they identify the filing.
+            profile = (l.Skills, l.Dialects);
+            _freeProfile[l] = profile;
+            foreach (var skill in profile.Skills)
             {
                 if (!_freeBySkill.TryGetValue(skill, out var set)) _freeBySkill[skill] = set = new(ReferenceEqualityComparer.Instance);
                 set.Add(l);
+                foreach (var d in profile.Dialects)
+                {
+                    if (!_freeBySkillDialect.TryGetValue((skill, d), out var sd)) _freeBySkillDialect[(skill, d)] = sd = new(ReferenceEqualityComparer.Instance);
+                    sd.Add(l);
+                }
             }
         }
         else
@@ -500,13 +535,14 @@ internal sealed class RoutingIndex
         for (var k = 0; k < _levels.Length; k++)
         {
             var rules = _levels[k];
-            var anyDialect = rules.AnyDialect || rules.AlsoDialects.Any(l.Dialects.Contains);
+            var anyDialect = rules.AnyDialect;
+            foreach (var d in rules.AlsoDialects) anyDialect |= l.Dialects.Contains(d);
             if (rules.RequireCategory)
             {
                 foreach (var c in l.Skills)
                 {
                     if (anyDialect) Scan(_byCategory[k].GetValueOrDefault(c));
-                    else foreach (var d in l.Dialects) Scan(_byCategoryDialect[k].GetValueOrDefault(Key(c, d)));
+                    else foreach (var d in l.Dialects) Scan(_byCategoryDialect[k].GetValueOrDefault((c, d)));
                 }
             }
             else if (anyDialect) Scan(_all[k]);
@@ -514,8 +550,6 @@ internal sealed class RoutingIndex
         }
         return best;
     }
-
-    private static string Key(string category, string dialect) => category + "\u0001" + dialect;
 
     private static SortedSet<QueueEntry> Bucket(Dictionary<string, SortedSet<QueueEntry>> buckets, string key)
     {
@@ -531,7 +565,11 @@ internal sealed class RoutingIndex
         if (rules.RequireCategory)
         {
             if (Get(_byCategory[level], category) is { } a) yield return a;
-            if (!rules.AnyDialect && Get(_byCategoryDialect[level], Key(category, dialect)) is { } b) yield return b;
+            if (rules.AnyDialect) yield break;
+            var pairs = _byCategoryDialect[level];
+            if (!pairs.TryGetValue((category, dialect), out var b) && create)
+                pairs[(category, dialect)] = b = new SortedSet<QueueEntry>(RoutingPolicy.QueueOrder);
+            if (b is not null) yield return b;
         }
         else
         {
