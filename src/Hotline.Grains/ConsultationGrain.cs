@@ -95,7 +95,8 @@ public sealed class ConsultationGrain(
             CallerNumber = command.CallerNumber,
             Callback = command.Callback && command.Channel == Channel.Phone,
             Employer = EmployerName.Display(command.Employer),
-            EmployerKey = EmployerName.Key(command.Employer),
+            // The worker's region stands for the place when the name gives none (docs/employer-names.md).
+            EmployerKey = EmployerName.Key(command.Employer, command.Region),
             Region = command.Region,
             Priority = command.Priority,
             CreatedAt = now,
