@@ -104,6 +104,10 @@ public sealed class PhoneLineBrowserTests(HotlineServer server, ITestOutputHelpe
         await first.GetByTestId("summary").FillAsync(summary);
         await first.GetByTestId("submit").ClickAsync();
         await Expect(first.GetByTestId("consultation-summary")).ToContainTextAsync(summary);
+        // Web Push: the service worker registered under the CSP (same-origin script) and the key was served, so the
+        // page offers notifications. (Subscribing needs a push service, which a test machine cannot reach.)
+        await Expect(first.GetByTestId("push-enable")).ToBeVisibleAsync();
+        Assert.True(await first.EvaluateAsync<bool>("async () => !!(await navigator.serviceWorker.getRegistration('/'))"), "push-sw.js not registered");
         await first.GetByTestId("resume-show").ClickAsync();
         var code = first.GetByTestId("resume-code");
         await Expect(code).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9A-Z]{4}-[0-9A-Z]{4}$"));
