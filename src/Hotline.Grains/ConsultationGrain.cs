@@ -95,7 +95,8 @@ public sealed class ConsultationGrain(
             CallerNumber = command.CallerNumber,
             Callback = command.Callback && command.Channel == Channel.Phone,
             Employer = EmployerName.Display(command.Employer),
-            EmployerKey = EmployerName.Key(command.Employer),
+            // The worker's region stands for the place when the name gives none (docs/employer-names.md).
+            EmployerKey = EmployerName.Key(command.Employer, command.Region),
             Region = command.Region,
             Priority = command.Priority,
             CreatedAt = now,
@@ -553,6 +554,8 @@ public sealed class ConsultationGrain(
         if (previous is not null) ConsultationAccessPolicy.Left(S.Access, previous, await LastSeq(), time.GetUtcNow());
         await state.WriteStateAsync();
         await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
+        // The lawyer it left hears it too (they keep the view), so their console stops showing it as theirs.
+        if (previous is not null) await Push(() => notifier.Lawyer(previous).StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
     }
 
     public async Task<ConsistencyMismatch?> CheckConsistency(bool repair)
