@@ -13,7 +13,8 @@ if ! dotnet build Hotline12351.sln -c Release -nologo -clp:ErrorsOnly; then
   exit 1
 fi
 passed=0; failed=0; skipped=0
-for project in tests/*/*.csproj; do
+# Test projects only (tests/Hotline.Testing is the shared support library, not a test project).
+for project in tests/*.Tests/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
   echo "=== $name"
   dotnet test "$project" -c Release --no-build -nologo --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \

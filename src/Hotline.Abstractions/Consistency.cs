@@ -2,13 +2,26 @@ using Hotline.Domain;
 
 namespace Hotline.Abstractions;
 
-/// <summary>Where the router has one consultation (<see cref="RouterPlacement.None"/> when it does not know it).</summary>
+/// <summary>Where the router has one consultation (<see cref="RouterPlacement.None"/> when it does not know it), and the
+/// lawyer it is offered to while it waits.</summary>
 [GenerateSerializer, Alias("Hotline.RouterEntry")]
 public sealed record RouterEntry(
     [property: Id(0)] string ConsultationId,
     [property: Id(1)] RouterPlacement Placement,
     [property: Id(2)] string? LawyerId,
-    [property: Id(3)] string? LawyerName);
+    [property: Id(3)] string? LawyerName,
+    [property: Id(4)] string? OfferedTo = null,
+    [property: Id(5)] DateTimeOffset? OfferExpiresAt = null);
+
+/// <summary>
+/// The stored consultations that are not finished (queued, offered or active), so that the reconciliation also finds one
+/// the router lost. A scan of the store: the reconciliation runs it every <c>Hotline:Grains:StoreReconcileSeconds</c>.
+/// </summary>
+public interface IOpenConsultationStore
+{
+    /// <summary>Ids of stored consultations whose status is queued, offered or active.</summary>
+    Task<IReadOnlyList<string>> ListOpenAsync(CancellationToken cancellationToken = default);
+}
 
 /// <summary>One consultation whose own state and the router's disagree.</summary>
 [GenerateSerializer, Alias("Hotline.ConsistencyMismatch")]
@@ -20,6 +33,7 @@ public sealed record ConsistencyMismatch
     [Id(2)] public string? AssignedLawyerId { get; init; }
     /// <summary>Where the router has it: none, queued or active.</summary>
     [Id(3)] public RouterPlacement Router { get; init; }
+    /// <summary>The router's assigned lawyer when active there, or the lawyer it is offered to while it waits.</summary>
     [Id(4)] public string? RouterLawyerId { get; init; }
     /// <summary>The repair that makes them agree.</summary>
     [Id(5)] public ConsistencyRepair Repair { get; init; }
@@ -27,7 +41,8 @@ public sealed record ConsistencyMismatch
     [Id(6)] public bool Repaired { get; init; }
 }
 
-/// <summary><c>GET /api/admin/diagnostics/consistency</c>: consultations checked against the router, and the mismatches.</summary>
+/// <summary><c>GET /api/admin/diagnostics/consistency</c>: consultations checked against the router (those it holds and the
+/// store's unfinished ones), and the mismatches.</summary>
 [GenerateSerializer, Alias("Hotline.ConsistencyReport")]
 public sealed record ConsistencyReport
 {

@@ -24,6 +24,9 @@ public enum ConsistencyRepair
     ConsultationToQueued,
     /// <summary>The router assigned it but the consultation never recorded it: it becomes active with that lawyer.</summary>
     ConsultationToActive,
+    /// <summary>The router offered it but the offer never reached the consultation (the router died before its effects went
+    /// out): the consultation records the router's offer, which pushes it to that lawyer.</summary>
+    RecordOffer,
 }
 
 /// <summary>
@@ -41,13 +44,20 @@ public static class ConsistencyRules
     /// <param name="assignedLawyerId">Its assigned lawyer, when active.</param>
     /// <param name="router">Where the router has it.</param>
     /// <param name="routerLawyerId">The router's assigned lawyer, when active there.</param>
-    public static ConsistencyRepair Compare(bool exists, ConsultationStatus status, string? assignedLawyerId, RouterPlacement router, string? routerLawyerId)
+    /// <param name="offeredTo">The lawyer the consultation records an open offer to.</param>
+    /// <param name="routerOfferedTo">The lawyer the router has it offered to, while it waits there.</param>
+    public static ConsistencyRepair Compare(bool exists, ConsultationStatus status, string? assignedLawyerId, RouterPlacement router, string? routerLawyerId,
+        string? offeredTo = null, string? routerOfferedTo = null)
     {
         if (!exists || ConsultationStateMachine.IsTerminal(status))
             return router == RouterPlacement.None ? ConsistencyRepair.None : ConsistencyRepair.ForgetInRouter;
         return (status, router) switch
         {
             (_, RouterPlacement.None) => ConsistencyRepair.EnqueueInRouter,
+            // An offer the consultation never heard of would lapse unseen (and count against that lawyer). An offer it
+            // heard of that the router withdrew is a one-way callback in flight: no repair.
+            (ConsultationStatus.Queued or ConsultationStatus.Offered, RouterPlacement.Queued)
+                when routerOfferedTo is not null && !string.Equals(offeredTo, routerOfferedTo, StringComparison.Ordinal) => ConsistencyRepair.RecordOffer,
             (ConsultationStatus.Queued or ConsultationStatus.Offered, RouterPlacement.Queued) => ConsistencyRepair.None,
             (ConsultationStatus.Queued or ConsultationStatus.Offered, RouterPlacement.Active) => ConsistencyRepair.ConsultationToActive,
             (ConsultationStatus.Active, RouterPlacement.Queued) => ConsistencyRepair.ConsultationToQueued,
@@ -56,4 +66,12 @@ public static class ConsistencyRules
             _ => ConsistencyRepair.None,
         };
     }
+
+    /// <summary>
+    /// The consultations one reconciliation pass compares: every one the router holds, and every unfinished one in the
+    /// store (which finds one the router lost: no crash between the two writes leaves that, but a lost journal or a bug
+    /// could, and nothing else would ever route it again). Each once, the router's first.
+    /// </summary>
+    public static IReadOnlyList<string> ToCheck(IEnumerable<string> heldByRouter, IEnumerable<string> openInStore) =>
+        heldByRouter.Concat(openInStore).Distinct(StringComparer.Ordinal).ToList();
 }

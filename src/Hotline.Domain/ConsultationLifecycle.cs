@@ -82,13 +82,15 @@ public static class ConsultationLifecycle
     }
 
     /// <summary>
-    /// Ends it: an active consultation is closed (answered unless a resolution is given), a waiting one is abandoned.
-    /// Returns the final status, or null when it was finished already.
+    /// Ends it: an active consultation is closed (answered unless a resolution is given), a waiting one is abandoned;
+    /// when <paramref name="workerErased"/>, any unfinished one is abandoned (the worker left for good, see
+    /// <see cref="ConsultationStateMachine.CanEndOnErasure"/>). Returns the final status, or null when it was finished already.
     /// </summary>
-    public static ConsultationStatus? Finish(IConsultationLifecycle c, DateTimeOffset now, Resolution? resolution)
+    public static ConsultationStatus? Finish(IConsultationLifecycle c, DateTimeOffset now, Resolution? resolution, bool workerErased = false)
     {
-        var to = c.Status == ConsultationStatus.Active ? ConsultationStatus.Closed : ConsultationStatus.Abandoned;
-        if (!ConsultationStateMachine.CanTransition(c.Status, to)) return null;
+        var to = c.Status == ConsultationStatus.Active && !workerErased ? ConsultationStatus.Closed : ConsultationStatus.Abandoned;
+        if (workerErased ? !ConsultationStateMachine.CanEndOnErasure(c.Status) : !ConsultationStateMachine.CanTransition(c.Status, to)) return null;
+        if (workerErased) resolution = null;
         c.Status = to;
         c.ClosedAt = now;
         c.Resolution = resolution ?? (to == ConsultationStatus.Closed ? Domain.Resolution.Answered : null);

@@ -15,8 +15,14 @@ namespace Hotline.Domain;
 /// during the pass, so an entry that found no candidate cannot find one later in it.</para>
 /// <para>Before matching, every command drops exclusions past their limit and lapses named-lawyer preferences that are
 /// overdue or whose lawyer is offline.</para>
-/// <para>Every successful command ends with a <see cref="QueuePositionsChanged"/> effect listing the waiting entries whose
-/// position or estimate changed since last pushed (<see cref="RouterState.PushedPositions"/>), if any.</para>
+/// <para><b>Cost</b>: the engine keeps in-memory indexes over the state (<see cref="RoutingIndex"/>: waiting entries bucketed
+/// by widening level, category and dialect; time-ordered deadlines; offers per lawyer; lawyers with room). Matching is
+/// driven by the lawyers with room: each one's first eligible entry (its <i>head</i>) is looked up in its few buckets, and
+/// the heads are merged in queue order, which visits exactly the entries the one pass above would act on, in the same
+/// order, with the same candidates. A command thus costs O(log n) in the queue's length n per entry or lawyer it changes,
+/// plus the lawyers with room. The indexes are rebuilt from the state when an engine is made (a restart, a snapshot).</para>
+/// <para>Queue positions are not computed per command: <see cref="FlushPositions"/> returns those that changed since it was
+/// last called, so a caller pushes them at its own pace (coalesced) at O(n) per flush, not per event.</para>
 /// <para>A failed command (an error code) changes nothing. Not thread-safe (a grain is single-threaded).</para>
 /// </remarks>
 public sealed class RoutingEngine(RouterState state, RoutingOptions options)
@@ -31,6 +37,30 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     public long OffersMade { get; private set; }
 
     private readonly HashSet<string> _reserved = new(StringComparer.Ordinal);
+    // Lawyers held for a call, by call, and the call each is held for (the reservations of the last pass; not persisted).
+    private readonly Dictionary<QueueEntry, HashSet<LawyerSlot>> _held = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<LawyerSlot, QueueEntry> _heldFor = new(ReferenceEqualityComparer.Instance);
+    // Scratch collections of Match, kept to spare the allocations.
+    private readonly HashSet<LawyerSlot> _full = new(ReferenceEqualityComparer.Instance), _clean = new(ReferenceEqualityComparer.Instance);
+    private readonly List<QueueEntry> _fresh = [], _calls = [];
+    private readonly HashSet<QueueEntry> _freshSet = new(ReferenceEqualityComparer.Instance);
+    private readonly PriorityQueue<LawyerSlot, QueueEntry> _heads = new(RoutingPolicy.QueueOrder);
+    private readonly List<LawyerSlot> _candidates = [];
+    private RoutingIndex? _index;
+    private Dictionary<string, QueuePosition> _pushed = new(StringComparer.Ordinal);
+    private bool _positionsDirty = true;
+
+    /// <summary>The indexes, built on first use (their widening levels need a time) and rebuilt if time goes back.</summary>
+    private RoutingIndex Index(DateTimeOffset now)
+    {
+        if (_index is null) _index = new RoutingIndex(State, Options, now);
+        else if (now < _index.IndexedAt)
+        {
+            _index.Rebuild(now);
+            ClearHolds(); // every lawyer with room is looked up in full again
+        }
+        return _index;
+    }
 
     /// <summary>
     /// Lawyers with room for a chat who are held free for a waiting phone call (as of the last command): the oldest item they
@@ -48,7 +78,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         ArgumentNullException.ThrowIfNull(entry);
         if (string.IsNullOrWhiteSpace(entry.ConsultationId) || string.IsNullOrWhiteSpace(entry.Category) || string.IsNullOrWhiteSpace(entry.Dialect))
             return RoutingResult.Fail(RoutingErrors.Validation, "consultation id, category and dialect are required");
-        if (Exists(entry.ConsultationId))
+        if (Exists(entry.ConsultationId, now))
             return RoutingResult.Fail(RoutingErrors.Conflict, $"consultation {entry.ConsultationId} is already routed");
         var e = entry.Clone();
         e.OfferedTo = null;
@@ -66,6 +96,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         if (e.Sequence <= 0) e.Sequence = State.NextSequence++;
         else State.NextSequence = Math.Max(State.NextSequence, e.Sequence + 1);
         State.Queue[e.ConsultationId] = e;
+        Index(now).Track(e, now);
         return Finish([], now);
     }
 
@@ -81,6 +112,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             return RoutingResult.Fail(RoutingErrors.Validation, "lawyer id is required");
         if (info.Capacity < 0)
             return RoutingResult.Fail(RoutingErrors.Validation, "capacity must not be negative");
+        var index = Index(now);
         var effects = new List<RoutingEffect>();
         var isNew = !State.Lawyers.TryGetValue(info.LawyerId, out var slot);
         if (slot is null)
@@ -101,7 +133,10 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             foreach (var id in slot.Active.Keys.Order(StringComparer.Ordinal))
                 if (State.ActiveEntries.TryGetValue(id, out var active) && RoutingPolicy.IsConflicted(active, slot))
                     effects.Add(new ActiveConsultationConflicted(id, slot.LawyerId));
-        if (!wasOnline && RoutingPolicy.IsOnline(slot) && RoutingPolicy.LoadOf(slot, State).Count == 0) slot.IdleSince = now;
+        if (!wasOnline && RoutingPolicy.IsOnline(slot) && index.LoadOf(slot).Count == 0) slot.IdleSince = now;
+        index.Refresh(slot);
+        index.CheckPreferencesFor(slot.LawyerId);
+        index.LawyerChanged();
         return Finish(effects, now);
     }
 
@@ -111,6 +146,8 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         if (!State.Lawyers.TryGetValue(lawyerId, out var slot))
             return RoutingResult.Fail(RoutingErrors.NotFound, $"lawyer {lawyerId} is not known to the router");
         slot.Connected = true;
+        Index(now).Refresh(slot);
+        _index!.LawyerChanged();
         return Finish([], now);
     }
 
@@ -118,6 +155,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// <remarks>An offer past its deadline that <see cref="Tick"/> has not expired yet can still be accepted.</remarks>
     public RoutingResult Accept(string consultationId, string lawyerId, DateTimeOffset now)
     {
+        Index(now);
         if (!State.Queue.TryGetValue(consultationId, out var e))
             return State.ActiveEntries.ContainsKey(consultationId)
                 ? RoutingResult.Fail(RoutingErrors.NotOffered, $"consultation {consultationId} is already active")
@@ -146,11 +184,11 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         if (string.Equals(e.OfferedTo, lawyerId, StringComparison.Ordinal)) return Accept(consultationId, lawyerId, now);
         if (!RoutingPolicy.CanPull(e, lawyer, now, Options))
             return RoutingResult.Fail(RoutingErrors.Conflict, $"consultation {consultationId} is not for {lawyerId}");
-        if (!RoutingPolicy.LoadOf(lawyer, State).HasRoomFor(e.Channel, lawyer.Capacity))
+        if (!Index(now).LoadOf(lawyer).HasRoomFor(e.Channel, lawyer.Capacity))
             return RoutingResult.Fail(RoutingErrors.Conflict, $"{lawyerId} has no free capacity for it");
         var effects = new List<RoutingEffect>();
         var previous = e.OfferedTo;
-        if (previous is not null) Revoke(e, OfferRevokeReason.Taken, effects);
+        if (previous is not null) Revoke(e, OfferRevokeReason.Taken, effects, now);
         Assign(e, lawyer, now, effects);
         if (previous is not null) TouchIdle(previous, now);
         return Finish(effects, now);
@@ -172,14 +210,19 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
 
     private void Assign(QueueEntry e, LawyerSlot lawyer, DateTimeOffset now, List<RoutingEffect> effects)
     {
+        var index = Index(now);
+        index.ClearOffer(e);
+        index.Forget(e);
         State.Queue.Remove(e.ConsultationId);
-        State.PushedPositions.Remove(e.ConsultationId);
+        _pushed.Remove(e.ConsultationId);
         e.OfferedTo = null;
         e.OfferExpiresAt = null;
         e.AssignedTo = lawyer.LawyerId;
         e.AssignedAt = now;
         State.ActiveEntries[e.ConsultationId] = e;
         lawyer.Active[e.ConsultationId] = e.Channel;
+        index.SetActive(e.ConsultationId, lawyer);
+        index.Refresh(lawyer);
         effects.Add(new ConsultationAssigned(e.ConsultationId, lawyer.LawyerId, Math.Max(0, (now - e.QueuedAt).TotalSeconds)));
     }
 
@@ -191,9 +234,12 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             return RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not queued");
         if (!string.Equals(e.OfferedTo, lawyerId, StringComparison.Ordinal))
             return RoutingResult.Fail(RoutingErrors.NotOffered, $"consultation {consultationId} is not offered to {lawyerId}");
+        var index = Index(now);
+        index.ClearOffer(e);
         e.OfferedTo = null;
         e.OfferExpiresAt = null;
-        Exclude(e, lawyerId, now);
+        index.Track(e, now);
+        Exclude(e, lawyerId, now, now);
         TouchIdle(lawyerId, now);
         return Finish([], now);
     }
@@ -204,7 +250,8 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     {
         if (handleSeconds is { } hs && (double.IsNaN(hs) || double.IsInfinity(hs) || hs < 0))
             return RoutingResult.Fail(RoutingErrors.Validation, "handle time must be a non-negative number");
-        var lawyer = FindActiveLawyer(consultationId);
+        var index = Index(now);
+        var lawyer = FindActiveLawyer(consultationId, now);
         if (lawyer is null)
             return RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not active");
         State.ActiveEntries.Remove(consultationId, out var e);
@@ -216,6 +263,8 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                 State.RecentHandleSeconds.RemoveRange(0, State.RecentHandleSeconds.Count - HandleTimeWindow);
         }
         lawyer.Active.Remove(consultationId);
+        index.ClearActive(consultationId);
+        index.Refresh(lawyer);
         TouchIdle(lawyer.LawyerId, now);
         return Finish([], now);
     }
@@ -224,15 +273,17 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// <remarks>Conflict when the consultation is active (use <see cref="Release"/>); NotFound when unknown.</remarks>
     public RoutingResult Remove(string consultationId, DateTimeOffset now)
     {
+        var index = Index(now);
         if (!State.Queue.TryGetValue(consultationId, out var e))
             return State.ActiveEntries.ContainsKey(consultationId)
                 ? RoutingResult.Fail(RoutingErrors.Conflict, $"consultation {consultationId} is active; release it instead")
                 : RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not queued");
         var effects = new List<RoutingEffect>();
         var lawyerId = e.OfferedTo;
-        if (lawyerId is not null) Revoke(e, OfferRevokeReason.Cancelled, effects);
+        if (lawyerId is not null) Revoke(e, OfferRevokeReason.Cancelled, effects, now);
+        index.Forget(e);
         State.Queue.Remove(consultationId);
-        State.PushedPositions.Remove(consultationId);
+        _pushed.Remove(consultationId);
         if (lawyerId is not null) TouchIdle(lawyerId, now);
         return Finish(effects, now);
     }
@@ -251,13 +302,19 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             return RoutingResult.Fail(RoutingErrors.Validation, "category must not be empty");
         if (preferredLawyerId is not null && string.Equals(preferredLawyerId, excludeLawyerId, StringComparison.Ordinal))
             return RoutingResult.Fail(RoutingErrors.Validation, "cannot both prefer and exclude the same lawyer");
+        var index = Index(now);
         var effects = new List<RoutingEffect>();
         string? freed = null;
         if (State.ActiveEntries.TryGetValue(consultationId, out var e))
         {
             freed = e.AssignedTo;
             State.ActiveEntries.Remove(consultationId);
-            if (freed is not null && State.Lawyers.TryGetValue(freed, out var slot)) slot.Active.Remove(consultationId);
+            if (freed is not null && State.Lawyers.TryGetValue(freed, out var slot))
+            {
+                slot.Active.Remove(consultationId);
+                if (ReferenceEquals(index.ActiveOwner(consultationId), slot)) index.ClearActive(consultationId);
+                index.Refresh(slot);
+            }
             e.AssignedTo = null;
             e.AssignedAt = null;
             State.Queue[consultationId] = e;
@@ -265,7 +322,8 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         else if (State.Queue.TryGetValue(consultationId, out e))
         {
             freed = e.OfferedTo;
-            if (freed is not null) Revoke(e, OfferRevokeReason.Cancelled, effects);
+            if (freed is not null) Revoke(e, OfferRevokeReason.Cancelled, effects, now);
+            index.Untrack(e); // changed below, indexed again after
         }
         else return RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not routed");
         e.OfferedTo = null;
@@ -276,6 +334,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         e.PreferenceExpiresAt = preferredLawyerId is null ? null : now.AddSeconds(Options.PreferenceTimeoutSeconds);
         if (preferredLawyerId is not null) e.Exclusions.Remove(preferredLawyerId);
         if (excludeLawyerId is not null) e.Exclusions[excludeLawyerId] = now;
+        index.Track(e, now);
         if (freed is not null) TouchIdle(freed, now);
         return Finish(effects, now);
     }
@@ -289,7 +348,11 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             return RoutingResult.Fail(RoutingErrors.NotFound, $"lawyer {lawyerId} is not known to the router");
         var effects = new List<RoutingEffect>();
         slot.Connected = false;
-        RevokeAllOffersTo(lawyerId, OfferRevokeReason.Cancelled, effects);
+        var index = Index(now);
+        RevokeAllOffersTo(lawyerId, OfferRevokeReason.Cancelled, effects, now);
+        index.Refresh(slot);
+        index.CheckPreferencesFor(lawyerId);
+        index.LawyerChanged();
         TouchIdle(lawyerId, now);
         return Finish(effects, now);
     }
@@ -303,7 +366,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     public RoutingResult Tick(DateTimeOffset now)
     {
         var effects = new List<RoutingEffect>();
-        var expired = State.Queue.Values.Where(e => e.OfferedTo is not null && e.OfferExpiresAt is { } x && x <= now).ToList();
+        var expired = Index(now).OffersDue(now);
         expired.Sort((a, b) =>
         {
             var c = Nullable.Compare(a.OfferExpiresAt, b.OfferExpiresAt);
@@ -313,13 +376,15 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         {
             if (e.OfferedTo is not { } lawyerId) continue; // revoked meanwhile (its lawyer was set away)
             var deadline = e.OfferExpiresAt!.Value;
-            Revoke(e, OfferRevokeReason.Timeout, effects);
-            Exclude(e, lawyerId, deadline);
+            Revoke(e, OfferRevokeReason.Timeout, effects, now);
+            Exclude(e, lawyerId, deadline, now);
             if (Options.SetAwayOnTimeout && State.Lawyers.TryGetValue(lawyerId, out var slot) && slot.Status == LawyerStatus.Available)
             {
                 slot.Status = LawyerStatus.Away;
                 effects.Add(new LawyerStatusForced(lawyerId, LawyerStatus.Away));
-                RevokeAllOffersTo(lawyerId, OfferRevokeReason.Cancelled, effects);
+                RevokeAllOffersTo(lawyerId, OfferRevokeReason.Cancelled, effects, now);
+                _index!.Refresh(slot);
+                _index.LawyerChanged();
             }
             TouchIdle(lawyerId, now);
         }
@@ -334,12 +399,12 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     public RoutingResult Recover(DateTimeOffset now)
     {
         var effects = new List<RoutingEffect>();
-        var overdue = State.Queue.Values.Where(e => e.OfferedTo is not null && e.OfferExpiresAt is { } x && x <= now).ToList();
+        var overdue = Index(now).OffersDue(now);
         overdue.Sort(RoutingPolicy.QueueOrder);
         foreach (var e in overdue)
         {
             var lawyerId = e.OfferedTo!;
-            Revoke(e, OfferRevokeReason.Cancelled, effects);
+            Revoke(e, OfferRevokeReason.Cancelled, effects, now);
             TouchIdle(lawyerId, now);
         }
         return Finish(effects, now);
@@ -348,26 +413,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// <summary>When <see cref="Tick"/> next has something to do (an offer deadline, a widening step, a preference or an
     /// exclusion lapsing), if ever.</summary>
     /// <remarks>May be &lt;= <paramref name="now"/> when an offer is already overdue.</remarks>
-    public DateTimeOffset? NextDeadline(DateTimeOffset now)
-    {
-        DateTimeOffset? next = null;
-        void Consider(DateTimeOffset? at)
-        {
-            if (at is { } t && (next is null || t < next)) next = t;
-        }
-        foreach (var e in State.Queue.Values)
-        {
-            if (e.OfferedTo is not null)
-            {
-                Consider(e.OfferExpiresAt);
-                continue;
-            }
-            Consider(RoutingPolicy.NextWideningAt(e, now, Options));
-            if (e.PreferredLawyerId is not null) Consider(e.PreferenceExpiresAt);
-            foreach (var since in e.Exclusions.Values) Consider(RoutingPolicy.ExclusionEndsAt(since, Options));
-        }
-        return next;
-    }
+    public DateTimeOffset? NextDeadline(DateTimeOffset now) => Index(now).NextDeadline(now);
 
     /// <summary>Position (1-based, among not-yet-offered eligible-ordered queue) and estimated wait.</summary>
     /// <remarks>
@@ -375,58 +421,117 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// categories are served by other lawyers. The estimate comes from <see cref="WaitEstimator"/> over the lawyers online and
     /// eligible for the entry under the widening in force (their capacity, and the expected remaining time of the chats they
     /// have in progress); it is null when no eligible lawyer is online. An entry being offered reports position 0 and estimate 0.
-    /// Null when not queued.
+    /// Null when not queued. O(position + lawyers).
     /// </remarks>
     public QueuePosition? GetPosition(string consultationId, DateTimeOffset now)
     {
         if (!State.Queue.TryGetValue(consultationId, out var e)) return null;
         if (e.OfferedTo is not null) return new QueuePosition(consultationId, 0, 0, 1);
-        return ComputePositions(now).FirstOrDefault(p => p.ConsultationId == consultationId);
+        var pos = 0;
+        foreach (var w in Index(now).Waiting)
+        {
+            if (string.Equals(w.Category, e.Category, StringComparison.Ordinal)) pos++;
+            if (ReferenceEquals(w, e)) break;
+        }
+        var aht = AverageHandleSeconds();
+        var estimator = EstimatorFor(e, RoutingPolicy.RulesAt(e, now, Options), LawyerViews(now, aht), aht);
+        return new QueuePosition(consultationId, pos, estimator.Estimate(pos), estimator.LawyersOnline);
     }
 
     /// <summary>Positions and estimates of all waiting (not offered) entries, in queue order.</summary>
+    /// <remarks>O(n) plus one estimator per group of entries with the same eligible lawyers: each lawyer's slots are worked
+    /// out once, the lawyers eligible for a (category, dialect, widening, named lawyer) once, and an employer only makes a
+    /// group of its own when one of those lawyers has a conflict with it.</remarks>
     public IReadOnlyList<QueuePosition> ComputePositions(DateTimeOffset now)
     {
-        var waiting = new List<QueueEntry>(State.Queue.Count);
-        foreach (var e in State.Queue.Values) if (e.OfferedTo is null) waiting.Add(e);
+        var waiting = Index(now).Waiting;
         if (waiting.Count == 0) return [];
-        waiting.Sort(RoutingPolicy.QueueOrder);
         var aht = AverageHandleSeconds();
+        var views = LawyerViews(now, aht);
         var perCategory = new Dictionary<string, int>(StringComparer.Ordinal);
+        var eligible = new Dictionary<(string, string, int, string?), List<LawyerView>>();
+        var conflicted = new Dictionary<(string, string, int, string?, string), bool>();
         var estimators = new Dictionary<(string, string, bool, int, string?, string?), WaitEstimator>();
-        var offers = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var e in State.Queue.Values)
-            if (e.OfferedTo is { } to) offers[to] = offers.GetValueOrDefault(to) + 1;
         var result = new List<QueuePosition>(waiting.Count);
         foreach (var e in waiting)
         {
             var pos = perCategory[e.Category] = perCategory.GetValueOrDefault(e.Category) + 1;
             var rules = RoutingPolicy.RulesAt(e, now, Options);
-            var key = (e.Category, e.Dialect, e.Channel == Channel.Phone, rules.StepsInForce, e.PreferredLawyerId, e.EmployerKey);
+            var group = (e.Category, e.Dialect, rules.StepsInForce, e.PreferredLawyerId);
+            if (!eligible.TryGetValue(group, out var lawyers))
+            {
+                lawyers = [];
+                foreach (var v in views)
+                    if (e.PreferredLawyerId is { } p ? string.Equals(p, v.Lawyer.LawyerId, StringComparison.Ordinal) : RoutingPolicy.MatchesSkills(e, v.Lawyer, rules))
+                        lawyers.Add(v);
+                eligible[group] = lawyers;
+            }
+            var employer = e.EmployerKey;
+            if (employer is not null)
+            {
+                var conflictKey = (e.Category, e.Dialect, rules.StepsInForce, e.PreferredLawyerId, employer);
+                if (!conflicted.TryGetValue(conflictKey, out var any))
+                    conflicted[conflictKey] = any = lawyers.Exists(v => v.Lawyer.Conflicts.Contains(employer));
+                if (!any) employer = null; // nobody eligible is conflicted: the same lawyers as without an employer
+            }
+            var key = (e.Category, e.Dialect, e.Channel == Channel.Phone, rules.StepsInForce, e.PreferredLawyerId, employer);
             if (!estimators.TryGetValue(key, out var estimator))
-                estimators[key] = estimator = EstimatorFor(e, rules, now, aht, offers);
+                estimators[key] = estimator = EstimatorFor(e, rules, lawyers, aht);
             result.Add(new QueuePosition(e.ConsultationId, pos, estimator.Estimate(pos), estimator.LawyersOnline));
         }
         return result;
+    }
+
+    /// <summary>
+    /// The waiting entries whose position or estimate changed since the last flush (all of them after a restart), or null
+    /// when none did or no command ran since. Positions are not computed per command: a caller flushes at its own pace
+    /// (the router grain twice a second), so a burst of events costs one computation. Positions are not persisted.
+    /// </summary>
+    public QueuePositionsChanged? FlushPositions(DateTimeOffset now)
+    {
+        if (!_positionsDirty) return null;
+        _positionsDirty = false;
+        if (State.Queue.Count == 0 && _pushed.Count == 0) return null;
+        var positions = ComputePositions(now);
+        var changed = new List<QueuePosition>();
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in positions)
+        {
+            live.Add(p.ConsultationId);
+            if (_pushed.TryGetValue(p.ConsultationId, out var old) && old == p) continue;
+            _pushed[p.ConsultationId] = p;
+            changed.Add(p);
+        }
+        if (_pushed.Count != live.Count)
+            foreach (var id in _pushed.Keys.Where(k => !live.Contains(k)).ToList()) _pushed.Remove(id);
+        return changed.Count > 0 ? new QueuePositionsChanged(changed) : null;
+    }
+
+    /// <summary>Takes over the positions <paramref name="previous"/> pushed (an engine replacing another over the same state, e.g. after a snapshot), so they are not all pushed again.</summary>
+    public void CarryPositionsFrom(RoutingEngine previous)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        _pushed = new Dictionary<string, QueuePosition>(previous._pushed, StringComparer.Ordinal);
+        _positionsDirty = previous._positionsDirty;
     }
 
     /// <summary>Mean of recent handle times, else the configured default.</summary>
     public double AverageHandleSeconds() =>
         State.RecentHandleSeconds.Count > 0 ? State.RecentHandleSeconds.Average() : Options.DefaultHandleSeconds;
 
+    /// <summary>A lawyer online with a capacity, for wait estimates: when each of its chat slots frees up, and when it is free of everything.</summary>
+    private sealed record LawyerView(LawyerSlot Lawyer, double[] ChatSlots, double FreeOfAll, bool PhoneActive);
+
     /// <summary>
-    /// The slots of the lawyers online and eligible for <paramref name="e"/>, with the time until each frees up (an open offer
-    /// counts as a consultation about to start: a full handle time).
+    /// Every lawyer online with a capacity, with the time until each slot frees up (an open offer counts as a consultation
+    /// about to start: a full handle time).
     /// </summary>
-    private WaitEstimator EstimatorFor(QueueEntry e, WideningRules rules, DateTimeOffset now, double aht, Dictionary<string, int> offers)
+    private List<LawyerView> LawyerViews(DateTimeOffset now, double aht)
     {
-        var slots = new List<double>();
-        var lawyers = 0;
+        var views = new List<LawyerView>();
         foreach (var l in State.Lawyers.Values)
         {
             if (!RoutingPolicy.IsOnline(l) || l.Capacity <= 0) continue;
-            if (!RoutingPolicy.MatchesProfile(e, l, rules)) continue;
-            lawyers++;
             var remaining = new List<double>(l.Active.Count);
             var phoneActive = false;
             foreach (var (id, channel) in l.Active)
@@ -435,15 +540,28 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                 var elapsed = State.ActiveEntries.TryGetValue(id, out var a) && a.AssignedAt is { } at ? Math.Max(0, (now - at).TotalSeconds) : 0;
                 remaining.Add(WaitEstimator.ExpectedRemaining(elapsed, State.RecentHandleSeconds, aht));
             }
-            for (var i = offers.GetValueOrDefault(l.LawyerId); i > 0; i--) remaining.Add(aht);
-            if (e.Channel == Channel.Phone || phoneActive)
-            {
-                // A phone call needs the lawyer free of everything; a lawyer on a phone call takes nothing else.
-                slots.Add(remaining.Count == 0 ? 0 : remaining.Max());
-                continue;
-            }
+            for (var i = _index!.OfferCount(l.LawyerId); i > 0; i--) remaining.Add(aht);
+            var freeOfAll = remaining.Count == 0 ? 0 : remaining.Max();
             remaining.Sort();
-            for (var i = 0; i < l.Capacity; i++) slots.Add(i < l.Capacity - remaining.Count ? 0 : remaining[i - (l.Capacity - remaining.Count)]);
+            var chat = new double[l.Capacity];
+            for (var i = 0; i < l.Capacity; i++) chat[i] = i < l.Capacity - remaining.Count ? 0 : remaining[i - (l.Capacity - remaining.Count)];
+            views.Add(new LawyerView(l, chat, freeOfAll, phoneActive));
+        }
+        return views;
+    }
+
+    /// <summary>The estimator over the lawyers of <paramref name="views"/> eligible for <paramref name="e"/> (profile under <paramref name="rules"/>).</summary>
+    private static WaitEstimator EstimatorFor(QueueEntry e, WideningRules rules, List<LawyerView> views, double aht)
+    {
+        var slots = new List<double>();
+        var lawyers = 0;
+        foreach (var v in views)
+        {
+            if (!RoutingPolicy.MatchesProfile(e, v.Lawyer, rules)) continue;
+            lawyers++;
+            // A phone call needs the lawyer free of everything; a lawyer on a phone call takes nothing else.
+            if (e.Channel == Channel.Phone || v.PhoneActive) slots.Add(v.FreeOfAll);
+            else slots.AddRange(v.ChatSlots);
         }
         return new WaitEstimator(slots, lawyers, aht);
     }
@@ -452,123 +570,216 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     {
         Lapse(now);
         Match(now, effects);
-        PushPositions(now, effects);
+        _positionsDirty = true;
         return new RoutingResult(effects);
     }
 
     /// <summary>Drops exclusions past their limit; lapses named-lawyer preferences that are overdue or whose lawyer is offline,
-    /// unknown or conflicted (an outstanding offer to that lawyer keeps the preference until it ends).</summary>
+    /// unknown or conflicted (an outstanding offer to that lawyer keeps the preference until it ends); brings widening
+    /// levels up to <paramref name="now"/>. Only what is due or was flagged is looked at.</summary>
     private void Lapse(DateTimeOffset now)
     {
-        List<string>? expired = null;
-        foreach (var e in State.Queue.Values)
+        var index = Index(now);
+        foreach (var e in index.Advance(now))
         {
-            if (e.Exclusions.Count > 0)
-            {
-                foreach (var (lawyerId, since) in e.Exclusions)
-                    if (RoutingPolicy.ExclusionEndsAt(since, Options) <= now) (expired ??= []).Add(lawyerId);
-                if (expired is { Count: > 0 })
-                {
-                    foreach (var id in expired) e.Exclusions.Remove(id);
-                    expired.Clear();
-                }
-            }
             if (e.PreferredLawyerId is { } preferred && e.OfferedTo is null
                 && (e.PreferenceExpiresAt is { } until && until <= now
                     || !State.Lawyers.TryGetValue(preferred, out var l) || l.Status == LawyerStatus.Offline || !l.Connected
                     || RoutingPolicy.IsConflicted(e, l)))
             {
+                index.Untrack(e);
                 e.PreferredLawyerId = null;
                 e.PreferenceExpiresAt = null;
+                index.Track(e, now);
             }
         }
+        index.Widen(now);
     }
 
+    /// <summary>
+    /// The one pass in queue order (see the class remarks), driven by the lawyers with room: the heads of all of them are
+    /// merged in queue order; the smallest is the next entry the pass acts on, and the lawyers whose head it is are exactly
+    /// its candidates. After an offer (or a reservation) the candidates still in the pass look up their next head.
+    /// </summary>
+    /// <remarks>
+    /// After a pass, a lawyer with room who is not reserved has no eligible entry left (else the pass would have acted on
+    /// it). So only three kinds of lawyers can have a head now: those whose own situation changed (<see
+    /// cref="RoutingIndex.DirtyLawyers"/>) and the reserved ones, whose head is looked up in full; and the others matching an
+    /// entry that became eligible for more lawyers (<see cref="RoutingIndex.DirtyEntries"/>), whose head can only be among
+    /// those entries. Everyone else is left out: they would take no part in the pass.
+    /// </remarks>
     private void Match(DateTimeOffset now, List<RoutingEffect> effects)
     {
-        _reserved.Clear();
-        if (State.Queue.Count == 0) return;
-        var waiting = new List<QueueEntry>(State.Queue.Count);
-        foreach (var e in State.Queue.Values) if (e.OfferedTo is null) waiting.Add(e);
-        if (waiting.Count == 0) return;
-        var loads = RoutingPolicy.Loads(State);
-        // Lawyers with room for a chat (a lawyer with room for a call has room for a chat too); reserved ones leave the list.
-        var free = new List<LawyerSlot>();
-        foreach (var l in State.Lawyers.Values)
-            if (RoutingPolicy.IsOnline(l) && loads[l.LawyerId].HasRoomFor(Channel.Web, l.Capacity)) free.Add(l);
-        if (free.Count == 0) return;
-        waiting.Sort(RoutingPolicy.QueueOrder);
-        List<LawyerSlot>? held = null;
-        foreach (var e in waiting)
+        var index = Index(now);
+        if (index.Waiting.Count == 0 || index.Free.Count == 0)
         {
-            var rules = RoutingPolicy.RulesAt(e, now, Options);
-            var exclusionsApply = RoutingPolicy.ExclusionsApply(e, State.Lawyers.Values, rules, now, Options);
+            ClearHolds();
+            index.DirtyLawyers.Clear();
+            index.DirtyEntries.Clear();
+            index.LeftFree.Clear();
+            return;
+        }
+        Dictionary<QueueEntry, bool>? exclusionsApply = null;
+        bool Excluded(QueueEntry e, LawyerSlot l)
+        {
+            if (!RoutingPolicy.IsExclusionCurrent(e, l.LawyerId, now, Options)) return false;
+            exclusionsApply ??= new Dictionary<QueueEntry, bool>(ReferenceEqualityComparer.Instance);
+            if (!exclusionsApply.TryGetValue(e, out var apply))
+                exclusionsApply[e] = apply = RoutingPolicy.ExclusionsApply(e, State.Lawyers.Values, index.RulesOf(e), now, Options);
+            return apply;
+        }
+        // Levels are current here (Lapse ran): the index's rules are RoutingPolicy.RulesAt(e, now), without allocating.
+        bool Eligible(QueueEntry e, LawyerSlot l) => RoutingPolicy.MatchesProfile(e, l, index.RulesOf(e)) && !Excluded(e, l);
+
+        var full = _full;
+        full.Clear();
+        foreach (var l in index.DirtyLawyers)
+            if (index.Free.Contains(l)) full.Add(l);
+        var fresh = _fresh;
+        fresh.Clear();
+        fresh.AddRange(index.DirtyEntries);
+        fresh.Sort(RoutingPolicy.QueueOrder);
+        var freshSet = _freshSet;
+        freshSet.Clear();
+        freshSet.UnionWith(fresh);
+        foreach (var l in index.LeftFree) Unhold(l);
+        foreach (var l in full) Unhold(l);
+        index.DirtyLawyers.Clear();
+        index.DirtyEntries.Clear();
+        index.LeftFree.Clear();
+        // A hold lasts while its call still waits unchanged: otherwise its lawyers look up their heads in full.
+        List<QueueEntry>? gone = null;
+        foreach (var call in _held.Keys)
+            if (call.OfferedTo is not null || !State.Queue.TryGetValue(call.ConsultationId, out var still) || !ReferenceEquals(still, call)
+                || freshSet.Contains(call)) (gone ??= []).Add(call);
+        if (gone is not null)
+            foreach (var call in gone)
+                foreach (var l in _held[call].ToList())
+                {
+                    Unhold(l);
+                    full.Add(l);
+                }
+        // A lawyer left clean can only take one of the fresh entries: its head is the first of them it is eligible for.
+        QueueEntry? FreshHead(LawyerSlot l)
+        {
+            foreach (var e in fresh)
+                if (e.OfferedTo is null && State.Queue.ContainsKey(e.ConsultationId) && Eligible(e, l)) return e;
+            return null;
+        }
+        var heads = _heads;
+        heads.Clear();
+        var clean = _clean;
+        clean.Clear();
+        foreach (var e in fresh)
+            foreach (var l in index.FreeFor(e))
+            {
+                if (full.Contains(l) || !clean.Add(l)) continue;
+                if (_heldFor.TryGetValue(l, out var call))
+                {
+                    // Held for a call: only a fresh entry before that call changes its head.
+                    if (FreshHead(l) is { } head && RoutingPolicy.CompareQueueOrder(head, call) < 0)
+                    {
+                        Unhold(l);
+                        full.Add(l); // after this head, everything it may take counts again
+                        heads.Enqueue(l, head);
+                    }
+                }
+                else if (FreshHead(l) is { } head) heads.Enqueue(l, head);
+            }
+        foreach (var l in full)
+            if (!clean.Contains(l) && index.Head(l, Excluded) is { } head) heads.Enqueue(l, head);
+        QueueEntry? HeadOf(LawyerSlot l) => full.Contains(l) ? index.Head(l, Excluded) : FreshHead(l);
+
+        // The calls lawyers are still held for take part as whole groups: their lawyers have no room for the call (nothing
+        // about them changed), and no other head before it (nothing before it changed for them).
+        var calls = _calls;
+        calls.Clear();
+        calls.AddRange(_held.Keys);
+        calls.Sort(RoutingPolicy.QueueOrder);
+        var nextCall = 0;
+        var candidates = _candidates;
+        while (true)
+        {
+            var hasHead = heads.TryPeek(out _, out var top);
+            QueueEntry e;
+            if (nextCall < calls.Count && (!hasHead || RoutingPolicy.CompareQueueOrder(calls[nextCall], top!) <= 0)) e = calls[nextCall++];
+            else if (hasHead) e = top!;
+            else break;
+            if (nextCall < calls.Count && ReferenceEquals(calls[nextCall], e)) nextCall++;
+            candidates.Clear();
+            while (heads.TryPeek(out var other, out var h) && ReferenceEquals(h, e))
+            {
+                heads.Dequeue();
+                candidates.Add(other);
+            }
             LawyerSlot? best = null;
             var bestLoad = default(LawyerLoad);
-            held?.Clear();
-            foreach (var l in free)
+            foreach (var l in candidates)
             {
-                if (!RoutingPolicy.MatchesIgnoringCapacity(e, l, rules, now, Options, exclusionsApply)) continue;
-                var load = loads[l.LawyerId];
-                if (!load.HasRoomFor(e.Channel, l.Capacity))
-                {
-                    // Only a call can fail here (every free lawyer has room for a chat): this lawyer is held for it.
-                    (held ??= []).Add(l);
-                    continue;
-                }
+                var load = index.LoadOf(l);
+                // Only a call can fail here (every lawyer in the pass has room for a chat): such a lawyer is held for it.
+                if (!load.HasRoomFor(e.Channel, l.Capacity)) continue;
                 if (best is null || RoutingPolicy.CompareCandidates(l, load, best, bestLoad) < 0) (best, bestLoad) = (l, load);
             }
             if (best is null)
             {
-                if (held is { Count: > 0 })
-                {
-                    foreach (var l in held)
-                    {
-                        free.Remove(l);
-                        _reserved.Add(l.LawyerId);
-                    }
-                    if (free.Count == 0) break;
-                }
+                // Nobody free of other work for the call: everyone eligible for it is reserved and leaves the pass.
+                foreach (var l in candidates) Hold(l, e);
                 continue;
             }
             e.OfferedTo = best.LawyerId;
             e.OfferExpiresAt = now.AddSeconds(Options.OfferTimeoutSeconds);
+            index.SetOffer(e, best.LawyerId);
             effects.Add(new OfferMade(e.ConsultationId, best.LawyerId, e.OfferExpiresAt.Value));
             OffersMade++;
-            var newLoad = loads[best.LawyerId] = bestLoad.Add(e.Channel);
-            if (!newLoad.HasRoomFor(Channel.Web, best.Capacity))
+            if (_held.Remove(e, out var group))
+                foreach (var l in group)
+                {
+                    // The call went to someone free of work: the lawyers held for it go on to their next head.
+                    _heldFor.Remove(l);
+                    _reserved.Remove(l.LawyerId);
+                    full.Add(l);
+                    candidates.Add(l);
+                }
+            foreach (var l in candidates)
             {
-                free.Remove(best);
-                if (free.Count == 0) break;
+                if (ReferenceEquals(l, best) && !index.Free.Contains(l)) continue; // full now
+                if (HeadOf(l) is { } next) heads.Enqueue(l, next);
             }
         }
+        // Offers made in the pass re-filed their lawyers: nothing about them is new for the next command.
+        index.DirtyLawyers.Clear();
+        index.DirtyEntries.Clear();
+        index.LeftFree.Clear();
     }
 
-    private void PushPositions(DateTimeOffset now, List<RoutingEffect> effects)
+    private void Hold(LawyerSlot l, QueueEntry call)
     {
-        var pushed = State.PushedPositions;
-        if (State.Queue.Count == 0 && pushed.Count == 0) return;
-        var positions = ComputePositions(now);
-        var changed = new List<QueuePosition>();
-        var live = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var p in positions)
-        {
-            live.Add(p.ConsultationId);
-            if (pushed.TryGetValue(p.ConsultationId, out var old) && old == p) continue;
-            pushed[p.ConsultationId] = p;
-            changed.Add(p);
-        }
-        if (pushed.Count != live.Count)
-            foreach (var id in pushed.Keys.Where(k => !live.Contains(k)).ToList()) pushed.Remove(id);
-        if (changed.Count > 0) effects.Add(new QueuePositionsChanged(changed));
+        if (!_held.TryGetValue(call, out var group)) _held[call] = group = new HashSet<LawyerSlot>(ReferenceEqualityComparer.Instance);
+        group.Add(l);
+        _heldFor[l] = call;
+        _reserved.Add(l.LawyerId);
+    }
+
+    private void Unhold(LawyerSlot l)
+    {
+        if (!_heldFor.Remove(l, out var call)) return;
+        _reserved.Remove(l.LawyerId);
+        if (_held.TryGetValue(call, out var group) && group.Remove(l) && group.Count == 0) _held.Remove(call);
+    }
+
+    private void ClearHolds()
+    {
+        _held.Clear();
+        _heldFor.Clear();
+        _reserved.Clear();
     }
 
     /// <summary>Drops offers to <paramref name="lawyer"/> that no longer fit its profile, status or capacity (after an upsert).</summary>
     private void RevalidateOffers(LawyerSlot lawyer, DateTimeOffset now, List<RoutingEffect> effects)
     {
-        var offers = State.Queue.Values.Where(e => string.Equals(e.OfferedTo, lawyer.LawyerId, StringComparison.Ordinal)).ToList();
+        var offers = Index(now).OffersTo(lawyer.LawyerId);
         if (offers.Count == 0) return;
-        offers.Sort(RoutingPolicy.QueueOrder);
         var phone = false;
         foreach (var ch in lawyer.Active.Values) phone |= ch == Channel.Phone;
         var load = new LawyerLoad(lawyer.Active.Count, phone);
@@ -579,54 +790,54 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                 && RoutingPolicy.MatchesIgnoringCapacity(e, lawyer, rules, now, Options, RoutingPolicy.ExclusionsApply(e, State.Lawyers.Values, rules, now, Options)))
                 load = load.Add(e.Channel);
             else
-                Revoke(e, OfferRevokeReason.Cancelled, effects);
+                Revoke(e, OfferRevokeReason.Cancelled, effects, now);
         }
         TouchIdle(lawyer.LawyerId, now);
     }
 
-    private void RevokeAllOffersTo(string lawyerId, OfferRevokeReason reason, List<RoutingEffect> effects)
+    private void RevokeAllOffersTo(string lawyerId, OfferRevokeReason reason, List<RoutingEffect> effects, DateTimeOffset now)
     {
-        var offers = State.Queue.Values.Where(e => string.Equals(e.OfferedTo, lawyerId, StringComparison.Ordinal)).ToList();
-        offers.Sort(RoutingPolicy.QueueOrder);
-        foreach (var e in offers) Revoke(e, reason, effects);
+        foreach (var e in Index(now).OffersTo(lawyerId)) Revoke(e, reason, effects, now);
     }
 
-    private static void Revoke(QueueEntry e, OfferRevokeReason reason, List<RoutingEffect> effects)
+    /// <summary>Withdraws the entry's offer; the entry waits again (indexed as of <paramref name="now"/>).</summary>
+    private void Revoke(QueueEntry e, OfferRevokeReason reason, List<RoutingEffect> effects, DateTimeOffset now)
     {
+        var index = Index(now);
         var lawyerId = e.OfferedTo!;
+        index.ClearOffer(e);
         e.OfferedTo = null;
         e.OfferExpiresAt = null;
+        index.Track(e, now);
         effects.Add(new OfferWithdrawn(e.ConsultationId, lawyerId, reason));
     }
 
-    /// <summary>Pass this lawyer over for <paramref name="e"/> for a while from <paramref name="since"/>; a preferred lawyer who refuses lifts the preference.</summary>
-    private static void Exclude(QueueEntry e, string lawyerId, DateTimeOffset since)
+    /// <summary>Pass this lawyer over for waiting <paramref name="e"/> for a while from <paramref name="since"/>; a preferred lawyer who refuses lifts the preference.</summary>
+    private void Exclude(QueueEntry e, string lawyerId, DateTimeOffset since, DateTimeOffset now)
     {
-        e.Exclusions[lawyerId] = since;
+        var index = Index(now);
+        index.SetExclusion(e, lawyerId, since);
         if (!string.Equals(e.PreferredLawyerId, lawyerId, StringComparison.Ordinal)) return;
+        index.Untrack(e);
         e.PreferredLawyerId = null;
         e.PreferenceExpiresAt = null;
+        index.Track(e, now);
     }
 
     /// <summary>A lawyer just lost an offer or an active consultation: if nothing is left, idle from now.</summary>
     private void TouchIdle(string lawyerId, DateTimeOffset now)
     {
-        if (State.Lawyers.TryGetValue(lawyerId, out var l) && l.Active.Count == 0 && RoutingPolicy.LoadOf(l, State).Count == 0)
+        if (State.Lawyers.TryGetValue(lawyerId, out var l) && l.Active.Count == 0 && Index(now).LoadOf(l).Count == 0)
             l.IdleSince = now;
     }
 
-    private bool Exists(string id)
-    {
-        if (State.Queue.ContainsKey(id) || State.ActiveEntries.ContainsKey(id)) return true;
-        foreach (var l in State.Lawyers.Values) if (l.Active.ContainsKey(id)) return true;
-        return false;
-    }
+    private bool Exists(string id, DateTimeOffset now) =>
+        State.Queue.ContainsKey(id) || State.ActiveEntries.ContainsKey(id) || Index(now).ActiveOwner(id) is not null;
 
-    private LawyerSlot? FindActiveLawyer(string id)
+    private LawyerSlot? FindActiveLawyer(string id, DateTimeOffset now)
     {
         if (State.ActiveEntries.TryGetValue(id, out var e) && e.AssignedTo is { } to && State.Lawyers.TryGetValue(to, out var l) && l.Active.ContainsKey(id))
             return l;
-        foreach (var x in State.Lawyers.Values) if (x.Active.ContainsKey(id)) return x;
-        return null;
+        return Index(now).ActiveOwner(id) is { } owner && owner.Active.ContainsKey(id) ? owner : null;
     }
 }

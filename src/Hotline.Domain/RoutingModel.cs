@@ -117,8 +117,6 @@ public sealed class RouterState
     public List<double> RecentHandleSeconds { get; set; } = [];
     /// <summary>Accepted (active) consultations, by id, kept so that <see cref="RoutingEngine.Requeue"/> can restore their age.</summary>
     public Dictionary<string, QueueEntry> ActiveEntries { get; set; } = [];
-    /// <summary>Positions last pushed in <see cref="QueuePositionsChanged"/>, so only changes are pushed.</summary>
-    public Dictionary<string, QueuePosition> PushedPositions { get; set; } = [];
 }
 
 /// <summary>A lawyer's routing-relevant profile and status, as the lawyer grain reports it.</summary>

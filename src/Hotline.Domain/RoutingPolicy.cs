@@ -99,9 +99,9 @@ public static class RoutingPolicy
         return false;
     }
 
-    /// <summary>Whether the lawyer has a conflict of interest with the entry's employer.</summary>
+    /// <summary>Whether the lawyer has a conflict of interest with the entry's employer (<see cref="EmployerName.Conflicts"/>: a conflict naming no place covers every city).</summary>
     public static bool IsConflicted(QueueEntry entry, LawyerSlot lawyer) =>
-        entry.EmployerKey is { } key && lawyer.Conflicts.Contains(key);
+        entry.EmployerKey is { } key && EmployerName.Conflicts(key, lawyer.Conflicts);
 
     /// <summary>No conflict, then the named lawyer only (when preferred) or skills and dialect under <paramref name="rules"/>.</summary>
     public static bool MatchesProfile(QueueEntry entry, LawyerSlot lawyer, WideningRules rules)

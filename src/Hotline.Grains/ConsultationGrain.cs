@@ -95,7 +95,8 @@ public sealed class ConsultationGrain(
             CallerNumber = command.CallerNumber,
             Callback = command.Callback && command.Channel == Channel.Phone,
             Employer = EmployerName.Display(command.Employer),
-            EmployerKey = EmployerName.Key(command.Employer),
+            // The worker's region stands for the place when the name gives none (docs/employer-names.md).
+            EmployerKey = EmployerName.Key(command.Employer, command.Region),
             Region = command.Region,
             Priority = command.Priority,
             CreatedAt = now,
@@ -354,7 +355,7 @@ public sealed class ConsultationGrain(
         var now = time.GetUtcNow();
         if (S.Status == ConsultationStatus.Active)
         {
-            await Finish(ConsultationStatus.Closed, now, rating, comment, null, null);
+            await Finish(now, rating, comment, null, null);
             if (rating is { } given) await Statistics.RecordRated(S.Category, given, now);
         }
         else
@@ -369,7 +370,7 @@ public sealed class ConsultationGrain(
     private async Task Abandon(DateTimeOffset now)
     {
         // Finish writes the consultation first, then removes it from the router (see "One truth").
-        await Finish(ConsultationStatus.Abandoned, now, null, null, null, null);
+        await Finish(now, null, null, null, null);
         await Statistics.RecordAbandoned(S.Category, (now - S.QueuedAt).TotalSeconds, now, S.Region);
     }
 
@@ -395,7 +396,7 @@ public sealed class ConsultationGrain(
         Guard.OptionalText(adviceToWorker, limits.Value.MaxCloseTextLength, "adviceToWorker");
         if (!Enum.IsDefined(resolution)) throw Guard.Validation("unknown resolution");
         S.Advice = string.IsNullOrWhiteSpace(adviceToWorker) ? null : adviceToWorker.Trim();
-        await Finish(ConsultationStatus.Closed, time.GetUtcNow(), null, null, resolution, summary);
+        await Finish(time.GetUtcNow(), null, null, resolution, summary);
         return await View(caller);
     }
 
@@ -456,13 +457,14 @@ public sealed class ConsultationGrain(
         if (S.Channel != Channel.Phone) throw Guard.NotFound("no such phone call");
     }
 
-    private async Task Finish(ConsultationStatus status, DateTimeOffset now, int? rating, string? comment, Resolution? resolution, string? summary)
+    /// <summary>Ends it through <see cref="ConsultationLifecycle.Finish"/> (closed when active, else abandoned; abandoned
+    /// whatever its status when the worker erased themself), then tells the router.</summary>
+    private async Task Finish(DateTimeOffset now, int? rating, string? comment, Resolution? resolution, string? summary, bool workerErased = false)
     {
         var lawyer = S.AssignedLawyerId;
-        var handle = status == ConsultationStatus.Closed ? ConsultationLifecycle.HandleSeconds(S, now) : null;
-        var ended = ConsultationLifecycle.Finish(S, now, resolution) ?? throw Guard.Conflict($"consultation is {Wire(S.Status)}");
-        // Erasure ends even an active consultation as abandoned (the worker left for good).
-        if (ended != status) (S.Status, S.Resolution) = (status, resolution);
+        var wasActive = S.Status == ConsultationStatus.Active;
+        var handle = ConsultationLifecycle.HandleSeconds(S, now);
+        var ended = ConsultationLifecycle.Finish(S, now, resolution, workerErased) ?? throw Guard.Conflict($"consultation is {Wire(S.Status)}");
         S.Rating = rating ?? S.Rating;
         S.Comment = comment ?? S.Comment;
         S.LawyerSummary = summary ?? S.LawyerSummary;
@@ -472,13 +474,13 @@ public sealed class ConsultationGrain(
         // The consultation first, then the router: a crash in between leaves a finished consultation the router still
         // holds, which the reconciliation releases (the other order would let a closed chat be routed again).
         await state.WriteStateAsync();
-        if (status == ConsultationStatus.Closed && lawyer is not null)
+        if (wasActive)
         {
-            Crash?.At("close");
-            await Router.Release(S.Id, handle);
-            if (handle is { } h) await Statistics.RecordClosed(S.Category, h, now);
+            Crash?.At(ended == ConsultationStatus.Closed ? "close" : "abandon");
+            await Router.Release(S.Id, ended == ConsultationStatus.Closed ? handle : null);
+            if (ended == ConsultationStatus.Closed && handle is { } h) await Statistics.RecordClosed(S.Category, h, now);
         }
-        else if (status == ConsultationStatus.Abandoned)
+        else
         {
             Crash?.At("abandon");
             await Router.Remove(S.Id);
@@ -552,6 +554,8 @@ public sealed class ConsultationGrain(
         if (previous is not null) ConsultationAccessPolicy.Left(S.Access, previous, await LastSeq(), time.GetUtcNow());
         await state.WriteStateAsync();
         await Publish(c => c.StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
+        // The lawyer it left hears it too (they keep the view), so their console stops showing it as theirs.
+        if (previous is not null) await Push(() => notifier.Lawyer(previous).StatusChanged(new StatusChangedEvent(S.Id, S.Status)));
     }
 
     public async Task<ConsistencyMismatch?> CheckConsistency(bool repair)
@@ -559,7 +563,7 @@ public sealed class ConsultationGrain(
         var id = this.GetPrimaryKeyString();
         var entry = await Router.GetEntry(id);
         var exists = state.RecordExists;
-        var fix = ConsistencyRules.Compare(exists, S.Status, S.AssignedLawyerId, entry.Placement, entry.LawyerId);
+        var fix = ConsistencyRules.Compare(exists, S.Status, S.AssignedLawyerId, entry.Placement, entry.LawyerId, S.OfferedTo, entry.OfferedTo);
         if (fix == ConsistencyRepair.None) return null;
         var mismatch = new ConsistencyMismatch
         {
@@ -567,7 +571,7 @@ public sealed class ConsultationGrain(
             Status = exists ? S.Status : null,
             AssignedLawyerId = exists ? S.AssignedLawyerId : null,
             Router = entry.Placement,
-            RouterLawyerId = entry.LawyerId,
+            RouterLawyerId = entry.LawyerId ?? entry.OfferedTo,
             Repair = fix,
             Repaired = repair,
         };
@@ -591,6 +595,11 @@ public sealed class ConsultationGrain(
                 var had = S.AssignedLawyerId;
                 await MarkQueued();
                 if (had is not null) await GrainFactory.GetGrain<ILawyerGrain>(had).OnActiveChanged(S.Id, false);
+                // The router may have offered it meanwhile: that offer was ignored while this read active.
+                if (entry.OfferedTo is { } offeredTo && entry.OfferExpiresAt is { } expires) await OnOffered(offeredTo, expires);
+                break;
+            case ConsistencyRepair.RecordOffer:
+                await OnOffered(entry.OfferedTo!, entry.OfferExpiresAt ?? time.GetUtcNow());
                 break;
             case ConsistencyRepair.ConsultationToActive:
                 await OnAssigned(entry.LawyerId!, entry.LawyerName ?? entry.LawyerId!, (time.GetUtcNow() - S.QueuedAt).TotalSeconds);
@@ -625,11 +634,10 @@ public sealed class ConsultationGrain(
         var now = time.GetUtcNow();
         if (!ConsultationStateMachine.IsTerminal(S.Status))
         {
-            // The worker left for good: an open consultation ends as abandoned and frees its lawyer.
-            if (S.Status == ConsultationStatus.Active) await Router.Release(S.Id, null);
-            else await Router.Remove(S.Id);
+            // The worker left for good: an open consultation, active included, ends abandoned through the lifecycle; Finish
+            // writes it first and then frees its lawyer or takes it out of the queue (see "One truth").
             var waited = S.Status == ConsultationStatus.Active ? (double?)null : (now - S.QueuedAt).TotalSeconds;
-            await Finish(ConsultationStatus.Abandoned, now, null, null, null, null);
+            await Finish(now, null, null, null, null, workerErased: true);
             if (waited is { } w) await Statistics.RecordAbandoned(S.Category, w, now, S.Region);
         }
         await EraseTexts(now);

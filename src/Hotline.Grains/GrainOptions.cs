@@ -14,6 +14,9 @@ public sealed class GrainOptions
     public double ConnectionLeaseSeconds { get; set; } = 45;
     /// <summary>How often the reconciliation compares every consultation the router holds with its own state and repairs (0: never).</summary>
     public double ReconcileSeconds { get; set; } = 30;
+    /// <summary>How often a reconciliation pass also scans the store's unfinished consultations, to find one the router
+    /// lost (a scan of every consultation row, so rarer; the first pass after a start always does it; 0: never).</summary>
+    public double StoreReconcileSeconds { get; set; } = 600;
     /// <summary>How often admins get a <c>Metrics</c> push.</summary>
     public double MetricsIntervalSeconds { get; set; } = 1;
     /// <summary>The hotline's zone for "today" and the hours of statistics (bound from <c>Hotline:TimeZone</c>).</summary>

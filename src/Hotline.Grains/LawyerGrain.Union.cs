@@ -77,7 +77,7 @@ public sealed partial class LawyerGrain
 
     /// <summary>Routing keys of the lawyer's conflicts.</summary>
     private IReadOnlyList<string> ConflictKeys() =>
-        state.State.Profile!.Conflicts.Select(EmployerName.Key).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        state.State.Profile!.Conflicts.Select(c => EmployerName.Key(c)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>
     /// Closes every connection (the silos holding them abort them: at once on the calling silo, at the next renewal on

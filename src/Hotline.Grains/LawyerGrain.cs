@@ -22,6 +22,9 @@ public sealed class LawyerState
     /// fires after a kill -9 or a failover too.
     /// </summary>
     public DateTimeOffset? GraceDeadline { get; set; }
+    /// <summary>When a connection of this lawyer was last seen (connected or renewed), recorded at most every
+    /// <see cref="GraceRules.SeenPrecision"/>: after a restart the grace period counts from here.</summary>
+    public DateTimeOffset? LastSeenAt { get; set; }
 }
 
 /// <summary>
@@ -38,6 +41,9 @@ public sealed partial class LawyerGrain(
     ILogger<LawyerGrain> logger) : Grain, ILawyerGrain, ILawyerManagementGrain, IRemindable
 {
     private const string GraceReminder = "grace";
+    /// <summary>How long a fresh activation leaves live connections to re-assert themselves (renewals run every few
+    /// seconds; one may take up to the 15 s response timeout) before a grace deadline found passed fires.</summary>
+    private const double SettleSeconds = 15;
     /// <summary>Open connections and when their silo last asserted them.</summary>
     private readonly Dictionary<string, DateTimeOffset> _connections = [];
     private IGrainTimer? _lease;
@@ -57,10 +63,11 @@ public sealed partial class LawyerGrain(
         if (!state.RecordExists) return;
         _activeCount = (await Router.GetActive(LawyerId)).Count;
         // A fresh activation knows no connection (restart, failover, kill -9 of the silo that held it). If the lawyer has
-        // active consultations, the grace period runs from now unless one was already running; a live connection is
-        // re-asserted by its silo within seconds and cancels it.
+        // active consultations, the grace period runs from when a connection was last seen unless one was already
+        // running; a live connection is re-asserted by its silo within seconds (SettleSeconds) and cancels it.
         if (state.State.GraceDeadline is null && _activeCount > 0)
-            await StartGrace(time.GetUtcNow() + TimeSpan.FromSeconds(options.Value.LawyerGraceSeconds));
+            await StartGrace(GraceRules.DeadlineOnActivation(state.State.LastSeenAt, time.GetUtcNow(), options.Value.LawyerGraceSeconds,
+                TimeSpan.FromSeconds(SettleSeconds)));
         else if (state.State.GraceDeadline is { } deadline)
             ArmGraceTimer(deadline);
     }
@@ -123,10 +130,14 @@ public sealed partial class LawyerGrain(
         EnsureExists();
         if (state.State.Profile!.Disabled) throw Guard.Forbidden("the lawyer is disabled");
         var first = _connections.Count == 0;
-        _connections[connectionId] = time.GetUtcNow();
+        var now = time.GetUtcNow();
+        _connections[connectionId] = now;
         _grace?.Dispose();
         _grace = null;
+        var seen = GraceRules.ShouldRecordSeen(state.State.LastSeenAt, now, options.Value.LawyerGraceSeconds);
+        if (seen) state.State.LastSeenAt = now;
         if (state.State.GraceDeadline is not null) await CancelGrace();
+        else if (seen) await state.WriteStateAsync();
         var lease = options.Value.ConnectionLeaseSeconds;
         if (lease > 0) _lease ??= this.RegisterGrainTimer(ExpireConnections, new GrainTimerCreationOptions
         {

@@ -14,7 +14,8 @@ namespace Hotline.Grains;
 /// command runs to completion without awaiting, so commands never interleave. Offer deadlines and widening steps are in
 /// the durable state; a grain timer fires at the next deadline, and activation catches up on missed ones. A durable
 /// reminder (one-minute period) activates the router after a restart or failover even when nothing else calls it. Queue
-/// positions are pushed at most twice a second, with the latest values.
+/// positions are computed and pushed at most twice a second, with the latest values (<see cref="RoutingEngine.FlushPositions"/>):
+/// an assignment at the head shifts every position, so computing or pushing them per event would cost O(queue) per event.
 /// </summary>
 [Reentrant]
 public sealed class RouterGrain(
@@ -30,7 +31,6 @@ public sealed class RouterGrain(
     private IGrainTimer? _timer;
     private DateTimeOffset? _timerDue;
     private IGrainTimer? _positionTimer;
-    private readonly Dictionary<string, QueuePosition> _pendingPositions = [];
     private List<RoutingEffect> _pendingEffects = [];
     private List<RouterCommand> _pendingCommands = [];
     private RouterLog _log = null!;
@@ -142,7 +142,7 @@ public sealed class RouterGrain(
     private RouterEntry Entry(string id)
     {
         var s = S; // the engine's live state (the grain-state row is only the pre-journal starting point)
-        if (s.Queue.ContainsKey(id)) return new RouterEntry(id, RouterPlacement.Queued, null, null);
+        if (s.Queue.TryGetValue(id, out var waiting)) return new RouterEntry(id, RouterPlacement.Queued, null, null, waiting.OfferedTo, waiting.OfferExpiresAt);
         var lawyer = s.ActiveEntries.TryGetValue(id, out var active) ? active.AssignedTo
             : s.Lawyers.Values.FirstOrDefault(l => l.Active.ContainsKey(id))?.LawyerId;
         if (lawyer is null && !s.ActiveEntries.ContainsKey(id)) return new RouterEntry(id, RouterPlacement.None, null, null);
@@ -201,7 +201,7 @@ public sealed class RouterGrain(
                 try
                 {
                     // Cut here, before any await: the state now holds exactly the commands up to this batch.
-                    await _log.Write(_engine, commands, () => _engine = new RoutingEngine(RouterLog.Compact(S), options.Value));
+                    await _log.Write(_engine, commands, Compacted);
                 }
                 catch (RouterJournalConflictException e)
                 {
@@ -220,6 +220,9 @@ public sealed class RouterGrain(
                     commit.SetException(e);
                     continue;
                 }
+                // Fault injection (tests only): die once the batch is durable, before its effects go out.
+                if (ServiceProvider.GetService(typeof(CrashPoints)) is CrashPoints crash)
+                    foreach (var c in commands) crash.At(CrashPoints.RouterStep(c));
                 Apply(effects);
                 ArmTimer();
                 commit.SetResult();
@@ -231,14 +234,27 @@ public sealed class RouterGrain(
         }
     }
 
+    /// <summary>After a snapshot: the live state becomes its read-back copy (see <see cref="RouterLog"/>); positions already pushed stay known.</summary>
+    private void Compacted()
+    {
+        var previous = _engine;
+        _engine = new RoutingEngine(RouterLog.Compact(S), options.Value);
+        _engine.CarryPositionsFrom(previous);
+    }
+
     private void Apply(IReadOnlyList<RoutingEffect> effects)
     {
+        // Positions follow from the state, not from effects: computed and pushed on the next position tick.
+        _positionTimer ??= this.RegisterGrainTimer(PushPositions, new GrainTimerCreationOptions
+        {
+            DueTime = PositionPushInterval,
+            Period = Timeout.InfiniteTimeSpan,
+        });
         foreach (var effect in effects)
         {
             switch (effect)
             {
                 case OfferMade o:
-                    _pendingPositions.Remove(o.ConsultationId);
                     HotlineMeter.Offers.Add(1);
                     _ = Consultation(o.ConsultationId).OnOffered(o.LawyerId, o.ExpiresAt);
                     break;
@@ -248,7 +264,6 @@ public sealed class RouterGrain(
                     break;
                 case ConsultationAssigned a:
                     HotlineMeter.Assignments.Add(1);
-                    _pendingPositions.Remove(a.ConsultationId);
                     var name = S.Lawyers.TryGetValue(a.LawyerId, out var slot) ? slot.DisplayName : a.LawyerId;
                     _ = Consultation(a.ConsultationId).OnAssigned(a.LawyerId, name, a.WaitedSeconds);
                     break;
@@ -259,16 +274,6 @@ public sealed class RouterGrain(
                 case LawyerStatusForced f:
                     _ = GrainFactory.GetGrain<ILawyerGrain>(f.LawyerId).OnStatusForced(f.Status);
                     break;
-                case QueuePositionsChanged q:
-                    // Coalesced: an assignment at the head shifts every position, and pushing each shift at once would
-                    // cost O(queue) messages per event.
-                    foreach (var p in q.Positions) _pendingPositions[p.ConsultationId] = p;
-                    _positionTimer ??= this.RegisterGrainTimer(PushPositions, new GrainTimerCreationOptions
-                    {
-                        DueTime = PositionPushInterval,
-                        Period = Timeout.InfiniteTimeSpan,
-                    });
-                    break;
             }
         }
     }
@@ -277,9 +282,9 @@ public sealed class RouterGrain(
     {
         _positionTimer?.Dispose();
         _positionTimer = null;
-        foreach (var p in _pendingPositions.Values)
-            if (p.Position > 0) _ = Consultation(p.ConsultationId).OnQueuePosition(p.Position, p.EstimatedWaitSeconds, p.LawyersOnline);
-        _pendingPositions.Clear();
+        if (_engine.FlushPositions(time.GetUtcNow()) is { } changed)
+            foreach (var p in changed.Positions)
+                if (p.Position > 0) _ = Consultation(p.ConsultationId).OnQueuePosition(p.Position, p.EstimatedWaitSeconds, p.LawyersOnline);
         return Task.CompletedTask;
     }
 

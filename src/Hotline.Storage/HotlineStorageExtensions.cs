@@ -47,6 +47,7 @@ public static class HotlineStorageExtensions
         services.TryAddSingleton<SqlMessageStore>();
         services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqlMessageStore>());
         services.TryAddSingleton<IRouterJournal>(sp => new SqlRouterJournal(sp.GetRequiredService<HotlineDatabase>()));
+        services.TryAddSingleton<IOpenConsultationStore>(sp => new SqlOpenConsultationStore(sp.GetRequiredService<HotlineDatabase>()));
         return services;
     }
 

@@ -40,6 +40,23 @@ public sealed class LoginFloodTests(FloodHost host)
     }
 
     [Fact]
+    public async Task An_unknown_username_costs_the_same_password_verification_as_a_known_one()
+    {
+        await using var kit = new TestKit(host);
+        var lawyer = await kit.Lawyer(["other"], "english", connect: false);
+        var guard = host.Services.GetRequiredService<Hotline.Silo.Security.LoginGuard>();
+        async Task<long> Cost(string username)
+        {
+            var before = guard.Verifications;
+            Assert.Equal(HttpStatusCode.Unauthorized, (await Post("/api/auth/login", new { username, password = "wrong-password" }, "192.0.2.200")).StatusCode);
+            return guard.Verifications - before;
+        }
+        // One full PBKDF2 verification each (against a dummy hash for the unknown one): no answer-time difference to measure.
+        Assert.Equal(1, await Cost(lawyer.Username));
+        Assert.Equal(1, await Cost("no-such-user-" + Guid.NewGuid().ToString("N")[..8]));
+    }
+
+    [Fact]
     public async Task Repeated_failures_for_one_username_back_off_from_any_address()
     {
         await using var kit = new TestKit(host);

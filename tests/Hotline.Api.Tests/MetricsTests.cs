@@ -46,7 +46,8 @@ public sealed class MetricsTests(MetricsHost host) : IClassFixture<MetricsHost>
             using var response = await Scrape(MetricsHost.ScrapeKey);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             body = await response.Content.ReadAsStringAsync();
-            if (body.Contains("hotline_queue_waiting") && body.Contains("hotline_messages_total")) break;
+            // Wait for the gauges of this consultation's queue, not just any queue (the snapshot is refreshed on a beat).
+            if (body.Contains("hotline_queue_waiting{") && body.Contains("hotline_messages_total{") && body.Contains("category=\"unpaid_wages\"")) break;
             await Task.Delay(500);
         }
         Assert.Contains("hotline_messages_total{", body);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Hotline.Client;
 
 namespace Hotline.Api.Tests;
@@ -42,13 +41,10 @@ public sealed class RegionMetricsTests(HotlineHost host)
     private static async Task<RegionMetrics> MetricsUntil(TestKit kit, string admin, Func<RegionMetrics, bool> done)
     {
         RegionMetrics? last = null;
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(30))
+        return await Wait.For(async () =>
         {
             last = (await kit.Rest.GetMetrics(admin)).Regions?.SingleOrDefault(r => r.Region == Region);
-            if (last is not null && done(last)) return last;
-            await Task.Delay(200);
-        }
-        throw new Xunit.Sdk.XunitException($"region {Region} never reached the expected figures; last: {last}");
+            return last is not null && done(last) ? last : null;
+        }, TimeSpan.FromSeconds(30), () => $"region {Region} with the expected figures; last: {last}");
     }
 }

@@ -27,15 +27,12 @@ public sealed class ReportAndDutyTests(HotlineHost host)
 
         // Statistics are recorded just after each step: read until the row shows all of them.
         JsonElement report = default, row = default;
-        var until = DateTime.UtcNow + Wait;
-        while (true)
+        await Hotline.Testing.Wait.Until(async () =>
         {
             report = await kit.Rest.Send<JsonElement>(HttpMethod.Get, "/api/admin/reports/range", admin);
             row = report.GetProperty("categories").EnumerateArray().FirstOrDefault(r => r.GetProperty("key").GetString() == category);
-            if (row.ValueKind == JsonValueKind.Object && row.GetProperty("rated").GetInt32() == 1) break;
-            if (DateTime.UtcNow > until) throw new TimeoutException("the report never showed the rated consultation: " + report);
-            await Task.Delay(200);
-        }
+            return row.ValueKind == JsonValueKind.Object && row.GetProperty("rated").GetInt32() == 1;
+        }, Wait, () => "the report never showed the rated consultation: " + report);
         Assert.Equal((1, 1, 1, 1), (row.GetProperty("arrived").GetInt32(), row.GetProperty("answered").GetInt32(), row.GetProperty("closed").GetInt32(), row.GetProperty("rated").GetInt32()));
         Assert.Equal(4.0, row.GetProperty("satisfaction").GetDouble());
 
@@ -87,12 +84,7 @@ public sealed class ReportAndDutyTests(HotlineHost host)
 
         var lawyer = await kit.Lawyer([category], dialect);
         await lawyer.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
-        var until = DateTime.UtcNow + Wait;
-        while ((duty = await kit.Rest.GetDuty()).LawyersOnline < 1)
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException("GET /api/duty never counted the lawyer online");
-            await Task.Delay(100);
-        }
+        await Hotline.Testing.Wait.Until(async () => (duty = await kit.Rest.GetDuty()).LawyersOnline >= 1, Wait, () => "GET /api/duty never counted the lawyer online");
         // Anyone may ask, no token needed: the answer holds counts only, no names.
         var (status, _, body) = await kit.Raw(HttpMethod.Get, "/api/duty");
         Assert.Equal(HttpStatusCode.OK, status);

@@ -66,7 +66,8 @@ public sealed class WebPushTests(HotlineHost host)
         Assert.Equal(2, notice.EnumerateObject().Count()); // no names, no text on a lock screen
 
         var grains = host.Services.GetRequiredService<IGrainFactory>();
-        await Eventually(async () => (await grains.GetGrain<IWorkerGrain>(worker.Id).GetPushTargets()).All(t => !t.Endpoint.Contains("/gone/")));
+        await Hotline.Testing.Wait.Until(async () => (await grains.GetGrain<IWorkerGrain>(worker.Id).GetPushTargets()).All(t => !t.Endpoint.Contains("/gone/")),
+            Wait, () => "the subscription answered 410 is still stored");
         Assert.True(push.GoneHits >= 1);
 
         // Page open: the message comes over the hub, no push.
@@ -99,6 +100,21 @@ public sealed class WebPushTests(HotlineHost host)
         var bad = await kit.Raw(HttpMethod.Post, "/api/workers/me/push", worker.Token, body);
         Assert.Equal(("validation_failed", HttpStatusCode.BadRequest), (TestKit.ProblemCode(bad.Body), bad.Status));
         Assert.Empty(await host.Services.GetRequiredService<IGrainFactory>().GetGrain<IWorkerGrain>(worker.Id).GetPushTargets());
+    }
+
+    [Fact]
+    public void Configured_keys_must_be_a_matching_pair_or_the_host_refuses_to_start()
+    {
+        static IReadOnlyList<string> Problems(params (string Key, string Value)[] settings) => Hotline.Silo.Security.WebPushKeys.Problems(
+            Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build()).ToList();
+        var (pub, priv) = Hotline.Silo.Security.WebPushKeys.Generate();
+        var (otherPub, _) = Hotline.Silo.Security.WebPushKeys.Generate();
+        Assert.Empty(Problems());
+        Assert.Empty(Problems(("Hotline:Push:PublicKey", pub), ("Hotline:Push:PrivateKey", priv), ("Hotline:Push:Subject", "mailto:it@union.example")));
+        Assert.Single(Problems(("Hotline:Push:PublicKey", pub)));
+        Assert.Single(Problems(("Hotline:Push:PublicKey", otherPub), ("Hotline:Push:PrivateKey", priv)));
+        Assert.Single(Problems(("Hotline:Push:PublicKey", "not-a-key"), ("Hotline:Push:PrivateKey", priv)));
+        Assert.Single(Problems(("Hotline:Push:Subject", "it@union.example")));
     }
 
     /// <summary>RFC 8292: <c>Authorization: vapid t=JWT, k=public key</c>; ES256 over the JWT, audience = the endpoint's origin.</summary>
@@ -146,16 +162,6 @@ public sealed class WebPushTests(HotlineHost host)
         while (plain[end] == 0) end--;
         Assert.Equal(2, plain[end]); // the last record's delimiter
         return JsonDocument.Parse(plain.AsMemory(0, end)).RootElement.Clone();
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var until = DateTime.UtcNow + Wait;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException("condition not met in 30 s");
-            await Task.Delay(100);
-        }
     }
 
     /// <summary>A push service on loopback: <c>/push/*</c> takes messages (201), <c>/gone/*</c> answers 410.</summary>

@@ -38,14 +38,22 @@ public sealed class SplitCluster : ITopology, IDisposable
 
     public static async Task<SplitCluster> Start(HotlineCluster shared)
     {
-        var database = "split" + Guid.NewGuid().ToString("N")[..8];
+        var (postgres, redis) = await OwnStorage(shared, "split");
+        var split = new SplitCluster(shared, postgres, redis);
+        await split.Restore();
+        return split;
+    }
+
+    /// <summary>A database of its own on the shared PostgreSQL and a redis-server of its own (watched by the shared
+    /// cluster's watchdog): a second cluster's membership, grain state and SignalR channels never meet the first's.</summary>
+    public static async Task<(string Postgres, RedisServer Redis)> OwnStorage(HotlineCluster shared, string prefix)
+    {
+        var database = prefix + Guid.NewGuid().ToString("N")[..8];
         await shared.Postgres.CreateDatabaseAsync(database);
         var redis = new RedisServer(Infra.FreePort());
         await redis.Start();
         shared.Guard(redis.Process);
-        var split = new SplitCluster(shared, shared.Postgres.ConnectionString.Replace("Database=hotline", "Database=" + database), redis);
-        await split.Restore();
-        return split;
+        return (shared.Postgres.ConnectionString.Replace("Database=hotline", "Database=" + database), redis);
     }
 
     /// <summary>Starts silos and fronts until two of each are alive, then waits until all are ready and see two silos.</summary>

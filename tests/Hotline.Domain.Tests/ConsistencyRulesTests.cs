@@ -22,4 +22,23 @@ public sealed class ConsistencyRulesTests
     [InlineData(false, ConsultationStatus.Queued, null, RouterPlacement.None, null, ConsistencyRepair.None)]
     public void Each_disagreement_has_exactly_one_repair(bool exists, ConsultationStatus status, string? lawyer, RouterPlacement router, string? routerLawyer, ConsistencyRepair expected)
         => Assert.Equal(expected, ConsistencyRules.Compare(exists, status, lawyer, router, routerLawyer));
+
+    [Theory]
+    // The router died after offering it and before the offer went out: the consultation records it (and pushes it).
+    [InlineData(ConsultationStatus.Queued, null, "lw-a", ConsistencyRepair.RecordOffer)]
+    [InlineData(ConsultationStatus.Offered, "lw-b", "lw-a", ConsistencyRepair.RecordOffer)]
+    // Agreement, or a withdrawal still on its way to the consultation.
+    [InlineData(ConsultationStatus.Offered, "lw-a", "lw-a", ConsistencyRepair.None)]
+    [InlineData(ConsultationStatus.Offered, "lw-a", null, ConsistencyRepair.None)]
+    [InlineData(ConsultationStatus.Queued, null, null, ConsistencyRepair.None)]
+    public void An_offer_only_the_router_knows_is_recorded(ConsultationStatus status, string? offeredTo, string? routerOfferedTo, ConsistencyRepair expected)
+        => Assert.Equal(expected, ConsistencyRules.Compare(true, status, null, RouterPlacement.Queued, null, offeredTo, routerOfferedTo));
+
+    [Fact]
+    public void A_pass_checks_the_router_s_consultations_and_the_store_s_unfinished_ones_each_once()
+    {
+        // c-3: queued in the store, lost by the router; it is only found through the store.
+        Assert.Equal(["c-1", "c-2", "c-3"], ConsistencyRules.ToCheck(["c-1", "c-2"], ["c-2", "c-3"]));
+        Assert.Equal(ConsistencyRepair.EnqueueInRouter, ConsistencyRules.Compare(true, ConsultationStatus.Queued, null, RouterPlacement.None, null));
+    }
 }

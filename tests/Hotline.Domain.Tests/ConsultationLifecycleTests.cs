@@ -58,4 +58,23 @@ public sealed class ConsultationLifecycleTests
         Assert.Null(c.Resolution);
         Assert.Null(c.OfferedTo);
     }
+
+    [Theory]
+    [InlineData(ConsultationStatus.Queued)]
+    [InlineData(ConsultationStatus.Offered)]
+    [InlineData(ConsultationStatus.Active)]
+    public void A_worker_who_erases_themself_abandons_every_unfinished_consultation_active_included(ConsultationStatus from)
+    {
+        var c = new Record();
+        ConsultationLifecycle.Open(c, T0);
+        if (from == ConsultationStatus.Offered) ConsultationLifecycle.Offer(c, "lw-a", T0.AddSeconds(20));
+        if (from == ConsultationStatus.Active) ConsultationLifecycle.Assign(c, "lw-a", "A", T0.AddSeconds(3));
+        Assert.True(ConsultationStateMachine.CanEndOnErasure(c.Status));
+        Assert.Equal(ConsultationStatus.Abandoned, ConsultationLifecycle.Finish(c, T0.AddSeconds(9), Resolution.Answered, workerErased: true));
+        Assert.Equal((ConsultationStatus.Abandoned, (Resolution?)null, T0.AddSeconds(9), (string?)null), (c.Status, c.Resolution, c.ClosedAt!.Value, c.OfferedTo));
+        // Not an ordinary transition: a lawyer's or worker's close of an active one still closes it.
+        Assert.False(ConsultationStateMachine.CanTransition(ConsultationStatus.Active, ConsultationStatus.Abandoned));
+        Assert.Null(ConsultationLifecycle.Finish(c, T0.AddSeconds(10), null, workerErased: true));
+        Assert.False(ConsultationStateMachine.CanEndOnErasure(ConsultationStatus.Closed));
+    }
 }

@@ -376,17 +376,23 @@ public class RoutingEngineTests
     {
         var r = R.Engine(new RoutingOptions { DefaultHandleSeconds = 100 });
         r.UpsertLawyer(R.Lawyer("a", "wage", "mandarin", capacity: 2, status: LawyerStatus.Away), R.T0);
-        var res = r.Enqueue(R.Entry("c1"), R.T0);
+        Assert.Null(r.FlushPositions(R.T0)); // nothing queued
+        r.Enqueue(R.Entry("c1"), R.T0).Ok();
         // Nobody eligible online: a position, no invented estimate.
-        Assert.Equal([new QueuePosition("c1", 1, null, 0)], Assert.Single(res.Of<QueuePositionsChanged>()).Positions);
-        res = r.Enqueue(R.Entry("c2"), R.T0.AddSeconds(1));
-        Assert.Equal([new QueuePosition("c2", 2, null, 0)], Assert.Single(res.Of<QueuePositionsChanged>()).Positions);
-        res = r.Enqueue(R.Entry("other", "injury"), R.T0.AddSeconds(1));
-        Assert.Equal([new QueuePosition("other", 1, null, 0)], Assert.Single(res.Of<QueuePositionsChanged>()).Positions);
+        Assert.Equal([new QueuePosition("c1", 1, null, 0)], r.FlushPositions(R.T0)!.Positions);
+        Assert.Null(r.FlushPositions(R.T0)); // no command since
+        r.Enqueue(R.Entry("c2"), R.T0.AddSeconds(1)).Ok();
+        Assert.Equal([new QueuePosition("c2", 2, null, 0)], r.FlushPositions(R.T0.AddSeconds(1))!.Positions);
+        // Coalesced: two commands, one flush.
+        r.Enqueue(R.Entry("other", "injury"), R.T0.AddSeconds(1)).Ok();
+        r.Enqueue(R.Entry("c0", priority: 1), R.T0.AddSeconds(1)).Ok();
+        Assert.Equal([new QueuePosition("c0", 1, null, 0), new QueuePosition("c1", 2, null, 0), new QueuePosition("c2", 3, null, 0),
+            new QueuePosition("other", 1, null, 0)], r.FlushPositions(R.T0.AddSeconds(1))!.Positions);
+        r.Remove("c0", R.T0.AddSeconds(1)).Ok();
         // Lawyer (capacity 2) online: c1 and c2 offered; nothing left to push for wage.
-        res = r.UpsertLawyer(R.Lawyer("a", "wage", "mandarin", capacity: 2), R.T0.AddSeconds(2));
+        var res = r.UpsertLawyer(R.Lawyer("a", "wage", "mandarin", capacity: 2), R.T0.AddSeconds(2));
         Assert.Equal(2, res.Of<OfferMade>().Count);
-        Assert.Empty(res.Of<QueuePositionsChanged>());
+        Assert.Null(r.FlushPositions(R.T0.AddSeconds(2)));
         Assert.Equal(new QueuePosition("c1", 0, 0, 1), r.GetPosition("c1", R.T0.AddSeconds(2)));
         r.Enqueue(R.Entry("c3"), R.T0.AddSeconds(3));
         // One eligible lawyer, both slots taken by offers about to start (100 s each): the first of two frees after 50 s.
@@ -415,6 +421,33 @@ public class RoutingEngineTests
         var res = r.UpsertLawyer(R.Lawyer("a", "wage", "mandarin", capacity: 1), R.T0.AddSeconds(3));
         Assert.Equal(["c2", "c3"], res.Of<OfferWithdrawn>().Select(w => w.ConsultationId));
         Assert.Equal("a", r.State.Queue["c1"].OfferedTo);
+    }
+
+    [Fact]
+    public void An_engine_over_a_saved_state_takes_any_command_first()
+    {
+        // The router replays its journal into a fresh engine: the first command may be anything (its indexes are built then).
+        var r = R.Engine();
+        r.UpsertLawyer(R.Lawyer("a", "wage", "mandarin"), R.T0).Ok();
+        r.Enqueue(R.Entry("c1"), R.T0).Ok();
+        r.Accept("c1", "a", R.T0.AddSeconds(1)).Ok();
+        r.Enqueue(R.Entry("c2"), R.T0.AddSeconds(2)).Ok();
+        var json = R.Json(r.State);
+        RoutingEngine Fresh() => new(System.Text.Json.JsonSerializer.Deserialize<RouterState>(json)!, new RoutingOptions());
+        var t = R.T0.AddSeconds(3);
+        Assert.Equal("a", Assert.Single(Fresh().Release("c1", t, null).Ok().Of<OfferMade>()).LawyerId);
+        Fresh().Requeue("c1", null, null, "a", t).Ok();
+        Fresh().Remove("c2", t).Ok();
+        Fresh().Claim("c2", "a", t);
+        Fresh().LawyerConnected("a", t).Ok();
+        Fresh().LawyerDisconnected("a", t).Ok();
+        Fresh().Tick(t).Ok();
+        Fresh().Recover(t).Ok();
+        Assert.Equal(RoutingErrors.NotOffered, Fresh().Accept("c2", "a", t).ErrorCode);
+        Assert.Equal(RoutingErrors.NotOffered, Fresh().Decline("c2", "a", t).ErrorCode);
+        Assert.Equal(1, Fresh().GetPosition("c2", t)!.Position);
+        Assert.NotNull(Fresh().NextDeadline(t));
+        Assert.NotNull(Fresh().FlushPositions(t));
     }
 
     [Fact]

@@ -16,7 +16,8 @@ public class RoutingOracleTests
     private const double OfferSeconds = 20, ExclusionSeconds = 300, PreferenceSeconds = 120;
     private static readonly string[] Categories = ["wage", "contract", "dismissal", "injury"];
     private static readonly string[] Dialects = ["mandarin", "cantonese", "hakka", "minnan"];
-    private static readonly string[] Employers = ["acme", "fuzhou-textile", "xiamen-port"];
+    // Keys as EmployerName builds them: with and without a place ("place:name"), so the broader conflict rule is exercised.
+    private static readonly string[] Employers = ["acme", "fuzhou-textile", "xiamen-port", "厦门:abc电子", "泉州:abc电子", "abc电子"];
 
     private static readonly JsonSerializerOptions Json = CreateJson();
 
@@ -84,7 +85,10 @@ public class RoutingOracleTests
         return l.Dialects.Contains(c.Dialect) || (age >= 60 && l.Dialects.Contains("mandarin"));
     }
 
-    private static bool Conflicted(Consultation c, Lawyer l) => c.Employer is not null && l.Conflicts.Contains(c.Employer);
+    /// <summary>docs/employer-names.md: a conflict covers the same employer; a conflict or a consultation that names no city matches the name in any city.</summary>
+    private static bool Conflicted(Consultation c, Lawyer l) => c.Employer is { } e && l.Conflicts.Any(k => k == e || (NameOf(k) == NameOf(e) && (!k.Contains(':') || !e.Contains(':'))));
+
+    private static string NameOf(string key) => key.Contains(':') ? key[(key.IndexOf(':') + 1)..] : key;
 
     /// <summary>Who the consultation is for, ignoring status, load and exclusions.</summary>
     private static bool Fits(Consultation c, Lawyer l, DateTimeOffset now) =>

@@ -230,7 +230,7 @@ public sealed class UnionWallTests(HotlineServer server, ITestOutputHelper outpu
 
         Assert.Equal([employer], Strings(await Lawyer(adminToken, "lw-" + username), "conflicts"));
         // Back to routing: queued again (this was the only lawyer who fits, and it is conflicted now).
-        await WaitFor(() => QueuedInMetrics(adminToken, "longyan"));
+        await Wait.Until(() => QueuedInMetrics(adminToken, "longyan"), TimeSpan.FromSeconds(30), () => "the consultation queued again in region longyan");
         Assert.DoesNotContain(await Audit(adminToken, id), e => e.GetProperty("action").GetString() == "read_transcript");
         AssertNoPageErrors();
     }
@@ -291,17 +291,6 @@ public sealed class UnionWallTests(HotlineServer server, ITestOutputHelper outpu
     {
         var metrics = await Get(token, "api/admin/metrics");
         return metrics.GetProperty("regions").EnumerateArray().Any(r => r.GetProperty("region").GetString() == region && r.GetProperty("waiting").GetInt32() + r.GetProperty("offered").GetInt32() == 1);
-    }
-
-    /// <summary>Polls a server-side condition (not the page) for up to 30 s.</summary>
-    private static async Task WaitFor(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the server never reached the expected state within 30 s");
-            await Task.Delay(200);
-        }
     }
 
     private async Task Shot(IPage page, string name)

@@ -60,7 +60,10 @@ public sealed class OneTruthTests(ITestOutputHelper output) : ScratchTest("hotli
     [Theory]
     [InlineData("open")]
     [InlineData("transfer")]
+    [InlineData("requeue")]
+    [InlineData("accept")]
     [InlineData("close")]
+    [InlineData("abandon")]
     public async Task A_crash_between_consultation_and_router_is_repaired_and_nobody_is_stranded(string step)
     {
         var silo = await Start(crashAt: step);
@@ -70,25 +73,49 @@ public sealed class OneTruthTests(ITestOutputHelper output) : ScratchTest("hotli
         var b = await NewLawyer(rest, admin, "truth-b");
         var worker = await rest.CreateWorker("工人");
         string? waiting = null; // a consultation that must be offered after the restart
+        string? activeWithA = null; // accept: the consultation the router assigned to a before the crash
+        string? abandoned = null; // abandon: the consultation the worker left
 
         if (step == "open")
         {
             await Assert.ThrowsAnyAsync<Exception>(() => rest.OpenConsultation(worker.Token, Category, Dialect, "开单时崩溃"));
         }
+        else if (step == "abandon")
+        {
+            // Nobody is online: the worker gives up waiting (queued -> abandoned, written before the router forgets it).
+            abandoned = (await rest.OpenConsultation(worker.Token, Category, Dialect, "不等了")).Id;
+            var hub = Track(HotlineConnection.Worker(silo.Url, worker.Token));
+            await hub.StartAsync();
+            Ignore(hub.Invoke<JsonElement>("CloseConsultation", [abandoned, null, null]));
+        }
         else
         {
             var lawyerA = await Online(silo.Url, a.Token);
             var first = await rest.OpenConsultation(worker.Token, Category, Dialect, "第一个咨询");
-            await lawyerA.AcceptOffer((await lawyerA.Offers.WaitAsync(o => o.ConsultationId == first.Id)).ConsultationId);
-            if (step == "transfer")
+            var offered = await lawyerA.Offers.WaitAsync(o => o.ConsultationId == first.Id);
+            if (step == "accept")
             {
-                waiting = first.Id;
-                Ignore(lawyerA.Invoke<JsonElement>("Transfer", [first.Id, new { toCategory = Category }]));
+                activeWithA = first.Id; // the router assigns it, the consultation never hears
+                Ignore(lawyerA.AcceptOffer(offered.ConsultationId));
             }
             else
             {
-                waiting = (await rest.OpenConsultation(worker.Token, Category, Dialect, "等待中的咨询")).Id; // a is full (capacity 1)
-                Ignore(lawyerA.Invoke<JsonElement>("CloseConsultation", [first.Id, "answered", null]));
+                await lawyerA.AcceptOffer(offered.ConsultationId);
+                if (step == "transfer")
+                {
+                    waiting = first.Id;
+                    Ignore(lawyerA.Invoke<JsonElement>("Transfer", [first.Id, new { toCategory = Category }]));
+                }
+                else if (step == "requeue")
+                {
+                    waiting = first.Id;
+                    Ignore(rest.Send<JsonElement>(HttpMethod.Post, $"/api/admin/consultations/{first.Id}/requeue", admin, new { }));
+                }
+                else
+                {
+                    waiting = (await rest.OpenConsultation(worker.Token, Category, Dialect, "等待中的咨询")).Id; // a is full (capacity 1)
+                    Ignore(lawyerA.Invoke<JsonElement>("CloseConsultation", [first.Id, "answered", null]));
+                }
             }
         }
         await WaitForExit(silo);
@@ -100,12 +127,19 @@ public sealed class OneTruthTests(ITestOutputHelper output) : ScratchTest("hotli
         await AssertConsistent(rest, admin);
 
         // Every queued consultation is offered once a lawyer is available: after a transfer the other lawyer (the
-        // transfer excludes the one who sent it), after a close the lawyer whose capacity the close freed.
+        // transfer excludes the one who sent it), after a close the lawyer whose capacity the close freed; after a
+        // requeue b (a's connection died with the silo); after an accept b (a holds the accepted one, capacity 1).
         var lawyer = await Online(restarted.Url, step == "close" ? a.Token : b.Token);
         waiting ??= (await rest.OpenConsultation(worker.Token, Category, Dialect, "重启后的咨询")).Id;
         var offer = await lawyer.Offers.WaitAsync(o => o.ConsultationId == waiting, TimeSpan.FromSeconds(60));
         await lawyer.AcceptOffer(offer.ConsultationId);
         Assert.Equal("active", (await rest.GetConsultation(worker.Token, waiting)).Status);
+        if (activeWithA is not null)
+        {
+            var view = await rest.GetConsultation(worker.Token, activeWithA);
+            Assert.Equal(("active", a.Id), (view.Status, view.AssignedLawyerId));
+        }
+        if (abandoned is not null) Assert.Equal("abandoned", (await rest.GetConsultation(worker.Token, abandoned)).Status);
         await AssertConsistent(rest, admin);
     }
 

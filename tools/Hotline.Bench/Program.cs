@@ -4,7 +4,7 @@ using Hotline.Domain;
 
 namespace Hotline.Bench;
 
-/// <summary>Entry point: <c>routing [arrivals] [seed]</c>.</summary>
+/// <summary>Entry point: <c>routing [arrivals] [seed]</c>, <c>journal ...</c>, <c>scale ...</c>.</summary>
 public static class Program
 {
     public static int Main(string[] args)
@@ -17,9 +17,18 @@ public static class Program
             RouterJournalBench.Run(sizes, cycles).GetAwaiter().GetResult();
             return 0;
         }
+        if (args.Length > 0 && args[0] == "scale")
+        {
+            // scale [lawyers=2000] [waiting sizes=100,10000] [cycles=50000] [seed=12351]
+            var lawyers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000;
+            var sizes = (args.Length > 2 ? args[2] : "100,10000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+            var cycles = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 50_000;
+            RouterScaleBench.Run(lawyers, sizes, cycles, args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 12351);
+            return 0;
+        }
         if (args.Length == 0 || args[0] != "routing")
         {
-            Console.Error.WriteLine("usage: Hotline.Bench routing [arrivals=100000] [seed=12351] | journal [cycles=2000] [waiting=100,10000]");
+            Console.Error.WriteLine("usage: Hotline.Bench routing [arrivals=100000] [seed=12351] | journal [cycles=2000] [waiting=100,10000] | scale [lawyers=2000] [waiting=100,10000] [cycles=50000] [seed]");
             return 2;
         }
         var arrivals = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000;

@@ -70,9 +70,10 @@ public static class OrleansHostingExtensions
         HotlineCalendar.Zone(timeZone); // an unknown zone fails the start, not the first statistic
         builder.Services.PostConfigure<GrainOptions>(o => o.TimeZone = timeZone);
         builder.Services.Configure<CollectiveOptions>(builder.Configuration.GetSection("Hotline:Collective"));
-        // Fault injection for the crash tests, never in Production (Hotline:Testing:CrashAt; see CrashPoints).
-        if ((builder.Environment.IsDevelopment() || builder.Environment.IsEnvironment("Testing")) && builder.Configuration["Hotline:Testing:CrashAt"] is { Length: > 0 } crashAt)
-            builder.Services.AddSingleton(new CrashPoints(crashAt));
+        // Fault injection for the crash tests, never in Production (Hotline:Testing:CrashAt / CrashFile; see CrashPoints).
+        var (crashAt, crashFile) = (builder.Configuration["Hotline:Testing:CrashAt"], builder.Configuration["Hotline:Testing:CrashFile"]);
+        if ((builder.Environment.IsDevelopment() || builder.Environment.IsEnvironment("Testing")) && (crashAt is { Length: > 0 } || crashFile is { Length: > 0 }))
+            builder.Services.AddSingleton(new CrashPoints(crashAt, crashFile is { Length: > 0 } ? crashFile : null));
         // A clock moved forward for the retention-across-restart test (Hotline:Testing:ClockOffset), never in Production.
         if ((builder.Environment.IsDevelopment() || builder.Environment.IsEnvironment("Testing"))
             && builder.Configuration.GetValue<TimeSpan?>("Hotline:Testing:ClockOffset") is { } offset && offset != TimeSpan.Zero)

@@ -3,6 +3,8 @@ using Hotline.Abstractions;
 using Hotline.Silo.Api;
 using Hotline.Silo.Security;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.Options;
 
 namespace Hotline.Silo.Hubs;
 
@@ -45,9 +47,9 @@ public static class HubsExtensions
                 o.SerializerOptions = HotlineMessagePack.Create(json);
             });
         // Registered after the stock protocols, so they win the "json" and "messagepack" names: both add the contract's
-        // optional trailing arguments.
-        services.AddSingleton<Microsoft.AspNetCore.SignalR.Protocol.IHubProtocol, LenientJsonHubProtocol>();
-        services.AddSingleton<Microsoft.AspNetCore.SignalR.Protocol.IHubProtocol, LenientMessagePackHubProtocol>();
+        // optional trailing arguments (one wrapper for any protocol).
+        services.AddSingleton<IHubProtocol>(sp => new LenientHubProtocol(new JsonHubProtocol(sp.GetRequiredService<IOptions<JsonHubProtocolOptions>>())));
+        services.AddSingleton<IHubProtocol>(sp => new LenientHubProtocol(new MessagePackHubProtocol(sp.GetRequiredService<IOptions<MessagePackHubProtocolOptions>>())));
         if (!string.IsNullOrWhiteSpace(redis))
             signalR.AddStackExchangeRedis(redis, o =>
             {

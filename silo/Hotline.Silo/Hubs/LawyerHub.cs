@@ -43,11 +43,13 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
 
     public async Task<JoinResult> AcceptOffer(string consultationId) => (await Calls.Run(() => Consultation(consultationId).Accept(Me))).Reveal(Phones);
 
-    /// <summary>Pull: the waiting consultations this lawyer could take now, in queue order (no messages).</summary>
+    /// <summary>Pull: the waiting consultations this lawyer is eligible for now, in queue order (views, no messages). One
+    /// taken or closed between the router's answer and its view is left out: the list holds waiting ones only.</summary>
     public async Task<IReadOnlyList<ConsultationView>> GetQueue()
     {
         var ids = await Calls.Run(() => Grains.GetGrain<IRouterGrain>(GrainKeys.Hotline).GetQueue(Me.Id));
-        return await ConsultationQueries.ViewsInOrder(Grains, Calls, ids);
+        var views = await ConsultationQueries.ViewsInOrder(Grains, Calls, ids);
+        return views.Where(v => v.Status is ConsultationStatus.Queued or ConsultationStatus.Offered).ToList();
     }
 
     /// <summary>Pull: takes a waiting consultation at once (<c>conflict</c> when not eligible or no free capacity).</summary>

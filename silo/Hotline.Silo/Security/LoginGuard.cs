@@ -26,6 +26,18 @@ public sealed class LoginGuard(Microsoft.Extensions.Options.IOptions<SecurityOpt
 {
     private readonly SemaphoreSlim _hashing = new(options.Value.ConcurrentLogins, options.Value.ConcurrentLogins);
     private int _waiting;
+    private long _verified;
+
+    /// <summary>Password verifications run so far: an unknown username must cost one, exactly as a known one.</summary>
+    public long Verifications => Interlocked.Read(ref _verified);
+
+    /// <summary>Verifies a password in the bounded queue (always one full PBKDF2 run, whatever the hash).</summary>
+    public Task<bool> Verify(string password, string hash, CancellationToken cancellationToken)
+        => Hash(() =>
+        {
+            Interlocked.Increment(ref _verified);
+            return PasswordHasher.Verify(password, hash);
+        }, cancellationToken);
 
     private ILoginThrottleGrain Throttle(string username)
         => grains.GetGrain<ILoginThrottleGrain>("login-" + Convert.ToHexStringLower(

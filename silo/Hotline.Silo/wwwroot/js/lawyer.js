@@ -204,7 +204,8 @@ function refreshWaiting() {
 }
 
 function renderWaiting(list) {
-  const items = (list || []).filter((v) => !S.convs.has(v.id));
+  // One of mine that went back to the queue (admin requeue) keeps its tab, and can be taken again from here.
+  const items = (list || []).filter((v) => S.convs.get(v.id)?.view.status !== "active");
   const nodes = items.map((v) => el("div.offer", { "data-testid": "waiting-item", "data-consultation-id": v.id },
     el("div.offer-top", {}, el("span.cat", {}, labelOf(S.catalog?.categories, v.category))),
     el("div.small.muted", {}, [labelOf(S.catalog?.dialects, v.dialect), t(`channel.${v.channel}`),

@@ -3,26 +3,27 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
-using Microsoft.Extensions.Options;
 
 namespace Hotline.Silo.Hubs;
 
 /// <summary>
-/// The MessagePack hub protocol, plus the contract's optional trailing arguments (see
-/// <see cref="LenientJsonHubProtocol"/>): an invocation of one of
-/// <see cref="LenientJsonHubProtocol.MethodsWithOptionalArguments"/> that fails to bind because it omits trailing
-/// nullable arguments is parsed again against the shorter parameter list and padded with nulls.
+/// Any hub protocol (JSON, MessagePack), plus the contract's optional trailing arguments: SignalR binds hub arguments
+/// strictly by count, so <c>CloseConsultation(id)</c> would fail although the contract writes <c>CloseConsultation(id,
+/// rating?, comment?)</c>. An invocation of one of <see cref="MethodsWithOptionalArguments"/> that fails to bind is parsed
+/// again against shorter parameter lists whose omitted parameters all accept null, longest first, and padded with nulls;
+/// everything else passes through untouched (and costs nothing extra: the retry runs only after a binding failure).
 /// </summary>
-public sealed class LenientMessagePackHubProtocol(IOptions<MessagePackHubProtocolOptions> options) : IHubProtocol
+public sealed class LenientHubProtocol(IHubProtocol inner) : IHubProtocol
 {
-    private readonly MessagePackHubProtocol _inner = new(options);
+    /// <summary>Hub methods whose trailing parameters are optional in the contract.</summary>
+    public static readonly string[] MethodsWithOptionalArguments = ["CloseConsultation", "RateConsultation"];
 
-    public string Name => _inner.Name;
-    public int Version => _inner.Version;
-    public TransferFormat TransferFormat => _inner.TransferFormat;
-    public bool IsVersionSupported(int version) => _inner.IsVersionSupported(version);
-    public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => _inner.WriteMessage(CodedHubErrors.Code(message), output);
-    public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => _inner.GetMessageBytes(CodedHubErrors.Code(message));
+    public string Name => inner.Name;
+    public int Version => inner.Version;
+    public TransferFormat TransferFormat => inner.TransferFormat;
+    public bool IsVersionSupported(int version) => inner.IsVersionSupported(version);
+    public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => inner.WriteMessage(CodedHubErrors.Code(message), output);
+    public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => inner.GetMessageBytes(CodedHubErrors.Code(message));
 
     public bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message)
     {
@@ -40,20 +41,19 @@ public sealed class LenientMessagePackHubProtocol(IOptions<MessagePackHubProtoco
     private bool TryParseOne(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message)
     {
         var frame = input;
-        if (!_inner.TryParseMessage(ref input, binder, out message)) return false;
-        if (message is not InvocationBindingFailureMessage failure
-            || !LenientJsonHubProtocol.MethodsWithOptionalArguments.Contains(failure.Target))
+        if (!inner.TryParseMessage(ref input, binder, out message)) return false;
+        if (message is not InvocationBindingFailureMessage failure || !MethodsWithOptionalArguments.Contains(failure.Target))
             return true;
         IReadOnlyList<Type> parameters;
         try { parameters = binder.GetParameterTypes(failure.Target); }
         catch (Exception) { return true; }
-        // Try each shorter list whose omitted parameters all accept null, longest first.
         for (var given = parameters.Count - 1; given >= 1; given--)
         {
             var omitted = parameters[given];
             if (omitted.IsValueType && Nullable.GetUnderlyingType(omitted) is null) break;
+            // The same frame again (input has already moved past it), bound against the first `given` parameters.
             var retry = frame;
-            if (_inner.TryParseMessage(ref retry, new TruncatedBinder(binder, failure.Target, parameters.Take(given).ToArray()), out var parsed)
+            if (inner.TryParseMessage(ref retry, new TruncatedBinder(binder, failure.Target, parameters.Take(given).ToArray()), out var parsed)
                 && parsed is InvocationMessage invocation)
             {
                 var arguments = invocation.Arguments.Concat(Enumerable.Repeat<object?>(null, parameters.Count - given)).ToArray();

@@ -1,0 +1,580 @@
+namespace Hotline.Domain;
+
+/// <summary>
+/// The routing engine's in-memory indexes over a <see cref="RouterState"/>: rebuilt from the state, never persisted, kept
+/// in step by the engine on every change. They let a routing command touch only what it concerns: O(log n) per change of a
+/// queue entry, whatever the queue's length.
+/// </summary>
+/// <remarks>
+/// <para><b>Waiting entries</b> (queued, not offered) sit in one set in queue order (positions) and in buckets by the
+/// widening <i>level</i> in force for them (how many steps, <see cref="WideningStep.AfterSeconds"/> ascending, are in
+/// force): per level, by category, by (category, dialect), by dialect or all, depending on what the level's rules
+/// require. A lawyer's candidates at a level are then the union of a few buckets (their skills times their dialects),
+/// each in queue order, so the first one a lawyer may take is found without scanning the queue. Entries naming a lawyer
+/// sit in that lawyer's bucket instead (skills and dialects do not count for them).</para>
+/// <para><b>Time</b>: widening is handled by a time-ordered set of the moments an entry's next step comes into force; when
+/// one is due, that entry alone moves to its new level's buckets. Offer deadlines, preference deadlines and exclusion
+/// ends have time-ordered sets too, so timers and <see cref="RoutingEngine.NextDeadline"/> touch only what is due.</para>
+/// <para><b>Lawyers</b>: the outstanding offers per lawyer (their load without scanning the queue), the owner of every
+/// active consultation, and the set of lawyers online with room for a chat (the only ones matching has to consider).</para>
+/// </remarks>
+internal sealed class RoutingIndex
+{
+    private static readonly IComparer<(DateTimeOffset At, string Id)> ByTime = Comparer<(DateTimeOffset At, string Id)>.Create((a, b) =>
+    {
+        var c = a.At.CompareTo(b.At);
+        return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
+    });
+
+    private static readonly IComparer<(DateTimeOffset At, string Id, string Lawyer)> ByTimeAndLawyer =
+        Comparer<(DateTimeOffset At, string Id, string Lawyer)>.Create((a, b) =>
+        {
+            var c = a.At.CompareTo(b.At);
+            if (c != 0) return c;
+            c = string.CompareOrdinal(a.Id, b.Id);
+            return c != 0 ? c : string.CompareOrdinal(a.Lawyer, b.Lawyer);
+        });
+
+    /// <summary>Where one queue entry is indexed.</summary>
+    private sealed class Slot
+    {
+        public bool Waiting;
+        public int Level = -1;
+        public string? Preferred;
+        public string Category = "", Dialect = "";
+        public DateTimeOffset? WidenAt, PreferenceAt, OfferAt;
+        public SortedSet<(DateTimeOffset At, string Id, string Lawyer)>? Exclusions;
+    }
+
+    private readonly RouterState _state;
+    private readonly RoutingOptions _options;
+    private readonly double[] _stepAfter;
+    private readonly WideningRules[] _levels;
+    private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SortedSet<QueueEntry>>[] _byCategory, _byDialect;
+    private readonly Dictionary<(string, string), SortedSet<QueueEntry>>[] _byCategoryDialect;
+    private readonly SortedSet<QueueEntry>[] _all;
+    private readonly Dictionary<string, SortedSet<QueueEntry>> _byPreferred = new(StringComparer.Ordinal);
+    private readonly SortedSet<(DateTimeOffset At, string Id)> _widenDue = new(ByTime), _preferenceDue = new(ByTime), _offerDue = new(ByTime);
+    private readonly SortedSet<(DateTimeOffset At, string Id, string Lawyer)> _exclusionsWaiting = new(ByTimeAndLawyer), _exclusionsOffered = new(ByTimeAndLawyer);
+    private readonly Dictionary<string, HashSet<QueueEntry>> _offersTo = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LawyerSlot> _activeOwner = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _preferenceCheck = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<LawyerSlot>> _freeBySkill = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string, string), HashSet<LawyerSlot>> _freeBySkillDialect = [];
+    private readonly Dictionary<LawyerSlot, (HashSet<string> Skills, HashSet<string> Dialects)> _freeProfile = new(ReferenceEqualityComparer.Instance);
+
+    public RoutingIndex(RouterState state, RoutingOptions options, DateTimeOffset now)
+    {
+        _state = state;
+        _options = options;
+        // Level k = the first k steps by AfterSeconds in force; RoutingPolicy.RulesAt gives the same rules for the same steps.
+        var steps = options.Widening.OrderBy(s => s.AfterSeconds).ToArray();
+        _stepAfter = steps.Select(s => s.AfterSeconds).ToArray();
+        _levels = new WideningRules[steps.Length + 1];
+        _levels[0] = WideningRules.Exact;
+        for (var k = 1; k <= steps.Length; k++)
+        {
+            var prev = _levels[k - 1];
+            var s = steps[k - 1];
+            _levels[k] = new WideningRules(prev.RequireCategory && s.RequireCategory, prev.AnyDialect || s.AnyDialect,
+                [.. prev.AlsoDialects, .. s.AlsoDialects], k);
+        }
+        _byCategory = NewBuckets();
+        _byCategoryDialect = new Dictionary<(string, string), SortedSet<QueueEntry>>[_levels.Length];
+        for (var k = 0; k < _levels.Length; k++) _byCategoryDialect[k] = [];
+        _byDialect = NewBuckets();
+        _all = new SortedSet<QueueEntry>[_levels.Length];
+        for (var k = 0; k < _all.Length; k++) _all[k] = new SortedSet<QueueEntry>(RoutingPolicy.QueueOrder);
+        Rebuild(now);
+    }
+
+    private Dictionary<string, SortedSet<QueueEntry>>[] NewBuckets()
+    {
+        var a = new Dictionary<string, SortedSet<QueueEntry>>[_levels.Length];
+        for (var k = 0; k < a.Length; k++) a[k] = new(StringComparer.Ordinal);
+        return a;
+    }
+
+    /// <summary>The latest time the widening levels were brought up to (levels are right for any time from here until the next due step).</summary>
+    public DateTimeOffset IndexedAt { get; private set; }
+
+    /// <summary>Waiting (not offered) entries in queue order.</summary>
+    public SortedSet<QueueEntry> Waiting { get; } = new(RoutingPolicy.QueueOrder);
+
+    /// <summary>Lawyers online with room for a chat (the only ones matching can give anything to).</summary>
+    public HashSet<LawyerSlot> Free { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Lawyers with room whose own situation changed since the last matching (status, profile, load): their head must be
+    /// looked up in full. Every other lawyer with room had no eligible entry after the last matching (or was reserved).
+    /// </summary>
+    public HashSet<LawyerSlot> DirtyLawyers { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Entries that (re)became waiting or eligible for more lawyers since the last matching: new, withdrawn offers, widened,
+    /// preference lapsed, an exclusion ended, or exclusions that may no longer apply. Only they can be new heads of the other lawyers.
+    /// </summary>
+    public HashSet<QueueEntry> DirtyEntries { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Lawyers who lost their room (or went offline) since the last matching.</summary>
+    public HashSet<LawyerSlot> LeftFree { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Re-indexes everything from the state, widening levels as of <paramref name="now"/>.</summary>
+    public void Rebuild(DateTimeOffset now)
+    {
+        _slots.Clear();
+        Waiting.Clear();
+        for (var k = 0; k < _levels.Length; k++)
+        {
+            _byCategory[k].Clear();
+            _byCategoryDialect[k].Clear();
+            _byDialect[k].Clear();
+            _all[k].Clear();
+        }
+        _byPreferred.Clear();
+        _widenDue.Clear();
+        _preferenceDue.Clear();
+        _offerDue.Clear();
+        _exclusionsWaiting.Clear();
+        _exclusionsOffered.Clear();
+        _offersTo.Clear();
+        _preferenceCheck.Clear();
+        _activeOwner.Clear();
+        Free.Clear();
+        _freeBySkill.Clear();
+        _freeBySkillDialect.Clear();
+        _freeProfile.Clear();
+        DirtyLawyers.Clear();
+        DirtyEntries.Clear();
+        LeftFree.Clear();
+        IndexedAt = now;
+        foreach (var e in _state.Queue.Values)
+        {
+            if (e.OfferedTo is { } to) SetOffer(e, to);
+            else Track(e, now);
+        }
+        foreach (var l in _state.Lawyers.Values)
+        {
+            foreach (var id in l.Active.Keys) _activeOwner[id] = l;
+            Refresh(l);
+        }
+    }
+
+    // ---- queue entries ----
+
+    private Slot SlotOf(QueueEntry e)
+    {
+        if (!_slots.TryGetValue(e.ConsultationId, out var s)) _slots[e.ConsultationId] = s = new Slot();
+        return s;
+    }
+
+    /// <summary>Indexes a queue entry as waiting (it must not be offered), at its widening level as of <paramref name="now"/>.</summary>
+    public void Track(QueueEntry e, DateTimeOffset now)
+    {
+        var s = SlotOf(e);
+        if (s.Waiting) Untrack(e);
+        s.Waiting = true;
+        s.Category = e.Category;
+        s.Dialect = e.Dialect;
+        Waiting.Add(e);
+        DirtyEntries.Add(e);
+        var from = RoutingPolicy.WideningFrom(e);
+        var age = (now - from).TotalSeconds;
+        var level = 0;
+        while (level < _stepAfter.Length && _stepAfter[level] <= age) level++;
+        if (e.PreferredLawyerId is { } preferred)
+        {
+            s.Preferred = preferred;
+            Bucket(_byPreferred, preferred).Add(e);
+            _preferenceCheck.Add(e.ConsultationId);
+            if (e.PreferenceExpiresAt is { } until)
+            {
+                s.PreferenceAt = until;
+                _preferenceDue.Add((until, e.ConsultationId));
+            }
+        }
+        else
+        {
+            s.Level = level;
+            foreach (var set in BucketsOf(level, e.Category, e.Dialect, create: true)) set.Add(e);
+        }
+        if (level < _stepAfter.Length)
+        {
+            // The next step's moment (never not after now, whatever rounding did to the age).
+            var at = from.AddSeconds(_stepAfter[level]);
+            if (at <= now) at = now.AddTicks(1);
+            s.WidenAt = at;
+            _widenDue.Add((at, e.ConsultationId));
+        }
+        RegisterExclusions(e, s, _exclusionsWaiting);
+    }
+
+    /// <summary>Takes a waiting entry out of the waiting indexes (to be offered, changed, assigned or dropped).</summary>
+    public void Untrack(QueueEntry e)
+    {
+        if (!_slots.TryGetValue(e.ConsultationId, out var s) || !s.Waiting) return;
+        s.Waiting = false;
+        Waiting.Remove(e);
+        DirtyEntries.Remove(e);
+        if (s.Preferred is { } preferred)
+        {
+            if (_byPreferred.TryGetValue(preferred, out var set)) set.Remove(e);
+            s.Preferred = null;
+        }
+        else if (s.Level >= 0)
+        {
+            foreach (var set in BucketsOf(s.Level, s.Category, s.Dialect, create: false)) set.Remove(e);
+        }
+        s.Level = -1;
+        if (s.PreferenceAt is { } p) _preferenceDue.Remove((p, e.ConsultationId));
+        if (s.WidenAt is { } w) _widenDue.Remove((w, e.ConsultationId));
+        s.PreferenceAt = s.WidenAt = null;
+        UnregisterExclusions(e, s);
+    }
+
+    /// <summary>Forgets an entry leaving the queue (assigned or removed); it must be untracked and not offered.</summary>
+    public void Forget(QueueEntry e)
+    {
+        Untrack(e);
+        if (_slots.TryGetValue(e.ConsultationId, out var s) && s.OfferAt is null) _slots.Remove(e.ConsultationId);
+    }
+
+    /// <summary>Records an offer of a waiting (or just admitted) entry to <paramref name="lawyerId"/>; the entry's fields are the caller's.</summary>
+    public void SetOffer(QueueEntry e, string lawyerId)
+    {
+        Untrack(e);
+        var s = SlotOf(e);
+        if (!_offersTo.TryGetValue(lawyerId, out var offers)) _offersTo[lawyerId] = offers = [];
+        offers.Add(e);
+        if (e.OfferExpiresAt is { } at)
+        {
+            s.OfferAt = at;
+            _offerDue.Add((at, e.ConsultationId));
+        }
+        else s.OfferAt = DateTimeOffset.MaxValue; // marks "offered" (a legacy offer without deadline)
+        RegisterExclusions(e, s, _exclusionsOffered);
+        if (_state.Lawyers.TryGetValue(lawyerId, out var l)) Refresh(l);
+    }
+
+    /// <summary>Forgets the entry's offer (<see cref="QueueEntry.OfferedTo"/> must still name the lawyer); the entry is then neither waiting nor offered until tracked or forgotten.</summary>
+    public void ClearOffer(QueueEntry e)
+    {
+        if (!_slots.TryGetValue(e.ConsultationId, out var s) || s.OfferAt is not { } at) return;
+        if (at != DateTimeOffset.MaxValue) _offerDue.Remove((at, e.ConsultationId));
+        s.OfferAt = null;
+        UnregisterExclusions(e, s);
+        if (e.OfferedTo is { } to && _offersTo.TryGetValue(to, out var offers))
+        {
+            offers.Remove(e);
+            if (_state.Lawyers.TryGetValue(to, out var l)) Refresh(l);
+        }
+    }
+
+    /// <summary>Entries whose offer deadline is at or before <paramref name="now"/>.</summary>
+    public List<QueueEntry> OffersDue(DateTimeOffset now)
+    {
+        var list = new List<QueueEntry>();
+        foreach (var (at, id) in _offerDue)
+        {
+            if (at > now) break;
+            list.Add(_state.Queue[id]);
+        }
+        return list;
+    }
+
+    /// <summary>The outstanding offers to a lawyer, in queue order.</summary>
+    public List<QueueEntry> OffersTo(string lawyerId)
+    {
+        var list = _offersTo.TryGetValue(lawyerId, out var offers) ? offers.ToList() : [];
+        list.Sort(RoutingPolicy.QueueOrder);
+        return list;
+    }
+
+    /// <summary>How many offers a lawyer holds.</summary>
+    public int OfferCount(string lawyerId) => _offersTo.TryGetValue(lawyerId, out var offers) ? offers.Count : 0;
+
+    /// <summary>Sets (or moves) an exclusion, keeping its end indexed.</summary>
+    public void SetExclusion(QueueEntry e, string lawyerId, DateTimeOffset since)
+    {
+        var registered = _slots.TryGetValue(e.ConsultationId, out var s) ? s.Exclusions : null;
+        if (registered is not null && e.Exclusions.TryGetValue(lawyerId, out var old))
+            registered.Remove((RoutingPolicy.ExclusionEndsAt(old, _options), e.ConsultationId, lawyerId));
+        e.Exclusions[lawyerId] = since; // in place: the dictionary keeps its order, as the state always had it
+        registered?.Add((RoutingPolicy.ExclusionEndsAt(since, _options), e.ConsultationId, lawyerId));
+    }
+
+    /// <summary>Removes an exclusion, if any.</summary>
+    public void RemoveExclusion(QueueEntry e, string lawyerId)
+    {
+        if (!e.Exclusions.Remove(lawyerId, out var since)) return;
+        if (_slots.TryGetValue(e.ConsultationId, out var s) && s.Exclusions is { } set)
+            set.Remove((RoutingPolicy.ExclusionEndsAt(since, _options), e.ConsultationId, lawyerId));
+    }
+
+    private void RegisterExclusions(QueueEntry e, Slot s, SortedSet<(DateTimeOffset, string, string)> set)
+    {
+        UnregisterExclusions(e, s);
+        s.Exclusions = set;
+        foreach (var (lawyerId, since) in e.Exclusions) set.Add((RoutingPolicy.ExclusionEndsAt(since, _options), e.ConsultationId, lawyerId));
+    }
+
+    private void UnregisterExclusions(QueueEntry e, Slot s)
+    {
+        if (s.Exclusions is not { } set) return;
+        foreach (var (lawyerId, since) in e.Exclusions) set.Remove((RoutingPolicy.ExclusionEndsAt(since, _options), e.ConsultationId, lawyerId));
+        s.Exclusions = null;
+    }
+
+    // ---- time ----
+
+    /// <summary>
+    /// Brings everything time-driven up to <paramref name="now"/>: drops exclusions past their limit, returns the entries
+    /// whose named-lawyer preference may have to lapse (overdue, or flagged by <see cref="CheckPreferencesFor"/>), and moves
+    /// entries whose next widening step is due to their new level.
+    /// </summary>
+    public List<QueueEntry> Advance(DateTimeOffset now)
+    {
+        if (now < IndexedAt) Rebuild(now); // time went back (a caller's clock): levels are recomputed, not guessed
+        IndexedAt = now;
+        DropDueExclusions(_exclusionsWaiting, now);
+        DropDueExclusions(_exclusionsOffered, now);
+        while (_preferenceDue.Count > 0 && _preferenceDue.Min is var p && p.At <= now)
+        {
+            _preferenceDue.Remove(p);
+            _slots[p.Id].PreferenceAt = null;
+            _preferenceCheck.Add(p.Id);
+        }
+        var check = new List<QueueEntry>(_preferenceCheck.Count);
+        foreach (var id in _preferenceCheck)
+            if (_state.Queue.TryGetValue(id, out var e)) check.Add(e);
+        _preferenceCheck.Clear();
+        return check;
+    }
+
+    /// <summary>Moves entries whose widening step is due by <paramref name="now"/> to their level's buckets.</summary>
+    public void Widen(DateTimeOffset now)
+    {
+        while (_widenDue.Count > 0 && _widenDue.Min is var w && w.At <= now)
+        {
+            _widenDue.Remove(w);
+            _slots[w.Id].WidenAt = null;
+            Track(_state.Queue[w.Id], now);
+        }
+    }
+
+    private void DropDueExclusions(SortedSet<(DateTimeOffset At, string Id, string Lawyer)> set, DateTimeOffset now)
+    {
+        while (set.Count > 0 && set.Min is var x && x.At <= now)
+        {
+            set.Remove(x);
+            var e = _state.Queue[x.Id];
+            e.Exclusions.Remove(x.Lawyer);
+            if (e.OfferedTo is null) DirtyEntries.Add(e);
+        }
+    }
+
+    /// <summary>
+    /// A lawyer's status, connection, capacity or profile changed: whether the exclusions of a waiting entry apply depends on
+    /// who else is online and eligible, so every waiting entry with exclusions may now be open to more lawyers.
+    /// </summary>
+    public void LawyerChanged()
+    {
+        foreach (var (_, id, _) in _exclusionsWaiting) DirtyEntries.Add(_state.Queue[id]);
+    }
+
+    /// <summary>
+    /// Lawyers with room that may match <paramref name="e"/> (a superset: the caller checks the profile): the named lawyer,
+    /// else those with the entry's category when its widening still requires it, else all.
+    /// </summary>
+    public IEnumerable<LawyerSlot> FreeFor(QueueEntry e)
+    {
+        if (e.PreferredLawyerId is { } preferred)
+            return _state.Lawyers.TryGetValue(preferred, out var l) && Free.Contains(l) ? [l] : [];
+        var rules = _levels[_slots[e.ConsultationId].Level];
+        if (!rules.RequireCategory) return Free;
+        if (rules.AnyDialect) return _freeBySkill.TryGetValue(e.Category, out var set) ? set : [];
+        return FreeSpeaking(e.Category, e.Dialect, rules.AlsoDialects);
+    }
+
+    private IEnumerable<LawyerSlot> FreeSpeaking(string category, string dialect, IReadOnlyCollection<string> also)
+    {
+        if (_freeBySkillDialect.TryGetValue((category, dialect), out var own))
+            foreach (var l in own) yield return l;
+        foreach (var d in also)
+            if (_freeBySkillDialect.TryGetValue((category, d), out var more))
+                foreach (var l in more) yield return l;
+    }
+
+    /// <summary>The widening rules in force for a waiting entry (as of the last <see cref="Widen"/>; what RoutingPolicy.RulesAt says then).</summary>
+    public WideningRules RulesOf(QueueEntry e) =>
+        _slots.TryGetValue(e.ConsultationId, out var s) && s.Level >= 0 ? _levels[s.Level] : WideningRules.Exact;
+
+    /// <summary>Asks the next <see cref="Advance"/> to check the preferences of the waiting entries naming this lawyer (their status or conflicts changed).</summary>
+    public void CheckPreferencesFor(string lawyerId)
+    {
+        if (_byPreferred.TryGetValue(lawyerId, out var set))
+            foreach (var e in set) _preferenceCheck.Add(e.ConsultationId);
+    }
+
+    /// <summary>The earliest moment something time-driven is due for the entries, as <see cref="RoutingEngine.NextDeadline"/> defines it.</summary>
+    public DateTimeOffset? NextDeadline(DateTimeOffset now)
+    {
+        DateTimeOffset? next = null;
+        void Consider(DateTimeOffset? at)
+        {
+            if (at is { } t && (next is null || t < next)) next = t;
+        }
+        if (_offerDue.Count > 0) Consider(_offerDue.Min.At);
+        if (_preferenceDue.Count > 0) Consider(_preferenceDue.Min.At);
+        if (_exclusionsWaiting.Count > 0) Consider(_exclusionsWaiting.Min.At);
+        foreach (var (at, id) in _widenDue)
+        {
+            if (at > now)
+            {
+                Consider(at);
+                break;
+            }
+            // Due but not yet applied (no command since): the step after now, as RoutingPolicy.NextWideningAt says.
+            Consider(RoutingPolicy.NextWideningAt(_state.Queue[id], now, _options));
+        }
+        return next;
+    }
+
+    // ---- lawyers ----
+
+    /// <summary>Active consultations plus outstanding offers, and whether one of them is a phone call.</summary>
+    public LawyerLoad LoadOf(LawyerSlot l)
+    {
+        var count = l.Active.Count;
+        var phone = false;
+        foreach (var ch in l.Active.Values) phone |= ch == Channel.Phone;
+        if (_offersTo.TryGetValue(l.LawyerId, out var offers))
+        {
+            count += offers.Count;
+            foreach (var e in offers) phone |= e.Channel == Channel.Phone;
+        }
+        return new LawyerLoad(count, phone);
+    }
+
+    /// <summary>Re-files a lawyer after a change of status, connection, capacity, active consultations or offers.</summary>
+    public void Refresh(LawyerSlot l)
+    {
+        var free = RoutingPolicy.IsOnline(l) && LoadOf(l).HasRoomFor(Channel.Web, l.Capacity);
+        // Filed under the profile sets it had (an upsert replaces them): re-filed only when they or the membership change.
+        var filed = _freeProfile.TryGetValue(l, out var profile);
+        if (filed && (!free || !ReferenceEquals(profile.Skills, l.Skills) || !ReferenceEquals(profile.Dialects, l.Dialects)))
+        {
+            _freeProfile.Remove(l);
+            foreach (var skill in profile.Skills)
+            {
+                _freeBySkill[skill].Remove(l);
+                foreach (var d in profile.Dialects) _freeBySkillDialect[(skill, d)].Remove(l);
+            }
+            filed = false;
+        }
+        if (free)
+        {
+            Free.Add(l);
+            DirtyLawyers.Add(l);
+            if (filed) return;
+            // The engine replaces a lawyer's sets on an upsert (never changes them in place), so they identify the filing.
+            profile = (l.Skills, l.Dialects);
+            _freeProfile[l] = profile;
+            foreach (var skill in profile.Skills)
+            {
+                if (!_freeBySkill.TryGetValue(skill, out var set)) _freeBySkill[skill] = set = new(ReferenceEqualityComparer.Instance);
+                set.Add(l);
+                foreach (var d in profile.Dialects)
+                {
+                    if (!_freeBySkillDialect.TryGetValue((skill, d), out var sd)) _freeBySkillDialect[(skill, d)] = sd = new(ReferenceEqualityComparer.Instance);
+                    sd.Add(l);
+                }
+            }
+        }
+        else
+        {
+            if (Free.Remove(l)) LeftFree.Add(l);
+            DirtyLawyers.Remove(l);
+        }
+    }
+
+    public void SetActive(string consultationId, LawyerSlot l) => _activeOwner[consultationId] = l;
+
+    public void ClearActive(string consultationId) => _activeOwner.Remove(consultationId);
+
+    /// <summary>The lawyer an active consultation is with (by the lawyers' own active lists).</summary>
+    public LawyerSlot? ActiveOwner(string consultationId) => _activeOwner.GetValueOrDefault(consultationId);
+
+    // ---- matching ----
+
+    /// <summary>
+    /// The first waiting entry in queue order that <paramref name="l"/> matches (profile under the widening in force,
+    /// no conflict, not excluded where exclusions apply), ignoring capacity; null when none.
+    /// </summary>
+    public QueueEntry? Head(LawyerSlot l, Func<QueueEntry, LawyerSlot, bool> excluded)
+    {
+        QueueEntry? best = null;
+        void Scan(SortedSet<QueueEntry>? set)
+        {
+            if (set is null || set.Count == 0) return;
+            var min = set.Min!;
+            if (best is not null && RoutingPolicy.CompareQueueOrder(min, best) >= 0) return;
+            if (Passes(min)) { best = min; return; }
+            foreach (var e in set)
+            {
+                if (best is not null && RoutingPolicy.CompareQueueOrder(e, best) >= 0) return;
+                if (!Passes(e)) continue;
+                best = e;
+                return;
+            }
+        }
+        bool Passes(QueueEntry e) => !RoutingPolicy.IsConflicted(e, l) && !excluded(e, l);
+
+        Scan(_byPreferred.GetValueOrDefault(l.LawyerId));
+        for (var k = 0; k < _levels.Length; k++)
+        {
+            var rules = _levels[k];
+            var anyDialect = rules.AnyDialect;
+            foreach (var d in rules.AlsoDialects) anyDialect |= l.Dialects.Contains(d);
+            if (rules.RequireCategory)
+            {
+                foreach (var c in l.Skills)
+                {
+                    if (anyDialect) Scan(_byCategory[k].GetValueOrDefault(c));
+                    else foreach (var d in l.Dialects) Scan(_byCategoryDialect[k].GetValueOrDefault((c, d)));
+                }
+            }
+            else if (anyDialect) Scan(_all[k]);
+            else foreach (var d in l.Dialects) Scan(_byDialect[k].GetValueOrDefault(d));
+        }
+        return best;
+    }
+
+    private static SortedSet<QueueEntry> Bucket(Dictionary<string, SortedSet<QueueEntry>> buckets, string key)
+    {
+        if (!buckets.TryGetValue(key, out var set)) buckets[key] = set = new SortedSet<QueueEntry>(RoutingPolicy.QueueOrder);
+        return set;
+    }
+
+    /// <summary>The buckets a non-preferred waiting entry of this level, category and dialect belongs to.</summary>
+    private IEnumerable<SortedSet<QueueEntry>> BucketsOf(int level, string category, string dialect, bool create)
+    {
+        var rules = _levels[level];
+        SortedSet<QueueEntry>? Get(Dictionary<string, SortedSet<QueueEntry>> b, string key) => create ? Bucket(b, key) : b.GetValueOrDefault(key);
+        if (rules.RequireCategory)
+        {
+            if (Get(_byCategory[level], category) is { } a) yield return a;
+            if (rules.AnyDialect) yield break;
+            var pairs = _byCategoryDialect[level];
+            if (!pairs.TryGetValue((category, dialect), out var b) && create)
+                pairs[(category, dialect)] = b = new SortedSet<QueueEntry>(RoutingPolicy.QueueOrder);
+            if (b is not null) yield return b;
+        }
+        else
+        {
+            yield return _all[level];
+            if (!rules.AnyDialect && Get(_byDialect[level], dialect) is { } d) yield return d;
+        }
+    }
+}

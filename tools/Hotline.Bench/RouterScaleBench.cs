@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using Hotline.Domain;
+
+namespace Hotline.Bench;
+
+/// <summary>
+/// The routing engine at federation scale (issue 14): decisions per second with a long queue and many lawyers, at each
+/// queue length in the same run (the short queue is the baseline: a cost that grows with the queue shows as a ratio
+/// below 1), and a naive head-of-line FIFO matcher on the same cycles as the floor.
+/// </summary>
+/// <remarks>
+/// L lawyers (8 categories, 2-4 skills each, Mandarin plus 0-2 of 6 dialects, capacity 1-3), every slot busy, W
+/// consultations waiting (10 % phone calls, 5 % priority, half Mandarin, 40 % naming an employer, 3 % of lawyers with a
+/// conflict); then cycles of: a random active consultation closes (Release: its lawyer's slot frees and the engine
+/// offers it the first eligible consultation: a decision), every offer is accepted (5 % declined first, then offered on),
+/// and a new consultation arrives (Enqueue), so the queue stays at about W. Simulated time advances 10 ms per cycle, so
+/// the queue ages through the widening steps (60 s, 180 s) as in production. One thread, engine only (no persistence).
+/// </remarks>
+public static class RouterScaleBench
+{
+    private static readonly string[] Categories = ["wage", "contract", "dismissal", "injury", "social-insurance", "overtime", "leave", "other"];
+    private static readonly string[] Dialects = ["mandarin", "cantonese", "hakka", "minnan", "wu", "xiang", "gan"];
+    private static readonly string[] Employers = ["acme", "fuzhou-textile", "xiamen-port", "minjiang-build", "quanzhou-shoes"];
+
+    private sealed record Row(int Waiting, long Commands, long Decisions, double Seconds, double CpuSeconds, double P50, double P99, int QueueAtEnd, double FlushMs, double Reserved);
+
+    public static void Run(int lawyers, int[] waitingSizes, int cycles, int seed)
+    {
+        // Warm-up (JIT, tiered compilation) on the smallest size.
+        Measure(lawyers, waitingSizes.Min(), Math.Min(cycles, 5_000), seed + 1);
+        var rows = waitingSizes.Select(w => Measure(lawyers, w, cycles, seed)).ToList();
+        var naive = Naive(lawyers, waitingSizes.Max(), cycles, seed);
+        Console.WriteLine($"## Router at scale: decisions per second ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
+        Console.WriteLine();
+        Console.WriteLine($"{lawyers:N0} lawyers (8 categories, 7 dialects, capacity 1-3), all busy; W waiting; {cycles:N0} cycles of release + accept " +
+            $"(5 % declined first) + arrival; 10 % phone; one thread, {Environment.ProcessorCount} cores, .NET {Environment.Version}, seed {seed}, " +
+            $"load average {LoadAverage()} at the end.");
+        Console.WriteLine();
+        Console.WriteLine("Decisions per CPU-second use the process's CPU time over the measured cycles (robust when other processes hold the cores); " +
+            "per wall-second they include the time this process waited for a core.");
+        Console.WriteLine();
+        Console.WriteLine("| waiting | commands | decisions | wall (s) | CPU (s) | decisions / wall s | decisions / CPU s | p50 / p99 per command (µs, wall) | vs smallest queue (CPU) | one FlushPositions (ms) | lawyers reserved for a call (mean) |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var baseline = rows[0].Decisions / rows[0].CpuSeconds;
+        foreach (var r in rows)
+            Console.WriteLine($"| {r.Waiting:N0} (end {r.QueueAtEnd:N0}) | {r.Commands:N0} | {r.Decisions:N0} | {r.Seconds:F2} | {r.CpuSeconds:F2} | {r.Decisions / r.Seconds:N0} | " +
+                $"{r.Decisions / r.CpuSeconds:N0} | {r.P50:F1} / {r.P99:F1} | {r.Decisions / r.CpuSeconds / baseline:F2}x | {r.FlushMs:F1} | {r.Reserved:F1} |");
+        Console.WriteLine();
+        Console.WriteLine($"Naive head-of-line FIFO on the same cycles at {waitingSizes.Max():N0} waiting (one category, no skills, O(1)): " +
+            $"{naive:N0} decisions per CPU-second; the engine at that queue runs at {rows[^1].Decisions / rows[^1].CpuSeconds / naive:P1} of it.");
+    }
+
+    private static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (IOException) { return "n/a"; }
+    }
+
+    private static List<LawyerInfo> MakeLawyers(int count, Random rnd)
+    {
+        var list = new List<LawyerInfo>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var skills = Categories.OrderBy(_ => rnd.Next()).Take(rnd.Next(2, 5)).ToList();
+            var dialects = new List<string> { "mandarin" };
+            dialects.AddRange(Dialects.Skip(1).OrderBy(_ => rnd.Next()).Take(rnd.Next(0, 3)));
+            var conflicts = rnd.NextDouble() < 0.03 ? [Employers[rnd.Next(Employers.Length)]] : new List<string>();
+            list.Add(new LawyerInfo($"L{i:0000}", $"Lawyer {i}", skills, dialects, rnd.Next(1, 4), LawyerStatus.Available, conflicts));
+        }
+        return list;
+    }
+
+    private static QueueEntry NextEntry(Random rnd, string id) => new()
+    {
+        ConsultationId = id,
+        Category = Categories[rnd.Next(Categories.Length)],
+        Dialect = rnd.NextDouble() < 0.5 ? "mandarin" : Dialects[1 + rnd.Next(Dialects.Length - 1)],
+        Channel = rnd.NextDouble() < 0.1 ? Channel.Phone : Channel.Web,
+        Priority = rnd.NextDouble() < 0.05 ? 1 : 0,
+        EmployerKey = rnd.NextDouble() < 0.4 ? Employers[rnd.Next(Employers.Length)] : null,
+    };
+
+    private static Row Measure(int lawyerCount, int waiting, int cycles, int seed)
+    {
+        var rnd = new Random(seed);
+        var now = new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero);
+        var engine = new RoutingEngine(new RouterState(), new RoutingOptions());
+        var active = new List<string>();
+        var next = 0;
+        var latencies = new List<double>(cycles * 3);
+        var timing = false;
+        long commands = 0, reservedSum = 0;
+
+        RoutingResult Do(Func<RoutingResult> command)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var r = command();
+            if (timing)
+            {
+                latencies.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                commands++;
+                reservedSum += engine.ReservedLawyers.Count;
+            }
+            if (!r.Succeeded) throw new InvalidOperationException($"{r.ErrorCode}: {r.ErrorMessage}");
+            return r;
+        }
+
+        // Offers are answered at once: accepted, or (5 %) declined first and then offered on.
+        void Carry(RoutingResult r)
+        {
+            foreach (var offer in r.Effects.OfType<OfferMade>())
+            {
+                if (rnd.NextDouble() < 0.05) Carry(Do(() => engine.Decline(offer.ConsultationId, offer.LawyerId, now)));
+                else
+                {
+                    Carry(Do(() => engine.Accept(offer.ConsultationId, offer.LawyerId, now)));
+                    active.Add(offer.ConsultationId);
+                }
+            }
+        }
+
+        foreach (var l in MakeLawyers(lawyerCount, rnd)) Do(() => engine.UpsertLawyer(l, now));
+        // Fill every slot, then the queue. Nobody frees meanwhile, so the queue only grows.
+        while (engine.State.Queue.Count < waiting)
+        {
+            var e = NextEntry(rnd, $"c{next++:x8}");
+            Carry(Do(() => engine.Enqueue(e, now)));
+            now = now.AddMilliseconds(1);
+        }
+        var offers0 = engine.OffersMade;
+        timing = true;
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < cycles; i++)
+        {
+            now = now.AddMilliseconds(10);
+            var k = rnd.Next(active.Count);
+            var id = active[k];
+            active[k] = active[^1];
+            active.RemoveAt(active.Count - 1);
+            Carry(Do(() => engine.Release(id, now, null)));
+            var e = NextEntry(rnd, $"c{next++:x8}");
+            Carry(Do(() => engine.Enqueue(e, now)));
+        }
+        watch.Stop();
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        var decisions = engine.OffersMade - offers0;
+        var flush = Stopwatch.StartNew();
+        engine.FlushPositions(now);
+        flush.Stop();
+        latencies.Sort();
+        return new Row(waiting, commands, decisions, watch.Elapsed.TotalSeconds, cpu, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
+            engine.State.Queue.Count, flush.Elapsed.TotalMilliseconds, (double)reservedSum / Math.Max(1, commands));
+    }
+
+    /// <summary>Head-of-line FIFO over the same slots and cycles: a decision per freed slot, O(1).</summary>
+    private static double Naive(int lawyerCount, int waiting, int cycles, int seed)
+    {
+        var rnd = new Random(seed);
+        var lawyers = MakeLawyers(lawyerCount, rnd);
+        var busy = new List<(string Id, string Lawyer)>();
+        var queue = new Queue<string>();
+        var next = 0;
+        foreach (var l in lawyers) for (var i = 0; i < l.Capacity; i++) busy.Add(($"c{next++:x8}", l.LawyerId));
+        for (var i = 0; i < waiting; i++) queue.Enqueue(NextEntry(rnd, $"c{next++:x8}").ConsultationId);
+        long decisions = 0;
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        for (var i = 0; i < cycles; i++)
+        {
+            var k = rnd.Next(busy.Count);
+            var lawyer = busy[k].Lawyer;
+            busy[k] = busy[^1];
+            busy.RemoveAt(busy.Count - 1);
+            busy.Add((queue.Dequeue(), lawyer));
+            decisions++;
+            queue.Enqueue(NextEntry(rnd, $"c{next++:x8}").ConsultationId); // same cost of making an arrival as the engine run
+        }
+        return decisions / Math.Max(1e-6, (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds);
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+}
