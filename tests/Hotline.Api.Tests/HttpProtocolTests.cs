@@ -52,6 +52,21 @@ public sealed class HttpProtocolTests(HotlineHost host)
         Assert.Equal(HttpStatusCode.Unauthorized, head.StatusCode);
     }
 
+    [Fact]
+    public async Task Head_on_a_get_that_fails_answers_the_gets_status_not_500()
+    {
+        var worker = await host.Rest.CreateWorker();
+        using var request = new HttpRequestMessage(HttpMethod.Head, "api/consultations/c-" + Guid.NewGuid().ToString("N"));
+        request.Headers.Authorization = new("Bearer", worker.Token);
+        using var head = await host.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        using var call = new HttpRequestMessage(HttpMethod.Head, "api/hotline/calls/c-" + Guid.NewGuid().ToString("N"));
+        call.Headers.Add("X-Api-Key", HotlineHost.GatewayKey);
+        using var headCall = await host.Http.SendAsync(call);
+        Assert.Equal(HttpStatusCode.NotFound, headCall.StatusCode);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("api/catalog")]

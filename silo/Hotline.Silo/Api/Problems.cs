@@ -38,6 +38,9 @@ public static class Problems
             // Client errors (bad input, forbidden, not found...) are not failures of the server: no error log with a stack
             // trace for them; one Information line instead (below). Real failures keep the stock error log.
             SuppressDiagnosticsCallback = c => IsClientError(c.Exception),
+            // not_found is a deliberate answer of this handler; without this a 404 whose body never started (HEAD) was
+            // taken for a failed handler and turned into a 500.
+            AllowStatusCode404Response = true,
             ExceptionHandler = async context =>
             {
                 var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
