@@ -102,12 +102,37 @@ public sealed class RouterCrashTests(ClusterFixture fixture, ITestOutputHelper o
         var lawyer = clients.Existing(expected) ?? await clients.Lawyer([survivor], expected == first.UserId ? first : second);
         foreach (var id in waiting)
         {
-            await lawyer.AcceptOffer((await lawyer.Offers.WaitAsync(o => o.ConsultationId == id, Wait)).ConsultationId);
+            await AcceptEventually(lawyer, id, output);
             var view = await cluster.Rest(survivor).GetConsultation(worker.Token, id);
             Assert.Equal(("active", expected), (view.Status, view.AssignedLawyerId));
         }
         await cluster.AssertConsistent(survivor, output);
         await restored;
+    }
+
+    /// <summary>
+    /// Accepts the consultation's offer. An offer pushed around the failover (the repair's, or one the router withdrew
+    /// when the lawyer's connection moved silos) can be gone by the time it is accepted ("no longer yours"): what must
+    /// hold is that an acceptable offer follows, so a refused one waits for the next offer of that consultation.
+    /// </summary>
+    private static async Task AcceptEventually(HotlineConnection lawyer, string id, ITestOutputHelper output)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        for (var refused = 0; ; refused++)
+        {
+            var skip = refused; // the first `refused` offers of this consultation were tried already
+            var left = deadline - DateTime.UtcNow;
+            await lawyer.Offers.WaitAsync(o => o.ConsultationId == id && skip-- <= 0, left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1));
+            try
+            {
+                await lawyer.AcceptOffer(id);
+                return;
+            }
+            catch (Microsoft.AspNetCore.SignalR.HubException e) when (e.Message.Contains("conflict: the offer is no longer yours", StringComparison.Ordinal))
+            {
+                output.WriteLine($"offer {refused + 1} of {id} was stale at accept; waiting for the next");
+            }
+        }
     }
 
     /// <summary>The hub call dies with the silo (or is retried on the survivor): its outcome is checked through state.</summary>
