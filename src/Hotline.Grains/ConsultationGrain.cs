@@ -507,7 +507,7 @@ public sealed class ConsultationGrain(
         // transfer leaves no note behind and an accepted one never loses it.
         Guard.OptionalText(request.Note, limits.Value.MaxNoteLength, "note");
         NoteView? note = request.Note is { Length: > 0 }
-            ? new() { ConsultationId = S.Id, LawyerId = caller.Id, LawyerName = caller.Name, Text = "转介 Transfer: " + request.Note, At = time.GetUtcNow() }
+            ? NewNote(caller, "转介 Transfer: " + request.Note)
             : null;
 
         var from = S.AssignedLawyerId!;
@@ -614,11 +614,14 @@ public sealed class ConsultationGrain(
         if (caller.Role != ParticipantRole.Lawyer || caller.Id != S.AssignedLawyerId)
             throw Guard.Forbidden(S.LawyersInvolved.Contains(caller.Id) ? "not assigned to you" : "not a participant");
         Guard.Text(text, limits.Value.MaxNoteLength, "text");
-        var note = new NoteView { ConsultationId = S.Id, LawyerId = caller.Id, LawyerName = caller.Name, Text = text, At = time.GetUtcNow() };
+        var note = NewNote(caller, text);
         S.Notes.Add(note);
         await state.WriteStateAsync();
         return note;
     }
+
+    private NoteView NewNote(Caller caller, string text)
+        => new() { ConsultationId = S.Id, LawyerId = caller.Id, LawyerName = caller.Name, Text = text, At = time.GetUtcNow() };
 
     public async Task<IReadOnlyList<NoteView>> GetNotes(Caller caller)
     {
