@@ -30,6 +30,11 @@ for project in tests/*.Tests/*.Tests.csproj; do
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + t - e))
     # A crashed test host can leave a report with no failure in it: count the project as failed.
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); echo "$name: test run exited $rc"; fi
+    # Why a test failed, in the CI output itself (the filtered lines above name it only).
+    if [ "$f" -gt 0 ]; then
+      echo "--- failures of $name"
+      grep -E -A40 "^\s+Failed " "$results/$name.log" | grep -v -E "^\s+Passed " | head -200
+    fi
   else
     echo "$name: no test report (exit $rc)"; failed=$((failed + 1))
   fi

@@ -17,6 +17,12 @@ public sealed class GrainOptions
     /// <summary>How often a reconciliation pass also scans the store's unfinished consultations, to find one the router
     /// lost (a scan of every consultation row, so rarer; the first pass after a start always does it; 0: never).</summary>
     public double StoreReconcileSeconds { get; set; } = 600;
+    /// <summary>
+    /// Idle minutes after which a consultation's, worker's or resume code's activation is collected (Orleans' default
+    /// is 15 for every grain). Their state is durable and one arrives every few seconds at a busy hotline, so keeping
+    /// each finished one in memory for 15 minutes only grows the heap; a later call reactivates it from storage.
+    /// </summary>
+    public double IdleCollectionMinutes { get; set; } = 2;
     /// <summary>How often admins get a <c>Metrics</c> push.</summary>
     public double MetricsIntervalSeconds { get; set; } = 1;
     /// <summary>The hotline's zone for "today" and the hours of statistics (bound from <c>Hotline:TimeZone</c>).</summary>

@@ -116,6 +116,13 @@ public static class OrleansHostingExtensions
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
                 silo.AddHotlineStorage(HotlineStorageOptions.ForSqlite(settings.DataPath));
             }
+            // Per-case grains are many and short-lived: collect them sooner than Orleans' 15 minutes (see GrainOptions).
+            var idle = builder.Configuration.GetValue("Hotline:Grains:IdleCollectionMinutes", new GrainOptions().IdleCollectionMinutes);
+            silo.Configure<GrainCollectionOptions>(o =>
+            {
+                foreach (var type in new[] { typeof(ConsultationGrain), typeof(WorkerGrain), typeof(ResumeCodeGrain) })
+                    o.ClassSpecificCollectionAge[type.FullName!] = TimeSpan.FromMinutes(idle);
+            });
             // Live logs and grain internals: only where the operator turned it on (Development by default).
             if (OperatorTools.DashboardEnabled(builder.Configuration, builder.Environment)) silo.AddDashboard();
             // Trace context through grain calls, only when traces are exported (it costs on every call).
