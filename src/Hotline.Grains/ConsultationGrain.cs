@@ -266,6 +266,9 @@ public sealed class ConsultationGrain(
         return await GetView();
     }
 
+    // The metric's tag per sender role, made once (formatting the enum allocated two strings per message).
+    private static readonly KeyValuePair<string, object?> WorkerMessageTag = new("role", "worker"), LawyerMessageTag = new("role", "lawyer");
+
     public async Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text)
     {
         EnsureExists();
@@ -294,7 +297,7 @@ public sealed class ConsultationGrain(
             throw;
         }
         _lastSeq = outcome.Message.Seq;
-        HotlineMeter.Messages.Add(1, new KeyValuePair<string, object?>("role", caller.Role.ToString().ToLowerInvariant()));
+        HotlineMeter.Messages.Add(1, caller.Role == ParticipantRole.Lawyer ? LawyerMessageTag : WorkerMessageTag);
         sent[SentKey(outcome.Message.SenderId, outcome.Message.ClientMessageId)] = outcome.Message;
         // The ack answers "durably stored"; the pushes follow it, in seq order, without the sender waiting for them.
         var view = ToView(outcome.Message);

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
 using Hotline.Abstractions;
 using Hotline.Domain;
 
@@ -13,6 +15,9 @@ public sealed class SqlMessageStore : IMessageStore
     private const string Columns = "consultation_id, seq, sender_role, sender_id, sender_name, text, sent_at, client_message_id";
     private const string InsertSql = $"INSERT INTO messages ({Columns}) VALUES (@c, @seq, @role, @sid, @sname, @text, @at, @cmid) ON CONFLICT DO NOTHING";
     private readonly HotlineDatabase _database;
+    // SQLite's group commit writes through one long-lived connection: its INSERT is prepared once per connection and
+    // reused (a new command per message re-ran sqlite3_prepare each time). PostgreSQL connections come from the pool.
+    private readonly ConditionalWeakTable<DbConnection, DbCommand> _inserts = new();
 
     /// <summary>Creates the store over a database.</summary>
     public SqlMessageStore(HotlineDatabase database) => _database = database ?? throw new ArgumentNullException(nameof(database));
@@ -40,18 +45,34 @@ public sealed class SqlMessageStore : IMessageStore
             var ownEarlierInsert = insertSent;
             // One statement on the common path: the insert itself. Only when a unique key is taken (a repeated
             // clientMessageId, or a seq someone else holds) is the existing row read to tell which.
-            await using var insert = connection.Command(InsertSql);
-            insert.AddParameter("c", stored.ConsultationId).AddParameter("seq", stored.Seq).AddParameter("role", stored.SenderRole.ToString())
-                .AddParameter("sid", stored.SenderId).AddParameter("sname", stored.SenderName).AddParameter("text", stored.Text)
-                .AddParameter("at", stored.SentAt).AddParameter("cmid", stored.ClientMessageId);
-            insertSent = true;
-            if (await insert.ExecuteNonQueryAsync(ct) == 1) return new AppendOutcome(stored, Duplicate: false);
+            var reuse = connection is SqliteConnection;
+            var insert = reuse ? _inserts.GetValue(connection, NewInsert) : NewInsert(connection);
+            int inserted;
+            try
+            {
+                var p = insert.Parameters;
+                p[0].Value = stored.ConsultationId;
+                p[1].Value = stored.Seq;
+                p[2].Value = RoleText(stored.SenderRole);
+                p[3].Value = stored.SenderId;
+                p[4].Value = stored.SenderName;
+                p[5].Value = stored.Text;
+                p[6].Value = stored.SentAt;
+                p[7].Value = stored.ClientMessageId;
+                insertSent = true;
+                inserted = await insert.ExecuteNonQueryAsync(ct);
+            }
+            finally
+            {
+                if (!reuse) await insert.DisposeAsync();
+            }
+            if (inserted == 1) return new AppendOutcome(stored, Duplicate: false);
 
             var existing = await FindAsync(connection, stored.ConsultationId, stored.SenderId, stored.ClientMessageId, ct);
             if (existing is not null)
                 return new AppendOutcome(existing, Duplicate: !(ownEarlierInsert && SameMessage(existing, stored)));
             throw new MessageSequenceConflictException(stored.ConsultationId, stored.Seq, null);
-        }, write: true, cancellationToken);
+        }, write: true, cancellationToken, singleStatement: true); // the INSERT is its only change: no savepoint needed
     }
 
     /// <inheritdoc />
@@ -112,6 +133,22 @@ public sealed class SqlMessageStore : IMessageStore
         await using var reader = await select.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Map(reader) : null;
     }
+
+    private static DbCommand NewInsert(DbConnection connection)
+    {
+        var insert = connection.Command(InsertSql);
+        foreach (var name in (string[])["c", "seq", "role", "sid", "sname", "text", "at", "cmid"]) insert.AddParameter(name, null);
+        return insert;
+    }
+
+    /// <summary>The stored role names (as <c>ToString()</c> wrote them), without formatting the enum per message.</summary>
+    private static string RoleText(ParticipantRole role) => role switch
+    {
+        ParticipantRole.Worker => nameof(ParticipantRole.Worker),
+        ParticipantRole.Lawyer => nameof(ParticipantRole.Lawyer),
+        ParticipantRole.Admin => nameof(ParticipantRole.Admin),
+        _ => role.ToString(),
+    };
 
     private static StoredMessage Map(DbDataReader r) => new(
         r.GetString(0), r.GetInt64(1), Enum.Parse<ParticipantRole>(r.GetString(2), ignoreCase: true), r.GetString(3), r.GetString(4),

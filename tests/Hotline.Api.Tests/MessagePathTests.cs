@@ -1,4 +1,7 @@
 using Hotline.Client;
+using Hotline.Silo.Api;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
 
 namespace Hotline.Api.Tests;
 
@@ -70,5 +73,44 @@ public sealed class MessagePathTests(HotlineHost host)
         await worker.Hub.StatusChanges.WaitAsync(s => s.ConsultationId == opened.Id && s.Status == "closed", Wait);
         Assert.Empty(worker.Hub.DecodeErrors.Items);
         Assert.Empty(lawyer.Hub.DecodeErrors.Items);
+    }
+
+    [Fact]
+    public async Task A_push_to_a_user_reaches_each_of_its_open_connections_and_not_a_closed_one()
+    {
+        // Pushes address users through the lifetime manager's user index (UserIndexedHubLifetimeManager), not a scan.
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var lawyer = await kit.Lawyer([category], dialect);
+        await lawyer.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
+        var worker = await kit.Worker("Two tabs");
+        var (opened, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
+        var secondTab = await kit.Start(HotlineConnection.Worker(kit.BaseUrl, worker.Token));
+        var thirdTab = await kit.Start(HotlineConnection.Worker(kit.BaseUrl, worker.Token));
+
+        var first = await lawyer.Hub.SendMessage(opened.Id, "to every tab");
+        foreach (var tab in new[] { worker.Hub, secondTab, thirdTab })
+            Assert.Equal("to every tab", (await tab.Messages.WaitAsync(m => m.ConsultationId == opened.Id && m.Seq == first.Seq, Wait)).Text);
+
+        // A closed tab leaves the index; the others still get every push, once.
+        await secondTab.DisposeAsync();
+        var second = await lawyer.Hub.SendMessage(opened.Id, "after a tab closed");
+        foreach (var tab in new[] { worker.Hub, thirdTab })
+            await tab.Messages.WaitAsync(m => m.ConsultationId == opened.Id && m.Seq == second.Seq, Wait);
+        Assert.Single(thirdTab.Messages.Items, m => m.ConsultationId == opened.Id && m.Seq == second.Seq);
+        Assert.DoesNotContain(secondTab.Messages.Items, m => m.Seq == second.Seq);
+    }
+
+    [Fact]
+    public async Task GrainRefs_makes_the_same_reference_as_GetGrain_and_it_answers()
+    {
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        await using var kit = new TestKit(host);
+        var worker = await kit.Worker("Ref check");
+        var fast = (GrainReference)(object)grains.Ref<Hotline.Abstractions.IWorkerGrain>(worker.Id);
+        var stock = (GrainReference)(object)grains.GetGrain<Hotline.Abstractions.IWorkerGrain>(worker.Id);
+        Assert.Equal((stock.GrainId, stock.InterfaceType), (fast.GrainId, fast.InterfaceType));
+        Assert.Equal(await ((Hotline.Abstractions.IWorkerGrain)stock).GetTokenVersion(), await ((Hotline.Abstractions.IWorkerGrain)fast).GetTokenVersion());
+        Assert.Equal(grains.GetGrain<Hotline.Abstractions.IConsultationGrain>("c-probe").GetGrainId(), grains.Ref<Hotline.Abstractions.IConsultationGrain>("c-probe").GetGrainId());
     }
 }

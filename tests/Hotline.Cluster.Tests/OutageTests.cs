@@ -28,6 +28,8 @@ public sealed class OutageTests(ClusterFixture fixture, ITestOutputHelper output
         await waitingHub.StartAsync();
         await waitingHub.Invoke<object?>("SetAvailability", ["available"]);
 
+        var restCaller = await cluster.Rest(a).CreateWorker("REST caller");
+
         await using var raw = Hubs.Raw(a.Url, "/hubs/worker", pair.WorkerLogin.Token);
         await raw.StartAsync();
         var worker = new PatientSender(raw, id, "worker");
@@ -38,17 +40,25 @@ public sealed class OutageTests(ClusterFixture fixture, ITestOutputHelper output
 
         await cluster.Redis.Freeze();
         output.WriteLine("redis frozen (SIGSTOP)");
+        (HttpStatusCode Status, string? Code) restWrite;
+        HttpStatusCode restRead;
         try
         {
             await Wait.Until(() => worker.Unavailable > 0, TimeSpan.FromSeconds(60),
                 () => $"no 'unavailable' answer while Redis hangs (worker: {worker.Acked.Count} acknowledged, errors: {string.Join("; ", worker.OtherErrors.Take(3))})\n" +
                       string.Join("\n", cluster.Silos.Select(s => $"--- {s.Name}:\n{s.Tail(25)}")));
             output.WriteLine($"'unavailable' answered while Redis hangs ({worker.Unavailable} so far)");
+            // REST the same way: a write (its offers could not be pushed) answers 503 unavailable, a read is served.
+            restWrite = await OpenByRest(a, restCaller.Token);
+            restRead = await Get(a, $"/api/consultations/{id}", pair.WorkerLogin.Token);
+            output.WriteLine($"REST while Redis hangs: POST /api/consultations {restWrite}, GET /api/consultations/{{id}} {restRead}");
         }
         finally
         {
             await cluster.Redis.Thaw();
         }
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "unavailable"), restWrite);
+        Assert.Equal(HttpStatusCode.OK, restRead);
         var thawed = DateTimeOffset.UtcNow;
         output.WriteLine("redis thawed (SIGCONT)");
         await Wait.Until(() => worker.AckedAfter(thawed) >= 10, TimeSpan.FromSeconds(90), () => $"only {worker.AckedAfter(thawed)} sends after Redis came back");
@@ -98,21 +108,15 @@ public sealed class OutageTests(ClusterFixture fixture, ITestOutputHelper output
 
         await cluster.Postgres.StopAsync();
         output.WriteLine("postgres stopped");
-        (HttpStatusCode Status, string? Code) restAnswer;
+        (HttpStatusCode Status, string? Code)[] restAnswers;
         try
         {
-            // A REST write while PostgreSQL is gone: 503 with code unavailable (the client waits longer than the budget).
-            using var http = new HttpClient { BaseAddress = a.Url, Timeout = TimeSpan.FromSeconds(120) };
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/consultations")
-            {
-                Content = JsonContent.Create(new { category = "dismissal", dialect = "mandarin", summary = "Opened while the database is down." }),
-            };
-            request.Headers.Authorization = new("Bearer", other.Token);
-            using var response = await http.SendAsync(request);
-            var body = await response.Content.ReadAsStringAsync();
-            restAnswer = (response.StatusCode, response.IsSuccessStatusCode ? null : System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
-            output.WriteLine($"REST POST /api/consultations while PostgreSQL is down: {(int)response.StatusCode} {body}");
-            if ((int)response.StatusCode >= 500 && restAnswer.Code != "unavailable") output.WriteLine($"--- {a.Name}:\n{a.Tail(40)}");
+            // A REST write on each silo while PostgreSQL is gone: 503 with code unavailable. Whichever silo hosts the
+            // grains that fail, one of the two calls reaches them from the other silo: the failure crosses the Orleans
+            // wire as StorageUnavailableException and is mapped by its type.
+            restAnswers = await Task.WhenAll(cluster.Silos.Select(s => OpenByRest(s, other.Token)));
+            output.WriteLine($"REST POST /api/consultations on each silo while PostgreSQL is down: {string.Join(", ", restAnswers)}");
+            if (restAnswers.Any(r => r.Code != "unavailable")) output.WriteLine(string.Join("\n", cluster.Silos.Select(s => $"--- {s.Name}:\n{s.Tail(40)}")));
             await Wait.Until(() => worker.Unavailable > 0, TimeSpan.FromSeconds(120),
                 () => $"no 'unavailable' answer on the hub while PostgreSQL is down (worker: {worker.Acked.Count} acknowledged, errors: {string.Join("; ", worker.OtherErrors.Take(3))})\n" +
                       string.Join("\n", cluster.Silos.Select(s => $"--- {s.Name}:\n{s.Tail(25)}")));
@@ -130,7 +134,7 @@ public sealed class OutageTests(ClusterFixture fixture, ITestOutputHelper output
         output.WriteLine($"worker: {worker.Acked.Count} acknowledged, {worker.Unavailable} unavailable, longest send {worker.LongestSend.TotalSeconds:0.0} s");
         foreach (var e in worker.OtherErrors) output.WriteLine("  worker error: " + e);
 
-        Assert.Equal((HttpStatusCode.ServiceUnavailable, "unavailable"), restAnswer);
+        Assert.All(restAnswers, r => Assert.Equal((HttpStatusCode.ServiceUnavailable, "unavailable"), r));
         Assert.Empty(worker.OtherErrors);
         var transcript = await Transcripts.ReadAll(rest, pair.WorkerLogin.Token, id);
         Transcripts.Verify(transcript, worker.Acked);
@@ -139,5 +143,29 @@ public sealed class OutageTests(ClusterFixture fixture, ITestOutputHelper output
         // The conversation goes on both ways.
         var reply = await pair.Lawyer.SendMessage(id, "Back after the database outage.");
         await pair.Worker.Messages.WaitAsync(m => m.ConsultationId == id && m.Seq == reply.Seq, TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary><c>POST /api/consultations</c> on <paramref name="silo"/>: the status and, on failure, the problem's code
+    /// (the client waits longer than the storage retry budget).</summary>
+    private static async Task<(HttpStatusCode Status, string? Code)> OpenByRest(SiloProcess silo, string token)
+    {
+        using var http = new HttpClient { BaseAddress = silo.Url, Timeout = TimeSpan.FromSeconds(120) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/consultations")
+        {
+            Content = JsonContent.Create(new { category = "dismissal", dialect = "mandarin", summary = "Opened during an outage." }),
+        };
+        request.Headers.Authorization = new("Bearer", token);
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, response.IsSuccessStatusCode ? null : System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
+    }
+
+    private static async Task<HttpStatusCode> Get(SiloProcess silo, string path, string token)
+    {
+        using var http = new HttpClient { BaseAddress = silo.Url, Timeout = TimeSpan.FromSeconds(60) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new("Bearer", token);
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
     }
 }

@@ -22,4 +22,13 @@ public static class PageWatch
         };
         return page;
     }
+
+    /// <summary>Opens <paramref name="path"/> (the lawyer console or the admin wall) and signs in through its form.</summary>
+    public static async Task SignIn(IPage page, string path, string username, string password)
+    {
+        await page.GotoAsync(path);
+        await page.GetByTestId("login-username").FillAsync(username);
+        await page.GetByTestId("login-password").FillAsync(password);
+        await page.GetByTestId("login-submit").ClickAsync();
+    }
 }

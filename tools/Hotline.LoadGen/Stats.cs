@@ -31,6 +31,15 @@ internal sealed class Latency(string name)
 
     public double PercentileMs(double p) { lock (_gate) return _h.TotalCount == 0 ? double.NaN : _h.GetValueAtPercentile(p) / 1000.0; }
 
+    /// <summary>All of these windows as one distribution (a percentile over several minutes, not an average of minutes').</summary>
+    public static Latency Merge(string name, IEnumerable<Latency> parts)
+    {
+        var merged = new Latency(name);
+        foreach (var part in parts)
+            lock (part._gate) merged._h.Add(part._h);
+        return merged;
+    }
+
     public LatencySummary Summary()
     {
         lock (_gate)

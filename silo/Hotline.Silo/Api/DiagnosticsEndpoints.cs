@@ -24,8 +24,18 @@ public static class DiagnosticsEndpoints
             ? Results.Ok(new SiloInfo(silo.SiloAddress.ToParsableString(), silo.SiloAddress.Endpoint.Port, silo.ClusterId))
             : Results.Problem(statusCode: 404, extensions: new Dictionary<string, object?> { ["code"] = "not_found" }, detail: "this process is a front, not a silo"));
 
-        // This process's runtime health (soak runs sample it each minute): memory, GC heap, thread pool.
-        admin.MapGet("/runtime", () => RuntimeInfo.Now());
+        // This process's runtime health (soak runs sample it each minute): memory, GC heap, thread pool. With
+        // fullGc=true a blocking compacting collection runs first (what dotnet-gcdump does), so the heap figure is the
+        // live data: between full collections "heap after the last GC" also holds garbage that gen 2 has not swept yet.
+        admin.MapGet("/runtime", (bool? fullGc) =>
+        {
+            if (fullGc == true)
+            {
+                System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            }
+            return RuntimeInfo.Now();
+        });
 
         // The silo currently hosting a consultation's grain (activating it if needed), or 404 if it is not active.
         admin.MapGet("/grain-host", async (string? consultationId, IGrainFactory grains, GrainCalls calls) =>

@@ -13,21 +13,20 @@ namespace Hotline.Silo.Api;
 /// call sent through a gateway that died is never answered (only the 15 s response timeout would end it), so it is
 /// repeated through another gateway instead.
 /// </summary>
-public sealed class GrainCalls
+public sealed class GrainCalls : IDisposable
 {
-    /// <summary>Longest wait for one attempt of an idempotent call before it is repeated.</summary>
+    /// <summary>Longest wait for one attempt of an idempotent call before it is repeated (up to a second more, see <see cref="AttemptDeadlines"/>).</summary>
     public static readonly TimeSpan IdempotentAttempt = TimeSpan.FromSeconds(5);
 
     private readonly ResiliencePipeline _pipeline = Build(idempotent: false);
     private readonly ResiliencePipeline _idempotent = Build(idempotent: true);
-    private CancellationTokenSource _inFlight = new();
+    private readonly AttemptDeadlines _deadlines = new(IdempotentAttempt);
 
     /// <summary>Abandons the current attempt of every idempotent call in flight; each is repeated at once.</summary>
-    public void AbandonInFlight()
-    {
-        using var old = Interlocked.Exchange(ref _inFlight, new CancellationTokenSource());
-        old.Cancel();
-    }
+    public void AbandonInFlight() => _deadlines.CancelAll();
+
+    /// <summary>Stops the deadline timer.</summary>
+    public void Dispose() => _deadlines.Dispose();
 
     private static ResiliencePipeline Build(bool idempotent) => new ResiliencePipelineBuilder()
         .AddTimeout(TimeSpan.FromSeconds(30))
@@ -79,14 +78,80 @@ public sealed class GrainCalls
     /// <summary>One attempt: at most <see cref="IdempotentAttempt"/>, and abandoned by <see cref="AbandonInFlight"/>.</summary>
     private async Task<T> Attempt<T>(Func<Task<T>> call)
     {
-        var abandon = _inFlight.Token;
+        var task = call();
+        if (task.IsCompleted) return await task;
+        var (deadline, epoch) = _deadlines.Current;
         try
         {
-            return await call().WaitAsync(IdempotentAttempt, abandon);
+            return await task.WaitAsync(deadline);
         }
-        catch (OperationCanceledException) when (abandon.IsCancellationRequested)
+        catch (OperationCanceledException e) when (e.CancellationToken == deadline)
         {
-            throw new TimeoutException("abandoned: the gateway it went through was lost");
+            throw new TimeoutException(_deadlines.Epoch != epoch
+                ? "abandoned: the gateway it went through was lost"
+                : $"no answer within {IdempotentAttempt.TotalSeconds:0} s");
         }
+    }
+
+    /// <summary>
+    /// Attempt deadlines without a timer per call: a timer per call (<c>WaitAsync(timeout)</c>) took the runtime's timer
+    /// queue lock twice per hub call, which the profile of the message path showed contended. Instead, one timer ticks
+    /// every second; an attempt takes the token of the current second, which is cancelled
+    /// <see cref="IdempotentAttempt"/> later (so an attempt waits between that and a second more).
+    /// <see cref="CancelAll"/> cancels every token handed out (the abandon of a lost gateway).
+    /// </summary>
+    private sealed class AttemptDeadlines : IDisposable
+    {
+        private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+        private readonly Lock _gate = new();
+        private readonly CancellationTokenSource[] _ring;
+        private readonly Timer _timer;
+        private int _current;
+        private int _epoch;
+
+        public AttemptDeadlines(TimeSpan wait)
+        {
+            // Slot i is current for one tick and cancelled when the ring comes back to it: ring length - 1 ticks later.
+            _ring = new CancellationTokenSource[(int)Math.Ceiling(wait / Tick) + 1];
+            for (var i = 0; i < _ring.Length; i++) _ring[i] = new CancellationTokenSource();
+            _timer = new Timer(static s => ((AttemptDeadlines)s!).Advance(), this, Tick, Tick);
+        }
+
+        /// <summary>Bumped by <see cref="CancelAll"/>: tells an abandoned attempt from a timed-out one.</summary>
+        public int Epoch => Volatile.Read(ref _epoch);
+
+        public (CancellationToken Token, int Epoch) Current
+        {
+            get
+            {
+                lock (_gate) return (_ring[_current].Token, _epoch);
+            }
+        }
+
+        private void Advance()
+        {
+            CancellationTokenSource expired;
+            lock (_gate)
+            {
+                _current = (_current + 1) % _ring.Length;
+                expired = _ring[_current];
+                _ring[_current] = new CancellationTokenSource();
+            }
+            expired.Cancel();
+        }
+
+        public void CancelAll()
+        {
+            CancellationTokenSource[] expired;
+            lock (_gate)
+            {
+                _epoch++;
+                expired = [.. _ring];
+                for (var i = 0; i < _ring.Length; i++) _ring[i] = new CancellationTokenSource();
+            }
+            foreach (var source in expired) source.Cancel();
+        }
+
+        public void Dispose() => _timer.Dispose();
     }
 }

@@ -48,8 +48,8 @@ public sealed class TokenRevocation(IGrainFactory grains, GrainCalls calls, Admi
         try
         {
             var version = role == Roles.Worker
-                ? await calls.Run(() => grains.GetGrain<IWorkerGrain>(subject).GetTokenVersion())
-                : await calls.Run(() => grains.GetGrain<ILawyerGrain>(subject).GetTokenVersion());
+                ? await calls.Run(() => grains.Ref<IWorkerGrain>(subject).GetTokenVersion())
+                : await calls.Run(() => grains.Ref<ILawyerGrain>(subject).GetTokenVersion());
             if (_cache.Count > 100_000) _cache.Clear();
             _cache[subject] = (version, now);
             return version;

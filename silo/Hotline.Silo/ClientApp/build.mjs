@@ -1,7 +1,8 @@
 // Copies the browser builds of the npm packages into ../wwwroot/lib/ (gitignored).
 // Plain file copy on purpose: no bundler, no network, no CDN. The pages load
-// lib/signalr.min.js and lib/chart.umd.min.js with <script> tags (globals
-// `signalR` and `Chart`) and their own code as ES modules from js/.
+// lib/signalr.min.js, lib/signalr-protocol-msgpack.min.js and lib/chart.umd.min.js
+// with <script> tags (globals `signalR`, `signalR.protocols.msgpack` and `Chart`)
+// and their own code as ES modules from js/.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +15,9 @@ mkdirSync(out, { recursive: true });
 const files = [
   [["@microsoft/signalr/dist/browser/signalr.min.js"], "signalr.min.js"],
   [["@microsoft/signalr/dist/browser/signalr.min.js.map"], "signalr.min.js.map", true],
+  // The MessagePack hub protocol (a page opts in with ?protocol=messagepack); its browser build bundles @msgpack/msgpack.
+  [["@microsoft/signalr-protocol-msgpack/dist/browser/signalr-protocol-msgpack.min.js"], "signalr-protocol-msgpack.min.js"],
+  [["@microsoft/signalr-protocol-msgpack/dist/browser/signalr-protocol-msgpack.min.js.map"], "signalr-protocol-msgpack.min.js.map", true],
   [["chart.js/dist/chart.umd.min.js", "chart.js/dist/chart.umd.js"], "chart.umd.min.js"],
   [["chart.js/dist/chart.umd.min.js.map", "chart.js/dist/chart.umd.js.map"], "chart.umd.min.js.map", true],
 ];

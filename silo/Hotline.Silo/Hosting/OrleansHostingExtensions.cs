@@ -77,7 +77,14 @@ public static class OrleansHostingExtensions
         // A clock moved forward for the retention-across-restart test (Hotline:Testing:ClockOffset), never in Production.
         if ((builder.Environment.IsDevelopment() || builder.Environment.IsEnvironment("Testing"))
             && builder.Configuration.GetValue<TimeSpan?>("Hotline:Testing:ClockOffset") is { } offset && offset != TimeSpan.Zero)
+        {
             builder.Services.AddSingleton<TimeProvider>(new OffsetTimeProvider(offset));
+            // Only the hotline's clock moves: Orleans resolves its own areas' clocks as keyed services that default to
+            // this one, and cluster membership compares the moved clock with the real one it stamps IAmAlive with, so
+            // the silo would find its own entry months stale, declare itself dead and exit (seen as a flaky start).
+            foreach (var area in new[] { TimeProviderNames.Membership, TimeProviderNames.SystemTimers, TimeProviderNames.Messaging })
+                builder.Services.AddKeyedSingleton(area, TimeProvider.System);
+        }
 
         builder.UseOrleans(silo =>
         {

@@ -160,21 +160,26 @@ public sealed class RetentionService(IGrainFactory grains, IConfiguration config
     {
         var days = configuration.GetValue("Hotline:Privacy:RetentionDays", 180);
         var interval = TimeSpan.FromMinutes(configuration.GetValue("Hotline:Privacy:PurgeIntervalMinutes", 60.0));
+        // A failed run (storage briefly unavailable, a silo starting) is retried soon, not a whole interval later.
+        var retry = TimeSpan.FromSeconds(Math.Min(30, interval.TotalSeconds));
         while (!stoppingToken.IsCancellationRequested)
         {
+            var next = TimeSpan.FromSeconds(2);
             if (readiness.Ready)
             {
                 try
                 {
                     var purged = await grains.GetGrain<IRetentionGrain>(GrainKeys.Hotline).RunDue(days);
                     if (purged > 0) logger.LogInformation("Retention: purged the texts of {Count} consultations older than {Days} days", purged, days);
+                    next = interval;
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogWarning("Retention run failed ({Error}); next try in {Interval}", e.GetType().Name, interval);
+                    logger.LogWarning("Retention run failed ({Error}); next try in {Retry}", e.GetType().Name, retry);
+                    next = retry;
                 }
             }
-            try { await Task.Delay(readiness.Ready ? interval : TimeSpan.FromSeconds(2), stoppingToken); }
+            try { await Task.Delay(next, stoppingToken); }
             catch (OperationCanceledException) { return; }
         }
     }

@@ -52,6 +52,8 @@ public static class WebHosting
             app.UseHeadAsGet();
             app.UseRouting();
             app.MapHotlineApi();
+            // REST writes answer unavailable while the Redis backplane does not (hub calls do in HubErrorFilter).
+            app.UseBackplaneGate();
             app.MapHotlineHubs();
             if (OperatorTools.DashboardEnabled(app.Configuration, app.Environment)) app.MapOrleansDashboard(routePrefix: "/dashboard");
             if (settings.Mode == HostMode.Front)

@@ -16,7 +16,7 @@ public abstract class ConsultationHub<TClient>(IGrainFactory grains, GrainCalls 
     protected IPhoneNumberProtector Phones => Context.GetHttpContext()!.RequestServices.GetRequiredService<IPhoneNumberProtector>();
 
     protected IConsultationGrain Consultation(string? consultationId)
-        => grains.GetGrain<IConsultationGrain>(ConsultationIds.Validate(consultationId));
+        => grains.Ref<IConsultationGrain>(ConsultationIds.Validate(consultationId));
 
     /// <summary>Returns the consultation and every message after <paramref name="afterSeq"/>; events follow on this connection.</summary>
     public async Task<JoinResult> JoinConsultation(string consultationId, long afterSeq)

@@ -57,6 +57,9 @@ public static class HubsExtensions
                 // Ride out a Redis restart (the client reconnects by itself) instead of failing the process's start.
                 o.Configuration.AbortOnConnectFail = false;
             });
+        else
+            // One process: pushes to a user find its connections by look-up, not by scanning every connection.
+            services.AddSingleton(typeof(HubLifetimeManager<>), typeof(UserIndexedHubLifetimeManager<>));
         // The dispatcher logs every HubException (expected client errors) at Error with a stack trace; HubErrorFilter
         // already logs refusals quietly and unexpected failures at Error, so the dispatcher's copy is dropped.
         services.AddLogging(b => b.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Critical));

@@ -1,5 +1,6 @@
 // Shared helpers for the Hotline12351 pages: i18n, REST, SignalR connection, formatting.
-// Loaded as an ES module; SignalR comes from lib/signalr.min.js (global `signalR`).
+// Loaded as an ES module; SignalR comes from lib/signalr.min.js (global `signalR`), its MessagePack protocol from
+// lib/signalr-protocol-msgpack.min.js (global `signalR.protocols.msgpack`).
 
 // ---------- i18n ----------
 const LANG_KEY = "hotline.lang";
@@ -234,6 +235,21 @@ export const retryPolicy = {
   },
 };
 
+const PROTOCOL_KEY = "hotline.protocol";
+
+/**
+ * The hub protocol the pages speak: JSON by default; `?protocol=messagepack` switches this browser to MessagePack
+ * (binary frames, smaller and cheaper for the server) and `?protocol=json` back; the choice is saved. The server
+ * writes the same shapes in both (camelCase keys, enums and instants as strings), so the pages read either alike.
+ * Falls back to JSON when the MessagePack script is missing.
+ */
+export function hubProtocol() {
+  const asked = new URLSearchParams(location.search).get("protocol");
+  if (asked === "messagepack" || asked === "json") localStorage.setItem(PROTOCOL_KEY, asked);
+  const chosen = localStorage.getItem(PROTOCOL_KEY);
+  return chosen === "messagepack" && window.signalR?.protocols?.msgpack ? "messagepack" : "json";
+}
+
 /**
  * Creates and keeps a hub connection alive forever.
  * - handlers: {EventName: fn}
@@ -243,11 +259,15 @@ export const retryPolicy = {
  */
 export function keepHub(path, { token, handlers = {}, onUp, onState } = {}) {
   if (!window.signalR) throw new Error("SignalR client missing (wwwroot/lib not built)");
-  const connection = new signalR.HubConnectionBuilder()
+  const builder = new signalR.HubConnectionBuilder()
     .withUrl(path, { accessTokenFactory: typeof token === "function" ? token : () => token })
     .withAutomaticReconnect(retryPolicy)
-    .configureLogging(signalR.LogLevel.Warning)
-    .build();
+    .configureLogging(signalR.LogLevel.Warning);
+  const protocol = hubProtocol() === "messagepack" ? new signalR.protocols.msgpack.MessagePackHubProtocol() : null;
+  if (protocol) builder.withHubProtocol(protocol);
+  const connection = builder.build();
+  // Which protocol the hubs speak ("json" or "messagepack"), for support and the browser tests.
+  document.documentElement.dataset.hubProtocol = protocol?.name ?? "json";
   // Handlers never return a value: the JS client treats a returned value as a client result and logs
   // "Result given for '...' method but server is not expecting a result" for plain events.
   for (const [name, fn] of Object.entries(handlers)) connection.on(name, (...args) => { fn(...args); });
