@@ -225,7 +225,8 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
     /// <paramref name="write"/>, and through the PostgreSQL retry pipeline (each attempt on a new connection, so
     /// the work must be safe to repeat).
     /// </summary>
-    internal async Task<T> RunAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, bool write, CancellationToken cancellationToken, bool ensureSchema = true)
+    internal async Task<T> RunAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, bool write, CancellationToken cancellationToken, bool ensureSchema = true,
+        bool singleStatement = false)
     {
         if (ensureSchema)
         {
@@ -250,7 +251,7 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
                 return await work(connection, cancellationToken);
             }
             if (_groupCommit is not null)
-                return await _groupCommit.EnqueueAsync(work, cancellationToken);
+                return await _groupCommit.EnqueueAsync(work, cancellationToken, singleStatement);
             return await WithSqliteWriteLock(async () =>
             {
                 await using var connection = await OpenConnectionAsync(cancellationToken);

@@ -72,7 +72,7 @@ public sealed class SqlMessageStore : IMessageStore
             if (existing is not null)
                 return new AppendOutcome(existing, Duplicate: !(ownEarlierInsert && SameMessage(existing, stored)));
             throw new MessageSequenceConflictException(stored.ConsultationId, stored.Seq, null);
-        }, write: true, cancellationToken);
+        }, write: true, cancellationToken, singleStatement: true); // the INSERT is its only change: no savepoint needed
     }
 
     /// <inheritdoc />
