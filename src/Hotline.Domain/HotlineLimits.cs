@@ -44,7 +44,8 @@ public static class TextRules
     /// <summary>
     /// The first forbidden character in <paramref name="text"/>, or null. Forbidden: C0/C1 controls except tab, line feed
     /// and carriage return (when <paramref name="multiline"/>), and the bidi embedding/override/isolate marks that can
-    /// disguise text (U+202A..U+202E, U+2066..U+2069, U+200E, U+200F, U+061C).
+    /// disguise text (U+202A..U+202E, U+2066..U+2069, U+200E, U+200F, U+061C), lone surrogates and the BMP
+    /// noncharacters (U+FFFE, U+FFFF, U+FDD0..U+FDEF).
     /// </summary>
     public static char? FirstForbidden(string text, bool multiline = true)
     {
@@ -56,6 +57,9 @@ public static class TextRules
             // A lone surrogate is not text: normalising it throws (found by the fuzzer: internal_error on an employer name).
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
             if (char.IsSurrogate(c)) return c;
+            // Noncharacters (U+FFFE, U+FFFF, U+FDD0..U+FDEF) are not text either, and U+FFFE fails the normalisation the
+            // same way (found by the long fuzz run: DeclareConflict with "\uFFFF\uFFFE\uFEFF" answered an uncoded error).
+            if (c is '\uFFFE' or '\uFFFF' or >= '\uFDD0' and <= '\uFDEF') return c;
         }
         return null;
     }

@@ -115,5 +115,12 @@ public class EmployerNameTests
         Assert.NotNull(EmployerName.Problem("ABC\ud800电子"));
         Assert.NotNull(TextRules.FirstForbidden("a\udc00"));
         Assert.Null(TextRules.FirstForbidden("厂😀"));
+        // Found by the long fuzz run: noncharacters failed the normalisation too (DeclareConflict answered uncoded).
+        Assert.NotNull(EmployerName.Problem("\uFFFF\uFFFE\uFEFF"));
+        Assert.NotNull(EmployerName.Problem("ABC\uFFFE"));
+        Assert.NotNull(TextRules.FirstForbidden("a\uFDD0"));
+        Assert.Null(EmployerName.Problem("\uFEFF某某电子")); // a BOM alone is text (zero-width no-break space)
+        // What the refusal protects: the normalisation throws on U+FFFE.
+        Assert.ThrowsAny<ArgumentException>(() => "ABC\uFFFE".Normalize(System.Text.NormalizationForm.FormKC));
     }
 }
