@@ -38,14 +38,19 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
 
     private readonly HashSet<string> _reserved = new(StringComparer.Ordinal);
     // Lawyers held for a call, by call, and the call each is held for (the reservations of the last pass; not persisted).
-    private readonly Dictionary<QueueEntry, HashSet<LawyerSlot>> _held = new(ReferenceEqualityComparer.Instance);
+    // The calls are also kept dense (DenseSet), as matching walks them on every command.
+    private readonly Dictionary<QueueEntry, DenseSet<LawyerSlot>> _held = new(ReferenceEqualityComparer.Instance);
+    private readonly DenseSet<QueueEntry> _heldCalls = new();
     private readonly Dictionary<LawyerSlot, QueueEntry> _heldFor = new(ReferenceEqualityComparer.Instance);
-    // Scratch collections of Match, kept to spare the allocations.
-    private readonly HashSet<LawyerSlot> _full = new(ReferenceEqualityComparer.Instance), _clean = new(ReferenceEqualityComparer.Instance);
+    // Scratch collections and per-pass values of Match, kept in fields to spare allocations (closures, delegates, sets).
+    private readonly DenseSet<LawyerSlot> _full = new(), _clean = new();
     private readonly List<QueueEntry> _fresh = [], _calls = [];
-    private readonly HashSet<QueueEntry> _freshSet = new(ReferenceEqualityComparer.Instance);
+    private readonly DenseSet<QueueEntry> _freshSet = new();
     private readonly PriorityQueue<LawyerSlot, QueueEntry> _heads = new(RoutingPolicy.QueueOrder);
-    private readonly List<LawyerSlot> _candidates = [];
+    private readonly List<LawyerSlot> _candidates = [], _lawyers = [];
+    private readonly Dictionary<QueueEntry, bool> _exclusionsApply = new(ReferenceEqualityComparer.Instance);
+    private DateTimeOffset _matchAt;
+    private Func<QueueEntry, LawyerSlot, bool>? _excluded;
     private RoutingIndex? _index;
     private Dictionary<string, QueuePosition> _pushed = new(StringComparer.Ordinal);
     private bool _positionsDirty = true;
@@ -434,49 +439,28 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             if (ReferenceEquals(w, e)) break;
         }
         var aht = AverageHandleSeconds();
-        var estimator = EstimatorFor(e, RoutingPolicy.RulesAt(e, now, Options), LawyerViews(now, aht), aht);
+        var estimator = new QueueEstimates(LawyerViews(now, aht), aht).For(e, RoutingPolicy.RulesAt(e, now, Options));
         return new QueuePosition(consultationId, pos, estimator.Estimate(pos), estimator.LawyersOnline);
     }
 
     /// <summary>Positions and estimates of all waiting (not offered) entries, in queue order.</summary>
-    /// <remarks>O(n) plus one estimator per group of entries with the same eligible lawyers: each lawyer's slots are worked
-    /// out once, the lawyers eligible for a (category, dialect, widening, named lawyer) once, and an employer only makes a
-    /// group of its own when one of those lawyers has a conflict with it.</remarks>
+    /// <remarks>O(n) plus one estimator per group of entries that see the same lawyers (<see cref="QueueEstimates"/>): each
+    /// lawyer's slots are worked out once, and the lawyers of a group once, by bit sets.</remarks>
     public IReadOnlyList<QueuePosition> ComputePositions(DateTimeOffset now)
     {
-        var waiting = Index(now).Waiting;
+        var index = Index(now);
+        var waiting = index.Waiting;
         if (waiting.Count == 0) return [];
         var aht = AverageHandleSeconds();
-        var views = LawyerViews(now, aht);
+        var estimates = new QueueEstimates(LawyerViews(now, aht), aht);
         var perCategory = new Dictionary<string, int>(StringComparer.Ordinal);
-        var eligible = new Dictionary<(string, string, int, string?), List<LawyerView>>();
-        var conflicted = new Dictionary<(string, string, int, string?, string), bool>();
-        var estimators = new Dictionary<(string, string, bool, int, string?, string?), WaitEstimator>();
         var result = new List<QueuePosition>(waiting.Count);
         foreach (var e in waiting)
         {
-            var pos = perCategory[e.Category] = perCategory.GetValueOrDefault(e.Category) + 1;
-            var rules = RoutingPolicy.RulesAt(e, now, Options);
-            var group = (e.Category, e.Dialect, rules.StepsInForce, e.PreferredLawyerId);
-            if (!eligible.TryGetValue(group, out var lawyers))
-            {
-                lawyers = [];
-                foreach (var v in views)
-                    if (e.PreferredLawyerId is { } p ? string.Equals(p, v.Lawyer.LawyerId, StringComparison.Ordinal) : RoutingPolicy.MatchesSkills(e, v.Lawyer, rules))
-                        lawyers.Add(v);
-                eligible[group] = lawyers;
-            }
-            var employer = e.EmployerKey;
-            if (employer is not null)
-            {
-                var conflictKey = (e.Category, e.Dialect, rules.StepsInForce, e.PreferredLawyerId, employer);
-                if (!conflicted.TryGetValue(conflictKey, out var any))
-                    conflicted[conflictKey] = any = lawyers.Exists(v => v.Lawyer.Conflicts.Contains(employer));
-                if (!any) employer = null; // nobody eligible is conflicted: the same lawyers as without an employer
-            }
-            var key = (e.Category, e.Dialect, e.Channel == Channel.Phone, rules.StepsInForce, e.PreferredLawyerId, employer);
-            if (!estimators.TryGetValue(key, out var estimator))
-                estimators[key] = estimator = EstimatorFor(e, rules, lawyers, aht);
+            ref var pos = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(perCategory, e.Category, out _);
+            pos++;
+            // The widening in force at now (RoutingPolicy.RulesAt), which may be past the index's last command.
+            var estimator = estimates.For(e, index.RulesAt(e, now));
             result.Add(new QueuePosition(e.ConsultationId, pos, estimator.Estimate(pos), estimator.LawyersOnline));
         }
         return result;
@@ -494,16 +478,19 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         if (State.Queue.Count == 0 && _pushed.Count == 0) return null;
         var positions = ComputePositions(now);
         var changed = new List<QueuePosition>();
-        var live = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in positions)
         {
-            live.Add(p.ConsultationId);
             if (_pushed.TryGetValue(p.ConsultationId, out var old) && old == p) continue;
             _pushed[p.ConsultationId] = p;
             changed.Add(p);
         }
-        if (_pushed.Count != live.Count)
+        // Every position is in _pushed now: anything more is an entry no longer waiting (offered, say), forgotten.
+        if (_pushed.Count != positions.Count)
+        {
+            var live = new HashSet<string>(positions.Count, StringComparer.Ordinal);
+            foreach (var p in positions) live.Add(p.ConsultationId);
             foreach (var id in _pushed.Keys.Where(k => !live.Contains(k)).ToList()) _pushed.Remove(id);
+        }
         return changed.Count > 0 ? new QueuePositionsChanged(changed) : null;
     }
 
@@ -518,9 +505,6 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// <summary>Mean of recent handle times, else the configured default.</summary>
     public double AverageHandleSeconds() =>
         State.RecentHandleSeconds.Count > 0 ? State.RecentHandleSeconds.Average() : Options.DefaultHandleSeconds;
-
-    /// <summary>A lawyer online with a capacity, for wait estimates: when each of its chat slots frees up, and when it is free of everything.</summary>
-    private sealed record LawyerView(LawyerSlot Lawyer, double[] ChatSlots, double FreeOfAll, bool PhoneActive);
 
     /// <summary>
     /// Every lawyer online with a capacity, with the time until each slot frees up (an open offer counts as a consultation
@@ -548,22 +532,6 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             views.Add(new LawyerView(l, chat, freeOfAll, phoneActive));
         }
         return views;
-    }
-
-    /// <summary>The estimator over the lawyers of <paramref name="views"/> eligible for <paramref name="e"/> (profile under <paramref name="rules"/>).</summary>
-    private static WaitEstimator EstimatorFor(QueueEntry e, WideningRules rules, List<LawyerView> views, double aht)
-    {
-        var slots = new List<double>();
-        var lawyers = 0;
-        foreach (var v in views)
-        {
-            if (!RoutingPolicy.MatchesProfile(e, v.Lawyer, rules)) continue;
-            lawyers++;
-            // A phone call needs the lawyer free of everything; a lawyer on a phone call takes nothing else.
-            if (e.Channel == Channel.Phone || v.PhoneActive) slots.Add(v.FreeOfAll);
-            else slots.AddRange(v.ChatSlots);
-        }
-        return new WaitEstimator(slots, lawyers, aht);
     }
 
     private RoutingResult Finish(List<RoutingEffect> effects, DateTimeOffset now)
@@ -619,17 +587,9 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             index.LeftFree.Clear();
             return;
         }
-        Dictionary<QueueEntry, bool>? exclusionsApply = null;
-        bool Excluded(QueueEntry e, LawyerSlot l)
-        {
-            if (!RoutingPolicy.IsExclusionCurrent(e, l.LawyerId, now, Options)) return false;
-            exclusionsApply ??= new Dictionary<QueueEntry, bool>(ReferenceEqualityComparer.Instance);
-            if (!exclusionsApply.TryGetValue(e, out var apply))
-                exclusionsApply[e] = apply = RoutingPolicy.ExclusionsApply(e, State.Lawyers.Values, index.RulesOf(e), now, Options);
-            return apply;
-        }
-        // Levels are current here (Lapse ran): the index's rules are RoutingPolicy.RulesAt(e, now), without allocating.
-        bool Eligible(QueueEntry e, LawyerSlot l) => RoutingPolicy.MatchesProfile(e, l, index.RulesOf(e)) && !Excluded(e, l);
+        _matchAt = now;
+        _exclusionsApply.Clear();
+        _excluded ??= Excluded;
 
         var full = _full;
         full.Clear();
@@ -637,41 +597,42 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             if (index.Free.Contains(l)) full.Add(l);
         var fresh = _fresh;
         fresh.Clear();
-        fresh.AddRange(index.DirtyEntries);
+        foreach (var e in index.DirtyEntries) fresh.Add(e);
         fresh.Sort(RoutingPolicy.QueueOrder);
         var freshSet = _freshSet;
         freshSet.Clear();
-        freshSet.UnionWith(fresh);
+        foreach (var e in fresh) freshSet.Add(e);
         foreach (var l in index.LeftFree) Unhold(l);
         foreach (var l in full) Unhold(l);
         index.DirtyLawyers.Clear();
         index.DirtyEntries.Clear();
         index.LeftFree.Clear();
         // A hold lasts while its call still waits unchanged: otherwise its lawyers look up their heads in full.
-        List<QueueEntry>? gone = null;
-        foreach (var call in _held.Keys)
+        var calls = _calls;
+        calls.Clear();
+        foreach (var call in _heldCalls)
             if (call.OfferedTo is not null || !State.Queue.TryGetValue(call.ConsultationId, out var still) || !ReferenceEquals(still, call)
-                || freshSet.Contains(call)) (gone ??= []).Add(call);
-        if (gone is not null)
-            foreach (var call in gone)
-                foreach (var l in _held[call].ToList())
-                {
-                    Unhold(l);
-                    full.Add(l);
-                }
-        // A lawyer left clean can only take one of the fresh entries: its head is the first of them it is eligible for.
-        QueueEntry? FreshHead(LawyerSlot l)
+                || freshSet.Contains(call)) calls.Add(call);
+        var lawyers = _lawyers;
+        foreach (var call in calls)
         {
-            foreach (var e in fresh)
-                if (e.OfferedTo is null && State.Queue.ContainsKey(e.ConsultationId) && Eligible(e, l)) return e;
-            return null;
+            lawyers.Clear();
+            foreach (var l in _held[call]) lawyers.Add(l);
+            foreach (var l in lawyers)
+            {
+                Unhold(l);
+                full.Add(l);
+            }
         }
         var heads = _heads;
         heads.Clear();
         var clean = _clean;
         clean.Clear();
         foreach (var e in fresh)
-            foreach (var l in index.FreeFor(e))
+        {
+            lawyers.Clear();
+            index.FreeFor(e, lawyers);
+            foreach (var l in lawyers)
             {
                 if (full.Contains(l) || !clean.Add(l)) continue;
                 if (_heldFor.TryGetValue(l, out var call))
@@ -686,15 +647,14 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                 }
                 else if (FreshHead(l) is { } head) heads.Enqueue(l, head);
             }
+        }
         foreach (var l in full)
-            if (!clean.Contains(l) && index.Head(l, Excluded) is { } head) heads.Enqueue(l, head);
-        QueueEntry? HeadOf(LawyerSlot l) => full.Contains(l) ? index.Head(l, Excluded) : FreshHead(l);
+            if (!clean.Contains(l) && index.Head(l, _excluded) is { } head) heads.Enqueue(l, head);
 
         // The calls lawyers are still held for take part as whole groups: their lawyers have no room for the call (nothing
         // about them changed), and no other head before it (nothing before it changed for them).
-        var calls = _calls;
         calls.Clear();
-        calls.AddRange(_held.Keys);
+        foreach (var call in _heldCalls) calls.Add(call);
         calls.Sort(RoutingPolicy.QueueOrder);
         var nextCall = 0;
         var candidates = _candidates;
@@ -733,6 +693,8 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             effects.Add(new OfferMade(e.ConsultationId, best.LawyerId, e.OfferExpiresAt.Value));
             OffersMade++;
             if (_held.Remove(e, out var group))
+            {
+                _heldCalls.Remove(e);
                 foreach (var l in group)
                 {
                     // The call went to someone free of work: the lawyers held for it go on to their next head.
@@ -741,6 +703,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                     full.Add(l);
                     candidates.Add(l);
                 }
+            }
             foreach (var l in candidates)
             {
                 if (ReferenceEquals(l, best) && !index.Free.Contains(l)) continue; // full now
@@ -753,9 +716,36 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         index.LeftFree.Clear();
     }
 
+    /// <summary>Whether the lawyer's exclusion from the entry is in force at the pass's time (within its limit, and the
+    /// entry's exclusions apply: worked out once per entry and pass).</summary>
+    private bool Excluded(QueueEntry e, LawyerSlot l)
+    {
+        if (!RoutingPolicy.IsExclusionCurrent(e, l.LawyerId, _matchAt, Options)) return false;
+        if (!_exclusionsApply.TryGetValue(e, out var apply))
+            _exclusionsApply[e] = apply = RoutingPolicy.ExclusionsApply(e, State.Lawyers.Values, _index!.RulesOf(e), _matchAt, Options);
+        return apply;
+    }
+
+    /// <summary>Levels are current in a pass (Lapse ran): the index's rules are RoutingPolicy.RulesAt(e, now), without allocating.</summary>
+    private bool Eligible(QueueEntry e, LawyerSlot l) => RoutingPolicy.MatchesProfile(e, l, _index!.RulesOf(e)) && !Excluded(e, l);
+
+    /// <summary>A lawyer left clean can only take one of the pass's fresh entries: its head is the first of them it is eligible for.</summary>
+    private QueueEntry? FreshHead(LawyerSlot l)
+    {
+        foreach (var e in _fresh)
+            if (e.OfferedTo is null && State.Queue.ContainsKey(e.ConsultationId) && Eligible(e, l)) return e;
+        return null;
+    }
+
+    private QueueEntry? HeadOf(LawyerSlot l) => _full.Contains(l) ? _index!.Head(l, _excluded!) : FreshHead(l);
+
     private void Hold(LawyerSlot l, QueueEntry call)
     {
-        if (!_held.TryGetValue(call, out var group)) _held[call] = group = new HashSet<LawyerSlot>(ReferenceEqualityComparer.Instance);
+        if (!_held.TryGetValue(call, out var group))
+        {
+            _held[call] = group = new DenseSet<LawyerSlot>();
+            _heldCalls.Add(call);
+        }
         group.Add(l);
         _heldFor[l] = call;
         _reserved.Add(l.LawyerId);
@@ -765,12 +755,17 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     {
         if (!_heldFor.Remove(l, out var call)) return;
         _reserved.Remove(l.LawyerId);
-        if (_held.TryGetValue(call, out var group) && group.Remove(l) && group.Count == 0) _held.Remove(call);
+        if (_held.TryGetValue(call, out var group) && group.Remove(l) && group.Count == 0)
+        {
+            _held.Remove(call);
+            _heldCalls.Remove(call);
+        }
     }
 
     private void ClearHolds()
     {
         _held.Clear();
+        _heldCalls.Clear();
         _heldFor.Clear();
         _reserved.Clear();
     }

@@ -60,8 +60,10 @@ internal sealed class RoutingIndex
     private readonly Dictionary<string, HashSet<QueueEntry>> _offersTo = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LawyerSlot> _activeOwner = new(StringComparer.Ordinal);
     private readonly HashSet<string> _preferenceCheck = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<LawyerSlot>> _freeBySkill = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string, string), HashSet<LawyerSlot>> _freeBySkillDialect = [];
+    private readonly Dictionary<string, DenseSet<LawyerSlot>> _freeBySkill = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string, string), DenseSet<LawyerSlot>> _freeBySkillDialect = [];
+    // Per lawyer, the buckets its head is looked up in (filed under the profile sets they were worked out for).
+    private readonly Dictionary<LawyerSlot, HeadBuckets> _headBuckets = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<LawyerSlot, (HashSet<string> Skills, HashSet<string> Dialects)> _freeProfile = new(ReferenceEqualityComparer.Instance);
 
     public RoutingIndex(RouterState state, RoutingOptions options, DateTimeOffset now)
@@ -103,22 +105,22 @@ internal sealed class RoutingIndex
     public SortedSet<QueueEntry> Waiting { get; } = new(RoutingPolicy.QueueOrder);
 
     /// <summary>Lawyers online with room for a chat (the only ones matching can give anything to).</summary>
-    public HashSet<LawyerSlot> Free { get; } = new(ReferenceEqualityComparer.Instance);
+    public DenseSet<LawyerSlot> Free { get; } = new();
 
     /// <summary>
     /// Lawyers with room whose own situation changed since the last matching (status, profile, load): their head must be
     /// looked up in full. Every other lawyer with room had no eligible entry after the last matching (or was reserved).
     /// </summary>
-    public HashSet<LawyerSlot> DirtyLawyers { get; } = new(ReferenceEqualityComparer.Instance);
+    public DenseSet<LawyerSlot> DirtyLawyers { get; } = new();
 
     /// <summary>
     /// Entries that (re)became waiting or eligible for more lawyers since the last matching: new, withdrawn offers, widened,
     /// preference lapsed, an exclusion ended, or exclusions that may no longer apply. Only they can be new heads of the other lawyers.
     /// </summary>
-    public HashSet<QueueEntry> DirtyEntries { get; } = new(ReferenceEqualityComparer.Instance);
+    public DenseSet<QueueEntry> DirtyEntries { get; } = new();
 
     /// <summary>Lawyers who lost their room (or went offline) since the last matching.</summary>
-    public HashSet<LawyerSlot> LeftFree { get; } = new(ReferenceEqualityComparer.Instance);
+    public DenseSet<LawyerSlot> LeftFree { get; } = new();
 
     /// <summary>Re-indexes everything from the state, widening levels as of <paramref name="now"/>.</summary>
     public void Rebuild(DateTimeOffset now)
@@ -145,6 +147,7 @@ internal sealed class RoutingIndex
         _freeBySkill.Clear();
         _freeBySkillDialect.Clear();
         _freeProfile.Clear();
+        _headBuckets.Clear(); // the buckets were dropped above
         DirtyLawyers.Clear();
         DirtyEntries.Clear();
         LeftFree.Clear();
@@ -180,9 +183,7 @@ internal sealed class RoutingIndex
         Waiting.Add(e);
         DirtyEntries.Add(e);
         var from = RoutingPolicy.WideningFrom(e);
-        var age = (now - from).TotalSeconds;
-        var level = 0;
-        while (level < _stepAfter.Length && _stepAfter[level] <= age) level++;
+        var level = LevelAt(from, now);
         if (e.PreferredLawyerId is { } preferred)
         {
             s.Preferred = preferred;
@@ -199,14 +200,7 @@ internal sealed class RoutingIndex
             s.Level = level;
             foreach (var set in BucketsOf(level, e.Category, e.Dialect, create: true)) set.Add(e);
         }
-        if (level < _stepAfter.Length)
-        {
-            // The next step's moment (never not after now, whatever rounding did to the age).
-            var at = from.AddSeconds(_stepAfter[level]);
-            if (at <= now) at = now.AddTicks(1);
-            s.WidenAt = at;
-            _widenDue.Add((at, e.ConsultationId));
-        }
+        ScheduleWidening(e, s, from, level, now);
         RegisterExclusions(e, s, _exclusionsWaiting);
     }
 
@@ -358,9 +352,46 @@ internal sealed class RoutingIndex
         while (_widenDue.Count > 0 && _widenDue.Min is var w && w.At <= now)
         {
             _widenDue.Remove(w);
-            _slots[w.Id].WidenAt = null;
-            Track(_state.Queue[w.Id], now);
+            var s = _slots[w.Id];
+            s.WidenAt = null;
+            var e = _state.Queue[w.Id];
+            if (s.Preferred is not null) Track(e, now);
+            else Relevel(e, s, now);
         }
+    }
+
+    /// <summary>What <see cref="Track"/> does for a waiting entry without a named lawyer whose widening step came: it moves
+    /// to its new level's buckets (and is fresh); the rest of its indexing stays as it is.</summary>
+    private void Relevel(QueueEntry e, Slot s, DateTimeOffset now)
+    {
+        DirtyEntries.Add(e);
+        var from = RoutingPolicy.WideningFrom(e);
+        var level = LevelAt(from, now);
+        if (level != s.Level)
+        {
+            foreach (var set in BucketsOf(s.Level, s.Category, s.Dialect, create: false)) set.Remove(e);
+            s.Level = level;
+            foreach (var set in BucketsOf(level, e.Category, e.Dialect, create: true)) set.Add(e);
+        }
+        ScheduleWidening(e, s, from, level, now);
+    }
+
+    private int LevelAt(DateTimeOffset from, DateTimeOffset now)
+    {
+        var age = (now - from).TotalSeconds;
+        var level = 0;
+        while (level < _stepAfter.Length && _stepAfter[level] <= age) level++;
+        return level;
+    }
+
+    private void ScheduleWidening(QueueEntry e, Slot s, DateTimeOffset from, int level, DateTimeOffset now)
+    {
+        if (level >= _stepAfter.Length) return;
+        // The next step's moment (never not after now, whatever rounding did to the age).
+        var at = from.AddSeconds(_stepAfter[level]);
+        if (at <= now) at = now.AddTicks(1);
+        s.WidenAt = at;
+        _widenDue.Add((at, e.ConsultationId));
     }
 
     private void DropDueExclusions(SortedSet<(DateTimeOffset At, string Id, string Lawyer)> set, DateTimeOffset now)
@@ -384,27 +415,38 @@ internal sealed class RoutingIndex
     }
 
     /// <summary>
-    /// Lawyers with room that may match <paramref name="e"/> (a superset: the caller checks the profile): the named lawyer,
-    /// else those with the entry's category when its widening still requires it, else all.
+    /// Lawyers with room that may match <paramref name="e"/> (a superset, possibly with repeats: the caller checks the
+    /// profile), added to <paramref name="into"/>: the named lawyer, else those with the entry's category (and dialect)
+    /// when its widening still requires it, else all.
     /// </summary>
-    public IEnumerable<LawyerSlot> FreeFor(QueueEntry e)
+    public void FreeFor(QueueEntry e, List<LawyerSlot> into)
     {
         if (e.PreferredLawyerId is { } preferred)
-            return _state.Lawyers.TryGetValue(preferred, out var l) && Free.Contains(l) ? [l] : [];
+        {
+            if (_state.Lawyers.TryGetValue(preferred, out var l) && Free.Contains(l)) into.Add(l);
+            return;
+        }
         var rules = _levels[_slots[e.ConsultationId].Level];
-        if (!rules.RequireCategory) return Free;
-        if (rules.AnyDialect) return _freeBySkill.TryGetValue(e.Category, out var set) ? set : [];
-        return FreeSpeaking(e.Category, e.Dialect, rules.AlsoDialects);
+        if (!rules.RequireCategory) AddAll(Free, into);
+        else if (rules.AnyDialect)
+        {
+            if (_freeBySkill.TryGetValue(e.Category, out var set)) AddAll(set, into);
+        }
+        else
+        {
+            if (_freeBySkillDialect.TryGetValue((e.Category, e.Dialect), out var own)) AddAll(own, into);
+            foreach (var d in rules.AlsoDialects)
+                if (_freeBySkillDialect.TryGetValue((e.Category, d), out var more)) AddAll(more, into);
+        }
     }
 
-    private IEnumerable<LawyerSlot> FreeSpeaking(string category, string dialect, IReadOnlyCollection<string> also)
+    private static void AddAll(DenseSet<LawyerSlot> set, List<LawyerSlot> into)
     {
-        if (_freeBySkillDialect.TryGetValue((category, dialect), out var own))
-            foreach (var l in own) yield return l;
-        foreach (var d in also)
-            if (_freeBySkillDialect.TryGetValue((category, d), out var more))
-                foreach (var l in more) yield return l;
+        for (var i = 0; i < set.Count; i++) into.Add(set[i]);
     }
+
+    /// <summary>The widening rules in force for an entry at <paramref name="now"/> (what RoutingPolicy.RulesAt says, without allocating).</summary>
+    public WideningRules RulesAt(QueueEntry e, DateTimeOffset now) => _levels[LevelAt(RoutingPolicy.WideningFrom(e), now)];
 
     /// <summary>The widening rules in force for a waiting entry (as of the last <see cref="Widen"/>; what RoutingPolicy.RulesAt says then).</summary>
     public WideningRules RulesOf(QueueEntry e) =>
@@ -483,11 +525,11 @@ internal sealed class RoutingIndex
             _freeProfile[l] = profile;
             foreach (var skill in profile.Skills)
             {
-                if (!_freeBySkill.TryGetValue(skill, out var set)) _freeBySkill[skill] = set = new(ReferenceEqualityComparer.Instance);
+                if (!_freeBySkill.TryGetValue(skill, out var set)) _freeBySkill[skill] = set = new();
                 set.Add(l);
                 foreach (var d in profile.Dialects)
                 {
-                    if (!_freeBySkillDialect.TryGetValue((skill, d), out var sd)) _freeBySkillDialect[(skill, d)] = sd = new(ReferenceEqualityComparer.Instance);
+                    if (!_freeBySkillDialect.TryGetValue((skill, d), out var sd)) _freeBySkillDialect[(skill, d)] = sd = new();
                     sd.Add(l);
                 }
             }
@@ -515,23 +557,31 @@ internal sealed class RoutingIndex
     public QueueEntry? Head(LawyerSlot l, Func<QueueEntry, LawyerSlot, bool> excluded)
     {
         QueueEntry? best = null;
-        void Scan(SortedSet<QueueEntry>? set)
+        foreach (var set in HeadBucketsOf(l))
         {
-            if (set is null || set.Count == 0) return;
+            if (set.Count == 0) continue;
             var min = set.Min!;
-            if (best is not null && RoutingPolicy.CompareQueueOrder(min, best) >= 0) return;
-            if (Passes(min)) { best = min; return; }
+            if (best is not null && RoutingPolicy.CompareQueueOrder(min, best) >= 0) continue;
+            if (Passes(min)) { best = min; continue; }
             foreach (var e in set)
             {
-                if (best is not null && RoutingPolicy.CompareQueueOrder(e, best) >= 0) return;
+                if (best is not null && RoutingPolicy.CompareQueueOrder(e, best) >= 0) break;
                 if (!Passes(e)) continue;
                 best = e;
-                return;
+                break;
             }
         }
-        bool Passes(QueueEntry e) => !RoutingPolicy.IsConflicted(e, l) && !excluded(e, l);
+        return best;
 
-        Scan(_byPreferred.GetValueOrDefault(l.LawyerId));
+        bool Passes(QueueEntry e) => !RoutingPolicy.IsConflicted(e, l) && !excluded(e, l);
+    }
+
+    /// <summary>The buckets a lawyer's head may be in, at every level (made on first need, so entries filed later land in them).</summary>
+    private SortedSet<QueueEntry>[] HeadBucketsOf(LawyerSlot l)
+    {
+        if (_headBuckets.TryGetValue(l, out var cached) && ReferenceEquals(cached.Skills, l.Skills) && ReferenceEquals(cached.Dialects, l.Dialects))
+            return cached.Sets;
+        var sets = new List<SortedSet<QueueEntry>> { Bucket(_byPreferred, l.LawyerId) };
         for (var k = 0; k < _levels.Length; k++)
         {
             var rules = _levels[k];
@@ -541,14 +591,25 @@ internal sealed class RoutingIndex
             {
                 foreach (var c in l.Skills)
                 {
-                    if (anyDialect) Scan(_byCategory[k].GetValueOrDefault(c));
-                    else foreach (var d in l.Dialects) Scan(_byCategoryDialect[k].GetValueOrDefault((c, d)));
+                    if (anyDialect) sets.Add(Bucket(_byCategory[k], c));
+                    else foreach (var d in l.Dialects) sets.Add(PairBucket(_byCategoryDialect[k], c, d));
                 }
             }
-            else if (anyDialect) Scan(_all[k]);
-            else foreach (var d in l.Dialects) Scan(_byDialect[k].GetValueOrDefault(d));
+            else if (anyDialect) sets.Add(_all[k]);
+            else foreach (var d in l.Dialects) sets.Add(Bucket(_byDialect[k], d));
         }
-        return best;
+        // The engine replaces a lawyer's sets on an upsert (never changes them in place), so they identify the profile.
+        var result = sets.ToArray();
+        _headBuckets[l] = new HeadBuckets(l.Skills, l.Dialects, result);
+        return result;
+    }
+
+    private sealed record HeadBuckets(HashSet<string> Skills, HashSet<string> Dialects, SortedSet<QueueEntry>[] Sets);
+
+    private static SortedSet<QueueEntry> PairBucket(Dictionary<(string, string), SortedSet<QueueEntry>> buckets, string category, string dialect)
+    {
+        if (!buckets.TryGetValue((category, dialect), out var set)) buckets[(category, dialect)] = set = new SortedSet<QueueEntry>(RoutingPolicy.QueueOrder);
+        return set;
     }
 
     private static SortedSet<QueueEntry> Bucket(Dictionary<string, SortedSet<QueueEntry>> buckets, string key)
@@ -564,11 +625,11 @@ internal sealed class RoutingIndex
         SortedSet<QueueEntry>? Get(Dictionary<string, SortedSet<QueueEntry>> b, string key) => create ? Bucket(b, key) : b.GetValueOrDefault(key);
         if (rules.RequireCategory)
         {
-            if (Get(_byCategory[level], category) is { } a) yield return a;
+            // By category alone only where some lawyer may take any dialect (Head looks there only then).
+            if ((rules.AnyDialect || rules.AlsoDialects.Count > 0) && Get(_byCategory[level], category) is { } a) yield return a;
             if (rules.AnyDialect) yield break;
             var pairs = _byCategoryDialect[level];
-            if (!pairs.TryGetValue((category, dialect), out var b) && create)
-                pairs[(category, dialect)] = b = new SortedSet<QueueEntry>(RoutingPolicy.QueueOrder);
+            var b = create ? PairBucket(pairs, category, dialect) : pairs.GetValueOrDefault((category, dialect));
             if (b is not null) yield return b;
         }
         else
