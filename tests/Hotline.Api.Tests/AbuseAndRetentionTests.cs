@@ -1,9 +1,4 @@
-using System.Net;
-using System.Text;
-using System.Text.Json;
 using Hotline.Abstractions;
-using Hotline.Client;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Hotline.Api.Tests;
 

@@ -1,8 +1,3 @@
-using System.Net;
-using Hotline.Client;
-using Microsoft.AspNetCore.Http.Connections;
-using Microsoft.AspNetCore.SignalR.Client;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>Issue 3, test 8: who may do what, every refusal included.</summary>

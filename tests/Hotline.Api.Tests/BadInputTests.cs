@@ -1,8 +1,3 @@
-using System.Net;
-using Hotline.Client;
-using Microsoft.AspNetCore.Http.Connections;
-using Microsoft.AspNetCore.SignalR.Client;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json;
-using Hotline.Client;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>Issue 12: regions and employer at intake, collective-dispute alerts, relatedCount.</summary>

@@ -1,5 +1,3 @@
-using Hotline.Client;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>Issue 12: conflicts of interest are enforced by routing, and a late declaration sends an active consultation back.</summary>

@@ -1,5 +1,3 @@
-using Hotline.Client;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>Issue 3, tests 1-3: the full flow, reconnect and replay, duplicate clientMessageId.</summary>

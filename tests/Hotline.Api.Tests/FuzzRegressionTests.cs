@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text;
-using Hotline.Client;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>

@@ -1,11 +1,7 @@
-using System.Net;
 using System.Text.Json.Nodes;
-using Hotline.Client;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
@@ -48,11 +44,8 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
     };
 
     /// <summary>Settings every host of these tests shares: all test clients come from 127.0.0.1.</summary>
-    private static readonly Dictionary<string, string?> Common = new()
+    private static readonly Dictionary<string, string?> Common = new(LiftedLimits.Settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
     {
-        ["Hotline:Limits:MaxOpenPerAddress"] = "100000",
-        ["Hotline:RateLimits:LoginsPerAddressPerMinute"] = "100000",
-        ["Hotline:RateLimits:WorkerTokensPerAddressPerMinute"] = "100000",
         // Test lawyers are created by the hundred: hashing at the production cost would dominate the run.
         ["Hotline:Security:PasswordIterations"] = "1000",
         ["Hotline:Network:KnownProxies"] = "127.0.0.1",
@@ -61,7 +54,6 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
         // Web Push tests stand in for the push service with a plain-HTTP server on loopback.
         ["Hotline:Push:EndpointHosts"] = "127.0.0.1",
         ["Hotline:Push:AllowHttp"] = "true",
-        ["Hotline:RateLimits:ResumePerAddressPerMinute"] = "100000",
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using Hotline.Client;
 
 namespace Hotline.Api.Tests;
 

@@ -1,6 +1,4 @@
-using Hotline.Client;
 using Hotline.Silo.Api;
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 
 namespace Hotline.Api.Tests;

@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Headers;
-using Hotline.Client;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>A host with a Prometheus scrape key.</summary>

@@ -1,5 +1,3 @@
-using Hotline.Client;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>Issue 11: the 12351 phone line through the gateway API and the lawyer hub, the outcome and the rating.</summary>

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using Hotline.Client;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>Issue 10: need-to-know for lawyers, audited admin access, erase, revocation, the open-consultation cap.</summary>

@@ -1,5 +1,3 @@
-using Hotline.Client;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>Contract "Nobody stranded": pull (GetQueue, Claim) and the admin requeue, over real SignalR connections.</summary>

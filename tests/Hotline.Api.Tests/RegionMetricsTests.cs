@@ -1,5 +1,3 @@
-using Hotline.Client;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>Issue 12, item 6: <c>MetricsSnapshot.regions</c> counts waiting (live) and answered (today) per region.</summary>

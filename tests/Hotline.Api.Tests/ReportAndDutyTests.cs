@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using Hotline.Client;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>Issue 11: the admin's date-range report (item 7) and <c>GET /api/duty</c> (item 3) over REST.</summary>

@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Hotline.Client;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>Issue 11 item 5: a short resume code continues a worker's consultation on another device.</summary>

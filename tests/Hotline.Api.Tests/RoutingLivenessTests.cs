@@ -1,5 +1,3 @@
-using Hotline.Client;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>Issue 9 "Nobody stranded", routing rules through the public API: the night shift and phone calls that do not starve.</summary>

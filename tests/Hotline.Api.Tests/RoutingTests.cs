@@ -1,5 +1,3 @@
-using Hotline.Client;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>Issue 3, tests 4-7 and 11: timeouts, declines, transfers, lost lawyers, phone intake.</summary>

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using Hotline.Client;
-
 namespace Hotline.Api.Tests;
 
 /// <summary>Health, OpenAPI, Scalar, catalog, and the contract's JSON shapes on the wire.</summary>

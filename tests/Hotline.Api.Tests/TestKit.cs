@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
-using Hotline.Client;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Hotline.Api.Tests;

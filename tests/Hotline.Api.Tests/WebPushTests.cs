@@ -1,16 +1,9 @@
 using System.Buffers.Text;
-using System.Net;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Threading.Channels;
-using Hotline.Client;
 using IWorkerGrain = Hotline.Abstractions.IWorkerGrain;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Hotline.Api.Tests;
 

@@ -7,12 +7,10 @@ public sealed class BackplaneTests(ClusterFixture fixture, ITestOutputHelper out
     [Fact]
     public async Task Worker_on_A_and_lawyer_on_B_complete_a_consultation()
     {
-        var cluster = await fixture.Ready(output);
-        var (a, b) = (cluster.Silos[0], cluster.Silos[1]);
-        await using var pair = await Pair.Start(cluster, workerSilo: a, lawyerSilo: b);
-        Assert.Equal(a.Url, pair.Worker.CurrentUrl);
-        Assert.Equal(b.Url, pair.Lawyer.CurrentUrl);
+        await using var pair = await fixture.PairAcrossSilos(output);
+        Assert.Equal(pair.WorkerSilo.Url, pair.Worker.CurrentUrl);
+        Assert.Equal(pair.LawyerSilo.Url, pair.Lawyer.CurrentUrl);
         // Each side receives the other's messages, pushed across silos.
-        await pair.ChatAndClose(cluster.Rest(a));
+        await pair.ChatAndClose(fixture.Cluster.Rest(pair.WorkerSilo));
     }
 }

@@ -1,5 +1,3 @@
-using Hotline.Client;
-
 namespace Hotline.Cluster.Tests;
 
 /// <summary>One cluster shared by the tests of the "cluster" collection (they run one after another).</summary>
@@ -21,6 +19,14 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.RestoreTwoSilos();
         foreach (var line in DrainLog()) output.WriteLine(line);
         return Cluster;
+    }
+
+    /// <summary>How most cluster tests begin: the ready cluster, and a worker on silo A (<c>Silos[0]</c>) in an active
+    /// consultation with a lawyer on silo B (<c>Silos[1]</c>).</summary>
+    public async Task<Pair> PairAcrossSilos(ITestOutputHelper output)
+    {
+        var cluster = await Ready(output);
+        return await Pair.Start(cluster, workerSilo: cluster.Silos[0], lawyerSilo: cluster.Silos[1]);
     }
 
     public IReadOnlyList<string> DrainLog()
@@ -46,6 +52,10 @@ public sealed class Pair : IAsyncDisposable
     public required string ConsultationId { get; init; }
     public required WorkerToken WorkerLogin { get; init; }
     public required LoginResult LawyerLogin { get; init; }
+    /// <summary>Where the worker connected first.</summary>
+    public required SiloProcess WorkerSilo { get; init; }
+    /// <summary>Where the lawyer connected first.</summary>
+    public required SiloProcess LawyerSilo { get; init; }
 
     /// <param name="fallback">Another web process both may fail over to (when both start on the same one).</param>
     public static async Task<Pair> Start(ITopology cluster, SiloProcess workerSilo, SiloProcess lawyerSilo, string category = "unpaid_wages",
@@ -68,7 +78,11 @@ public sealed class Pair : IAsyncDisposable
         var accepted = await lawyer.AcceptOffer(c.Id);
         Assert.Equal("active", accepted.Consultation.Status);
         await worker.Assignments.WaitAsync(a => a.ConsultationId == c.Id, TimeSpan.FromSeconds(30));
-        return new Pair { Worker = worker, Lawyer = lawyer, ConsultationId = c.Id, WorkerLogin = workerLogin, LawyerLogin = lawyerLogin };
+        return new Pair
+        {
+            Worker = worker, Lawyer = lawyer, ConsultationId = c.Id, WorkerLogin = workerLogin, LawyerLogin = lawyerLogin,
+            WorkerSilo = workerSilo, LawyerSilo = lawyerSilo,
+        };
     }
 
     /// <summary>Worker, lawyer, worker each send one message (seq 1..3), each side receives the other's pushed across web

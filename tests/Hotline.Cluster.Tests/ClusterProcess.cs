@@ -19,20 +19,12 @@ public static class ClusterProcess
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Hotline__Admin__Password"] = HotlineCluster.AdminPassword,
             ["Hotline__Gateway__ApiKey"] = "cluster-test-gateway-key-0123456789",
-            ["Hotline__Limits__MaxOpenPerAddress"] = "100000",
-            ["Hotline__RateLimits__LoginsPerAddressPerMinute"] = "100000",
-            ["Hotline__RateLimits__WorkerTokensPerAddressPerMinute"] = "100000",
             ["DOTNET_gcServer"] = "0",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Information",
-            ["Hotline__RateLimits__ConnectionPerSecond"] = "1000",
-            ["Hotline__RateLimits__ConnectionBurst"] = "1000",
-            ["Hotline__RateLimits__UserPerSecond"] = "1000",
-            ["Hotline__RateLimits__UserBurst"] = "1000",
-            ["Hotline__RateLimits__RestPerSecond"] = "1000",
-            ["Hotline__RateLimits__RestBurst"] = "1000",
             ["Hotline__Mode"] = mode,
         };
+        foreach (var (k, v) in LiftedLimits.Environment) env[k] = v;
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) env[k] = v;
         return SiloProcess.Launch(name, env, logPath: data + ".log");
     }

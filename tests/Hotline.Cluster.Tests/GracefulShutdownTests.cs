@@ -1,4 +1,3 @@
-
 namespace Hotline.Cluster.Tests;
 
 /// <summary>
@@ -9,16 +8,15 @@ namespace Hotline.Cluster.Tests;
 [Collection("cluster")]
 public sealed class GracefulShutdownTests(ClusterFixture fixture, ITestOutputHelper output)
 {
-    /// <summary>Budget 20 s + watchdog 5 s + slack for a loaded 2-core machine.</summary>
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(35);
+    /// <summary>Seconds a silo may take to stop: budget 20 s + watchdog 5 s + slack for a loaded 2-core machine.</summary>
+    private const int BoundSeconds = 35;
+    private static TimeSpan Bound => TimeSpan.FromSeconds(BoundSeconds);
 
     [Fact]
     public async Task Sigterm_drains_the_silo_hosting_a_conversation_without_losing_an_acknowledged_message()
     {
-        var cluster = await fixture.Ready(output);
-        var (a, b) = (cluster.Silos[0], cluster.Silos[1]);
-        await using var pair = await Pair.Start(cluster, workerSilo: a, lawyerSilo: b);
-        var id = pair.ConsultationId;
+        await using var pair = await fixture.PairAcrossSilos(output);
+        var (cluster, a, b, id) = (fixture.Cluster, pair.WorkerSilo, pair.LawyerSilo, pair.ConsultationId);
 
         await using var stream = new TwoWayStream(pair.Worker, pair.Lawyer, id, TimeSpan.FromMilliseconds(75));
         var (worker, lawyer) = (stream.Worker, stream.Lawyer);

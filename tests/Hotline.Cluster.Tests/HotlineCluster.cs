@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Net.Http.Json;
-using Hotline.Client;
-
 namespace Hotline.Cluster.Tests;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using Hotline.Client;
 
 namespace Hotline.Cluster.Tests;
 
@@ -18,10 +16,8 @@ public sealed class OutageTests(ClusterFixture fixture, ITestOutputHelper output
     [Fact]
     public async Task Redis_hanging_during_traffic_answers_unavailable_then_recovers_by_itself_losing_nothing()
     {
-        var cluster = await fixture.Ready(output);
-        var (a, b) = (cluster.Silos[0], cluster.Silos[1]);
-        await using var pair = await Pair.Start(cluster, workerSilo: a, lawyerSilo: b);
-        var id = pair.ConsultationId;
+        await using var pair = await fixture.PairAcrossSilos(output);
+        var (cluster, a, b, id) = (fixture.Cluster, pair.WorkerSilo, pair.LawyerSilo, pair.ConsultationId);
         // A lawyer who only waits, connected throughout: the outage must not take them offline.
         var waiting = await cluster.NewLawyer("work_injury");
         await using var waitingHub = new HotlineConnection([b.Url], "/hubs/lawyer", () => waiting.Token);
@@ -92,10 +88,8 @@ public sealed class OutageTests(ClusterFixture fixture, ITestOutputHelper output
     [Fact]
     public async Task Postgres_down_beyond_the_retry_budget_answers_unavailable_then_recovers_losing_nothing()
     {
-        var cluster = await fixture.Ready(output);
-        var (a, b) = (cluster.Silos[0], cluster.Silos[1]);
-        await using var pair = await Pair.Start(cluster, workerSilo: a, lawyerSilo: b);
-        var id = pair.ConsultationId;
+        await using var pair = await fixture.PairAcrossSilos(output);
+        var (cluster, a, b, id) = (fixture.Cluster, pair.WorkerSilo, pair.LawyerSilo, pair.ConsultationId);
         var rest = cluster.Rest(a);
         var other = await rest.CreateWorker("REST caller");
 

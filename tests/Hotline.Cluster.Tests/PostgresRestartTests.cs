@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using Hotline.Client;
-
 namespace Hotline.Cluster.Tests;
 
 /// <summary>
@@ -14,10 +11,8 @@ public sealed class PostgresRestartTests(ClusterFixture fixture, ITestOutputHelp
     [Fact]
     public async Task Postgres_restart_loses_nothing_acknowledged()
     {
-        var cluster = await fixture.Ready(output);
-        var (a, b) = (cluster.Silos[0], cluster.Silos[1]);
-        await using var pair = await Pair.Start(cluster, workerSilo: a, lawyerSilo: b);
-        var id = pair.ConsultationId;
+        await using var pair = await fixture.PairAcrossSilos(output);
+        var (cluster, a, b, id) = (fixture.Cluster, pair.WorkerSilo, pair.LawyerSilo, pair.ConsultationId);
 
         // The worker side sends on a plain connection, one attempt at a time, to observe the server's answers.
         await using var raw = Hubs.Raw(a.Url, "/hubs/worker", pair.WorkerLogin.Token);

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Text.Json;
-using Hotline.Client;
 
 namespace Hotline.Cluster.Tests;
 

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using Hotline.Client;
-
 namespace Hotline.Cluster.Tests;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using Hotline.Domain;
 using S = Hotline.Domain.ConsultationStatus;
 
 namespace Hotline.Domain.Tests;

@@ -1,5 +1,4 @@
 using Xunit.Abstractions;
-using Hotline.Domain;
 
 namespace Hotline.Domain.Tests;
 

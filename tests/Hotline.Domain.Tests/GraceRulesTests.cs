@@ -1,5 +1,3 @@
-using Hotline.Domain;
-
 namespace Hotline.Domain.Tests;
 
 public sealed class GraceRulesTests

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Hotline.Domain;
-
 namespace Hotline.Domain.Tests;
 
 /// <summary>Issue 12, item 6: per-region counters beside the per-category ones (today and hourly), for the metrics and the report.</summary>

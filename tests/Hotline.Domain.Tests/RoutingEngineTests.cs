@@ -1,4 +1,3 @@
-using Hotline.Domain;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Hotline.Domain.Tests;

@@ -1,5 +1,3 @@
-using Hotline.Domain;
-
 namespace Hotline.Domain.Tests;
 
 /// <summary>The "Nobody stranded" rules of domain.md, one engine test per rule.</summary>

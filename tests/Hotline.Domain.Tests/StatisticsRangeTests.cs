@@ -1,5 +1,3 @@
-using Hotline.Domain;
-
 namespace Hotline.Domain.Tests;
 
 /// <summary>The date-range report's sums follow the hotline's zone: local days, local hours, hours of the day, regions.</summary>

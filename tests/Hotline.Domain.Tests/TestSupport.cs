@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Hotline.Domain;
-
 namespace Hotline.Domain.Tests;
 
 internal static class R

@@ -1,5 +1,3 @@
-using Hotline.Domain;
-
 namespace Hotline.Domain.Tests;
 
 /// <summary>Issue 11: the wait estimate and the duty roster.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Playwright;
-
 namespace Hotline.E2E.Tests;
 
 /// <summary>Headless Debian Chromium through Playwright. Playwright never downloads a browser here.</summary>
@@ -24,6 +22,25 @@ public static class Browser
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
         });
         return (playwright, browser);
+    }
+
+    /// <summary>Launches the browser for one test: <c>await using var launched = await Browser.StartAsync();</c>.</summary>
+    public static async Task<Launched> StartAsync()
+    {
+        var (playwright, browser) = await LaunchAsync();
+        return new Launched(playwright, browser);
+    }
+
+    /// <summary>A launched browser and its Playwright driver, disposed together (browser first).</summary>
+    public sealed class Launched(IPlaywright playwright, IBrowser browser) : IAsyncDisposable
+    {
+        public IBrowser Browser => browser;
+
+        public async ValueTask DisposeAsync()
+        {
+            await browser.DisposeAsync();
+            playwright.Dispose();
+        }
     }
 
     /// <summary>Where screenshots go: <c>HOTLINE_E2E_ARTIFACTS</c>, else <c>TestResults/screenshots</c> beside the test project.</summary>

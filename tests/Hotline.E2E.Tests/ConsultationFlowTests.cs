@@ -1,8 +1,3 @@
-using System.Text.RegularExpressions;
-using Microsoft.Playwright;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
-
 namespace Hotline.E2E.Tests;
 
 /// <summary>
@@ -17,9 +12,8 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
     public async Task Worker_lawyer_and_admin_go_through_a_consultation()
     {
         SetDefaultExpectTimeout(20_000);
-        var (playwright, browser) = await Browser.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
+        await using var launched = await Browser.StartAsync();
+        var browser = launched.Browser;
         var errors = new List<string>();
 
         // A lawyer nobody else matches (and the only lawyer connected at all): the offer must come to this console.
@@ -94,10 +88,7 @@ public sealed class ConsultationFlowTests(HotlineServer server, ITestOutputHelpe
         await Shot(worker, "worker-queued");
 
         // ---- lawyer signs in: the offer arrives with a countdown
-        await lawyer.GotoAsync("/lawyer.html");
-        await lawyer.GetByTestId("login-username").FillAsync(lawyerUser);
-        await lawyer.GetByTestId("login-password").FillAsync("wrong-password");
-        await lawyer.GetByTestId("login-submit").ClickAsync();
+        await PageWatch.SignIn(lawyer, "/lawyer.html", lawyerUser, "wrong-password");
         await Expect(lawyer.Locator("#login-error")).ToHaveTextAsync("用户名或密码错误"); // 401 problem details
         await lawyer.GetByTestId("login-password").FillAsync(LawyerPassword);
         await lawyer.GetByTestId("login-submit").ClickAsync();

@@ -1,7 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using Microsoft.Playwright;
-
 namespace Hotline.E2E.Tests;
 
 /// <summary>
@@ -17,9 +13,8 @@ public sealed class LimitsInPagesTests(HotlineServer server) : IClassFixture<Hot
         Assert.NotNull(limits);
         Assert.Equal(3000, limits["maxMessageLength"].GetInt32());
 
-        var (playwright, browser) = await Browser.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
+        await using var launched = await Browser.StartAsync();
+        var browser = launched.Browser;
         await using var context = await browser.NewContextAsync(new() { BaseURL = server.BaseUrl });
         var checkedFields = 0;
         foreach (var path in new[] { "/", "/lawyer.html", "/admin.html" })

@@ -1,9 +1,5 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using System.Text;
-using Microsoft.Playwright;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
 
 namespace Hotline.E2E.Tests;
 
@@ -20,9 +16,8 @@ public sealed class MessagePackPagesTests(HotlineServer server, ITestOutputHelpe
     public async Task Worker_and_lawyer_chat_over_MessagePack_in_binary_frames()
     {
         SetDefaultExpectTimeout(30_000);
-        var (playwright, browser) = await Browser.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
+        await using var launched = await Browser.StartAsync();
+        var browser = launched.Browser;
         var errors = new List<string>();
         var adminToken = await server.LoginAsync("admin", "admin12351");
         var username = "mp." + Guid.NewGuid().ToString("N")[..8];

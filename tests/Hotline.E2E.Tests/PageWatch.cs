@@ -1,6 +1,3 @@
-using Microsoft.Playwright;
-using Xunit.Abstractions;
-
 namespace Hotline.E2E.Tests;
 
 /// <summary>Opens pages that report what the browser complains about: console errors to the test output, CSP violations and page errors to a list the test asserts empty.</summary>

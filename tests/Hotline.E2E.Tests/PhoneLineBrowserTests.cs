@@ -1,9 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using Microsoft.Playwright;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
-
 namespace Hotline.E2E.Tests;
 
 /// <summary>
@@ -57,10 +51,7 @@ public sealed class PhoneLineBrowserTests(HotlineServer server, ITestOutputHelpe
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
         var lawyer = await PageWatch.Open(_context!, "lawyer", _errors, output);
-        await lawyer.GotoAsync("/lawyer.html");
-        await lawyer.GetByTestId("login-username").FillAsync(username);
-        await lawyer.GetByTestId("login-password").FillAsync(LawyerPassword);
-        await lawyer.GetByTestId("login-submit").ClickAsync();
+        await PageWatch.SignIn(lawyer, "/lawyer.html", username, LawyerPassword);
         await lawyer.GetByTestId("availability").SelectOptionAsync("available");
         var offer = lawyer.Locator($"[data-testid=offer][data-consultation-id='{id}']");
         await Expect(offer).ToBeVisibleAsync();
@@ -136,10 +127,7 @@ public sealed class PhoneLineBrowserTests(HotlineServer server, ITestOutputHelpe
     public async Task Admin_wall_draws_the_date_range_report()
     {
         var admin = await PageWatch.Open(_context!, "admin", _errors, output);
-        await admin.GotoAsync("/admin.html");
-        await admin.GetByTestId("login-username").FillAsync("admin");
-        await admin.GetByTestId("login-password").FillAsync("admin12351");
-        await admin.GetByTestId("login-submit").ClickAsync();
+        await PageWatch.SignIn(admin, "/admin.html", "admin", "admin12351");
         var report = admin.GetByTestId("report");
         await Expect(report).ToHaveAttributeAsync("data-loaded", "true");
         await Expect(admin.GetByTestId("report-zone")).ToContainTextAsync("Asia/Shanghai");

@@ -1,9 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using Microsoft.Playwright;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
-
 namespace Hotline.E2E.Tests;
 
 /// <summary>
@@ -22,9 +16,8 @@ public sealed class PullUiTests(HotlineServer server, ITestOutputHelper output) 
     public async Task The_take_button_claims_a_waiting_consultation_and_the_admin_requeue_form_puts_it_back()
     {
         SetDefaultExpectTimeout(30_000);
-        var (playwright, browser) = await Browser.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
+        await using var launched = await Browser.StartAsync();
+        var browser = launched.Browser;
         var errors = new List<string>();
         var adminToken = await server.LoginAsync("admin", "admin12351");
         var username = "pull." + Guid.NewGuid().ToString("N")[..8];
@@ -38,10 +31,7 @@ public sealed class PullUiTests(HotlineServer server, ITestOutputHelper output) 
         var admin = await PageWatch.Open(adminCtx, "admin", errors, output);
 
         // ---- the lawyer signs in and goes away: the router offers nothing from now on
-        await lawyer.GotoAsync("/lawyer.html");
-        await lawyer.GetByTestId("login-username").FillAsync(username);
-        await lawyer.GetByTestId("login-password").FillAsync(Password);
-        await lawyer.GetByTestId("login-submit").ClickAsync();
+        await PageWatch.SignIn(lawyer, "/lawyer.html", username, Password);
         // Connected once the console read the lawyer back from the hub (GetMe sets the status dot).
         await Expect(lawyer.Locator("#status-dot[data-status=available]")).ToHaveCountAsync(1);
         await lawyer.GetByTestId("availability").SelectOptionAsync("away");
@@ -62,10 +52,7 @@ public sealed class PullUiTests(HotlineServer server, ITestOutputHelper output) 
         Assert.Equal(("active", lawyerId), (taken.GetProperty("status").GetString(), taken.GetProperty("assignedLawyerId").GetString()));
 
         // ---- the admin wall's requeue form puts it back to the queue
-        await admin.GotoAsync("/admin.html");
-        await admin.GetByTestId("login-username").FillAsync("admin");
-        await admin.GetByTestId("login-password").FillAsync("admin12351");
-        await admin.GetByTestId("login-submit").ClickAsync();
+        await PageWatch.SignIn(admin, "/admin.html", "admin", "admin12351");
         await admin.GetByTestId("requeue-id").FillAsync(id);
         await admin.GetByTestId("requeue").ClickAsync();
         await Expect(admin.Locator("#toast")).ToContainTextAsync(id);

@@ -1,10 +1,4 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Microsoft.Playwright;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
 
 namespace Hotline.E2E.Tests;
 
@@ -206,10 +200,7 @@ public sealed class UnionWallTests(HotlineServer server, ITestOutputHelper outpu
         var id = await OpenConsultation(employer, "longyan", "井下作业没有防护用品", "occupational_safety", "hakka");
 
         var lawyer = await PageWatch.Open(_context!, "lawyer", _errors, output);
-        await lawyer.GotoAsync("/lawyer.html");
-        await lawyer.GetByTestId("login-username").FillAsync(username);
-        await lawyer.GetByTestId("login-password").FillAsync(LawyerPassword);
-        await lawyer.GetByTestId("login-submit").ClickAsync();
+        await PageWatch.SignIn(lawyer, "/lawyer.html", username, LawyerPassword);
         await lawyer.GetByTestId("availability").SelectOptionAsync("available");
         var offer = lawyer.GetByTestId("offer");
         await Expect(offer).ToBeVisibleAsync();

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
-using Hotline.Abstractions;
-using Hotline.Domain;
 using Hotline.Grains;
-using Hotline.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 

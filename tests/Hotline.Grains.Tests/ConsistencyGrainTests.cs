@@ -1,6 +1,3 @@
-using Hotline.Abstractions;
-using Hotline.Domain;
-
 namespace Hotline.Grains.Tests;
 
 /// <summary>The reconciliation on a real silo and its SQLite store: it finds a waiting consultation the router lost.</summary>

@@ -1,6 +1,3 @@
-using Hotline.Abstractions;
-using Hotline.Domain;
-
 namespace Hotline.Grains.Tests;
 
 [Collection(nameof(ClusterCollection))]

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Hotline.Domain;
-using Hotline.Storage;
 
 namespace Hotline.Grains.Tests;
 

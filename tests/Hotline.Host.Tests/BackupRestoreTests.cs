@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Hotline.Client;
-using Xunit.Abstractions;
 
 namespace Hotline.Host.Tests;
 

@@ -1,5 +1,3 @@
-using Hotline.Client;
-
 namespace Hotline.Host.Tests;
 
 /// <summary>Issue 12: a collective-dispute alert is durable: it survives <c>kill -9</c> of the silo, and keeps counting after.</summary>

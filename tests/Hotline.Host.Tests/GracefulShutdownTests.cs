@@ -1,6 +1,3 @@
-using Hotline.Client;
-using Xunit.Abstractions;
-
 namespace Hotline.Host.Tests;
 
 /// <summary>SIGTERM on the embedded silo: it closes its hub connections itself, stops within its budget with exit code 0,

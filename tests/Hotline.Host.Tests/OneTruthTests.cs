@@ -1,7 +1,3 @@
-using System.Text.Json;
-using Hotline.Client;
-using Xunit.Abstractions;
-
 namespace Hotline.Host.Tests;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using Hotline.Client;
-using Xunit.Abstractions;
-
 namespace Hotline.Host.Tests;
 
 /// <summary>Durability of the embedded mode: everything acknowledged survives <c>kill -9</c> of the silo.</summary>

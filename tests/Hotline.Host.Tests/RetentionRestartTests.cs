@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Hotline.Client;
-
 namespace Hotline.Host.Tests;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using Hotline.Abstractions;
-
 namespace Hotline.Storage.Tests;
 
 [Collection(PostgresCollection.Name)]

@@ -1,5 +1,3 @@
-using Hotline.Abstractions;
-
 namespace Hotline.Storage.Tests;
 
 /// <summary>Issue 14: the router journal (<see cref="SqlRouterJournal"/>), on SQLite and PostgreSQL alike.</summary>

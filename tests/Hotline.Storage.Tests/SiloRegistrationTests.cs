@@ -1,9 +1,5 @@
-using Hotline.Abstractions;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Providers;
-using Orleans.Storage;
 
 namespace Hotline.Storage.Tests;
 

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using Hotline.Abstractions;
-using Hotline.Domain;
-using Microsoft.Data.Sqlite;
-using Xunit.Abstractions;
-
 namespace Hotline.Storage.Tests;
 
 /// <summary>

@@ -1,10 +1,3 @@
-using Hotline.Abstractions;
-using Hotline.Domain;
-using Microsoft.Data.Sqlite;
-using Orleans;
-using Orleans.Runtime;
-using Orleans.Storage;
-
 namespace Hotline.Storage.Tests;
 
 /// <summary>

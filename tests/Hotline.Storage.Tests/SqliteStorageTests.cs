@@ -1,5 +1,3 @@
-using Microsoft.Data.Sqlite;
-
 namespace Hotline.Storage.Tests;
 
 public sealed class SqliteStorageTests : StorageContractTests

@@ -1,9 +1,4 @@
 using System.Text.Json.Serialization;
-using Hotline.Abstractions;
-using Hotline.Domain;
-using Orleans;
-using Orleans.Runtime;
-using Orleans.Storage;
 
 namespace Hotline.Storage.Tests;
 

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 
 namespace Hotline.Storage.Tests;

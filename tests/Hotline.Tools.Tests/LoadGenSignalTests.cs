@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Hotline.Tools.Tests;
 
 /// <summary>SIGTERM or SIGINT on the load generator ends the silo it spawned too (nothing is left running).</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Hotline.Tools.Tests;
 
 /// <summary>Keeps the load generator from rotting: a tiny mixed run against a spawned silo must finish cleanly with every message delivered once.</summary>

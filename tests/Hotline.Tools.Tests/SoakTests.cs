@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Hotline.Tools.Tests;
 
 /// <summary>The soak scenario, bounded to one minute: steady load with lawyers coming and going, ten runtime samples,

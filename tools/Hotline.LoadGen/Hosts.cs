@@ -1,3 +1,4 @@
+using Hotline.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -67,10 +68,6 @@ internal sealed class ChildServer : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["Hotline__DataPath"] = data,
             ["Hotline__Ops__Dashboard"] = "false",
-            // Every simulated client comes from 127.0.0.1: the per-address abuse limits would stop the run.
-            ["Hotline__Limits__MaxOpenPerAddress"] = "100000000",
-            ["Hotline__RateLimits__LoginsPerAddressPerMinute"] = "100000000",
-            ["Hotline__RateLimits__WorkerTokensPerAddressPerMinute"] = "100000000",
             ["Hotline__Security__PasswordIterations"] = "10000",
             ["Hotline__Seed__DemoLawyers"] = "false",
             ["Orleans__SiloPort"] = FreePort().ToString(),
@@ -78,14 +75,9 @@ internal sealed class ChildServer : IAsyncDisposable
             ["Orleans__ClusterId"] = "loadgen-" + http,
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
-            // Load runs: flood limits far above what the generator sends.
-            ["Hotline__RateLimits__ConnectionPerSecond"] = "100000",
-            ["Hotline__RateLimits__ConnectionBurst"] = "100000",
-            ["Hotline__RateLimits__UserPerSecond"] = "100000",
-            ["Hotline__RateLimits__UserBurst"] = "100000",
-            ["Hotline__RateLimits__RestPerSecond"] = "100000",
-            ["Hotline__RateLimits__RestBurst"] = "100000",
         };
+        // Every simulated client comes from 127.0.0.1: abuse and flood limits far above what the generator sends.
+        foreach (var (k, v) in LiftedLimits.Environment) env[k] = v;
         foreach (var (k, v) in extraEnv) env[k] = v;
         return await Start(dll, env, Path.Combine(logDir, "silo.log"), new Uri($"http://127.0.0.1:{http}"), data, TimeSpan.FromSeconds(180));
     }
