@@ -62,9 +62,10 @@ internal sealed class RoutingIndex
     private readonly HashSet<string> _preferenceCheck = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DenseSet<LawyerSlot>> _freeBySkill = new(StringComparer.Ordinal);
     private readonly Dictionary<(string, string), DenseSet<LawyerSlot>> _freeBySkillDialect = [];
-    // Per lawyer, the buckets its head is looked up in (filed under the profile sets they were worked out for).
-    private readonly Dictionary<LawyerSlot, HeadBuckets> _headBuckets = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<LawyerSlot, (HashSet<string> Skills, HashSet<string> Dialects)> _freeProfile = new(ReferenceEqualityComparer.Instance);
+    // Per lawyer, the buckets its head is looked up in and the sets of lawyers with room it goes in, worked out once per
+    // profile; and the profile a lawyer with room is filed under.
+    private readonly Dictionary<LawyerSlot, Profile> _profiles = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<LawyerSlot, Profile> _freeProfile = new(ReferenceEqualityComparer.Instance);
 
     public RoutingIndex(RouterState state, RoutingOptions options, DateTimeOffset now)
     {
@@ -147,7 +148,7 @@ internal sealed class RoutingIndex
         _freeBySkill.Clear();
         _freeBySkillDialect.Clear();
         _freeProfile.Clear();
-        _headBuckets.Clear(); // the buckets were dropped above
+        _profiles.Clear(); // the buckets and sets they point to were dropped above
         DirtyLawyers.Clear();
         DirtyEntries.Clear();
         LeftFree.Clear();
@@ -504,15 +505,11 @@ internal sealed class RoutingIndex
     {
         var free = RoutingPolicy.IsOnline(l) && LoadOf(l).HasRoomFor(Channel.Web, l.Capacity);
         // Filed under the profile sets it had (an upsert replaces them): re-filed only when they or the membership change.
-        var filed = _freeProfile.TryGetValue(l, out var profile);
-        if (filed && (!free || !ReferenceEquals(profile.Skills, l.Skills) || !ReferenceEquals(profile.Dialects, l.Dialects)))
+        var filed = _freeProfile.TryGetValue(l, out var filedAs);
+        if (filed && (!free || !filedAs!.Is(l)))
         {
             _freeProfile.Remove(l);
-            foreach (var skill in profile.Skills)
-            {
-                _freeBySkill[skill].Remove(l);
-                foreach (var d in profile.Dialects) _freeBySkillDialect[(skill, d)].Remove(l);
-            }
+            foreach (var set in filedAs!.FreeSets!) set.Remove(l);
             filed = false;
         }
         if (free)
@@ -520,19 +517,9 @@ internal sealed class RoutingIndex
             Free.Add(l);
             DirtyLawyers.Add(l);
             if (filed) return;
-            // The engine replaces a lawyer's sets on an upsert (never changes them in place), so they identify the filing.
-            profile = (l.Skills, l.Dialects);
+            var profile = ProfileOf(l);
             _freeProfile[l] = profile;
-            foreach (var skill in profile.Skills)
-            {
-                if (!_freeBySkill.TryGetValue(skill, out var set)) _freeBySkill[skill] = set = new();
-                set.Add(l);
-                foreach (var d in profile.Dialects)
-                {
-                    if (!_freeBySkillDialect.TryGetValue((skill, d), out var sd)) _freeBySkillDialect[(skill, d)] = sd = new();
-                    sd.Add(l);
-                }
-            }
+            foreach (var set in profile.FreeSets ??= FreeSetsOf(l)) set.Add(l);
         }
         else
         {
@@ -576,11 +563,44 @@ internal sealed class RoutingIndex
         bool Passes(QueueEntry e) => !RoutingPolicy.IsConflicted(e, l) && !excluded(e, l);
     }
 
+    /// <summary>What the index works out once per lawyer profile (the engine replaces a lawyer's skill and dialect sets on an
+    /// upsert, never changes them in place, so the sets identify the profile).</summary>
+    private sealed class Profile(HashSet<string> skills, HashSet<string> dialects)
+    {
+        public SortedSet<QueueEntry>[]? HeadSets;
+        public DenseSet<LawyerSlot>[]? FreeSets;
+
+        public bool Is(LawyerSlot l) => ReferenceEquals(skills, l.Skills) && ReferenceEquals(dialects, l.Dialects);
+    }
+
+    private Profile ProfileOf(LawyerSlot l)
+    {
+        if (!_profiles.TryGetValue(l, out var p) || !p.Is(l)) _profiles[l] = p = new Profile(l.Skills, l.Dialects);
+        return p;
+    }
+
+    /// <summary>The sets of lawyers with room a lawyer goes in: by each skill, and by each skill and dialect.</summary>
+    private DenseSet<LawyerSlot>[] FreeSetsOf(LawyerSlot l)
+    {
+        var sets = new List<DenseSet<LawyerSlot>>();
+        foreach (var skill in l.Skills)
+        {
+            if (!_freeBySkill.TryGetValue(skill, out var set)) _freeBySkill[skill] = set = new();
+            sets.Add(set);
+            foreach (var d in l.Dialects)
+            {
+                if (!_freeBySkillDialect.TryGetValue((skill, d), out var sd)) _freeBySkillDialect[(skill, d)] = sd = new();
+                sets.Add(sd);
+            }
+        }
+        return [.. sets];
+    }
+
     /// <summary>The buckets a lawyer's head may be in, at every level (made on first need, so entries filed later land in them).</summary>
     private SortedSet<QueueEntry>[] HeadBucketsOf(LawyerSlot l)
     {
-        if (_headBuckets.TryGetValue(l, out var cached) && ReferenceEquals(cached.Skills, l.Skills) && ReferenceEquals(cached.Dialects, l.Dialects))
-            return cached.Sets;
+        var profile = ProfileOf(l);
+        if (profile.HeadSets is { } cached) return cached;
         var sets = new List<SortedSet<QueueEntry>> { Bucket(_byPreferred, l.LawyerId) };
         for (var k = 0; k < _levels.Length; k++)
         {
@@ -598,13 +618,8 @@ internal sealed class RoutingIndex
             else if (anyDialect) sets.Add(_all[k]);
             else foreach (var d in l.Dialects) sets.Add(Bucket(_byDialect[k], d));
         }
-        // The engine replaces a lawyer's sets on an upsert (never changes them in place), so they identify the profile.
-        var result = sets.ToArray();
-        _headBuckets[l] = new HeadBuckets(l.Skills, l.Dialects, result);
-        return result;
+        return profile.HeadSets = [.. sets];
     }
-
-    private sealed record HeadBuckets(HashSet<string> Skills, HashSet<string> Dialects, SortedSet<QueueEntry>[] Sets);
 
     private static SortedSet<QueueEntry> PairBucket(Dictionary<(string, string), SortedSet<QueueEntry>> buckets, string category, string dialect)
     {

@@ -1,5 +1,6 @@
 using Hotline.Abstractions;
 using Hotline.Domain;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Hotline.Grains;
@@ -13,7 +14,8 @@ public sealed class CollectiveGrain(
     [PersistentState("collective", StorageNames.Hotline)] IPersistentState<CollectiveState> state,
     IOptions<CollectiveOptions> options,
     IClientNotifier notifier,
-    TimeProvider time) : Grain, ICollectiveGrain
+    TimeProvider time,
+    ILogger<CollectiveGrain> logger) : Grain, ICollectiveGrain
 {
     private CollectiveDisputes Detector => new(state.State, options.Value);
 
@@ -29,7 +31,7 @@ public sealed class CollectiveGrain(
             At = mention.At,
         }, time.GetUtcNow());
         await state.WriteStateAsync();
-        if (alert is not null) await notifier.Admins.Alert(AlertView.From(alert));
+        if (alert is not null) await OrderedPushes.BestEffort(() => notifier.Admins.Alert(AlertView.From(alert)), logger);
     }
 
     public Task<int> RelatedCount(string employerKey, string consultationId)
@@ -69,7 +71,7 @@ public sealed class CollectiveGrain(
         var view = AlertView.From(alert);
         if (before == alert.Status) return view;
         await state.WriteStateAsync();
-        await notifier.Admins.Alert(view);
+        await OrderedPushes.BestEffort(() => notifier.Admins.Alert(view), logger);
         return view;
     }
 }

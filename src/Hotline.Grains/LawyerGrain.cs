@@ -285,7 +285,8 @@ public sealed partial class LawyerGrain(
         if (state.State.Status == status) return;
         state.State.Status = status;
         await state.WriteStateAsync();
-        await notifier.Lawyer(LawyerId).LawyerStatus(await GetView());
+        var view = await GetView();
+        await OrderedPushes.BestEffort(() => notifier.Lawyer(LawyerId).LawyerStatus(view), logger);
     }
 
     public async Task OnActiveChanged(string consultationId, bool active)

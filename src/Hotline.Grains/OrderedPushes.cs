@@ -26,6 +26,22 @@ internal sealed class OrderedPushes(ILogger logger)
         await Run(push);
     }
 
+    /// <summary>
+    /// Sends one push outside any ordering and never throws: a committed change is not undone by a client it could not
+    /// reach (clients read the state when they come back), and a backplane failure must not cross silos as an error.
+    /// </summary>
+    public static async Task BestEffort(Func<Task> push, ILogger logger)
+    {
+        try
+        {
+            await push();
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug(e, "Client push failed");
+        }
+    }
+
     private async Task Run(Func<Task> push)
     {
         try

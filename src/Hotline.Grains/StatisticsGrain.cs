@@ -1,5 +1,6 @@
 using Hotline.Abstractions;
 using Hotline.Domain;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Hotline.Grains;
@@ -19,7 +20,8 @@ public sealed class StatisticsGrain(
     [PersistentState("statistics", StorageNames.Hotline)] IPersistentState<StatisticsState> state,
     IClientNotifier notifier,
     IOptions<GrainOptions> options,
-    TimeProvider time) : Grain, IStatisticsGrain
+    TimeProvider time,
+    ILogger<StatisticsGrain> logger) : Grain, IStatisticsGrain
 {
     private IGrainTimer? _push;
     private bool _dirty;
@@ -84,6 +86,7 @@ public sealed class StatisticsGrain(
     private async Task Push(CancellationToken cancellationToken)
     {
         await Flush();
-        await notifier.Admins.Metrics(await GetSnapshot());
+        var snapshot = await GetSnapshot();
+        await OrderedPushes.BestEffort(() => notifier.Admins.Metrics(snapshot), logger);
     }
 }

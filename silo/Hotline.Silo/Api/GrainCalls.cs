@@ -78,9 +78,11 @@ public sealed class GrainCalls : IDisposable
     /// <summary>One attempt: at most <see cref="IdempotentAttempt"/>, and abandoned by <see cref="AbandonInFlight"/>.</summary>
     private async Task<T> Attempt<T>(Func<Task<T>> call)
     {
+        // The deadline is taken before the call goes out: an AbandonInFlight between sending and taking it would
+        // otherwise hand this attempt a fresh deadline and let a call through a lost gateway wait the full attempt.
+        var (deadline, epoch) = _deadlines.Current;
         var task = call();
         if (task.IsCompleted) return await task;
-        var (deadline, epoch) = _deadlines.Current;
         try
         {
             return await task.WaitAsync(deadline);

@@ -125,11 +125,13 @@ public static class OrleansHostingExtensions
             }
             // Per-case grains are many and short-lived: collect them sooner than Orleans' 15 minutes (see GrainOptions).
             var idle = builder.Configuration.GetValue("Hotline:Grains:IdleCollectionMinutes", new GrainOptions().IdleCollectionMinutes);
-            silo.Configure<GrainCollectionOptions>(o =>
-            {
-                foreach (var type in new[] { typeof(ConsultationGrain), typeof(WorkerGrain), typeof(ResumeCodeGrain) })
-                    o.ClassSpecificCollectionAge[type.FullName!] = TimeSpan.FromMinutes(idle);
-            });
+            // Orleans refuses an age not above its collection quantum (1 minute): 1 or less keeps Orleans' default.
+            if (idle > 1)
+                silo.Configure<GrainCollectionOptions>(o =>
+                {
+                    foreach (var type in new[] { typeof(ConsultationGrain), typeof(WorkerGrain), typeof(ResumeCodeGrain) })
+                        o.ClassSpecificCollectionAge[type.FullName!] = TimeSpan.FromMinutes(idle);
+                });
             // Live logs and grain internals: only where the operator turned it on (Development by default).
             if (OperatorTools.DashboardEnabled(builder.Configuration, builder.Environment)) silo.AddDashboard();
             // Trace context through grain calls, only when traces are exported (it costs on every call).

@@ -17,8 +17,12 @@ public static class BackplaneGate
         var backplane = app.Services.GetRequiredService<BackplaneHealth>();
         app.Use(async (http, next) =>
         {
+            // Answered here rather than thrown: an expected refusal during an outage, not a failure to log with a stack.
             if (backplane.Down && NeedsBackplane(http))
-                throw new HotlineException(HotlineException.Codes.Unavailable, "the message bus (Redis) does not answer, try again");
+            {
+                await Api.Problems.Of(HotlineException.Codes.Unavailable, "the message bus (Redis) does not answer, try again").ExecuteAsync(http);
+                return;
+            }
             await next();
         });
         return app;

@@ -38,6 +38,9 @@ public sealed class UserIndexedHubLifetimeManager<THub>(ILogger<DefaultHubLifeti
         await base.OnDisconnectedAsync(connection);
     }
 
+    /// <summary>How many open connections the index holds for a user (diagnostics and tests).</summary>
+    public int ConnectionsOf(string userId) => _byUser.TryGetValue(userId, out var ids) ? ids.Length : 0;
+
     public override Task SendUserAsync(string userId, string methodName, object?[] args, CancellationToken cancellationToken = default)
     {
         if (!_byUser.TryGetValue(userId, out var ids)) return Task.CompletedTask;
