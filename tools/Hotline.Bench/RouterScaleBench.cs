@@ -127,13 +127,9 @@ public static class RouterScaleBench
             Carry(Do(() => engine.Enqueue(e, now)));
             now = now.AddMilliseconds(1);
         }
-        var offers0 = engine.OffersMade;
-        timing = true;
-        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-        var watch = Stopwatch.StartNew();
-        for (var i = 0; i < cycles; i++)
+        // One cycle: a random active consultation is released, and a new one arrives.
+        void ReleaseOneAndArrive()
         {
-            now = now.AddMilliseconds(10);
             var k = rnd.Next(active.Count);
             var id = active[k];
             active[k] = active[^1];
@@ -141,6 +137,15 @@ public static class RouterScaleBench
             Carry(Do(() => engine.Release(id, now, null)));
             var e = NextEntry(rnd, $"c{next++:x8}");
             Carry(Do(() => engine.Enqueue(e, now)));
+        }
+        var offers0 = engine.OffersMade;
+        timing = true;
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < cycles; i++)
+        {
+            now = now.AddMilliseconds(10);
+            ReleaseOneAndArrive();
         }
         watch.Stop();
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
@@ -153,13 +158,7 @@ public static class RouterScaleBench
         for (var i = 0; i < 5; i++)
         {
             now = now.AddMilliseconds(500);
-            var k = rnd.Next(active.Count);
-            var id = active[k];
-            active[k] = active[^1];
-            active.RemoveAt(active.Count - 1);
-            Carry(Do(() => engine.Release(id, now, null)));
-            var e = NextEntry(rnd, $"c{next++:x8}");
-            Carry(Do(() => engine.Enqueue(e, now)));
+            ReleaseOneAndArrive();
             var flushCpu = Process.GetCurrentProcess().TotalProcessorTime;
             var flush = Stopwatch.StartNew();
             var changed = engine.FlushPositions(now);
