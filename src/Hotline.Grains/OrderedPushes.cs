@@ -42,16 +42,6 @@ internal sealed class OrderedPushes(ILogger logger)
         }
     }
 
-    private async Task Run(Func<Task> push)
-    {
-        try
-        {
-            await push();
-        }
-        catch (Exception e)
-        {
-            // A push is best effort (clients catch up through JoinConsultation); it must not fault the chain.
-            logger.LogDebug(e, "Client push failed");
-        }
-    }
+    // A push is best effort (clients catch up through JoinConsultation); it must not fault the chain.
+    private Task Run(Func<Task> push) => BestEffort(push, logger);
 }
