@@ -45,6 +45,7 @@ internal sealed class Options
                   --url http://127.0.0.1:5080 (a running silo; loopback only) --admin-user admin --admin-password admin12351
                   --relay-url <url> (a running relay; otherwise the relay is spawned when a scenario needs it)
                   --offer-timeout 60 (spawned silo: Hotline__Routing__OfferTimeoutSeconds)
+                  --silo-env K=V,K2=V2 (spawned silo only: extra environment, e.g. DOTNET_gcServer=0)
         protocol: --protocol json|messagepack (hub protocol of the platform's connections; default json)
         output:   --out <dir> (default ./loadgen-results) --name <run name> --no-live --seed 12351
         scenarios:
