@@ -61,6 +61,9 @@ internal sealed class Run : IAsyncDisposable
         return platform;
     }
 
+    /// <summary>"durable" for a spawned relay with --relay-store, else "bare".</summary>
+    public string RelayKind => Relay is not null && Options.Flag("relay-store") ? "durable" : "bare";
+
     /// <summary>The bare relay: --relay-url, or spawned.</summary>
     public async Task<Uri> RelayUrl()
     {
@@ -71,7 +74,9 @@ internal sealed class Run : IAsyncDisposable
             return u;
         }
         View.Phase = "starting relay";
-        Relay = await ChildServer.StartRelay(OutDir, Options.StrOrNull("relay-dll"));
+        var durable = Options.Flag("relay-store");
+        Relay = await ChildServer.StartRelay(OutDir, Options.StrOrNull("relay-dll"), durable);
+        if (durable) Report.Notes.Add("the relay is the durable relay (--relay-store): each message in SQLite (WAL, synchronous=FULL, group commit) before it is forwarded, the storage floor");
         return Relay.Url;
     }
 
