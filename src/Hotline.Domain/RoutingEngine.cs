@@ -42,10 +42,11 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     private readonly Dictionary<QueueEntry, DenseSet<LawyerSlot>> _held = new(ReferenceEqualityComparer.Instance);
     private readonly DenseSet<QueueEntry> _heldCalls = new();
     private readonly Dictionary<LawyerSlot, QueueEntry> _heldFor = new(ReferenceEqualityComparer.Instance);
+    // Groups let go, kept for the next calls (a group's set grows to its lawyers once, not per call).
+    private readonly Stack<DenseSet<LawyerSlot>> _spareGroups = new();
     // Scratch collections and per-pass values of Match, kept in fields to spare allocations (closures, delegates, sets).
     private readonly DenseSet<LawyerSlot> _full = new(), _clean = new();
     private readonly List<QueueEntry> _fresh = [], _calls = [];
-    private readonly DenseSet<QueueEntry> _freshSet = new();
     private readonly PriorityQueue<LawyerSlot, QueueEntry> _heads = new(RoutingPolicy.QueueOrder);
     private readonly List<LawyerSlot> _candidates = [], _lawyers = [];
     private readonly Dictionary<QueueEntry, bool> _exclusionsApply = new(ReferenceEqualityComparer.Instance);
@@ -585,6 +586,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             index.DirtyLawyers.Clear();
             index.DirtyEntries.Clear();
             index.LeftFree.Clear();
+            index.LeftWaiting.Clear();
             return;
         }
         _matchAt = now;
@@ -599,20 +601,23 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         fresh.Clear();
         foreach (var e in index.DirtyEntries) fresh.Add(e);
         fresh.Sort(RoutingPolicy.QueueOrder);
-        var freshSet = _freshSet;
-        freshSet.Clear();
-        foreach (var e in fresh) freshSet.Add(e);
         foreach (var l in index.LeftFree) Unhold(l);
         foreach (var l in full) Unhold(l);
+        // A hold lasts while its call still waits unchanged: otherwise its lawyers look up their heads in full. A call that
+        // changed left the waiting entries (offered, taken, removed, requeued) or is fresh, so only those are looked at.
+        var calls = _calls;
+        calls.Clear();
+        if (_heldCalls.Count > 0)
+        {
+            foreach (var e in index.LeftWaiting)
+                if (_held.ContainsKey(e)) calls.Add(e);
+            foreach (var e in fresh)
+                if (_held.ContainsKey(e) && !index.LeftWaiting.Contains(e)) calls.Add(e);
+        }
         index.DirtyLawyers.Clear();
         index.DirtyEntries.Clear();
         index.LeftFree.Clear();
-        // A hold lasts while its call still waits unchanged: otherwise its lawyers look up their heads in full.
-        var calls = _calls;
-        calls.Clear();
-        foreach (var call in _heldCalls)
-            if (call.OfferedTo is not null || !State.Queue.TryGetValue(call.ConsultationId, out var still) || !ReferenceEquals(still, call)
-                || freshSet.Contains(call)) calls.Add(call);
+        index.LeftWaiting.Clear();
         var lawyers = _lawyers;
         foreach (var call in calls)
         {
@@ -638,34 +643,25 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                 if (_heldFor.TryGetValue(l, out var call))
                 {
                     // Held for a call: only a fresh entry before that call changes its head.
-                    if (FreshHead(l) is { } head && RoutingPolicy.CompareQueueOrder(head, call) < 0)
+                    if (FreshHead(l, call) is { } head)
                     {
                         Unhold(l);
                         full.Add(l); // after this head, everything it may take counts again
                         heads.Enqueue(l, head);
                     }
                 }
-                else if (FreshHead(l) is { } head) heads.Enqueue(l, head);
+                else if (FreshHead(l, null) is { } head) heads.Enqueue(l, head);
             }
         }
         foreach (var l in full)
             if (!clean.Contains(l) && index.Head(l, _excluded) is { } head) heads.Enqueue(l, head);
 
-        // The calls lawyers are still held for take part as whole groups: their lawyers have no room for the call (nothing
-        // about them changed), and no other head before it (nothing before it changed for them).
-        calls.Clear();
-        foreach (var call in _heldCalls) calls.Add(call);
-        calls.Sort(RoutingPolicy.QueueOrder);
-        var nextCall = 0;
+        // The calls lawyers are still held for need no visit of their own: their lawyers have no room for the call (nothing
+        // about them changed) and no other head before it (nothing before it changed for them), so such a call only acts when
+        // it is the head of lawyers in the pass, and then it comes up among the heads (its group joins or is let go below).
         var candidates = _candidates;
-        while (true)
+        while (heads.TryPeek(out _, out var e))
         {
-            var hasHead = heads.TryPeek(out _, out var top);
-            QueueEntry e;
-            if (nextCall < calls.Count && (!hasHead || RoutingPolicy.CompareQueueOrder(calls[nextCall], top!) <= 0)) e = calls[nextCall++];
-            else if (hasHead) e = top!;
-            else break;
-            if (nextCall < calls.Count && ReferenceEquals(calls[nextCall], e)) nextCall++;
             candidates.Clear();
             while (heads.TryPeek(out var other, out var h) && ReferenceEquals(h, e))
             {
@@ -703,6 +699,8 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                     full.Add(l);
                     candidates.Add(l);
                 }
+                group.Clear();
+                _spareGroups.Push(group);
             }
             foreach (var l in candidates)
             {
@@ -710,10 +708,12 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                 if (HeadOf(l) is { } next) heads.Enqueue(l, next);
             }
         }
-        // Offers made in the pass re-filed their lawyers: nothing about them is new for the next command.
+        // Offers made in the pass re-filed their lawyers: nothing about them is new for the next command, and the entries they
+        // took had no lawyer held for them left (their groups were let go above).
         index.DirtyLawyers.Clear();
         index.DirtyEntries.Clear();
         index.LeftFree.Clear();
+        index.LeftWaiting.Clear();
     }
 
     /// <summary>Whether the lawyer's exclusion from the entry is in force at the pass's time (within its limit, and the
@@ -729,21 +729,26 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// <summary>Levels are current in a pass (Lapse ran): the index's rules are RoutingPolicy.RulesAt(e, now), without allocating.</summary>
     private bool Eligible(QueueEntry e, LawyerSlot l) => RoutingPolicy.MatchesProfile(e, l, _index!.RulesOf(e)) && !Excluded(e, l);
 
-    /// <summary>A lawyer left clean can only take one of the pass's fresh entries: its head is the first of them it is eligible for.</summary>
-    private QueueEntry? FreshHead(LawyerSlot l)
+    /// <summary>A lawyer left clean can only take one of the pass's fresh entries: its head is the first of them it is eligible
+    /// for; with <paramref name="before"/> (the call it is held for), only one before that counts (the fresh entries are in
+    /// queue order, so the walk stops there).</summary>
+    private QueueEntry? FreshHead(LawyerSlot l, QueueEntry? before)
     {
         foreach (var e in _fresh)
-            if (e.OfferedTo is null && State.Queue.ContainsKey(e.ConsultationId) && Eligible(e, l)) return e;
+        {
+            if (before is not null && RoutingPolicy.CompareQueueOrder(e, before) >= 0) return null;
+            if (e.OfferedTo is null && Eligible(e, l) && State.Queue.ContainsKey(e.ConsultationId)) return e;
+        }
         return null;
     }
 
-    private QueueEntry? HeadOf(LawyerSlot l) => _full.Contains(l) ? _index!.Head(l, _excluded!) : FreshHead(l);
+    private QueueEntry? HeadOf(LawyerSlot l) => _full.Contains(l) ? _index!.Head(l, _excluded!) : FreshHead(l, null);
 
     private void Hold(LawyerSlot l, QueueEntry call)
     {
         if (!_held.TryGetValue(call, out var group))
         {
-            _held[call] = group = new DenseSet<LawyerSlot>();
+            _held[call] = group = _spareGroups.TryPop(out var spare) ? spare : new DenseSet<LawyerSlot>();
             _heldCalls.Add(call);
         }
         group.Add(l);
@@ -759,11 +764,17 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         {
             _held.Remove(call);
             _heldCalls.Remove(call);
+            _spareGroups.Push(group);
         }
     }
 
     private void ClearHolds()
     {
+        foreach (var group in _held.Values)
+        {
+            group.Clear();
+            _spareGroups.Push(group);
+        }
         _held.Clear();
         _heldCalls.Clear();
         _heldFor.Clear();
@@ -836,3 +847,4 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         return Index(now).ActiveOwner(id) is { } owner && owner.Active.ContainsKey(id) ? owner : null;
     }
 }
+

@@ -43,6 +43,8 @@ internal sealed class RoutingIndex
         public string? Preferred;
         public string Category = "", Dialect = "";
         public DateTimeOffset? WidenAt, PreferenceAt, OfferAt;
+        // The level buckets the entry is filed in (not for a named lawyer), so untracking needs no look-up.
+        public QueueBucket[]? Buckets;
         public SortedSet<(DateTimeOffset At, string Id, string Lawyer)>? Exclusions;
     }
 
@@ -51,10 +53,10 @@ internal sealed class RoutingIndex
     private readonly double[] _stepAfter;
     private readonly WideningRules[] _levels;
     private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SortedSet<QueueEntry>>[] _byCategory, _byDialect;
-    private readonly Dictionary<(string, string), SortedSet<QueueEntry>>[] _byCategoryDialect;
-    private readonly SortedSet<QueueEntry>[] _all;
-    private readonly Dictionary<string, SortedSet<QueueEntry>> _byPreferred = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, QueueBucket>[] _byCategory, _byDialect;
+    private readonly Dictionary<(string, string), QueueBucket>[] _byCategoryDialect;
+    private readonly QueueBucket[] _all;
+    private readonly Dictionary<string, QueueBucket> _byPreferred = new(StringComparer.Ordinal);
     private readonly SortedSet<(DateTimeOffset At, string Id)> _widenDue = new(ByTime), _preferenceDue = new(ByTime), _offerDue = new(ByTime);
     private readonly SortedSet<(DateTimeOffset At, string Id, string Lawyer)> _exclusionsWaiting = new(ByTimeAndLawyer), _exclusionsOffered = new(ByTimeAndLawyer);
     private readonly Dictionary<string, HashSet<QueueEntry>> _offersTo = new(StringComparer.Ordinal);
@@ -66,6 +68,11 @@ internal sealed class RoutingIndex
     // profile; and the profile a lawyer with room is filed under.
     private readonly Dictionary<LawyerSlot, Profile> _profiles = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<LawyerSlot, Profile> _freeProfile = new(ReferenceEqualityComparer.Instance);
+    // Per level, the buckets an entry of a (category, dialect) is filed in, worked out once per pair.
+    private readonly Dictionary<(string, string), QueueBucket[]>[] _bucketsOf;
+    private readonly List<QueueEntry> _check = [];
+    private readonly Stack<Slot> _spareSlots = new();
+    private const int MaxSpareSlots = 1024;
 
     public RoutingIndex(RouterState state, RoutingOptions options, DateTimeOffset now)
     {
@@ -84,17 +91,19 @@ internal sealed class RoutingIndex
                 [.. prev.AlsoDialects, .. s.AlsoDialects], k);
         }
         _byCategory = NewBuckets();
-        _byCategoryDialect = new Dictionary<(string, string), SortedSet<QueueEntry>>[_levels.Length];
+        _byCategoryDialect = new Dictionary<(string, string), QueueBucket>[_levels.Length];
         for (var k = 0; k < _levels.Length; k++) _byCategoryDialect[k] = [];
         _byDialect = NewBuckets();
-        _all = new SortedSet<QueueEntry>[_levels.Length];
-        for (var k = 0; k < _all.Length; k++) _all[k] = new SortedSet<QueueEntry>(RoutingPolicy.QueueOrder);
+        _bucketsOf = new Dictionary<(string, string), QueueBucket[]>[_levels.Length];
+        for (var k = 0; k < _levels.Length; k++) _bucketsOf[k] = [];
+        _all = new QueueBucket[_levels.Length];
+        for (var k = 0; k < _all.Length; k++) _all[k] = new QueueBucket();
         Rebuild(now);
     }
 
-    private Dictionary<string, SortedSet<QueueEntry>>[] NewBuckets()
+    private Dictionary<string, QueueBucket>[] NewBuckets()
     {
-        var a = new Dictionary<string, SortedSet<QueueEntry>>[_levels.Length];
+        var a = new Dictionary<string, QueueBucket>[_levels.Length];
         for (var k = 0; k < a.Length; k++) a[k] = new(StringComparer.Ordinal);
         return a;
     }
@@ -123,6 +132,10 @@ internal sealed class RoutingIndex
     /// <summary>Lawyers who lost their room (or went offline) since the last matching.</summary>
     public DenseSet<LawyerSlot> LeftFree { get; } = new();
 
+    /// <summary>Entries that stopped waiting (offered, assigned, removed, or changed and tracked again) since the last matching:
+    /// a lawyer held for one of them is held no longer.</summary>
+    public DenseSet<QueueEntry> LeftWaiting { get; } = new();
+
     /// <summary>Re-indexes everything from the state, widening levels as of <paramref name="now"/>.</summary>
     public void Rebuild(DateTimeOffset now)
     {
@@ -134,6 +147,7 @@ internal sealed class RoutingIndex
             _byCategoryDialect[k].Clear();
             _byDialect[k].Clear();
             _all[k].Clear();
+            _bucketsOf[k].Clear();
         }
         _byPreferred.Clear();
         _widenDue.Clear();
@@ -152,6 +166,7 @@ internal sealed class RoutingIndex
         DirtyLawyers.Clear();
         DirtyEntries.Clear();
         LeftFree.Clear();
+        LeftWaiting.Clear();
         IndexedAt = now;
         foreach (var e in _state.Queue.Values)
         {
@@ -169,7 +184,7 @@ internal sealed class RoutingIndex
 
     private Slot SlotOf(QueueEntry e)
     {
-        if (!_slots.TryGetValue(e.ConsultationId, out var s)) _slots[e.ConsultationId] = s = new Slot();
+        if (!_slots.TryGetValue(e.ConsultationId, out var s)) _slots[e.ConsultationId] = s = _spareSlots.TryPop(out var spare) ? spare : new Slot();
         return s;
     }
 
@@ -199,7 +214,8 @@ internal sealed class RoutingIndex
         else
         {
             s.Level = level;
-            foreach (var set in BucketsOf(level, e.Category, e.Dialect, create: true)) set.Add(e);
+            s.Buckets = BucketsOf(level, e.Category, e.Dialect);
+            foreach (var set in s.Buckets) set.Add(e);
         }
         ScheduleWidening(e, s, from, level, now);
         RegisterExclusions(e, s, _exclusionsWaiting);
@@ -212,16 +228,18 @@ internal sealed class RoutingIndex
         s.Waiting = false;
         Waiting.Remove(e);
         DirtyEntries.Remove(e);
+        LeftWaiting.Add(e);
         if (s.Preferred is { } preferred)
         {
             if (_byPreferred.TryGetValue(preferred, out var set)) set.Remove(e);
             s.Preferred = null;
         }
-        else if (s.Level >= 0)
+        else if (s.Buckets is { } buckets)
         {
-            foreach (var set in BucketsOf(s.Level, s.Category, s.Dialect, create: false)) set.Remove(e);
+            foreach (var set in buckets) set.Remove(e);
         }
         s.Level = -1;
+        s.Buckets = null;
         if (s.PreferenceAt is { } p) _preferenceDue.Remove((p, e.ConsultationId));
         if (s.WidenAt is { } w) _widenDue.Remove((w, e.ConsultationId));
         s.PreferenceAt = s.WidenAt = null;
@@ -232,7 +250,15 @@ internal sealed class RoutingIndex
     public void Forget(QueueEntry e)
     {
         Untrack(e);
-        if (_slots.TryGetValue(e.ConsultationId, out var s) && s.OfferAt is null) _slots.Remove(e.ConsultationId);
+        if (_slots.TryGetValue(e.ConsultationId, out var s) && s.OfferAt is null)
+        {
+            _slots.Remove(e.ConsultationId);
+            // Untracked and not offered: every field is at its initial value again but the profile, so the slot is reused
+            // (long-lived objects made per arrival are what the garbage collector spends its time on).
+            s.Preferred = null;
+            s.Category = s.Dialect = "";
+            if (_spareSlots.Count < MaxSpareSlots) _spareSlots.Push(s);
+        }
     }
 
     /// <summary>Records an offer of a waiting (or just admitted) entry to <paramref name="lawyerId"/>; the entry's fields are the caller's.</summary>
@@ -340,7 +366,10 @@ internal sealed class RoutingIndex
             _slots[p.Id].PreferenceAt = null;
             _preferenceCheck.Add(p.Id);
         }
-        var check = new List<QueueEntry>(_preferenceCheck.Count);
+        // Reused: the caller walks it before the next Advance.
+        var check = _check;
+        check.Clear();
+        if (_preferenceCheck.Count == 0) return check;
         foreach (var id in _preferenceCheck)
             if (_state.Queue.TryGetValue(id, out var e)) check.Add(e);
         _preferenceCheck.Clear();
@@ -370,9 +399,11 @@ internal sealed class RoutingIndex
         var level = LevelAt(from, now);
         if (level != s.Level)
         {
-            foreach (var set in BucketsOf(s.Level, s.Category, s.Dialect, create: false)) set.Remove(e);
+            if (s.Buckets is { } old)
+                foreach (var set in old) set.Remove(e);
             s.Level = level;
-            foreach (var set in BucketsOf(level, e.Category, e.Dialect, create: true)) set.Add(e);
+            s.Buckets = BucketsOf(level, e.Category, e.Dialect);
+            foreach (var set in s.Buckets) set.Add(e);
         }
         ScheduleWidening(e, s, from, level, now);
     }
@@ -546,8 +577,7 @@ internal sealed class RoutingIndex
         QueueEntry? best = null;
         foreach (var set in HeadBucketsOf(l))
         {
-            if (set.Count == 0) continue;
-            var min = set.Min!;
+            if (set.Min is not { } min) continue;
             if (best is not null && RoutingPolicy.CompareQueueOrder(min, best) >= 0) continue;
             if (Passes(min)) { best = min; continue; }
             foreach (var e in set)
@@ -567,7 +597,7 @@ internal sealed class RoutingIndex
     /// upsert, never changes them in place, so the sets identify the profile).</summary>
     private sealed class Profile(HashSet<string> skills, HashSet<string> dialects)
     {
-        public SortedSet<QueueEntry>[]? HeadSets;
+        public QueueBucket[]? HeadSets;
         public DenseSet<LawyerSlot>[]? FreeSets;
 
         public bool Is(LawyerSlot l) => ReferenceEquals(skills, l.Skills) && ReferenceEquals(dialects, l.Dialects);
@@ -597,11 +627,11 @@ internal sealed class RoutingIndex
     }
 
     /// <summary>The buckets a lawyer's head may be in, at every level (made on first need, so entries filed later land in them).</summary>
-    private SortedSet<QueueEntry>[] HeadBucketsOf(LawyerSlot l)
+    private QueueBucket[] HeadBucketsOf(LawyerSlot l)
     {
         var profile = ProfileOf(l);
         if (profile.HeadSets is { } cached) return cached;
-        var sets = new List<SortedSet<QueueEntry>> { Bucket(_byPreferred, l.LawyerId) };
+        var sets = new List<QueueBucket> { Bucket(_byPreferred, l.LawyerId) };
         for (var k = 0; k < _levels.Length; k++)
         {
             var rules = _levels[k];
@@ -621,36 +651,36 @@ internal sealed class RoutingIndex
         return profile.HeadSets = [.. sets];
     }
 
-    private static SortedSet<QueueEntry> PairBucket(Dictionary<(string, string), SortedSet<QueueEntry>> buckets, string category, string dialect)
+    private static QueueBucket PairBucket(Dictionary<(string, string), QueueBucket> buckets, string category, string dialect)
     {
-        if (!buckets.TryGetValue((category, dialect), out var set)) buckets[(category, dialect)] = set = new SortedSet<QueueEntry>(RoutingPolicy.QueueOrder);
+        if (!buckets.TryGetValue((category, dialect), out var set)) buckets[(category, dialect)] = set = new QueueBucket();
         return set;
     }
 
-    private static SortedSet<QueueEntry> Bucket(Dictionary<string, SortedSet<QueueEntry>> buckets, string key)
+    private static QueueBucket Bucket(Dictionary<string, QueueBucket> buckets, string key)
     {
-        if (!buckets.TryGetValue(key, out var set)) buckets[key] = set = new SortedSet<QueueEntry>(RoutingPolicy.QueueOrder);
+        if (!buckets.TryGetValue(key, out var set)) buckets[key] = set = new QueueBucket();
         return set;
     }
 
-    /// <summary>The buckets a non-preferred waiting entry of this level, category and dialect belongs to.</summary>
-    private IEnumerable<SortedSet<QueueEntry>> BucketsOf(int level, string category, string dialect, bool create)
+    /// <summary>The buckets a non-preferred waiting entry of this level, category and dialect belongs to (made on first need,
+    /// worked out once per level and pair).</summary>
+    private QueueBucket[] BucketsOf(int level, string category, string dialect)
     {
+        if (_bucketsOf[level].TryGetValue((category, dialect), out var cached)) return cached;
         var rules = _levels[level];
-        SortedSet<QueueEntry>? Get(Dictionary<string, SortedSet<QueueEntry>> b, string key) => create ? Bucket(b, key) : b.GetValueOrDefault(key);
+        var list = new List<QueueBucket>(2);
         if (rules.RequireCategory)
         {
             // By category alone only where some lawyer may take any dialect (Head looks there only then).
-            if ((rules.AnyDialect || rules.AlsoDialects.Count > 0) && Get(_byCategory[level], category) is { } a) yield return a;
-            if (rules.AnyDialect) yield break;
-            var pairs = _byCategoryDialect[level];
-            var b = create ? PairBucket(pairs, category, dialect) : pairs.GetValueOrDefault((category, dialect));
-            if (b is not null) yield return b;
+            if (rules.AnyDialect || rules.AlsoDialects.Count > 0) list.Add(Bucket(_byCategory[level], category));
+            if (!rules.AnyDialect) list.Add(PairBucket(_byCategoryDialect[level], category, dialect));
         }
         else
         {
-            yield return _all[level];
-            if (!rules.AnyDialect && Get(_byDialect[level], dialect) is { } d) yield return d;
+            list.Add(_all[level]);
+            if (!rules.AnyDialect) list.Add(Bucket(_byDialect[level], dialect));
         }
+        return _bucketsOf[level][(category, dialect)] = [.. list];
     }
 }

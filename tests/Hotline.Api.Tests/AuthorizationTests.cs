@@ -114,11 +114,8 @@ public sealed class AuthorizationTests(HotlineHost host)
     public async Task Admin_gets_metrics_and_roster_but_not_transcripts_or_participant_hubs()
     {
         await using var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
+        var (lawyer, worker, c, category, dialect) = await kit.ActiveCase();
         var admin = await kit.AdminToken();
-        var lawyer = await kit.Lawyer([category], dialect);
-        var worker = await kit.Worker();
-        var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
         await worker.Hub.SendMessage(c.Id, "secret");
 
         var metrics = await kit.Rest.GetMetrics(admin);

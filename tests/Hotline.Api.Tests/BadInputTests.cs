@@ -12,10 +12,7 @@ public sealed class BadInputTests(HotlineHost host)
     private static async Task<(TestKit Kit, TestWorker Worker, TestLawyer Lawyer, Consultation C)> Active(HotlineHost host)
     {
         var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
-        var lawyer = await kit.Lawyer([category], dialect);
-        var worker = await kit.Worker();
-        var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
+        var (lawyer, worker, c) = await kit.ActiveCase();
         await worker.Hub.SendMessage(c.Id, "first");
         return (kit, worker, lawyer, c);
     }

@@ -106,10 +106,7 @@ public sealed class ConsultationFlowTests(HotlineHost host)
     public async Task Optional_trailing_arguments_of_CloseConsultation_may_be_omitted()
     {
         await using var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
-        var lawyer = await kit.Lawyer([category], dialect);
-        var worker = await kit.Worker();
-        var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
+        var (lawyer, worker, c, category, dialect) = await kit.ActiveCase();
         // Lawyer: CloseConsultation(id, resolution) without summary.
         var closed = await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered"]);
         Assert.Equal("closed", closed.Status);
@@ -125,11 +122,8 @@ public sealed class ConsultationFlowTests(HotlineHost host)
     public async Task Worker_closes_an_active_consultation_with_a_rating()
     {
         await using var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
+        var (lawyer, worker, c) = await kit.ActiveCase();
         var admin = await kit.AdminToken();
-        var lawyer = await kit.Lawyer([category], dialect);
-        var worker = await kit.Worker();
-        var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
         var before = await kit.Rest.GetMetrics(admin);
 
         var closed = await worker.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, 4, "helpful"]);
@@ -171,10 +165,7 @@ public sealed class ConsultationFlowTests(HotlineHost host)
     public async Task Worker_reconnects_and_join_replays_exactly_the_missed_messages()
     {
         await using var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
-        var lawyer = await kit.Lawyer([category], dialect);
-        var worker = await kit.Worker();
-        var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
+        var (lawyer, worker, c) = await kit.ActiveCase();
         await worker.Hub.JoinConsultation(c.Id);
         await worker.Hub.SendMessage(c.Id, "hello");
         await lawyer.Hub.SendMessage(c.Id, "hi, how can I help?");
@@ -213,10 +204,7 @@ public sealed class ConsultationFlowTests(HotlineHost host)
     public async Task HotlineConnection_reconnects_by_itself_and_merges_missed_messages()
     {
         await using var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
-        var lawyer = await kit.Lawyer([category], dialect);
-        var worker = await kit.Worker();
-        var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
+        var (lawyer, worker, c) = await kit.ActiveCase();
         await worker.Hub.JoinConsultation(c.Id);
         await lawyer.Hub.SendMessage(c.Id, "one");
         await worker.Hub.Messages.WaitAsync(m => m.ConsultationId == c.Id && m.Seq == 1, Wait);
@@ -243,10 +231,7 @@ public sealed class ConsultationFlowTests(HotlineHost host)
     public async Task Duplicate_clientMessageId_is_stored_once_and_answers_the_original_seq()
     {
         await using var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
-        var lawyer = await kit.Lawyer([category], dialect);
-        var worker = await kit.Worker();
-        var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
+        var (lawyer, worker, c) = await kit.ActiveCase();
         await worker.Hub.SendMessage(c.Id, "first");
         var id = Guid.NewGuid().ToString("N");
         var original = await worker.Hub.SendMessage(c.Id, "my question", id);

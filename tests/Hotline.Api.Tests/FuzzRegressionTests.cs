@@ -53,10 +53,7 @@ public sealed class FuzzRegressionTests(HotlineHost host)
     public async Task Hub_calls_with_unbindable_arguments_or_unknown_methods_are_validation_failed()
     {
         await using var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
-        var lawyer = await kit.Lawyer([category], dialect);
-        var worker = await kit.Worker();
-        var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
+        var (lawyer, worker, c) = await kit.ActiveCase();
         // Wrong types, wrong counts, a method that does not exist: SignalR refuses them before any hub code runs.
         Assert.Equal("validation_failed", await TestKit.HubError(() => worker.Hub.Invoke<object?>("SendMessage", [c.Id, new[] { 1, 2 }, new { a = 1 }])));
         Assert.Equal("validation_failed", await TestKit.HubError(() => worker.Hub.Invoke<object?>("SendMessage", [c.Id])));

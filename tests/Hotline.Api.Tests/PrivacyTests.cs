@@ -53,11 +53,7 @@ public sealed class PrivacyTests(HotlineHost host)
     public async Task A_lawyer_transferred_away_reads_messages_up_to_the_transfer_and_own_notes_only_and_is_audited()
     {
         await using var kit = new TestKit(host);
-        var (categories, dialect) = TestKit.Combos(2);
-        var from = await kit.Lawyer([categories[0]], dialect);
-        var to = await kit.Lawyer([categories[1]], dialect);
-        var worker = await kit.Worker();
-        var (c, _) = await kit.OpenAndAccept(worker, from, categories[0], dialect);
+        var (from, to, worker, c, categories, _) = await kit.TransferCase();
         await worker.Hub.SendMessage(c.Id, "one");
         await from.Hub.SendMessage(c.Id, "two");
         await from.Hub.Invoke<Note>("AddNote", [c.Id, "from's note"]);
@@ -88,11 +84,8 @@ public sealed class PrivacyTests(HotlineHost host)
     public async Task An_admin_reads_a_transcript_only_under_an_audited_grant()
     {
         await using var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
+        var (lawyer, worker, c) = await kit.ActiveCase();
         var admin = await kit.AdminToken();
-        var lawyer = await kit.Lawyer([category], dialect);
-        var worker = await kit.Worker();
-        var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
         await worker.Hub.SendMessage(c.Id, "secret");
         await lawyer.Hub.Invoke<Note>("AddNote", [c.Id, "note"]);
 

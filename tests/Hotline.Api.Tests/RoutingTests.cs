@@ -6,25 +6,25 @@ public sealed class RoutingTests(HotlineHost host)
 {
     private static readonly TimeSpan Wait = TestKit.Wait;
 
-    private static async Task<(TestLawyer First, TestLawyer Second, OfferEvent Offer)> FirstOffer(TestLawyer a, TestLawyer b, string consultationId)
+    /// <summary>Two lawyers of a fresh category and a worker's consultation offered to one of them (whichever got it).</summary>
+    private static async Task<(TestWorker Worker, Consultation Consultation, TestLawyer First, TestLawyer Second, OfferEvent Offer)> OfferedToOneOfTwo(TestKit kit)
     {
-        var ta = a.Hub.Offers.WaitAsync(o => o.ConsultationId == consultationId, Wait);
-        var tb = b.Hub.Offers.WaitAsync(o => o.ConsultationId == consultationId, Wait);
+        var (category, dialect) = TestKit.Combo();
+        var a = await kit.Lawyer([category], dialect);
+        var b = await kit.Lawyer([category], dialect);
+        var worker = await kit.Worker();
+        var c = await kit.Open(worker, category, dialect);
+        var ta = a.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
+        var tb = b.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
         var first = await Task.WhenAny(ta, tb);
-        return first == ta ? (a, b, await ta) : (b, a, await tb);
+        return first == ta ? (worker, c, a, b, await ta) : (worker, c, b, a, await tb);
     }
 
     [Fact]
     public async Task Offer_times_out_goes_to_the_next_lawyer_and_the_first_is_set_away()
     {
         await using var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
-        var a = await kit.Lawyer([category], dialect);
-        var b = await kit.Lawyer([category], dialect);
-        var worker = await kit.Worker();
-        var c = await kit.Open(worker, category, dialect);
-
-        var (first, second, offer) = await FirstOffer(a, b, c.Id);
+        var (_, c, first, second, offer) = await OfferedToOneOfTwo(kit);
         Assert.Empty(second.Hub.Offers.Items);
         var revoked = await first.Hub.OffersRevoked.WaitAsync(r => r.ConsultationId == c.Id, Wait);
         Assert.Equal("timeout", revoked.Reason);
@@ -50,13 +50,7 @@ public sealed class RoutingTests(HotlineHost host)
     public async Task Declined_offer_goes_to_the_next_lawyer_and_back_to_a_decliner_only_when_nobody_else_is_on_duty()
     {
         await using var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
-        var a = await kit.Lawyer([category], dialect);
-        var b = await kit.Lawyer([category], dialect);
-        var worker = await kit.Worker();
-        var c = await kit.Open(worker, category, dialect);
-
-        var (first, second, offer) = await FirstOffer(a, b, c.Id);
+        var (worker, c, first, second, offer) = await OfferedToOneOfTwo(kit);
         await first.Hub.Invoke("DeclineOffer", c.Id);
         await second.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
         // Declining twice is refused; the decliner cannot accept any more.
@@ -76,11 +70,7 @@ public sealed class RoutingTests(HotlineHost host)
     public async Task Transfer_to_another_category_requeues_to_a_lawyer_with_that_skill()
     {
         await using var kit = new TestKit(host);
-        var (categories, dialect) = TestKit.Combos(2);
-        var from = await kit.Lawyer([categories[0]], dialect);
-        var to = await kit.Lawyer([categories[1]], dialect);
-        var worker = await kit.Worker();
-        var (c, _) = await kit.OpenAndAccept(worker, from, categories[0], dialect);
+        var (from, to, worker, c, categories, _) = await kit.TransferCase();
         await worker.Hub.SendMessage(c.Id, "it is actually about my injury");
 
         var view = await from.Hub.Invoke<Consultation>("Transfer", [c.Id, new TransferRequest(ToCategory: categories[1], Note: "needs a work-injury expert")]);
@@ -137,12 +127,7 @@ public sealed class RoutingTests(HotlineHost host)
     public async Task Lawyer_who_drops_with_a_pending_offer_has_it_reoffered_at_once()
     {
         await using var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
-        var a = await kit.Lawyer([category], dialect);
-        var b = await kit.Lawyer([category], dialect);
-        var worker = await kit.Worker();
-        var c = await kit.Open(worker, category, dialect);
-        var (first, second, offer) = await FirstOffer(a, b, c.Id);
+        var (_, c, first, second, offer) = await OfferedToOneOfTwo(kit);
 
         await first.Hub.DisposeAsync(); // last connection of the first lawyer
         var next = await second.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
@@ -188,10 +173,7 @@ public sealed class RoutingTests(HotlineHost host)
     public async Task Lawyer_who_comes_back_within_grace_keeps_its_consultations()
     {
         await using var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
-        var lawyer = await kit.Lawyer([category], dialect);
-        var worker = await kit.Worker();
-        var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
+        var (lawyer, worker, c) = await kit.ActiveCase();
         await lawyer.Hub.DropAndWaitReconnectAsync();
         // Past the 2 s grace, a message still goes through: the consultation stayed with the lawyer.
         await lawyer.Hub.JoinConsultation(c.Id);

@@ -8,6 +8,22 @@ public sealed record TestWorker(string Id, string Token, HotlineConnection Hub);
 /// <summary>A lawyer created for the test, logged in, with a live lawyer-hub session (if connected).</summary>
 public sealed record TestLawyer(string Id, string Username, string Token, HotlineConnection Hub);
 
+/// <summary>
+/// A fresh category and dialect, a connected lawyer for them and a connected worker whose consultation that lawyer has
+/// accepted: the opening most tests of an active consultation share.
+/// </summary>
+public sealed record ActiveCase(TestLawyer Lawyer, TestWorker Worker, Consultation Consultation, string Category, string Dialect, JoinResult Accepted)
+{
+    public void Deconstruct(out TestLawyer lawyer, out TestWorker worker, out Consultation consultation)
+        => (lawyer, worker, consultation) = (Lawyer, Worker, Consultation);
+
+    public void Deconstruct(out TestLawyer lawyer, out TestWorker worker, out Consultation consultation, out string category)
+        => (lawyer, worker, consultation, category) = (Lawyer, Worker, Consultation, Category);
+
+    public void Deconstruct(out TestLawyer lawyer, out TestWorker worker, out Consultation consultation, out string category, out string dialect)
+        => (lawyer, worker, consultation, category, dialect) = (Lawyer, Worker, Consultation, Category, Dialect);
+}
+
 /// <summary>Per-test helpers; disposes every connection it opened.</summary>
 public sealed class TestKit(HotlineHost host) : IAsyncDisposable
 {
@@ -92,6 +108,30 @@ public sealed class TestKit(HotlineHost host) : IAsyncDisposable
         var accepted = await lawyer.Hub.AcceptOffer(c.Id);
         await worker.Hub.Assignments.WaitAsync(a => a.ConsultationId == c.Id, Wait);
         return (c, accepted);
+    }
+
+    /// <summary>See <see cref="Api.Tests.ActiveCase"/>.</summary>
+    public async Task<ActiveCase> ActiveCase()
+    {
+        var (category, dialect) = Combo();
+        var lawyer = await Lawyer([category], dialect);
+        var worker = await Worker();
+        var (c, accepted) = await OpenAndAccept(worker, lawyer, category, dialect);
+        return new ActiveCase(lawyer, worker, c, category, dialect, accepted);
+    }
+
+    /// <summary>
+    /// Two categories of one fresh dialect, a lawyer for each, and a worker whose consultation in the first category
+    /// <c>From</c> has accepted: the opening of the transfer tests.
+    /// </summary>
+    public async Task<(TestLawyer From, TestLawyer To, TestWorker Worker, Consultation Consultation, string[] Categories, string Dialect)> TransferCase()
+    {
+        var (categories, dialect) = Combos(2);
+        var from = await Lawyer([categories[0]], dialect);
+        var to = await Lawyer([categories[1]], dialect);
+        var worker = await Worker();
+        var (c, _) = await OpenAndAccept(worker, from, categories[0], dialect);
+        return (from, to, worker, c, categories, dialect);
     }
 
     public async Task<Lawyer> RosterEntry(string lawyerId)

@@ -31,6 +31,18 @@ public sealed class ConsultationGrainTests(ClusterFixture fixture)
         return (id, worker);
     }
 
+    /// <summary>A consultation of a fresh category accepted by its only eligible lawyer.</summary>
+    private async Task<(IConsultationGrain Grain, string Lawyer, string Worker, string Category)> Active()
+    {
+        var category = UniqueCategory();
+        var lawyer = await Lawyer(category);
+        var (id, worker) = await Open(category);
+        await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, nameof(ILawyerClient.Offer), o => o.ConsultationId == id);
+        var grain = Grains.GetGrain<IConsultationGrain>(id);
+        await grain.Accept(LawyerCaller(lawyer));
+        return (grain, lawyer, worker, category);
+    }
+
     private static Caller WorkerCaller(string id) => new(ParticipantRole.Worker, id, "工人");
     private static Caller LawyerCaller(string id) => new(ParticipantRole.Lawyer, id, "律师");
 
@@ -54,12 +66,7 @@ public sealed class ConsultationGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task Messages_get_gap_free_seq_and_a_repeated_client_id_is_stored_once()
     {
-        var category = UniqueCategory();
-        var lawyer = await Lawyer(category);
-        var (id, worker) = await Open(category);
-        await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, nameof(ILawyerClient.Offer), o => o.ConsultationId == id);
-        var grain = Grains.GetGrain<IConsultationGrain>(id);
-        await grain.Accept(LawyerCaller(lawyer));
+        var (grain, lawyer, worker, _) = await Active();
 
         var first = await grain.SendMessage(WorkerCaller(worker), "m1", "老板欠我三个月工资");
         var second = await grain.SendMessage(LawyerCaller(lawyer), "m2", "请保留考勤记录");
@@ -125,12 +132,7 @@ public sealed class ConsultationGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task Consultation_state_and_messages_survive_grain_deactivation()
     {
-        var category = UniqueCategory();
-        var lawyer = await Lawyer(category);
-        var (id, worker) = await Open(category);
-        await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, nameof(ILawyerClient.Offer), o => o.ConsultationId == id);
-        var grain = Grains.GetGrain<IConsultationGrain>(id);
-        await grain.Accept(LawyerCaller(lawyer));
+        var (grain, lawyer, worker, _) = await Active();
         await grain.SendMessage(WorkerCaller(worker), "a", "one");
 
         await fixture.Cluster.DeactivateAsync(grain);
@@ -145,11 +147,8 @@ public sealed class ConsultationGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task Lawyer_who_stays_away_past_the_grace_period_loses_active_consultations_to_the_queue()
     {
-        var category = UniqueCategory();
-        var lawyer = await Lawyer(category);
-        var (id, _) = await Open(category);
-        await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, nameof(ILawyerClient.Offer), o => o.ConsultationId == id);
-        await Grains.GetGrain<IConsultationGrain>(id).Accept(LawyerCaller(lawyer));
+        var (grain, lawyer, _, category) = await Active();
+        var id = grain.GetPrimaryKeyString();
 
         await Grains.GetGrain<ILawyerGrain>(lawyer).Disconnected("conn-" + lawyer["lw-".Length..]);
         var other = await Lawyer(category);

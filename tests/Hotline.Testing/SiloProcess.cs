@@ -34,14 +34,14 @@ public sealed class SiloProcess : IDisposable, IAsyncDisposable
     /// <summary>The last 80 lines of output.</summary>
     public string Output => Tail(80);
 
-    private SiloProcess(string name, IReadOnlyDictionary<string, string> environment, string? logPath, string? workingDirectory)
+    private SiloProcess(string name, IReadOnlyDictionary<string, string> environment, string? logPath, string? workingDirectory, string? dll)
     {
         Name = name;
         HttpPort = Infra.FreePort();
         SiloPort = Infra.FreePort();
         GatewayPort = Infra.FreePort();
         LogPath = logPath;
-        var dll = Infra.SiloDll();
+        dll ??= Infra.SiloDll();
         var psi = new ProcessStartInfo("dotnet", [dll])
         {
             UseShellExecute = false,
@@ -71,9 +71,12 @@ public sealed class SiloProcess : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the silo with these environment variables (ports and URL are chosen here); does not wait.</summary>
-    public static SiloProcess Launch(string name, IReadOnlyDictionary<string, string> environment, string? logPath = null, string? workingDirectory = null) =>
-        new(name, environment, logPath, workingDirectory);
+    /// <summary>
+    /// Starts the silo (or another built server, <paramref name="dll"/>) with these environment variables (ports and URL
+    /// are chosen here); does not wait.
+    /// </summary>
+    public static SiloProcess Launch(string name, IReadOnlyDictionary<string, string> environment, string? logPath = null, string? workingDirectory = null, string? dll = null) =>
+        new(name, environment, logPath, workingDirectory, dll);
 
     /// <summary>An embedded (SQLite) silo in Production on <paramref name="dataPath"/>, with real secrets as an operator
     /// would set them; returns once /health/ready answers.</summary>

@@ -82,12 +82,18 @@ internal sealed class ChildServer : IAsyncDisposable
         return await Start(dll, env, Path.Combine(logDir, "silo.log"), new Uri($"http://127.0.0.1:{http}"), data, TimeSpan.FromSeconds(180));
     }
 
-    public static async Task<ChildServer> StartRelay(string logDir, string? dll = null)
+    /// <summary>
+    /// The bare relay; with <paramref name="durable"/>, the durable relay (every message in SQLite before it is forwarded,
+    /// in a temp folder beside the spawned silo's), the storage floor.
+    /// </summary>
+    public static async Task<ChildServer> StartRelay(string logDir, string? dll = null, bool durable = false)
     {
         dll ??= ProjectDll("tools/Hotline.Relay", "Hotline.Relay");
         var http = FreePort();
         var env = new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{http}", ["ASPNETCORE_ENVIRONMENT"] = "Production" };
-        return await Start(dll, env, Path.Combine(logDir, "relay.log"), new Uri($"http://127.0.0.1:{http}"), null, TimeSpan.FromSeconds(30));
+        var data = durable ? Directory.CreateTempSubdirectory("hotline-relay-").FullName : null;
+        if (data is not null) env["RELAY_STORE"] = Path.Combine(data, "relay.db");
+        return await Start(dll, env, Path.Combine(logDir, "relay.log"), new Uri($"http://127.0.0.1:{http}"), data, TimeSpan.FromSeconds(30));
     }
 
     private static async Task<ChildServer> Start(string dll, Dictionary<string, string> env, string logPath, Uri url, string? tempDir, TimeSpan readyWithin)

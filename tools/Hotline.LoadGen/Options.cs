@@ -44,7 +44,9 @@ internal sealed class Options
         target:   --spawn-silo (start the built silo dll on free loopback ports, temp data dir; killed at the end)
                   --url http://127.0.0.1:5080 (a running silo; loopback only) --admin-user admin --admin-password admin12351
                   --relay-url <url> (a running relay; otherwise the relay is spawned when a scenario needs it)
+                  --relay-store (the spawned relay stores each message durably before forwarding it: the storage floor)
                   --offer-timeout 60 (spawned silo: Hotline__Routing__OfferTimeoutSeconds)
+                  --silo-env K=V,K2=V2 (spawned silo only: extra environment, e.g. DOTNET_gcServer=0)
         protocol: --protocol json|messagepack (hub protocol of the platform's connections; default json)
         output:   --out <dir> (default ./loadgen-results) --name <run name> --no-live --seed 12351
         scenarios:

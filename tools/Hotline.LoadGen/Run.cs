@@ -46,6 +46,9 @@ internal sealed class Run : IAsyncDisposable
         {
             View.Phase = "starting silo";
             var env = new Dictionary<string, string> { ["Hotline__Routing__OfferTimeoutSeconds"] = Options.Str("offer-timeout", "60") };
+            // Experiments: settings for the silo alone (the relay is not affected), e.g. --silo-env DOTNET_gcServer=0.
+            foreach (var kv in Options.List("silo-env", ""))
+                env[kv[..kv.IndexOf('=')]] = kv[(kv.IndexOf('=') + 1)..];
             Silo = await ChildServer.StartSilo(OutDir, env, Options.StrOrNull("silo-dll"));
             url = Silo.Url;
             Report.Notes.Add($"silo spawned (pid {Silo.Pid}) at {url} with raised rate limits, offer timeout {Options.Str("offer-timeout", "60")} s, no demo lawyers, fresh SQLite data dir");
@@ -58,6 +61,9 @@ internal sealed class Run : IAsyncDisposable
         return platform;
     }
 
+    /// <summary>"durable" for a spawned relay with --relay-store, else "bare".</summary>
+    public string RelayKind => Relay is not null && Options.Flag("relay-store") ? "durable" : "bare";
+
     /// <summary>The bare relay: --relay-url, or spawned.</summary>
     public async Task<Uri> RelayUrl()
     {
@@ -68,7 +74,9 @@ internal sealed class Run : IAsyncDisposable
             return u;
         }
         View.Phase = "starting relay";
-        Relay = await ChildServer.StartRelay(OutDir, Options.StrOrNull("relay-dll"));
+        var durable = Options.Flag("relay-store");
+        Relay = await ChildServer.StartRelay(OutDir, Options.StrOrNull("relay-dll"), durable);
+        if (durable) Report.Notes.Add("the relay is the durable relay (--relay-store): each message in SQLite (WAL, synchronous=FULL, group commit) before it is forwarded, the storage floor");
         return Relay.Url;
     }
 

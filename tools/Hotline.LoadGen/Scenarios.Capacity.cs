@@ -165,7 +165,7 @@ internal static partial class Scenarios
 
         var pPer = (siloAfter - siloBefore) / (double)connections;
         var rPer = (relayAfter - relayBefore) / (double)connections;
-        r.Baseline = $"bare SignalR relay (tools/Hotline.Relay, pid {relayPid}) with the same {connections} client connections and {pairs.Count} closed-loop senders";
+        r.Baseline = $"{run.RelayKind} SignalR relay (tools/Hotline.Relay, pid {relayPid}) with the same {connections} client connections and {pairs.Count} closed-loop senders";
         r.Figures["connections (workers + lawyers)"] = connections;
         r.Figures["platform: seconds to connect all"] = connectSeconds;
         r.Figures["client ServerTimeout (s)"] = serverTimeout.TotalSeconds;

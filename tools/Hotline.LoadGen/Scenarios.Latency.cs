@@ -130,7 +130,7 @@ internal static partial class Scenarios
         }
         var rLost = await rTracker.Drain(TimeSpan.FromSeconds(10));
 
-        r.Baseline = $"bare SignalR relay (tools/Hotline.Relay, spawned at {relayUrl}), same client library and settings, {pairsCount} sender/receiver pairs at the same rate";
+        r.Baseline = $"{run.RelayKind} SignalR relay (tools/Hotline.Relay, spawned at {relayUrl}), same client library and settings, {pairsCount} sender/receiver pairs at the same rate";
         r.Latencies["worker -> lawyer (SendMessage -> Message)"] = pDelivery.Summary();
         r.Latencies["SendMessage ack (durable)"] = pAck.Summary();
         r.BaselineLatencies["relay Send -> Message"] = rDelivery.Summary();
@@ -140,7 +140,9 @@ internal static partial class Scenarios
         r.Ratios["delivery p50"] = p.P50Ms / b.P50Ms;
         r.Ratios["delivery p99"] = p.P99Ms / b.P99Ms;
         r.Ratios["delivery mean"] = p.MeanMs / b.MeanMs;
-        r.Figures["target: p99 ratio <= 2"] = p.P99Ms / b.P99Ms <= 2 ? 1 : 0;
+        // Issue 14's targets against the bare relay (1 = met).
+        r.Figures["target met: p50 ratio <= 2"] = p.P50Ms / b.P50Ms <= 2 ? 1 : 0;
+        r.Figures["target met: p99 ratio <= 1.5"] = p.P99Ms / b.P99Ms <= 1.5 ? 1 : 0;
         r.LostMessages = pLost + rLost;
         r.DuplicateMessages = pDuplicates + rTracker.Duplicates;
         r.SeqGaps = gaps;

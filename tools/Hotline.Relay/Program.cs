@@ -5,6 +5,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024)
     .AddJsonProtocol(o => o.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+// RELAY_STORE=<path>: the durable relay, the storage floor (see DurableLog).
+if (Environment.GetEnvironmentVariable("RELAY_STORE") is { Length: > 0 } store) builder.Services.AddSingleton(new DurableLog(store));
 var app = builder.Build();
 app.UseWebSockets();
 app.MapGet("/health/ready", () => Results.Ok("ready"));
@@ -13,23 +15,27 @@ app.MapHub<RelayHub>("/hubs/relay");
 app.Run();
 
 /// <summary>
-/// The bare relay: a connection registers under a name (a group), and <see cref="Send"/> forwards a message shaped like the
+/// The bare relay (and, with <c>RELAY_STORE</c>, the durable relay): a connection registers under a name (a group), and <see cref="Send"/> forwards a message shaped like the
 /// platform's <c>Message</c> event to everyone registered under the receiver name, then acknowledges with a seq, as
 /// <c>SendMessage</c> does on the platform (without storage, auth or grains).
 /// </summary>
-public sealed class RelayHub : Hub
+public sealed class RelayHub(IServiceProvider services) : Hub
 {
+    private readonly DurableLog? _log = services.GetService<DurableLog>();
+
     private static long _seq;
 
     /// <summary>Registers this connection under <paramref name="name"/>.</summary>
     public Task Register(string name) => Groups.AddToGroupAsync(Context.ConnectionId, name);
 
-    /// <summary>Forwards to the receiver, then acknowledges.</summary>
+    /// <summary>Forwards to the receiver, then acknowledges; with a <see cref="DurableLog"/>, only once the message is durable.</summary>
     public async Task<RelayAck> Send(string to, string clientMessageId, string text)
     {
         var seq = Interlocked.Increment(ref _seq);
         var now = DateTimeOffset.UtcNow;
-        await Clients.Group(to).SendAsync("Message", new RelayMessage(to, seq, "relay", Context.ConnectionId, "", text, now, clientMessageId));
+        var message = new RelayMessage(to, seq, "relay", Context.ConnectionId, "", text, now, clientMessageId);
+        if (_log is not null) await _log.Append(message);
+        await Clients.Group(to).SendAsync("Message", message);
         return new RelayAck(seq, now, false);
     }
 }

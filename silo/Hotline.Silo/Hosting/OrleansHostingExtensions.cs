@@ -113,7 +113,11 @@ public static class OrleansHostingExtensions
             else
             {
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
-                silo.AddHotlineStorage(HotlineStorageOptions.ForSqlite(settings.DataPath));
+                var sqlite = HotlineStorageOptions.ForSqlite(settings.DataPath);
+                // 0: SQLite's own checkpoint inside the COMMIT that crosses 1000 WAL pages (the behaviour before).
+                sqlite.SqliteCheckpointInterval = TimeSpan.FromMilliseconds(
+                    builder.Configuration.GetValue("Hotline:Storage:SqliteCheckpointMs", (int)sqlite.SqliteCheckpointInterval.TotalMilliseconds));
+                silo.AddHotlineStorage(sqlite);
             }
             // Per-case grains are many and short-lived: collect them sooner than Orleans' 15 minutes (see GrainOptions).
             var idle = builder.Configuration.GetValue("Hotline:Grains:IdleCollectionMinutes", new GrainOptions().IdleCollectionMinutes);

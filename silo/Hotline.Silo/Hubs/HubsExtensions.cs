@@ -16,6 +16,8 @@ public static class HubsExtensions
     public static IServiceCollection AddHotlineHubs(this IServiceCollection services, string? redis)
     {
         services.AddSingleton<HubUserLimiter>();
+        // One filter for every call: SignalR resolves a registered filter instead of constructing one per invocation.
+        services.AddSingleton<HubErrorFilter>();
         services.AddSingleton<LawyerConnectionRegistry>();
         services.AddSingleton<ILawyerConnectionCloser>(sp => sp.GetRequiredService<LawyerConnectionRegistry>());
         services.AddHostedService<LawyerConnectionRefresher>();
