@@ -69,6 +69,10 @@ public sealed class OutageTests(ClusterFixture fixture, ITestOutputHelper output
                       string.Join("\n", cluster.Silos.Select(s => $"--- {s.Name}:\n{s.Tail(25)}")));
             output.WriteLine($"'unavailable' answered {sw.Elapsed.TotalSeconds:0.0} s after Redis went down");
             // REST the same way: a write (its offers could not be pushed) answers 503 unavailable, a read is served.
+            // The first refusal may have come from the consultation's silo; wait until silo A's own gate refuses (probed
+            // with an invalid body: 400 with no state change until then).
+            await Wait.Until(async () => (await OpenByRest(a, restCaller.Token, category: "")).Status == HttpStatusCode.ServiceUnavailable,
+                TimeSpan.FromSeconds(30), () => "silo A's REST gate did not refuse writes");
             restWrite = await OpenByRest(a, restCaller.Token);
             restRead = await Get(a, $"/api/consultations/{id}", pair.WorkerLogin.Token);
             output.WriteLine($"REST while Redis is down: POST /api/consultations {restWrite}, GET /api/consultations/{{id}} {restRead}");
@@ -201,12 +205,12 @@ public sealed class OutageTests(ClusterFixture fixture, ITestOutputHelper output
 
     /// <summary><c>POST /api/consultations</c> on <paramref name="silo"/>: the status and, on failure, the problem's code
     /// (the client waits longer than the storage retry budget).</summary>
-    private static async Task<(HttpStatusCode Status, string? Code)> OpenByRest(SiloProcess silo, string token)
+    private static async Task<(HttpStatusCode Status, string? Code)> OpenByRest(SiloProcess silo, string token, string category = "dismissal")
     {
         using var http = new HttpClient { BaseAddress = silo.Url, Timeout = TimeSpan.FromSeconds(120) };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/consultations")
         {
-            Content = JsonContent.Create(new { category = "dismissal", dialect = "mandarin", summary = "Opened during an outage." }),
+            Content = JsonContent.Create(new { category, dialect = "mandarin", summary = "Opened during an outage." }),
         };
         request.Headers.Authorization = new("Bearer", token);
         using var response = await http.SendAsync(request);
