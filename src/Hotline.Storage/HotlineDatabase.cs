@@ -62,7 +62,8 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
                 _sqliteWriteLock = options.SerializeSqliteWrites ? SqliteWriteLocks.GetOrAdd(file, _ => new SemaphoreSlim(1, 1)) : null;
                 Description = $"SQLite {file}";
                 if (options.SqliteGroupCommit)
-                    _groupCommit = new SqliteGroupCommit(OpenConnectionAsync, _sqliteWriteLock, options.SqliteMaxBatch, _logger, Description);
+                    _groupCommit = new SqliteGroupCommit(OpenConnectionAsync, _sqliteWriteLock, options.SqliteMaxBatch, _logger, Description,
+                        options.SqliteCheckpointInterval, options.SqliteWalBackstopPages);
                 break;
             case HotlineStorageProvider.Postgres:
                 if (string.IsNullOrWhiteSpace(options.ConnectionString))

@@ -61,6 +61,21 @@ public sealed class HotlineStorageOptions
     public int SqliteMaxBatch { get; set; } = 256;
 
     /// <summary>
+    /// SQLite group commit: how often a background connection checkpoints the WAL into the database (PASSIVE: never
+    /// blocks the writer). Default 1 s. SQLite's own auto-checkpoint ran inside the COMMIT that crossed 1000 WAL pages,
+    /// so that commit (and every write waiting behind it) paid the copy and the database file's fsync; the writer now
+    /// checkpoints itself only as a backstop, past <see cref="SqliteWalBackstopPages"/>. Zero or negative: SQLite's
+    /// automatic checkpoint as before.
+    /// </summary>
+    public TimeSpan SqliteCheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// SQLite group commit with background checkpoints: the writer's own <c>wal_autocheckpoint</c> (pages), reached
+    /// only if the background checkpoints fall behind, so the WAL stays bounded. Default 16384 (64 MB at 4 KB pages).
+    /// </summary>
+    public int SqliteWalBackstopPages { get; set; } = 16384;
+
+    /// <summary>
     /// SQLite <c>PRAGMA synchronous</c>. <see cref="SqliteSynchronous.Full"/> (default): every commit fsyncs the WAL,
     /// an acknowledged write survives kill -9 and power loss. <see cref="SqliteSynchronous.Normal"/> (WAL): survives
     /// kill -9 of the process, but an OS crash or power loss can lose the last commits.

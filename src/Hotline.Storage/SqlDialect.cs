@@ -65,7 +65,9 @@ internal static class DbCommandExtensions
     public static DbCommand AddParameter(this DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
+        // The SQL says @name. Microsoft.Data.Sqlite binds by the exact name first; a bare "name" missed, and it then tried
+        // "@name", ":name" and "$name" (each a new string and a UTF-8 copy) on every execution of every parameter.
+        parameter.ParameterName = command is SqliteCommand && name.Length > 0 && name[0] is not ('@' or ':' or '$') ? "@" + name : name;
         parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
         return command;

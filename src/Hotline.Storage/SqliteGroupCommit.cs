@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -6,8 +7,8 @@ using Microsoft.Extensions.Logging;
 namespace Hotline.Storage;
 
 /// <summary>
-/// Group commit for one SQLite database: callers enqueue their write (a unit of work on a connection); one background
-/// loop takes everything queued (up to <see cref="HotlineStorageOptions.SqliteMaxBatch"/>), runs it in ONE
+/// Group commit for one SQLite database: callers enqueue their write (a unit of work on a connection); one writer
+/// thread takes everything queued (up to <see cref="HotlineStorageOptions.SqliteMaxBatch"/>), runs it in ONE
 /// <c>BEGIN IMMEDIATE ... COMMIT</c>, each op inside its own <c>SAVEPOINT</c> (an op that throws is rolled back to its
 /// savepoint and fails alone), and completes every caller after the COMMIT returned, i.e. after the WAL fsync
 /// (<c>synchronous=FULL</c>): an acknowledged write is durable. If BEGIN or COMMIT fails, every op of the batch fails.
@@ -20,27 +21,48 @@ namespace Hotline.Storage;
 /// </remarks>
 internal sealed class SqliteGroupCommit : IAsyncDisposable
 {
-    private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
+    // The writer thread waits on this channel; a synchronous continuation wakes it directly (no thread-pool hop).
+    private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly Func<CancellationToken, Task<DbConnection>> _open;
     private readonly SemaphoreSlim? _fileLock;
     private readonly int _maxBatch;
     private readonly ILogger _logger;
     private readonly string _description;
-    private readonly Task _loop;
+    private readonly TimeSpan _checkpointInterval;
+    private readonly int _walBackstopPages;
+    private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _checkpointerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stop = new();
     private DbConnection? _connection;
     // Prepared once per writer connection: every op of every batch runs these two.
     private DbCommand? _savepoint, _release;
     private long _batches, _ops;
     private int _pending;
 
-    public SqliteGroupCommit(Func<CancellationToken, Task<DbConnection>> open, SemaphoreSlim? fileLock, int maxBatch, ILogger logger, string description)
+    /// <param name="open">Opens a connection with the database's pragmas.</param>
+    /// <param name="fileLock">This file's in-process write lock (null: none).</param>
+    /// <param name="maxBatch">The most ops in one transaction.</param>
+    /// <param name="logger">Logger.</param>
+    /// <param name="description">The database, for logs.</param>
+    /// <param name="checkpointInterval">Background PASSIVE checkpoints this often; zero or less: SQLite's automatic checkpoint in the COMMIT.</param>
+    /// <param name="walBackstopPages">With background checkpoints: the writer's own <c>wal_autocheckpoint</c>, a bound if they fall behind.</param>
+    public SqliteGroupCommit(Func<CancellationToken, Task<DbConnection>> open, SemaphoreSlim? fileLock, int maxBatch, ILogger logger, string description,
+        TimeSpan checkpointInterval = default, int walBackstopPages = 16384)
     {
         _open = open;
         _fileLock = fileLock;
         _maxBatch = Math.Max(1, maxBatch);
         _logger = logger;
         _description = description;
-        _loop = Task.Run(LoopAsync);
+        _checkpointInterval = checkpointInterval;
+        _walBackstopPages = Math.Max(1000, walBackstopPages);
+        // Dedicated threads, not the thread pool: the COMMIT's fsync blocks its thread for the length of a disk flush
+        // (Microsoft.Data.Sqlite runs every call synchronously), which on a small machine took a pool thread away from
+        // the hubs and grains, and a pool thread had to be free before a batch could even start.
+        new Thread(WriterLoop) { IsBackground = true, Name = "Hotline SQLite writer" }.Start();
+        if (checkpointInterval > TimeSpan.Zero)
+            new Thread(CheckpointLoop) { IsBackground = true, Name = "Hotline SQLite checkpointer" }.Start();
+        else _checkpointerDone.SetResult();
     }
 
     /// <summary>Committed (or failed) batches so far.</summary>
@@ -54,6 +76,10 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
 
     /// <summary>Size of the last batch (tests).</summary>
     public int LastBatchSize { get; private set; }
+
+    /// <summary>Background checkpoints that ran (tests).</summary>
+    public long Checkpoints => Interlocked.Read(ref _checkpoints);
+    private long _checkpoints;
 
     /// <summary>Test hook: thrown instead of the COMMIT (which is then rolled back), as if the commit failed.</summary>
     public Func<Exception?>? FaultInsteadOfCommit { get; set; }
@@ -78,36 +104,92 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         return op.Task;
     }
 
-    private async Task LoopAsync()
+    private void WriterLoop()
     {
-        var batch = new List<WriteOp>(_maxBatch);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            if (_fileLock is not null) await _fileLock.WaitAsync().ConfigureAwait(false);
-            try
+            var batch = new List<WriteOp>(_maxBatch);
+            while (WaitForWork())
             {
-                // Taken under the file lock: everything that queued while the previous batch was committing goes in.
-                while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var op))
+                _fileLock?.Wait();
+                try
                 {
-                    Interlocked.Decrement(ref _pending);
-                    if (op.CallerToken.IsCancellationRequested) op.Cancel();
-                    else batch.Add(op);
+                    // Taken under the file lock: everything that queued while the previous batch was committing goes in.
+                    while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var op))
+                    {
+                        Interlocked.Decrement(ref _pending);
+                        if (op.CallerToken.IsCancellationRequested) op.Cancel();
+                        else batch.Add(op);
+                    }
+                    // SQLite answers synchronously: this runs on this thread from BEGIN to COMMIT.
+                    if (batch.Count > 0) RunBatchAsync(batch).GetAwaiter().GetResult();
                 }
-                if (batch.Count > 0) await RunBatchAsync(batch).ConfigureAwait(false);
+                catch (Exception ex)
+                {
+                    // RunBatchAsync completes every op itself; this is a last resort so no caller ever hangs.
+                    _logger.LogError(ex, "Hotline storage: group commit on {Target} failed unexpectedly", _description);
+                    foreach (var op in batch) op.Fail(ex);
+                }
+                finally
+                {
+                    _fileLock?.Release();
+                    batch.Clear();
+                }
             }
-            catch (Exception ex)
+            DropConnectionAsync().GetAwaiter().GetResult();
+        }
+        finally
+        {
+            _writerDone.TrySetResult();
+        }
+    }
+
+    /// <summary>Blocks until an op is queued (true) or the queue is completed and empty (false).</summary>
+    private bool WaitForWork()
+    {
+        var wait = _queue.Reader.WaitToReadAsync();
+        return wait.IsCompleted ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// PASSIVE checkpoints on their own connection, off the writer's path: they copy committed WAL frames into the
+    /// database and fsync it without taking the write lock, so no COMMIT waits for them.
+    /// </summary>
+    private void CheckpointLoop()
+    {
+        try
+        {
+            var seen = Ops;
+            while (!_stop.Token.WaitHandle.WaitOne(_checkpointInterval))
             {
-                // RunBatchAsync completes every op itself; this is a last resort so no caller ever hangs.
-                _logger.LogError(ex, "Hotline storage: group commit on {Target} failed unexpectedly", _description);
-                foreach (var op in batch) op.Fail(ex);
-            }
-            finally
-            {
-                _fileLock?.Release();
-                batch.Clear();
+                var ops = Ops;
+                if (ops == seen) continue;
+                seen = ops;
+                Checkpoint();
             }
         }
-        await DropConnectionAsync().ConfigureAwait(false);
+        finally
+        {
+            _checkpointerDone.TrySetResult();
+        }
+    }
+
+    private void Checkpoint()
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var connection = _open(CancellationToken.None).GetAwaiter().GetResult();
+            using var command = connection.Command("PRAGMA wal_checkpoint(PASSIVE)");
+            command.ExecuteNonQuery();
+            Interlocked.Increment(ref _checkpoints);
+            StorageMeter.Checkpoint.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (Exception ex)
+        {
+            // The next round tries again; the writer's backstop keeps the WAL bounded meanwhile.
+            _logger.LogDebug(ex, "Hotline storage: background checkpoint of {Target} failed", _description);
+        }
     }
 
     private async Task RunBatchAsync(List<WriteOp> batch)
@@ -115,10 +197,14 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _ops, batch.Count);
         LastBatchSize = batch.Count;
+        var started = Stopwatch.GetTimestamp();
+        if (StorageMeter.QueueWait.Enabled)
+            foreach (var op in batch) StorageMeter.QueueWait.Record(Stopwatch.GetElapsedTime(op.EnqueuedAt, started).TotalMilliseconds);
+        StorageMeter.BatchSize.Record(batch.Count);
         DbConnection connection;
         try
         {
-            connection = _connection ??= await _open(CancellationToken.None).ConfigureAwait(false);
+            connection = _connection ??= await OpenWriterAsync().ConfigureAwait(false);
             await ExecAsync(connection, "BEGIN IMMEDIATE").ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -165,7 +251,11 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
             }
 
             if (FaultInsteadOfCommit?.Invoke() is { } fault) throw fault;
+            var commit = Stopwatch.GetTimestamp();
             await ExecAsync(connection, "COMMIT").ConfigureAwait(false);
+            var done = Stopwatch.GetTimestamp();
+            StorageMeter.Commit.Record(Stopwatch.GetElapsedTime(commit, done).TotalMilliseconds);
+            StorageMeter.Batch.Record(Stopwatch.GetElapsedTime(started, done).TotalMilliseconds);
         }
         catch (Exception ex)
         {
@@ -192,6 +282,18 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         }
 
         foreach (var op in batch) op.Complete();
+    }
+
+    private async Task<DbConnection> OpenWriterAsync()
+    {
+        var connection = await _open(CancellationToken.None).ConfigureAwait(false);
+        // Background checkpoints: the writer checkpoints itself only if they fall far behind (see the options).
+        if (_checkpointInterval > TimeSpan.Zero)
+        {
+            try { await ExecAsync(connection, $"PRAGMA wal_autocheckpoint = {_walBackstopPages}").ConfigureAwait(false); }
+            catch { await connection.DisposeAsync().ConfigureAwait(false); throw; }
+        }
+        return connection;
     }
 
     private static async Task ExecAsync(DbConnection connection, string sql)
@@ -221,12 +323,16 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
+        await _writerDone.Task.ConfigureAwait(false);
+        _stop.Cancel();
+        await _checkpointerDone.Task.ConfigureAwait(false);
+        _stop.Dispose();
     }
 
     private abstract class WriteOp(CancellationToken callerToken)
     {
         public CancellationToken CallerToken { get; } = callerToken;
+        public long EnqueuedAt { get; } = Stopwatch.GetTimestamp();
         public bool SingleStatement { get; init; }
         public Exception? Failure { get; set; }
         public abstract Task RunAsync(DbConnection connection);

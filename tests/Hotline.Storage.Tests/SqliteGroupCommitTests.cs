@@ -210,4 +210,60 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
             Assert.Equal(1L, (long)(await sync.ExecuteScalarAsync())!);
         }
     }
+
+    /// <summary>Writes about 1,300 WAL pages (past SQLite's 1000-page auto-checkpoint) through the group commit.</summary>
+    private static async Task WriteManyPages(SqlMessageStore messages)
+    {
+        var text = new string('x', 12_000); // three to four pages per row
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            for (var seq = 1; seq <= 90; seq++) await messages.AppendAsync(Msg($"big{w}", seq, $"m{seq}", text));
+        })));
+    }
+
+    /// <summary>(log frames, checkpointed frames) of a PASSIVE checkpoint run now.</summary>
+    private static async Task<(long Log, long Done)> CheckpointNow(HotlineDatabase database)
+    {
+        await using var connection = await database.OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        return (reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    [Fact]
+    public async Task The_writer_never_checkpoints_inside_a_commit_a_background_connection_does()
+    {
+        // Background checkpoints far apart: the commits alone must leave every frame in the WAL (SQLite's own
+        // auto-checkpoint would have copied and restarted it at 1000 pages, inside the commit that crossed them).
+        var rare = HotlineStorageOptions.ForSqlite(Path.Combine(_root, "rare"));
+        rare.SqliteCheckpointInterval = TimeSpan.FromHours(1);
+        await using (var database = new HotlineDatabase(rare))
+        {
+            await database.EnsureSchemaAsync();
+            await WriteManyPages(new SqlMessageStore(database));
+            var (log, done) = await CheckpointNow(database);
+            Assert.True(log > 1000, $"the WAL holds {log} frames: the writer checkpointed inside a commit");
+            Assert.Equal(log, done);
+            Assert.Equal(0, database.GroupCommit!.Checkpoints);
+        }
+
+        // Frequent background checkpoints: they run, and every committed row is still there after a reopen.
+        var often = HotlineStorageOptions.ForSqlite(Path.Combine(_root, "often"));
+        often.SqliteCheckpointInterval = TimeSpan.FromMilliseconds(20);
+        await using (var database = new HotlineDatabase(often))
+        {
+            await database.EnsureSchemaAsync();
+            await WriteManyPages(new SqlMessageStore(database));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (database.GroupCommit!.Checkpoints == 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+            Assert.True(database.GroupCommit.Checkpoints > 0, "no background checkpoint ran");
+        }
+        await using (var database = new HotlineDatabase(often))
+        {
+            var messages = new SqlMessageStore(database);
+            for (var w = 0; w < 4; w++) Assert.Equal(90, (await messages.ReadAsync($"big{w}", 0, 1000)).Count);
+        }
+    }
 }

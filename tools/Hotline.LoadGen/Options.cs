@@ -46,6 +46,7 @@ internal sealed class Options
                   --relay-url <url> (a running relay; otherwise the relay is spawned when a scenario needs it)
                   --relay-store (the spawned relay stores each message durably before forwarding it: the storage floor)
                   --offer-timeout 60 (spawned silo: Hotline__Routing__OfferTimeoutSeconds)
+                  --silo-env K=V,K2=V2 (spawned silo only: extra environment, e.g. DOTNET_gcServer=0)
         protocol: --protocol json|messagepack (hub protocol of the platform's connections; default json)
         output:   --out <dir> (default ./loadgen-results) --name <run name> --no-live --seed 12351
         scenarios:

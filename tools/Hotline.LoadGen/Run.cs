@@ -46,6 +46,9 @@ internal sealed class Run : IAsyncDisposable
         {
             View.Phase = "starting silo";
             var env = new Dictionary<string, string> { ["Hotline__Routing__OfferTimeoutSeconds"] = Options.Str("offer-timeout", "60") };
+            // Experiments: settings for the silo alone (the relay is not affected), e.g. --silo-env DOTNET_gcServer=0.
+            foreach (var kv in Options.List("silo-env", ""))
+                env[kv[..kv.IndexOf('=')]] = kv[(kv.IndexOf('=') + 1)..];
             Silo = await ChildServer.StartSilo(OutDir, env, Options.StrOrNull("silo-dll"));
             url = Silo.Url;
             Report.Notes.Add($"silo spawned (pid {Silo.Pid}) at {url} with raised rate limits, offer timeout {Options.Str("offer-timeout", "60")} s, no demo lawyers, fresh SQLite data dir");

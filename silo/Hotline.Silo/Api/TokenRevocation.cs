@@ -22,12 +22,21 @@ public sealed class TokenRevocation(IGrainFactory grains, GrainCalls calls, Admi
     private readonly TimeSpan _ttl = TimeSpan.FromSeconds(configuration.GetValue("Hotline:Security:TokenCheckSeconds", 2.0));
 
     /// <summary>Whether the principal's token still carries its owner's current version.</summary>
-    public async ValueTask<bool> IsCurrent(ClaimsPrincipal user)
+    public ValueTask<bool> IsCurrent(ClaimsPrincipal user) => IsCurrent(ClaimsOf(user));
+
+    /// <summary>
+    /// The claims the check reads, taken from the principal once: a hub connection keeps its principal for its whole
+    /// life, so the hub filter reads them at connect time instead of three claim look-ups per call.
+    /// </summary>
+    public static TokenClaims ClaimsOf(ClaimsPrincipal user) => new(
+        user.FindFirstValue(Roles.RoleClaim), user.FindFirstValue(Roles.SubjectClaim),
+        int.TryParse(user.FindFirstValue(VersionClaim), out var v) ? v : 0);
+
+    /// <summary>Whether a token with these claims still carries its owner's current version.</summary>
+    public async ValueTask<bool> IsCurrent(TokenClaims token)
     {
-        var role = user.FindFirstValue(Roles.RoleClaim);
-        var subject = user.FindFirstValue(Roles.SubjectClaim);
+        var (role, subject, claimed) = token;
         if (subject is null) return false;
-        var claimed = int.TryParse(user.FindFirstValue(VersionClaim), out var v) ? v : 0;
         switch (role)
         {
             case Roles.Admin:
@@ -66,3 +75,6 @@ public sealed class TokenRevocation(IGrainFactory grains, GrainCalls calls, Admi
     /// <summary>Drops the cached version after this silo revoked tokens, so this silo refuses them at once.</summary>
     public void Forget(string subject) => _cache.TryRemove(subject, out _);
 }
+
+/// <summary>The claims of a token that revocation checks: role, subject and token version.</summary>
+public sealed record TokenClaims(string? Role, string? Subject, int Version);

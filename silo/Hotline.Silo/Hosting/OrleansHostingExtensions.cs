@@ -32,11 +32,7 @@ public static class OrleansHostingExtensions
         var settings = builder.Services.GetSettings();
         builder.UseOrleansClient(client =>
         {
-            client.UseRedisClustering(o =>
-            {
-                o.ConfigurationOptions = ConfigurationOptions.Parse(settings.RedisConnectionString!);
-                o.ConfigurationOptions.AbortOnConnectFail = false;
-            });
+            client.UseRedisClustering(o => o.ConfigurationOptions = RedisConnectionOptions.For(settings.RedisConnectionString!));
             client.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = settings.ServiceId; });
             // Re-read the gateway list often, so a replaced silo is used soon and a dead one dropped soon.
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
@@ -90,12 +86,8 @@ public static class OrleansHostingExtensions
         {
             if (settings.ClusterMode)
             {
-                silo.UseRedisClustering(o =>
-                {
-                    o.ConfigurationOptions = ConfigurationOptions.Parse(settings.RedisConnectionString!);
-                    // Keep trying while Redis is restarting rather than failing the silo's start.
-                    o.ConfigurationOptions.AbortOnConnectFail = false;
-                });
+                // Keeps trying while Redis is restarting rather than failing the silo's start, and reconnects within a second.
+                silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConnectionOptions.For(settings.RedisConnectionString!));
                 silo.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = settings.ServiceId; });
                 silo.ConfigureEndpoints(settings.AdvertisedAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: settings.ListenOnAnyAddress);
                 // Declare a killed silo dead within about 5 s rather than the default 10-20 s: a probe per second,
@@ -121,7 +113,11 @@ public static class OrleansHostingExtensions
             else
             {
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
-                silo.AddHotlineStorage(HotlineStorageOptions.ForSqlite(settings.DataPath));
+                var sqlite = HotlineStorageOptions.ForSqlite(settings.DataPath);
+                // 0: SQLite's own checkpoint inside the COMMIT that crosses 1000 WAL pages (the behaviour before).
+                sqlite.SqliteCheckpointInterval = TimeSpan.FromMilliseconds(
+                    builder.Configuration.GetValue("Hotline:Storage:SqliteCheckpointMs", (int)sqlite.SqliteCheckpointInterval.TotalMilliseconds));
+                silo.AddHotlineStorage(sqlite);
             }
             // Per-case grains are many and short-lived: collect them sooner than Orleans' 15 minutes (see GrainOptions).
             var idle = builder.Configuration.GetValue("Hotline:Grains:IdleCollectionMinutes", new GrainOptions().IdleCollectionMinutes);

@@ -42,7 +42,7 @@ public static class TelemetryHosting
                     .AddRuntimeInstrumentation()
                     .AddMeter("Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.SignalR")
                     .AddMeter("Microsoft.Orleans")
-                    .AddMeter(HotlineMeter.Name)
+                    .AddMeter(HotlineMeter.Name, Hotline.Storage.StorageMeter.Name)
                     .AddPrometheusExporter();
                 if (exportOtlp) m.AddOtlpExporter(o => o.Endpoint = new Uri(otlp!));
             });

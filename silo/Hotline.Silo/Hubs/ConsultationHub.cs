@@ -11,7 +11,8 @@ public abstract class ConsultationHub<TClient>(IGrainFactory grains, GrainCalls 
 {
     protected IGrainFactory Grains => grains;
     protected GrainCalls Calls => calls;
-    protected Caller Me => Context.User!.ToCaller();
+    /// <summary>The caller, as the hub filter read it from the token at connect time.</summary>
+    protected Caller Me => Context.Items.TryGetValue(HubErrorFilter.CallerKey, out var caller) && caller is Caller known ? known : Context.User!.ToCaller();
     /// <summary>Decrypts the caller's number for the assigned lawyer (see <see cref="CallbackNumbers"/>).</summary>
     protected IPhoneNumberProtector Phones => Context.GetHttpContext()!.RequestServices.GetRequiredService<IPhoneNumberProtector>();
 

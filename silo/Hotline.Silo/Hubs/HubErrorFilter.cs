@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Hotline.Abstractions;
 using Hotline.Silo.Api;
@@ -15,6 +16,10 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
     BackplaneHealth backplane, ILogger<HubErrorFilter> logger) : IHubFilter
 {
     private const string BucketKey = "hotline.bucket";
+    private const string TokenKey = "hotline.token";
+
+    /// <summary>The connection's caller, built once at connect time (the principal does not change on a connection).</summary>
+    internal const string CallerKey = "hotline.caller";
 
     /// <summary>Calls that only read: served while the Redis backplane is down (the others answer unavailable).</summary>
     private static readonly HashSet<string> Reads = ["JoinConsultation", "GetMyConsultations", "GetMe", "GetQueue", "GetNotes", "GetMetrics"];
@@ -28,7 +33,8 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
                 throw new HubException("rate_limited: too many requests, slow down");
         }
         // A revoked token (erased worker, disabled or re-passworded lawyer) ends its open connections at the next call.
-        if (context.Context.User is { } user && !await revocation.IsCurrent(user))
+        if (context.Context.User is { } user && !await revocation.IsCurrent(
+                context.Context.Items.TryGetValue(TokenKey, out var read) && read is TokenClaims token ? token : TokenRevocation.ClaimsOf(user)))
         {
             // Answer first, then close the connection (aborting now would swallow the answer); reconnecting fails with 401.
             var connection = context.Context;
@@ -66,6 +72,11 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
     public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
         context.Context.Items[BucketKey] = new TokenBucketRateLimiter(HubUserLimiter.Bucket(limits.Value.ConnectionPerSecond, limits.Value.ConnectionBurst));
+        if (context.Context.User is { } user)
+        {
+            context.Context.Items[TokenKey] = TokenRevocation.ClaimsOf(user);
+            if (user.FindFirstValue(Roles.SubjectClaim) is not null) context.Context.Items[CallerKey] = user.ToCaller();
+        }
         try
         {
             await next(context);
