@@ -62,7 +62,9 @@ runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$TMP/pg" -l "$TMP/pg/server.log" -w 
 runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres hotline
 
 echo "== Redis on 127.0.0.1:$REDIS_PORT"
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$TMP/redis.log" 2>&1 &
+# AOF as in docker-compose.yml: a Redis restarted with its data keeps the Orleans membership table (README).
+mkdir -p "$TMP/redis"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly yes --appendfsync everysec --dir "$TMP/redis" --daemonize no >"$TMP/redis.log" 2>&1 &
 PIDS+=($!)
 
 KEY="${HOTLINE_JWT_KEY:-run-cluster-shared-signing-key-$(date +%s)-0123456789abcdef}"

@@ -67,4 +67,9 @@ public interface IClientNotifier
 
     /// <summary>Every admin connection.</summary>
     IAdminClient Admins { get; }
+
+    /// <summary>False while pushes sent from this process cannot reach the others (cluster mode: the Redis backplane does
+    /// not carry events). A write whose events must reach a participant answers <c>unavailable</c> then, rather than being
+    /// stored with its pushes lost.</summary>
+    bool CanPush => true;
 }

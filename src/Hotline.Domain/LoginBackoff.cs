@@ -10,4 +10,11 @@ public static class LoginBackoff
         if (over <= 0) return TimeSpan.Zero;
         return TimeSpan.FromSeconds(Math.Min(maxBackoffSeconds, Math.Pow(2, Math.Min(over - 1, 20))));
     }
+
+    /// <summary>
+    /// Whether past failures are old enough to forget: nothing failed for twice the longest wait (at least an hour). Then
+    /// the free attempts come back, so an owner who mistyped long ago is not held at the longest wait for ever.
+    /// </summary>
+    public static bool Forgotten(DateTimeOffset lastFailureAt, DateTimeOffset now, int maxBackoffSeconds)
+        => now - lastFailureAt > TimeSpan.FromSeconds(Math.Max(3600, 2.0 * maxBackoffSeconds));
 }

@@ -217,7 +217,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     private void Assign(QueueEntry e, LawyerSlot lawyer, DateTimeOffset now, List<RoutingEffect> effects)
     {
         var index = Index(now);
-        index.ClearOffer(e);
+        index.ClearOffer(e, refile: !string.Equals(e.OfferedTo, lawyer.LawyerId, StringComparison.Ordinal)); // re-filed below
         index.Forget(e);
         State.Queue.Remove(e.ConsultationId);
         _pushed.Remove(e.ConsultationId);
@@ -427,30 +427,26 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// categories are served by other lawyers. The estimate comes from <see cref="WaitEstimator"/> over the lawyers online and
     /// eligible for the entry under the widening in force (their capacity, and the expected remaining time of the chats they
     /// have in progress); it is null when no eligible lawyer is online. An entry being offered reports position 0 and estimate 0.
-    /// Null when not queued. O(position + lawyers).
+    /// Null when not queued. O(queue + lawyers).
     /// </remarks>
     public QueuePosition? GetPosition(string consultationId, DateTimeOffset now)
     {
         if (!State.Queue.TryGetValue(consultationId, out var e)) return null;
         if (e.OfferedTo is not null) return new QueuePosition(consultationId, 0, 0, 1);
-        var pos = 0;
-        foreach (var w in Index(now).Waiting)
-        {
-            if (string.Equals(w.Category, e.Category, StringComparison.Ordinal)) pos++;
-            if (ReferenceEquals(w, e)) break;
-        }
+        var pos = Index(now).PositionInCategory(e);
         var aht = AverageHandleSeconds();
         var estimator = new QueueEstimates(LawyerViews(now, aht), aht).For(e, RoutingPolicy.RulesAt(e, now, Options));
         return new QueuePosition(consultationId, pos, estimator.Estimate(pos), estimator.LawyersOnline);
     }
 
     /// <summary>Positions and estimates of all waiting (not offered) entries, in queue order.</summary>
-    /// <remarks>O(n) plus one estimator per group of entries that see the same lawyers (<see cref="QueueEstimates"/>): each
-    /// lawyer's slots are worked out once, and the lawyers of a group once, by bit sets.</remarks>
+    /// <remarks>O(n log n) (the queue is put in order) plus one estimator per group of entries that see the same lawyers
+    /// (<see cref="QueueEstimates"/>): each lawyer's slots are worked out once, and the lawyers of a group once, by bit sets.</remarks>
     public IReadOnlyList<QueuePosition> ComputePositions(DateTimeOffset now)
     {
         var index = Index(now);
-        var waiting = index.Waiting;
+        if (index.WaitingCount == 0) return [];
+        var waiting = index.WaitingInQueueOrder();
         if (waiting.Count == 0) return [];
         var aht = AverageHandleSeconds();
         var estimates = new QueueEstimates(LawyerViews(now, aht), aht);
@@ -580,7 +576,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     private void Match(DateTimeOffset now, List<RoutingEffect> effects)
     {
         var index = Index(now);
-        if (index.Waiting.Count == 0 || index.Free.Count == 0)
+        if (index.WaitingCount == 0 || index.Free.Count == 0)
         {
             ClearHolds();
             index.DirtyLawyers.Clear();

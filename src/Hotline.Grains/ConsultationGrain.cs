@@ -281,6 +281,8 @@ public sealed class ConsultationGrain(
         var sent = await Sent();
         if (sent.TryGetValue(SentKey(caller.Id, clientMessageId), out var existing)) return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
         if (ConsultationStateMachine.IsTerminal(S.Status)) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
+        // Checked here, where the pushes start: the silo that took the call may see the backplane back before this one.
+        if (!notifier.CanPush) throw Guard.Unavailable("the message bus (Redis) does not answer, try again");
 
         var seq = await LastSeq() + 1;
         var message = new StoredMessage(S.Id, seq, caller.Role, caller.Id, caller.Name, text, time.GetUtcNow(), clientMessageId);

@@ -9,6 +9,7 @@ internal static class Guard
     public static HotlineException Forbidden(string message) => new(HotlineException.Codes.Forbidden, message);
     public static HotlineException NotFound(string message) => new(HotlineException.Codes.NotFound, message);
     public static HotlineException Conflict(string message) => new(HotlineException.Codes.Conflict, message);
+    public static HotlineException Unavailable(string message) => new(HotlineException.Codes.Unavailable, message);
 
     /// <summary>Non-empty, at most <paramref name="maxLength"/>, no control or bidi-override characters (<see cref="Domain.TextRules"/>).</summary>
     public static string Text(string? text, int maxLength, string field)

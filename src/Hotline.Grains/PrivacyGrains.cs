@@ -149,32 +149,43 @@ public sealed class RetentionDayGrain([PersistentState("retention-day", StorageN
     }
 }
 
-/// <summary>
-/// One username's failed-login count and wait, in memory: a silo failure or a quiet quarter of an hour resets it, which
-/// only gives an attacker back the few free attempts (the per-address limit still applies).
-/// </summary>
-public sealed class LoginThrottleGrain(TimeProvider time) : Grain, ILoginThrottleGrain
+/// <summary>Durable state of one username's failed logins.</summary>
+public sealed class LoginThrottleState
 {
-    private int _failures;
-    private DateTimeOffset _blockedUntil;
+    public int Failures { get; set; }
+    public DateTimeOffset BlockedUntil { get; set; }
+    public DateTimeOffset LastFailureAt { get; set; }
+}
 
+/// <summary>
+/// One username's failed-login count and wait (the key is a hash of the username, never the name). Durable, so neither a
+/// silo failure nor a deactivation gives an attacker the free attempts back; the count is forgotten after a quiet spell
+/// (<see cref="LoginBackoff.Forgotten"/>), so an owner is never locked at the longest wait for ever.
+/// </summary>
+public sealed class LoginThrottleGrain([PersistentState("login-throttle", StorageNames.Hotline)] IPersistentState<LoginThrottleState> state,
+    TimeProvider time) : Grain, ILoginThrottleGrain
+{
     public Task<TimeSpan?> RetryAfter()
     {
-        var left = _blockedUntil - time.GetUtcNow();
+        var left = state.State.BlockedUntil - time.GetUtcNow();
         return Task.FromResult<TimeSpan?>(left > TimeSpan.Zero ? left : null);
     }
 
-    public Task Failed(int freeFailures, int maxBackoffSeconds)
+    public async Task Failed(int freeFailures, int maxBackoffSeconds)
     {
-        _failures++;
-        var wait = LoginBackoff.WaitAfter(_failures, freeFailures, maxBackoffSeconds);
-        if (wait > TimeSpan.Zero) _blockedUntil = time.GetUtcNow() + wait;
-        return Task.CompletedTask;
+        var now = time.GetUtcNow();
+        var s = state.State;
+        if (LoginBackoff.Forgotten(s.LastFailureAt, now, maxBackoffSeconds)) s.Failures = 0;
+        s.Failures++;
+        s.LastFailureAt = now;
+        var wait = LoginBackoff.WaitAfter(s.Failures, freeFailures, maxBackoffSeconds);
+        if (wait > TimeSpan.Zero) s.BlockedUntil = now + wait;
+        await state.WriteStateAsync();
     }
 
-    public Task Succeeded()
+    public async Task Succeeded()
     {
-        (_failures, _blockedUntil) = (0, default);
-        return Task.CompletedTask;
+        if (!state.RecordExists) return;
+        await state.ClearStateAsync();
     }
 }

@@ -71,9 +71,10 @@ public sealed class GracefulShutdownTests(ClusterFixture fixture, ITestOutputHel
         }
         finally
         {
-            // Back to a working cluster for the other tests (fresh silos: the membership table went with Redis).
+            // Back to a working cluster for the other tests (fresh silos on an emptied Redis: the old table would list the killed silos).
             foreach (var s in silos.Where(s => !s.Process.HasExited)) s.KillHard();
             await cluster.Postgres.StartAsync();
+            cluster.Redis.Wipe();
             await cluster.Redis.Start();
             await cluster.RestoreTwoSilos();
         }

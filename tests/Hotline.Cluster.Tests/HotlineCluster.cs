@@ -1,7 +1,7 @@
 namespace Hotline.Cluster.Tests;
 
 /// <summary>
-/// A throwaway cluster on loopback: PostgreSQL + redis-server + two silo processes (cluster mode). Everything is
+/// A throwaway cluster on loopback: PostgreSQL + redis-server (AOF, as deployed) + two silo processes (cluster mode). Everything is
 /// killed and deleted on dispose, and by a watchdog if the test host dies. Missing binaries fail loudly.
 /// </summary>
 public sealed class HotlineCluster : IAsyncDisposable, ITopology
@@ -26,8 +26,10 @@ public sealed class HotlineCluster : IAsyncDisposable, ITopology
     {
         _folder = Directory.CreateTempSubdirectory("hotline-cluster-tests-").FullName;
         Postgres = PostgresServer.In(_folder, Infra.FreePort());
-        Redis = new RedisServer(Infra.FreePort());
+        // Persistent like the deployed Redis (AOF): a restart keeps the Orleans membership table.
+        Redis = new RedisServer(Infra.FreePort(), Path.Combine(_folder, "redis"));
         _guard = new ChildGuard(_folder, Postgres.StopCommand);
+        Redis.Started += _guard.Add;
     }
 
     public static async Task<HotlineCluster> Start(Action<string>? log = null)
@@ -41,7 +43,6 @@ public sealed class HotlineCluster : IAsyncDisposable, ITopology
             var sw = Stopwatch.StartNew();
             await cluster.Postgres.InitAndStartAsync();
             await cluster.Redis.Start();
-            cluster._guard.Add(cluster.Redis.Process);
             cluster.Log($"postgres :{cluster.Postgres.Port}, redis :{cluster.Redis.Port} up in {sw.Elapsed.TotalSeconds:0.0} s");
             await cluster.RestoreTwoSilos();
             return cluster;

@@ -17,6 +17,7 @@ public sealed class PatientSender(HubConnection hub, string consultationId, stri
     private readonly List<string> _errors = [];
     private int _unavailable;
     private TimeSpan _longest;
+    private TimeSpan _longestAttempt;
 
     public IReadOnlyList<Sender.Acked> Acked { get { lock (_gate) return _acked.ToList(); } }
     /// <summary>Errors other than <c>unavailable</c> (type and message).</summary>
@@ -25,6 +26,9 @@ public sealed class PatientSender(HubConnection hub, string consultationId, stri
     public int Unavailable => Volatile.Read(ref _unavailable);
     /// <summary>Longest time from a message's first attempt to its acknowledgement.</summary>
     public TimeSpan LongestSend { get { lock (_gate) return _longest; } }
+
+    /// <summary>Longest single call, answered or refused: how long the server kept a caller waiting for any answer.</summary>
+    public TimeSpan LongestAttempt { get { lock (_gate) return _longestAttempt; } }
 
     /// <summary>Acknowledged sends whose first attempt started after <paramref name="since"/>.</summary>
     public int AckedAfter(DateTimeOffset since) { lock (_gate) return _acked.Count(a => a.Started > since); }
@@ -39,19 +43,23 @@ public sealed class PatientSender(HubConnection hub, string consultationId, stri
             var sw = Stopwatch.StartNew();
             while (true)
             {
+                var attempt = Stopwatch.StartNew();
                 try
                 {
                     var ack = await hub.InvokeAsync<MessageAck>("SendMessage", consultationId, cmid, text);
+                    Attempted(attempt.Elapsed);
                     lock (_gate) _acked.Add(new Sender.Acked(cmid, text, ack.Seq, ack.Duplicate, started, DateTimeOffset.UtcNow));
                     break;
                 }
                 catch (HubException e) when (Hubs.Code(e) == "unavailable")
                 {
+                    Attempted(attempt.Elapsed);
                     Interlocked.Increment(ref _unavailable);
                     await Task.Delay(200);
                 }
                 catch (Exception e)
                 {
+                    Attempted(attempt.Elapsed);
                     lock (_gate) _errors.Add(e.GetType().Name + ": " + e.Message);
                     break;
                 }
@@ -60,4 +68,9 @@ public sealed class PatientSender(HubConnection hub, string consultationId, stri
             try { await Task.Delay(interval, stop); } catch (OperationCanceledException) { }
         }
     });
+
+    private void Attempted(TimeSpan took)
+    {
+        lock (_gate) if (took > _longestAttempt) _longestAttempt = took;
+    }
 }

@@ -32,11 +32,7 @@ public static class OrleansHostingExtensions
         var settings = builder.Services.GetSettings();
         builder.UseOrleansClient(client =>
         {
-            client.UseRedisClustering(o =>
-            {
-                o.ConfigurationOptions = ConfigurationOptions.Parse(settings.RedisConnectionString!);
-                o.ConfigurationOptions.AbortOnConnectFail = false;
-            });
+            client.UseRedisClustering(o => o.ConfigurationOptions = RedisConnectionOptions.For(settings.RedisConnectionString!));
             client.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = settings.ServiceId; });
             // Re-read the gateway list often, so a replaced silo is used soon and a dead one dropped soon.
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
@@ -90,12 +86,8 @@ public static class OrleansHostingExtensions
         {
             if (settings.ClusterMode)
             {
-                silo.UseRedisClustering(o =>
-                {
-                    o.ConfigurationOptions = ConfigurationOptions.Parse(settings.RedisConnectionString!);
-                    // Keep trying while Redis is restarting rather than failing the silo's start.
-                    o.ConfigurationOptions.AbortOnConnectFail = false;
-                });
+                // Keeps trying while Redis is restarting rather than failing the silo's start, and reconnects within a second.
+                silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConnectionOptions.For(settings.RedisConnectionString!));
                 silo.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = settings.ServiceId; });
                 silo.ConfigureEndpoints(settings.AdvertisedAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: settings.ListenOnAnyAddress);
                 // Declare a killed silo dead within about 5 s rather than the default 10-20 s: a probe per second,

@@ -4,6 +4,7 @@ using Hotline.Silo.Api;
 using Hotline.Silo.Security;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 
 namespace Hotline.Silo.Hubs;
@@ -53,12 +54,12 @@ public static class HubsExtensions
         services.AddSingleton<IHubProtocol>(sp => new LenientHubProtocol(new JsonHubProtocol(sp.GetRequiredService<IOptions<JsonHubProtocolOptions>>())));
         services.AddSingleton<IHubProtocol>(sp => new LenientHubProtocol(new MessagePackHubProtocol(sp.GetRequiredService<IOptions<MessagePackHubProtocolOptions>>())));
         if (!string.IsNullOrWhiteSpace(redis))
-            signalR.AddStackExchangeRedis(redis, o =>
-            {
-                o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("hotline12351");
-                // Ride out a Redis restart (the client reconnects by itself) instead of failing the process's start.
-                o.Configuration.AbortOnConnectFail = false;
-            });
+        {
+            signalR.AddStackExchangeRedis(redis, o => o.Configuration = BackplaneHealth.Options(redis));
+            // One connection for every hub's backplane, the one BackplaneHealth probes end to end: what it reports is
+            // what pushes get (a separate probe connection can be back while this one is still reconnecting).
+            services.AddOptions<RedisOptions>().Configure<BackplaneHealth>((o, health) => o.ConnectionFactory = health.Connect);
+        }
         else
             // One process: pushes to a user find its connections by look-up, not by scanning every connection.
             services.AddSingleton(typeof(HubLifetimeManager<>), typeof(UserIndexedHubLifetimeManager<>));
@@ -67,7 +68,7 @@ public static class HubsExtensions
         services.AddLogging(b => b.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Critical));
         services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
         services.AddSingleton<IClientNotifier, SignalRClientNotifier>();
-        // Watches Redis so that hub calls answer "unavailable" while the backplane cannot carry their events.
+        // Owns and watches the backplane connection, so that hub calls answer "unavailable" while it cannot carry their events.
         services.AddSingleton(sp => new BackplaneHealth(redis, sp.GetRequiredService<ILogger<BackplaneHealth>>()));
         services.AddHostedService(sp => sp.GetRequiredService<BackplaneHealth>());
         return services;

@@ -11,9 +11,11 @@ namespace Hotline.Silo.Hubs;
 public sealed class SignalRClientNotifier(
     IHubContext<WorkerHub, IWorkerClient> workers,
     IHubContext<LawyerHub, ILawyerClient> lawyers,
-    IHubContext<AdminHub, IAdminClient> admins) : IClientNotifier
+    IHubContext<AdminHub, IAdminClient> admins,
+    BackplaneHealth backplane) : IClientNotifier
 {
     public IWorkerClient Worker(string workerId) => workers.Clients.User(workerId);
     public ILawyerClient Lawyer(string lawyerId) => lawyers.Clients.User(lawyerId);
     public IAdminClient Admins => admins.Clients.Group(AdminHub.Group);
+    public bool CanPush => !backplane.Down;
 }
