@@ -77,9 +77,8 @@ public sealed class HotlineStorageOptions
 
     /// <summary>
     /// SQLite group commit: the writer loop on a dedicated thread instead of the thread pool (default false). Measured
-    /// (docs/perf-message-path.md, third round): with its own thread every commit's completion had to wake a pool
-    /// thread, while on the pool the grain's continuation runs next on the writer's own thread; the silo's p50 grew
-    /// 7-10x under load. Kept for the storage benchmark (<c>tools/Hotline.Bench commit</c>).
+    /// (docs/perf-message-path.md, third round): the silo's p50 grew 7-10x under load (likely: from its own thread every
+    /// commit's completion needs a parked pool thread woken; on the pool the thread that ran the batch is free to take it). Kept for the storage benchmark (<c>tools/Hotline.Bench commit</c>).
     /// </summary>
     internal bool SqliteWriterThread { get; set; }
 
