@@ -1,4 +1,5 @@
 using Hotline.Silo.Security;
+using Hotline.Silo.Hubs;
 using System.Net;
 using Hotline.Abstractions;
 using Hotline.Domain;
