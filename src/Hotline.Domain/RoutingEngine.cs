@@ -22,7 +22,7 @@ namespace Hotline.Domain;
 /// order, with the same candidates. A command thus costs O(log n) in the queue's length n per entry or lawyer it changes,
 /// plus the lawyers with room. The indexes are rebuilt from the state when an engine is made (a restart, a snapshot).</para>
 /// <para>Queue positions are not computed per command: <see cref="FlushPositions"/> returns those that changed since it was
-/// last called, so a caller pushes them at its own pace (coalesced) at O(n) per flush, not per event.</para>
+/// last called, so a caller pushes them at its own pace (coalesced) at O(n log n) per flush, not per event.</para>
 /// <para>A failed command (an error code) changes nothing. Not thread-safe (a grain is single-threaded).</para>
 /// </remarks>
 public sealed class RoutingEngine(RouterState state, RoutingOptions options)
@@ -204,11 +204,14 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// The consultations waiting in the queue (queued or offered) that <paramref name="lawyerId"/> could claim now
     /// (<see cref="RoutingPolicy.CanPull"/>), in queue order; copies. Empty for an unknown lawyer.
     /// </summary>
+    /// <remarks>Only the entries in the lawyer's buckets of the index (and the offered ones) are checked, not the whole queue.</remarks>
     public IReadOnlyList<QueueEntry> GetQueueFor(string lawyerId, DateTimeOffset now)
     {
-        if (!State.Lawyers.TryGetValue(lawyerId, out var lawyer)) return [];
+        if (!State.Lawyers.TryGetValue(lawyerId, out var lawyer) || lawyer.Capacity <= 0) return [];
+        var candidates = new HashSet<QueueEntry>(ReferenceEqualityComparer.Instance);
+        Index(now).PullCandidates(lawyer, now, candidates);
         var list = new List<QueueEntry>();
-        foreach (var e in State.Queue.Values)
+        foreach (var e in candidates)
             if (RoutingPolicy.CanPull(e, lawyer, now, Options)) list.Add(e);
         list.Sort(RoutingPolicy.QueueOrder);
         return list.ConvertAll(e => e.Clone());
@@ -217,7 +220,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     private void Assign(QueueEntry e, LawyerSlot lawyer, DateTimeOffset now, List<RoutingEffect> effects)
     {
         var index = Index(now);
-        index.ClearOffer(e);
+        index.ClearOffer(e, refile: !string.Equals(e.OfferedTo, lawyer.LawyerId, StringComparison.Ordinal)); // re-filed below
         index.Forget(e);
         State.Queue.Remove(e.ConsultationId);
         _pushed.Remove(e.ConsultationId);
@@ -427,30 +430,26 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// categories are served by other lawyers. The estimate comes from <see cref="WaitEstimator"/> over the lawyers online and
     /// eligible for the entry under the widening in force (their capacity, and the expected remaining time of the chats they
     /// have in progress); it is null when no eligible lawyer is online. An entry being offered reports position 0 and estimate 0.
-    /// Null when not queued. O(position + lawyers).
+    /// Null when not queued. O(queue + lawyers).
     /// </remarks>
     public QueuePosition? GetPosition(string consultationId, DateTimeOffset now)
     {
         if (!State.Queue.TryGetValue(consultationId, out var e)) return null;
         if (e.OfferedTo is not null) return new QueuePosition(consultationId, 0, 0, 1);
-        var pos = 0;
-        foreach (var w in Index(now).Waiting)
-        {
-            if (string.Equals(w.Category, e.Category, StringComparison.Ordinal)) pos++;
-            if (ReferenceEquals(w, e)) break;
-        }
+        var pos = Index(now).PositionInCategory(e);
         var aht = AverageHandleSeconds();
         var estimator = new QueueEstimates(LawyerViews(now, aht), aht).For(e, RoutingPolicy.RulesAt(e, now, Options));
         return new QueuePosition(consultationId, pos, estimator.Estimate(pos), estimator.LawyersOnline);
     }
 
     /// <summary>Positions and estimates of all waiting (not offered) entries, in queue order.</summary>
-    /// <remarks>O(n) plus one estimator per group of entries that see the same lawyers (<see cref="QueueEstimates"/>): each
-    /// lawyer's slots are worked out once, and the lawyers of a group once, by bit sets.</remarks>
+    /// <remarks>O(n log n) (the queue is put in order) plus one estimator per group of entries that see the same lawyers
+    /// (<see cref="QueueEstimates"/>): each lawyer's slots are worked out once, and the lawyers of a group once, by bit sets.</remarks>
     public IReadOnlyList<QueuePosition> ComputePositions(DateTimeOffset now)
     {
         var index = Index(now);
-        var waiting = index.Waiting;
+        if (index.WaitingCount == 0) return [];
+        var waiting = index.WaitingInQueueOrder();
         if (waiting.Count == 0) return [];
         var aht = AverageHandleSeconds();
         var estimates = new QueueEstimates(LawyerViews(now, aht), aht);
@@ -580,7 +579,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     private void Match(DateTimeOffset now, List<RoutingEffect> effects)
     {
         var index = Index(now);
-        if (index.Waiting.Count == 0 || index.Free.Count == 0)
+        if (index.WaitingCount == 0 || index.Free.Count == 0)
         {
             ClearHolds();
             index.DirtyLawyers.Clear();

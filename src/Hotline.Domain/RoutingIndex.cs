@@ -6,15 +6,15 @@ namespace Hotline.Domain;
 /// queue entry, whatever the queue's length.
 /// </summary>
 /// <remarks>
-/// <para><b>Waiting entries</b> (queued, not offered) sit in one set in queue order (positions) and in buckets by the
+/// <para><b>Waiting entries</b> (queued, not offered) sit in buckets by the
 /// widening <i>level</i> in force for them (how many steps, <see cref="WideningStep.AfterSeconds"/> ascending, are in
 /// force): per level, by category, by (category, dialect), by dialect or all, depending on what the level's rules
 /// require. A lawyer's candidates at a level are then the union of a few buckets (their skills times their dialects),
 /// each in queue order, so the first one a lawyer may take is found without scanning the queue. Entries naming a lawyer
 /// sit in that lawyer's bucket instead (skills and dialects do not count for them).</para>
-/// <para><b>Time</b>: widening is handled by a time-ordered set of the moments an entry's next step comes into force; when
-/// one is due, that entry alone moves to its new level's buckets. Offer deadlines, preference deadlines and exclusion
-/// ends have time-ordered sets too, so timers and <see cref="RoutingEngine.NextDeadline"/> touch only what is due.</para>
+/// <para><b>Time</b>: widening is handled by a heap of the moments an entry's next step comes into force; when
+/// one is due, that entry alone moves to its new level's buckets. Offer deadlines are in a heap too; preference deadlines and exclusion
+/// ends have time-ordered sets, so timers and <see cref="RoutingEngine.NextDeadline"/> touch only what is due.</para>
 /// <para><b>Lawyers</b>: the outstanding offers per lawyer (their load without scanning the queue), the owner of every
 /// active consultation, and the set of lawyers online with room for a chat (the only ones matching has to consider).</para>
 /// </remarks>
@@ -38,7 +38,10 @@ internal sealed class RoutingIndex
     /// <summary>Where one queue entry is indexed.</summary>
     private sealed class Slot
     {
+        public QueueEntry Entry = null!;
         public bool Waiting;
+        // Which item of the widening and offer deadline heaps is this slot's current one (0: none; items with another stamp are stale).
+        public long WidenStamp, OfferStamp;
         public int Level = -1;
         public string? Preferred;
         public string Category = "", Dialect = "";
@@ -57,7 +60,11 @@ internal sealed class RoutingIndex
     private readonly Dictionary<(string, string), QueueBucket>[] _byCategoryDialect;
     private readonly QueueBucket[] _all;
     private readonly Dictionary<string, QueueBucket> _byPreferred = new(StringComparer.Ordinal);
-    private readonly SortedSet<(DateTimeOffset At, string Id)> _widenDue = new(ByTime), _preferenceDue = new(ByTime), _offerDue = new(ByTime);
+    private readonly SortedSet<(DateTimeOffset At, string Id)> _preferenceDue = new(ByTime);
+    // Widening steps and offer deadlines come and go with every arrival and offer: heaps whose items are dropped lazily (when
+    // they come to the top) cost less than a tree per change, and allocate nothing once grown.
+    private readonly DueHeap _widenDue = new(widening: true), _offerDue = new(widening: false);
+    private long _stamps;
     private readonly SortedSet<(DateTimeOffset At, string Id, string Lawyer)> _exclusionsWaiting = new(ByTimeAndLawyer), _exclusionsOffered = new(ByTimeAndLawyer);
     private readonly Dictionary<string, HashSet<QueueEntry>> _offersTo = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LawyerSlot> _activeOwner = new(StringComparer.Ordinal);
@@ -111,8 +118,28 @@ internal sealed class RoutingIndex
     /// <summary>The latest time the widening levels were brought up to (levels are right for any time from here until the next due step).</summary>
     public DateTimeOffset IndexedAt { get; private set; }
 
-    /// <summary>Waiting (not offered) entries in queue order.</summary>
-    public SortedSet<QueueEntry> Waiting { get; } = new(RoutingPolicy.QueueOrder);
+    /// <summary>How many entries wait (not offered).</summary>
+    public int WaitingCount { get; private set; }
+
+    /// <summary>The waiting (not offered) entries in queue order. O(n log n): for positions, computed per flush, not per command
+    /// (keeping every arrival and offer in one more sorted set cost more than sorting twice a second).</summary>
+    public List<QueueEntry> WaitingInQueueOrder()
+    {
+        var list = new List<QueueEntry>(WaitingCount);
+        foreach (var s in _slots.Values)
+            if (s.Waiting) list.Add(s.Entry);
+        list.Sort(RoutingPolicy.QueueOrder);
+        return list;
+    }
+
+    /// <summary>How many waiting entries of <paramref name="e"/>'s category are before it in queue order, it included (it waits). O(n).</summary>
+    public int PositionInCategory(QueueEntry e)
+    {
+        var pos = 0;
+        foreach (var s in _slots.Values)
+            if (s.Waiting && string.Equals(s.Entry.Category, e.Category, StringComparison.Ordinal) && RoutingPolicy.CompareQueueOrder(s.Entry, e) <= 0) pos++;
+        return pos;
+    }
 
     /// <summary>Lawyers online with room for a chat (the only ones matching can give anything to).</summary>
     public DenseSet<LawyerSlot> Free { get; } = new();
@@ -140,7 +167,7 @@ internal sealed class RoutingIndex
     public void Rebuild(DateTimeOffset now)
     {
         _slots.Clear();
-        Waiting.Clear();
+        WaitingCount = 0;
         for (var k = 0; k < _levels.Length; k++)
         {
             _byCategory[k].Clear();
@@ -185,6 +212,7 @@ internal sealed class RoutingIndex
     private Slot SlotOf(QueueEntry e)
     {
         if (!_slots.TryGetValue(e.ConsultationId, out var s)) _slots[e.ConsultationId] = s = _spareSlots.TryPop(out var spare) ? spare : new Slot();
+        s.Entry = e;
         return s;
     }
 
@@ -196,7 +224,7 @@ internal sealed class RoutingIndex
         s.Waiting = true;
         s.Category = e.Category;
         s.Dialect = e.Dialect;
-        Waiting.Add(e);
+        WaitingCount++;
         DirtyEntries.Add(e);
         var from = RoutingPolicy.WideningFrom(e);
         var level = LevelAt(from, now);
@@ -226,7 +254,7 @@ internal sealed class RoutingIndex
     {
         if (!_slots.TryGetValue(e.ConsultationId, out var s) || !s.Waiting) return;
         s.Waiting = false;
-        Waiting.Remove(e);
+        WaitingCount--;
         DirtyEntries.Remove(e);
         LeftWaiting.Add(e);
         if (s.Preferred is { } preferred)
@@ -241,7 +269,7 @@ internal sealed class RoutingIndex
         s.Level = -1;
         s.Buckets = null;
         if (s.PreferenceAt is { } p) _preferenceDue.Remove((p, e.ConsultationId));
-        if (s.WidenAt is { } w) _widenDue.Remove((w, e.ConsultationId));
+        s.WidenStamp = 0;
         s.PreferenceAt = s.WidenAt = null;
         UnregisterExclusions(e, s);
     }
@@ -257,6 +285,7 @@ internal sealed class RoutingIndex
             // (long-lived objects made per arrival are what the garbage collector spends its time on).
             s.Preferred = null;
             s.Category = s.Dialect = "";
+            s.Entry = null!;
             if (_spareSlots.Count < MaxSpareSlots) _spareSlots.Push(s);
         }
     }
@@ -271,7 +300,8 @@ internal sealed class RoutingIndex
         if (e.OfferExpiresAt is { } at)
         {
             s.OfferAt = at;
-            _offerDue.Add((at, e.ConsultationId));
+            s.OfferStamp = ++_stamps;
+            _offerDue.Add(s, s.OfferStamp, at);
         }
         else s.OfferAt = DateTimeOffset.MaxValue; // marks "offered" (a legacy offer without deadline)
         RegisterExclusions(e, s, _exclusionsOffered);
@@ -279,16 +309,19 @@ internal sealed class RoutingIndex
     }
 
     /// <summary>Forgets the entry's offer (<see cref="QueueEntry.OfferedTo"/> must still name the lawyer); the entry is then neither waiting nor offered until tracked or forgotten.</summary>
-    public void ClearOffer(QueueEntry e)
+    /// <param name="e">The offered entry.</param>
+    /// <param name="refile">False when the caller re-files the lawyer itself right after (an accept: the offer becomes an
+    /// active consultation, so the lawyer's room does not change and re-filing twice would only churn the sets).</param>
+    public void ClearOffer(QueueEntry e, bool refile = true)
     {
         if (!_slots.TryGetValue(e.ConsultationId, out var s) || s.OfferAt is not { } at) return;
-        if (at != DateTimeOffset.MaxValue) _offerDue.Remove((at, e.ConsultationId));
+        s.OfferStamp = 0;
         s.OfferAt = null;
         UnregisterExclusions(e, s);
         if (e.OfferedTo is { } to && _offersTo.TryGetValue(to, out var offers))
         {
             offers.Remove(e);
-            if (_state.Lawyers.TryGetValue(to, out var l)) Refresh(l);
+            if (refile && _state.Lawyers.TryGetValue(to, out var l)) Refresh(l);
         }
     }
 
@@ -296,10 +329,16 @@ internal sealed class RoutingIndex
     public List<QueueEntry> OffersDue(DateTimeOffset now)
     {
         var list = new List<QueueEntry>();
-        foreach (var (at, id) in _offerDue)
+        // Taken off the heap to be listed, then put back: they stay due until their offers are cleared.
+        while (_offerDue.TryPeek(out var s) && s.OfferAt <= now)
         {
-            if (at > now) break;
-            list.Add(_state.Queue[id]);
+            _offerDue.Pop();
+            list.Add(s.Entry);
+        }
+        foreach (var e in list)
+        {
+            var s = _slots[e.ConsultationId];
+            _offerDue.Add(s, s.OfferStamp, s.OfferAt!.Value);
         }
         return list;
     }
@@ -379,12 +418,12 @@ internal sealed class RoutingIndex
     /// <summary>Moves entries whose widening step is due by <paramref name="now"/> to their level's buckets.</summary>
     public void Widen(DateTimeOffset now)
     {
-        while (_widenDue.Count > 0 && _widenDue.Min is var w && w.At <= now)
+        while (_widenDue.TryPeek(out var s) && s.WidenAt <= now)
         {
-            _widenDue.Remove(w);
-            var s = _slots[w.Id];
+            _widenDue.Pop();
             s.WidenAt = null;
-            var e = _state.Queue[w.Id];
+            s.WidenStamp = 0;
+            var e = s.Entry;
             if (s.Preferred is not null) Track(e, now);
             else Relevel(e, s, now);
         }
@@ -423,7 +462,8 @@ internal sealed class RoutingIndex
         var at = from.AddSeconds(_stepAfter[level]);
         if (at <= now) at = now.AddTicks(1);
         s.WidenAt = at;
-        _widenDue.Add((at, e.ConsultationId));
+        s.WidenStamp = ++_stamps;
+        _widenDue.Add(s, s.WidenStamp, at);
     }
 
     private void DropDueExclusions(SortedSet<(DateTimeOffset At, string Id, string Lawyer)> set, DateTimeOffset now)
@@ -499,20 +539,64 @@ internal sealed class RoutingIndex
         {
             if (at is { } t && (next is null || t < next)) next = t;
         }
-        if (_offerDue.Count > 0) Consider(_offerDue.Min.At);
+        if (_offerDue.TryPeek(out var offered)) Consider(offered.OfferAt);
         if (_preferenceDue.Count > 0) Consider(_preferenceDue.Min.At);
         if (_exclusionsWaiting.Count > 0) Consider(_exclusionsWaiting.Min.At);
-        foreach (var (at, id) in _widenDue)
+        if (_widenDue.TryPeek(out var first))
         {
-            if (at > now)
+            if (first.WidenAt > now) Consider(first.WidenAt);
+            else
             {
-                Consider(at);
-                break;
+                // Some are due but not yet applied (no command since): for those the step after now, as
+                // RoutingPolicy.NextWideningAt says; for the others their step (the earliest of them counts).
+                foreach (var s in _widenDue.Current())
+                {
+                    if (s.WidenAt > now) Consider(s.WidenAt);
+                    else Consider(RoutingPolicy.NextWideningAt(s.Entry, now, _options));
+                }
             }
-            // Due but not yet applied (no command since): the step after now, as RoutingPolicy.NextWideningAt says.
-            Consider(RoutingPolicy.NextWideningAt(_state.Queue[id], now, _options));
         }
         return next;
+    }
+
+    /// <summary>Slots by a deadline (widening step or offer), earliest first. An item is current while the slot's stamp is the
+    /// one it was added with: clearing or moving a deadline only changes the stamp, and stale items are dropped when they
+    /// reach the top.</summary>
+    private sealed class DueHeap(bool widening)
+    {
+        private readonly PriorityQueue<(Slot Slot, long Stamp), long> _heap = new();
+
+        private bool IsCurrent((Slot Slot, long Stamp) item) => (widening ? item.Slot.WidenStamp : item.Slot.OfferStamp) == item.Stamp;
+
+        public void Add(Slot s, long stamp, DateTimeOffset at) => _heap.Enqueue((s, stamp), at.UtcTicks);
+
+        /// <summary>The slot with the earliest current deadline (stale items above it are dropped).</summary>
+        public bool TryPeek(out Slot s)
+        {
+            while (_heap.TryPeek(out var item, out _))
+            {
+                if (IsCurrent(item))
+                {
+                    s = item.Slot;
+                    return true;
+                }
+                _heap.Dequeue();
+            }
+            s = null!;
+            return false;
+        }
+
+        /// <summary>Removes the top item (after <see cref="TryPeek"/>).</summary>
+        public void Pop() => _heap.Dequeue();
+
+        /// <summary>Every slot with a current deadline, in no order.</summary>
+        public IEnumerable<Slot> Current()
+        {
+            foreach (var (item, _) in _heap.UnorderedItems)
+                if (IsCurrent(item)) yield return item.Slot;
+        }
+
+        public void Clear() => _heap.Clear();
     }
 
     // ---- lawyers ----
@@ -591,6 +675,22 @@ internal sealed class RoutingIndex
         return best;
 
         bool Passes(QueueEntry e) => !RoutingPolicy.IsConflicted(e, l) && !excluded(e, l);
+    }
+
+    /// <summary>
+    /// The entries that may be in a lawyer's pull queue at <paramref name="now"/> (a superset: the caller checks each), added
+    /// to <paramref name="into"/>: the waiting ones in the lawyer's buckets (every level), those whose widening step is due by
+    /// then but not applied yet (no command since), and every offered one.
+    /// </summary>
+    public void PullCandidates(LawyerSlot l, DateTimeOffset now, HashSet<QueueEntry> into)
+    {
+        foreach (var bucket in HeadBucketsOf(l))
+            foreach (var e in bucket) into.Add(e);
+        if (_widenDue.TryPeek(out var first) && first.WidenAt <= now)
+            foreach (var s in _widenDue.Current())
+                if (s.WidenAt <= now) into.Add(s.Entry);
+        foreach (var offers in _offersTo.Values)
+            foreach (var e in offers) into.Add(e);
     }
 
     /// <summary>What the index works out once per lawyer profile (the engine replaces a lawyer's skill and dialect sets on an

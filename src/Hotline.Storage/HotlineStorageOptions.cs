@@ -61,19 +61,27 @@ public sealed class HotlineStorageOptions
     public int SqliteMaxBatch { get; set; } = 256;
 
     /// <summary>
-    /// SQLite group commit: how often a background connection checkpoints the WAL into the database (PASSIVE: never
-    /// blocks the writer). Default 1 s. SQLite's own auto-checkpoint ran inside the COMMIT that crossed 1000 WAL pages,
-    /// so that commit (and every write waiting behind it) paid the copy and the database file's fsync; the writer now
-    /// checkpoints itself only as a backstop, past <see cref="SqliteWalBackstopPages"/>. Zero or negative: SQLite's
-    /// automatic checkpoint as before.
+    /// SQLite group commit: zero or negative (default) keeps SQLite's automatic checkpoint, run inside the COMMIT that
+    /// crosses 1000 WAL pages. Positive: a background connection checkpoints the WAL this often (PASSIVE, never blocks
+    /// the writer) and the writer checkpoints itself only as a backstop, past <see cref="SqliteWalBackstopPages"/>.
+    /// Measured (docs/perf-message-path.md, third round): the background checkpoint's fsync then overlaps the commits'
+    /// fsyncs and the append tail got worse, not better, so it is off by default.
     /// </summary>
-    public TimeSpan SqliteCheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan SqliteCheckpointInterval { get; set; } = TimeSpan.Zero;
 
     /// <summary>
     /// SQLite group commit with background checkpoints: the writer's own <c>wal_autocheckpoint</c> (pages), reached
     /// only if the background checkpoints fall behind, so the WAL stays bounded. Default 16384 (64 MB at 4 KB pages).
     /// </summary>
     public int SqliteWalBackstopPages { get; set; } = 16384;
+
+    /// <summary>
+    /// SQLite group commit: the writer loop on a dedicated thread instead of the thread pool (default false). Measured
+    /// (docs/perf-message-path.md, third round): with its own thread every commit's completion had to wake a pool
+    /// thread, while on the pool the grain's continuation runs next on the writer's own thread; the silo's p50 grew
+    /// 7-10x under load. Kept for the storage benchmark (<c>tools/Hotline.Bench commit</c>).
+    /// </summary>
+    internal bool SqliteWriterThread { get; set; }
 
     /// <summary>
     /// SQLite <c>PRAGMA synchronous</c>. <see cref="SqliteSynchronous.Full"/> (default): every commit fsyncs the WAL,

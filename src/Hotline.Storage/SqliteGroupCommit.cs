@@ -22,7 +22,8 @@ namespace Hotline.Storage;
 internal sealed class SqliteGroupCommit : IAsyncDisposable
 {
     // The writer thread waits on this channel; a synchronous continuation wakes it directly (no thread-pool hop).
-    private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
+    private readonly Channel<WriteOp> _queue;
+    private readonly bool _ownThread;
     private readonly Func<CancellationToken, Task<DbConnection>> _open;
     private readonly SemaphoreSlim? _fileLock;
     private readonly int _maxBatch;
@@ -44,11 +45,17 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     /// <param name="maxBatch">The most ops in one transaction.</param>
     /// <param name="logger">Logger.</param>
     /// <param name="description">The database, for logs.</param>
-    /// <param name="checkpointInterval">Background PASSIVE checkpoints this often; zero or less: SQLite's automatic checkpoint in the COMMIT.</param>
+    /// <param name="checkpointInterval">Background PASSIVE checkpoints (own thread) this often; zero or less: SQLite's automatic checkpoint in the COMMIT.</param>
     /// <param name="walBackstopPages">With background checkpoints: the writer's own <c>wal_autocheckpoint</c>, a bound if they fall behind.</param>
+    /// <param name="ownThread">The writer loop on a dedicated thread instead of the pool (benchmark only, see the options).</param>
     public SqliteGroupCommit(Func<CancellationToken, Task<DbConnection>> open, SemaphoreSlim? fileLock, int maxBatch, ILogger logger, string description,
-        TimeSpan checkpointInterval = default, int walBackstopPages = 16384)
+        TimeSpan checkpointInterval = default, int walBackstopPages = 16384, bool ownThread = false)
     {
+        _ownThread = ownThread;
+        // Own thread: it waits on this channel and a synchronous continuation wakes it directly (no thread-pool hop).
+        // Pool (the previous design, kept for the storage benchmark): continuations must not run the batch inline on
+        // the enqueuing caller's thread.
+        _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = ownThread });
         _open = open;
         _fileLock = fileLock;
         _maxBatch = Math.Max(1, maxBatch);
@@ -56,10 +63,11 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         _description = description;
         _checkpointInterval = checkpointInterval;
         _walBackstopPages = Math.Max(1000, walBackstopPages);
-        // Dedicated threads, not the thread pool: the COMMIT's fsync blocks its thread for the length of a disk flush
-        // (Microsoft.Data.Sqlite runs every call synchronously), which on a small machine took a pool thread away from
-        // the hubs and grains, and a pool thread had to be free before a batch could even start.
-        new Thread(WriterLoop) { IsBackground = true, Name = "Hotline SQLite writer" }.Start();
+        // The writer loop stays on the thread pool by default: a committed op's continuation (the grain's turn) is then
+        // queued to the writer's own pool thread and runs right after the batch. A dedicated thread had to wake a pool
+        // thread for every completion, which under load cost far more than the fsync it kept off the pool (measured).
+        if (ownThread) new Thread(() => WriterLoopAsync().GetAwaiter().GetResult()) { IsBackground = true, Name = "Hotline SQLite writer" }.Start();
+        else _ = Task.Run(WriterLoopAsync);
         if (checkpointInterval > TimeSpan.Zero)
             new Thread(CheckpointLoop) { IsBackground = true, Name = "Hotline SQLite checkpointer" }.Start();
         else _checkpointerDone.SetResult();
@@ -104,14 +112,20 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         return op.Task;
     }
 
-    private void WriterLoop()
+    private async Task WriterLoopAsync()
     {
         try
         {
             var batch = new List<WriteOp>(_maxBatch);
-            while (WaitForWork())
+            // On its own thread every wait blocks that thread (SQLite itself answers synchronously), so the loop never
+            // leaves it; on the pool it awaits.
+            while (_ownThread ? WaitForWork() : await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                _fileLock?.Wait();
+                if (_fileLock is not null)
+                {
+                    if (_ownThread) _fileLock.Wait();
+                    else await _fileLock.WaitAsync().ConfigureAwait(false);
+                }
                 try
                 {
                     // Taken under the file lock: everything that queued while the previous batch was committing goes in.
@@ -121,8 +135,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
                         if (op.CallerToken.IsCancellationRequested) op.Cancel();
                         else batch.Add(op);
                     }
-                    // SQLite answers synchronously: this runs on this thread from BEGIN to COMMIT.
-                    if (batch.Count > 0) RunBatchAsync(batch).GetAwaiter().GetResult();
+                    if (batch.Count > 0) await Stay(RunBatchAsync(batch));
                 }
                 catch (Exception ex)
                 {
@@ -136,12 +149,19 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
                     batch.Clear();
                 }
             }
-            DropConnectionAsync().GetAwaiter().GetResult();
+            await Stay(DropConnectionAsync());
         }
         finally
         {
             _writerDone.TrySetResult();
         }
+    }
+
+    /// <summary>On the writer's own thread, waits there (even if an op went asynchronous); on the pool, awaits.</summary>
+    private async Task Stay(Task task)
+    {
+        if (_ownThread) task.GetAwaiter().GetResult();
+        else await task.ConfigureAwait(false);
     }
 
     /// <summary>Blocks until an op is queued (true) or the queue is completed and empty (false).</summary>

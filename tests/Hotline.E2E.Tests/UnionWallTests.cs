@@ -198,14 +198,21 @@ public sealed class UnionWallTests(HotlineServer server, ITestOutputHelper outpu
         await server.CreateLawyerAsync(adminToken, username, LawyerPassword, "陈静 律师", ["occupational_safety"], ["hakka"], 2);
         var employer = "龙岩" + Guid.NewGuid().ToString("N")[..4] + "矿业有限公司";
         var id = await OpenConsultation(employer, "longyan", "井下作业没有防护用品", "occupational_safety", "hakka");
+        // A second worker names the same employer spelled another way (spaces, "公司" for "有限公司").
+        var respelled = employer[..2] + " " + employer[2..6] + " 矿业公司";
+        var other = await OpenConsultation(respelled, "longyan", "矿上拖欠三个月工资", "occupational_safety", "hakka");
 
         var lawyer = await PageWatch.Open(_context!, "lawyer", _errors, output);
         await PageWatch.SignIn(lawyer, "/lawyer.html", username, LawyerPassword);
         await lawyer.GetByTestId("availability").SelectOptionAsync("available");
-        var offer = lawyer.GetByTestId("offer");
-        await Expect(offer).ToBeVisibleAsync();
-        await offer.GetByTestId("accept").ClickAsync();
-        await Expect(lawyer.GetByTestId("consultation-tab")).ToHaveCountAsync(1);
+        foreach (var c in new[] { id, other })
+        {
+            var offer = lawyer.Locator($"[data-testid=offer][data-consultation-id='{c}']");
+            await Expect(offer).ToBeVisibleAsync();
+            await offer.GetByTestId("accept").ClickAsync();
+        }
+        await Expect(lawyer.GetByTestId("consultation-tab")).ToHaveCountAsync(2);
+        await lawyer.Locator($"[data-testid=consultation-tab][data-consultation-id='{id}']").ClickAsync();
         await Expect(lawyer.GetByTestId("chat-employer")).ToContainTextAsync(employer);
 
         await lawyer.Locator(".side-tabs button[data-side=actions]").ClickAsync();
@@ -217,11 +224,12 @@ public sealed class UnionWallTests(HotlineServer server, ITestOutputHelper outpu
         // Nothing happens before the confirmation.
         Assert.Empty(Strings(await Lawyer(adminToken, "lw-" + username), "conflicts"));
         await lawyer.GetByTestId("conflict-yes").ClickAsync();
+        // Both leave the console: the one declared on, and the one whose employer is spelled another way.
         await Expect(lawyer.GetByTestId("consultation-tab")).ToHaveCountAsync(0);
 
         Assert.Equal([employer], Strings(await Lawyer(adminToken, "lw-" + username), "conflicts"));
         // Back to routing: queued again (this was the only lawyer who fits, and it is conflicted now).
-        await Wait.Until(() => QueuedInMetrics(adminToken, "longyan"), TimeSpan.FromSeconds(30), () => "the consultation queued again in region longyan");
+        await Wait.Until(() => QueuedInMetrics(adminToken, "longyan", 2), TimeSpan.FromSeconds(30), () => "both consultations queued again in region longyan");
         Assert.DoesNotContain(await Audit(adminToken, id), e => e.GetProperty("action").GetString() == "read_transcript");
         AssertNoPageErrors();
     }
@@ -278,10 +286,10 @@ public sealed class UnionWallTests(HotlineServer server, ITestOutputHelper outpu
         return r.StatusCode;
     }
 
-    private async Task<bool> QueuedInMetrics(string token, string region)
+    private async Task<bool> QueuedInMetrics(string token, string region, int count)
     {
         var metrics = await Get(token, "api/admin/metrics");
-        return metrics.GetProperty("regions").EnumerateArray().Any(r => r.GetProperty("region").GetString() == region && r.GetProperty("waiting").GetInt32() + r.GetProperty("offered").GetInt32() == 1);
+        return metrics.GetProperty("regions").EnumerateArray().Any(r => r.GetProperty("region").GetString() == region && r.GetProperty("waiting").GetInt32() + r.GetProperty("offered").GetInt32() == count);
     }
 
     private async Task Shot(IPage page, string name)

@@ -4,7 +4,7 @@ using Hotline.Domain;
 
 namespace Hotline.Bench;
 
-/// <summary>Entry point: <c>routing [arrivals] [seed]</c>, <c>journal ...</c>, <c>scale ...</c>.</summary>
+/// <summary>Entry point: <c>routing [arrivals] [seed]</c>, <c>journal ...</c>, <c>scale ...</c>, <c>commit ...</c>.</summary>
 public static class Program
 {
     public static int Main(string[] args)
@@ -26,9 +26,16 @@ public static class Program
             RouterScaleBench.Run(lawyers, sizes, cycles, args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 12351);
             return 0;
         }
+        if (args.Length > 0 && args[0] == "commit")
+        {
+            // commit [writers=20] [rate per writer=20] [seconds=10] [rounds=3]
+            double Arg(int i, double fallback) => args.Length > i ? double.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
+            CommitBench.Run((int)Arg(1, 20), Arg(2, 20), Arg(3, 10), (int)Arg(4, 3)).GetAwaiter().GetResult();
+            return 0;
+        }
         if (args.Length == 0 || args[0] != "routing")
         {
-            Console.Error.WriteLine("usage: Hotline.Bench routing [arrivals=100000] [seed=12351] | journal [cycles=2000] [waiting=100,10000] | scale [lawyers=2000] [waiting=100,10000] [cycles=50000] [seed]");
+            Console.Error.WriteLine("usage: Hotline.Bench routing [arrivals=100000] [seed=12351] | journal [cycles=2000] [waiting=100,10000] | scale [lawyers=2000] [waiting=100,10000] [cycles=50000] [seed] | commit [writers=20] [rate=20] [seconds=10] [rounds=3]");
             return 2;
         }
         var arrivals = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000;

@@ -22,7 +22,8 @@ public static class RouterScaleBench
     private static readonly string[] Dialects = ["mandarin", "cantonese", "hakka", "minnan", "wu", "xiang", "gan"];
     private static readonly string[] Employers = ["acme", "fuzhou-textile", "xiamen-port", "minjiang-build", "quanzhou-shoes"];
 
-    private sealed record Row(int Waiting, long Commands, long Decisions, double Seconds, double CpuSeconds, double P50, double P99, int QueueAtEnd, double FlushMs, double FlushCpuMs, int FlushChanged, double Reserved);
+    private sealed record Row(int Waiting, long Commands, long Decisions, double Seconds, double CpuSeconds, double P50, double P99, int QueueAtEnd, double FlushMs, double FlushCpuMs, int FlushChanged, double Reserved,
+        double BytesPerCommand, int Collections, double GcPauseMs);
 
     public static void Run(int lawyers, int[] waitingSizes, int cycles, int seed)
     {
@@ -39,12 +40,15 @@ public static class RouterScaleBench
         Console.WriteLine("Decisions per CPU-second use the process's CPU time over the measured cycles (robust when other processes hold the cores); " +
             "per wall-second they include the time this process waited for a core.");
         Console.WriteLine();
-        Console.WriteLine("| waiting | commands | decisions | wall (s) | CPU (s) | decisions / wall s | decisions / CPU s | p50 / p99 per command (µs, wall) | vs smallest queue (CPU) | FlushPositions every 500 ms (ms: median wall / mean CPU of 5; positions pushed) | lawyers reserved for a call (mean) |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("Allocated bytes per command count what the engine's commands allocate on this thread (their results included); " +
+            "GCs are the garbage collections during the measured cycles (any generation) and their total pause.");
+        Console.WriteLine();
+        Console.WriteLine("| waiting | commands | decisions | wall (s) | CPU (s) | decisions / wall s | decisions / CPU s | p50 / p99 per command (µs, wall) | vs smallest queue (CPU) | allocated bytes / command | GCs (pause ms) | FlushPositions every 500 ms (ms: median wall / mean CPU of 5; positions pushed) | lawyers reserved for a call (mean) |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var baseline = rows[0].Decisions / rows[0].CpuSeconds;
         foreach (var r in rows)
             Console.WriteLine($"| {r.Waiting:N0} (end {r.QueueAtEnd:N0}) | {r.Commands:N0} | {r.Decisions:N0} | {r.Seconds:F2} | {r.CpuSeconds:F2} | {r.Decisions / r.Seconds:N0} | " +
-                $"{r.Decisions / r.CpuSeconds:N0} | {r.P50:F1} / {r.P99:F1} | {r.Decisions / r.CpuSeconds / baseline:F2}x | {r.FlushMs:F1} / {r.FlushCpuMs:F1} ({r.FlushChanged:N0}) | {r.Reserved:F1} |");
+                $"{r.Decisions / r.CpuSeconds:N0} | {r.P50:F1} / {r.P99:F1} | {r.Decisions / r.CpuSeconds / baseline:F2}x | {r.BytesPerCommand:N0} | {r.Collections} ({r.GcPauseMs:F0}) | {r.FlushMs:F1} / {r.FlushCpuMs:F1} ({r.FlushChanged:N0}) | {r.Reserved:F1} |");
         Console.WriteLine();
         Console.WriteLine($"Naive head-of-line FIFO on the same cycles at {waitingSizes.Max():N0} waiting (one category, no skills, O(1)): " +
             $"{naive:N0} decisions per CPU-second; the engine at that queue runs at {rows[^1].Decisions / rows[^1].CpuSeconds / naive:P1} of it.");
@@ -89,15 +93,17 @@ public static class RouterScaleBench
         var next = 0;
         var latencies = new List<double>(cycles * 3);
         var timing = false;
-        long commands = 0, reservedSum = 0;
+        long commands = 0, reservedSum = 0, allocated = 0;
 
         RoutingResult Do(Func<RoutingResult> command)
         {
+            var bytes = GC.GetAllocatedBytesForCurrentThread();
             var start = Stopwatch.GetTimestamp();
             var r = command();
             if (timing)
             {
                 latencies.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                allocated += GC.GetAllocatedBytesForCurrentThread() - bytes;
                 commands++;
                 reservedSum += engine.ReservedLawyers.Count;
             }
@@ -140,6 +146,8 @@ public static class RouterScaleBench
         }
         var offers0 = engine.OffersMade;
         timing = true;
+        var gcs0 = GC.CollectionCount(0);
+        var pause0 = GC.GetTotalPauseDuration();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < cycles; i++)
@@ -149,6 +157,8 @@ public static class RouterScaleBench
         }
         watch.Stop();
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        var gcs = GC.CollectionCount(0) - gcs0; // every collection counts in generation 0's count
+        var gcPause = (GC.GetTotalPauseDuration() - pause0).TotalMilliseconds;
         var decisions = engine.OffersMade - offers0;
         // Positions as the router grain pushes them: a flush every 500 ms, after the commands of that time (here one
         // release and one arrival), so each recomputes every position and pushes the ones that changed.
@@ -172,7 +182,8 @@ public static class RouterScaleBench
         var median = flushes[flushes.Count / 2];
         latencies.Sort();
         return new Row(waiting, commands, decisions, watch.Elapsed.TotalSeconds, cpu, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
-            engine.State.Queue.Count, median.Wall, flushCpuMean, median.Changed, (double)reservedSum / Math.Max(1, commands));
+            engine.State.Queue.Count, median.Wall, flushCpuMean, median.Changed, (double)reservedSum / Math.Max(1, commands),
+            (double)allocated / Math.Max(1, commands), gcs, gcPause);
     }
 
     /// <summary>Head-of-line FIFO over the same slots and cycles: a decision per freed slot, O(1).</summary>

@@ -1,4 +1,5 @@
 using Hotline.Silo.Security;
+using Hotline.Silo.Hubs;
 using System.Net;
 using Hotline.Abstractions;
 using Hotline.Domain;
@@ -116,7 +117,7 @@ public static class OrleansHostingExtensions
             {
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
                 var sqlite = HotlineStorageOptions.ForSqlite(settings.DataPath);
-                // 0: SQLite's own checkpoint inside the COMMIT that crosses 1000 WAL pages (the behaviour before).
+                // 0 (default): SQLite's own checkpoint inside the COMMIT that crosses 1000 WAL pages.
                 sqlite.SqliteCheckpointInterval = TimeSpan.FromMilliseconds(
                     builder.Configuration.GetValue("Hotline:Storage:SqliteCheckpointMs", (int)sqlite.SqliteCheckpointInterval.TotalMilliseconds));
                 silo.AddHotlineStorage(sqlite);

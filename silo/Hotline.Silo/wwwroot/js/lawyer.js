@@ -64,6 +64,7 @@ addStrings({
   "l.cancel": ["取消", "Cancel"], "l.doTransfer": ["确认转接", "Transfer"],
   "l.transferNeedTarget": ["请选择类别或填写律师 ID", "Choose a category or enter a lawyer id"],
   "l.transferred": ["已转接", "Transferred"],
+  "l.requeuedAway": ["该咨询已重新派单，不再由您负责", "This consultation went back to routing and is no longer yours"],
   "l.closeTitle": ["结束咨询", "Close"],
   "l.resolution": ["处理结果", "Resolution"],
   "l.closeSummary": ["处理小结（选填）", "Summary (optional)"],
@@ -204,8 +205,11 @@ function refreshWaiting() {
 }
 
 function renderWaiting(list) {
-  // One of mine that went back to the queue (admin requeue) keeps its tab, and can be taken again from here.
+  // One of mine that went back to the queue (admin requeue) keeps its tab, and can be taken again from here; one I may
+  // not take again (a conflict of interest I declared, under any spelling of the employer; another category) leaves.
   const items = (list || []).filter((v) => S.convs.get(v.id)?.view.status !== "active");
+  const takeable = new Set(items.map((v) => v.id));
+  for (const c of [...S.convs.values()]) if (c.view.status === "queued" && !takeable.has(c.view.id)) dropConv(c.view.id, "l.requeuedAway");
   const nodes = items.map((v) => el("div.offer", { "data-testid": "waiting-item", "data-consultation-id": v.id },
     el("div.offer-top", {}, el("span.cat", {}, labelOf(S.catalog?.categories, v.category))),
     el("div.small.muted", {}, [labelOf(S.catalog?.dialects, v.dialect), t(`channel.${v.channel}`),
