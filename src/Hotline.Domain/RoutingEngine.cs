@@ -22,7 +22,7 @@ namespace Hotline.Domain;
 /// order, with the same candidates. A command thus costs O(log n) in the queue's length n per entry or lawyer it changes,
 /// plus the lawyers with room. The indexes are rebuilt from the state when an engine is made (a restart, a snapshot).</para>
 /// <para>Queue positions are not computed per command: <see cref="FlushPositions"/> returns those that changed since it was
-/// last called, so a caller pushes them at its own pace (coalesced) at O(n) per flush, not per event.</para>
+/// last called, so a caller pushes them at its own pace (coalesced) at O(n log n) per flush, not per event.</para>
 /// <para>A failed command (an error code) changes nothing. Not thread-safe (a grain is single-threaded).</para>
 /// </remarks>
 public sealed class RoutingEngine(RouterState state, RoutingOptions options)
@@ -204,11 +204,14 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// The consultations waiting in the queue (queued or offered) that <paramref name="lawyerId"/> could claim now
     /// (<see cref="RoutingPolicy.CanPull"/>), in queue order; copies. Empty for an unknown lawyer.
     /// </summary>
+    /// <remarks>Only the entries in the lawyer's buckets of the index (and the offered ones) are checked, not the whole queue.</remarks>
     public IReadOnlyList<QueueEntry> GetQueueFor(string lawyerId, DateTimeOffset now)
     {
-        if (!State.Lawyers.TryGetValue(lawyerId, out var lawyer)) return [];
+        if (!State.Lawyers.TryGetValue(lawyerId, out var lawyer) || lawyer.Capacity <= 0) return [];
+        var candidates = new HashSet<QueueEntry>(ReferenceEqualityComparer.Instance);
+        Index(now).PullCandidates(lawyer, now, candidates);
         var list = new List<QueueEntry>();
-        foreach (var e in State.Queue.Values)
+        foreach (var e in candidates)
             if (RoutingPolicy.CanPull(e, lawyer, now, Options)) list.Add(e);
         list.Sort(RoutingPolicy.QueueOrder);
         return list.ConvertAll(e => e.Clone());

@@ -12,9 +12,9 @@ namespace Hotline.Domain;
 /// require. A lawyer's candidates at a level are then the union of a few buckets (their skills times their dialects),
 /// each in queue order, so the first one a lawyer may take is found without scanning the queue. Entries naming a lawyer
 /// sit in that lawyer's bucket instead (skills and dialects do not count for them).</para>
-/// <para><b>Time</b>: widening is handled by a time-ordered set of the moments an entry's next step comes into force; when
-/// one is due, that entry alone moves to its new level's buckets. Offer deadlines, preference deadlines and exclusion
-/// ends have time-ordered sets too, so timers and <see cref="RoutingEngine.NextDeadline"/> touch only what is due.</para>
+/// <para><b>Time</b>: widening is handled by a heap of the moments an entry's next step comes into force; when
+/// one is due, that entry alone moves to its new level's buckets. Offer deadlines are in a heap too; preference deadlines and exclusion
+/// ends have time-ordered sets, so timers and <see cref="RoutingEngine.NextDeadline"/> touch only what is due.</para>
 /// <para><b>Lawyers</b>: the outstanding offers per lawyer (their load without scanning the queue), the owner of every
 /// active consultation, and the set of lawyers online with room for a chat (the only ones matching has to consider).</para>
 /// </remarks>
@@ -675,6 +675,22 @@ internal sealed class RoutingIndex
         return best;
 
         bool Passes(QueueEntry e) => !RoutingPolicy.IsConflicted(e, l) && !excluded(e, l);
+    }
+
+    /// <summary>
+    /// The entries that may be in a lawyer's pull queue at <paramref name="now"/> (a superset: the caller checks each), added
+    /// to <paramref name="into"/>: the waiting ones in the lawyer's buckets (every level), those whose widening step is due by
+    /// then but not applied yet (no command since), and every offered one.
+    /// </summary>
+    public void PullCandidates(LawyerSlot l, DateTimeOffset now, HashSet<QueueEntry> into)
+    {
+        foreach (var bucket in HeadBucketsOf(l))
+            foreach (var e in bucket) into.Add(e);
+        if (_widenDue.TryPeek(out var first) && first.WidenAt <= now)
+            foreach (var s in _widenDue.Current())
+                if (s.WidenAt <= now) into.Add(s.Entry);
+        foreach (var offers in _offersTo.Values)
+            foreach (var e in offers) into.Add(e);
     }
 
     /// <summary>What the index works out once per lawyer profile (the engine replaces a lawyer's skill and dialect sets on an

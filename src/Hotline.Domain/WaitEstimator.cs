@@ -23,8 +23,13 @@ public sealed class WaitEstimator
 {
     private readonly int _free;
     private readonly int _slots;
-    private readonly double[] _fast; // max-heap of the rates above a fresh consultation's
+    private readonly double[] _fast; // max-heap of the rates above a fresh consultation's (then, once sorted, descending from _next)
     private int _fastCount;
+    private int _pops, _next = -1;
+    // Once more fast slots were taken than are left (and at least this many), the rest are sorted once and taken in order:
+    // the same rates in the same order as from the heap, at O(1) each. A long queue takes most of them; a short one never
+    // pays for a sort.
+    internal static int SortAfterPops = 32;
     private readonly double _slowest; // the fastest rate not above a fresh one, which the first departure takes when no slot is free
     private readonly List<double> _starts = new(64);
     private readonly double _freshRate;
@@ -85,6 +90,17 @@ public sealed class WaitEstimator
 
     private double PopFastest()
     {
+        if (_next < 0 && ++_pops > SortAfterPops && _pops > _fastCount)
+        {
+            Array.Sort(_fast, 0, _fastCount);
+            Array.Reverse(_fast, 0, _fastCount);
+            _next = 0;
+        }
+        if (_next >= 0)
+        {
+            _fastCount--;
+            return _fast[_next++];
+        }
         var top = _fast[0];
         _fast[0] = _fast[--_fastCount];
         SiftDown(0);

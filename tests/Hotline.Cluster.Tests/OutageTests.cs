@@ -40,7 +40,15 @@ public sealed class OutageTests(ClusterFixture fixture, ITestOutputHelper output
     private async Task RedisOutage(string what, Func<RedisServer, Task> takeDown, Func<RedisServer, Task> bringBack, TimeSpan? downFor = null)
     {
         await using var pair = await fixture.PairAcrossSilos(output);
-        var (cluster, a, b, id) = (fixture.Cluster, pair.WorkerSilo, pair.LawyerSilo, pair.ConsultationId);
+        await RedisOutage(fixture.Cluster, pair, output, what, takeDown, bringBack, downFor);
+    }
+
+    /// <summary><see cref="RedisOutage(string, Func{RedisServer, Task}, Func{RedisServer, Task}, TimeSpan?)"/> on any
+    /// cluster and pair (worker on A, lawyer on B).</summary>
+    internal static async Task RedisOutage(HotlineCluster cluster, Pair pair, ITestOutputHelper output, string what,
+        Func<RedisServer, Task> takeDown, Func<RedisServer, Task> bringBack, TimeSpan? downFor = null)
+    {
+        var (a, b, id) = (pair.WorkerSilo, pair.LawyerSilo, pair.ConsultationId);
         // A lawyer who only waits, connected throughout: the outage must not take them offline.
         var waiting = await cluster.NewLawyer("work_injury");
         await using var waitingHub = new HotlineConnection([b.Url], "/hubs/lawyer", () => waiting.Token);
@@ -143,10 +151,13 @@ public sealed class OutageTests(ClusterFixture fixture, ITestOutputHelper output
         await waitingHub.AcceptOffer(next.Id);
         await waitingHub.Invoke<object?>("SetAvailability", ["away"]);
 
-        // The membership table (in Redis) still lists both silos active: a silo could still join or be declared dead.
-        var active = await ClusterMembership.ActiveSilos(cluster.Redis, cluster.ClusterId);
+        // The membership table (in Redis) lists both silos active: a silo can still join or be declared dead.
+        var silos = cluster.Silos.Select(s => s.SiloPort).Order().ToList();
+        var active = new List<int>();
+        await Wait.Until(async () => (active = await ClusterMembership.ActiveSilos(cluster.Redis, cluster.ClusterId)).Order().SequenceEqual(silos),
+            TimeSpan.FromSeconds(60), () => $"the membership table lists {string.Join(", ", active)} active, not {string.Join(", ", silos)}\n" +
+                                            string.Join("\n", cluster.Silos.Select(s => $"--- {s.Name}:\n{s.Tail(30)}")));
         output.WriteLine("membership table: active " + string.Join(", ", active));
-        Assert.Equal(cluster.Silos.Select(s => s.SiloPort).Order(), active.Order());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Hotline.Silo.Security;
+using Hotline.Silo.Hubs;
 using System.Net;
 using Hotline.Abstractions;
 using Hotline.Domain;
@@ -88,6 +89,8 @@ public static class OrleansHostingExtensions
             {
                 // Keeps trying while Redis is restarting rather than failing the silo's start, and reconnects within a second.
                 silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConnectionOptions.For(settings.RedisConnectionString!));
+                // A Redis restarted without its data (or missing its last second) loses the table: each silo puts itself back.
+                silo.Services.AddHostedService<MembershipTableGuard>();
                 silo.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = settings.ServiceId; });
                 silo.ConfigureEndpoints(settings.AdvertisedAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: settings.ListenOnAnyAddress);
                 // Declare a killed silo dead within about 5 s rather than the default 10-20 s: a probe per second,

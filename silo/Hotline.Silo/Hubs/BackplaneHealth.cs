@@ -1,4 +1,3 @@
-using Hotline.Silo.Hosting;
 using StackExchange.Redis;
 
 namespace Hotline.Silo.Hubs;

@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Hotline.Silo.Hosting;
+namespace Hotline.Silo.Hubs;
 
 /// <summary>How every Redis connection of a process is set up (Orleans membership, the SignalR backplane).</summary>
 public static class RedisConnectionOptions

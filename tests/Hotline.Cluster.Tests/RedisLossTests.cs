@@ -1,0 +1,46 @@
+namespace Hotline.Cluster.Tests;
+
+/// <summary>
+/// Redis killed during traffic and started again without its data (a lost volume, a Redis run without AOF): the Orleans
+/// membership table is gone, the backplane's subscriptions live on in the clients. On a cluster of its own, so the shared
+/// one never inherits a rebuilt table. Asserted: what <see cref="OutageTests"/> asserts for a restart with data
+/// (<c>unavailable</c> while down, recovery by itself, nothing acknowledged lost, events across silos, the waiting lawyer
+/// online), and that the table is rebuilt by the silos themselves (<c>MembershipTableGuard</c>): both listed active again,
+/// a killed silo is declared dead and a new one joins, and a consultation runs across them.
+/// </summary>
+public sealed class RedisLossTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private HotlineCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await HotlineCluster.Start(output.WriteLine);
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task Redis_restarted_empty_during_traffic_the_silos_rebuild_the_membership_table_and_lose_nothing()
+    {
+        var cluster = _cluster;
+        var before = await ClusterMembership.Rows(cluster.Redis, cluster.ClusterId);
+        output.WriteLine("membership table version before: " + before.GetValueOrDefault("Version"));
+        await using (var pair = await Pair.Start(cluster, cluster.Silos[0], cluster.Silos[1]))
+        {
+            await OutageTests.RedisOutage(cluster, pair, output, "killed (SIGKILL), its data deleted", async redis =>
+            {
+                await redis.Stop("KILL");
+                redis.Wipe();
+            }, redis => redis.Start(), downFor: TimeSpan.FromSeconds(5));
+        }
+        output.WriteLine("membership table version after: " + (await ClusterMembership.Rows(cluster.Redis, cluster.ClusterId)).GetValueOrDefault("Version"));
+        foreach (var s in cluster.Silos)
+            Assert.True(s.Printed("This silo is back in the membership table"), $"{s.Name} did not put itself back:\n{s.Tail(30)}");
+
+        // The table works again: a killed silo is declared dead (the live count drops) and a new silo joins.
+        var killed = cluster.Silos[0];
+        killed.KillHard();
+        var sw = Stopwatch.StartNew();
+        await cluster.RestoreTwoSilos(TimeSpan.FromSeconds(90));
+        output.WriteLine($"{killed.Name} killed, declared dead and replaced in {sw.Elapsed.TotalSeconds:0.0} s");
+        await using var fresh = await Pair.Start(cluster, cluster.Silos[0], cluster.Silos[1]);
+        await fresh.ChatAndClose(cluster.Rest(cluster.Silos[0]));
+    }
+}
