@@ -69,7 +69,8 @@ public interface IClientNotifier
     IAdminClient Admins { get; }
 
     /// <summary>False while pushes sent from this process cannot reach the others (cluster mode: the Redis backplane does
-    /// not carry events). A write whose events must reach a participant answers <c>unavailable</c> then, rather than being
-    /// stored with its pushes lost.</summary>
+    /// not carry events). A new chat message answers <c>unavailable</c> then, rather than being stored with its push lost;
+    /// other writes (accept, close, transfer) rely on the refusal of the silo that received the call, and their
+    /// participants read the state when they join again.</summary>
     bool CanPush => true;
 }

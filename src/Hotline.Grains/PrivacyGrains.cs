@@ -158,17 +158,22 @@ public sealed class LoginThrottleState
 }
 
 /// <summary>
-/// One username's failed-login count and wait (the key is a hash of the username, never the name). Durable, so neither a
-/// silo failure nor a deactivation gives an attacker the free attempts back; the count is forgotten after a quiet spell
-/// (<see cref="LoginBackoff.Forgotten"/>), so an owner is never locked at the longest wait for ever.
+/// One username's failed-login count and wait (the key is a hash of the username, never the name). Durable once the
+/// backoff has started, so neither a silo failure nor a deactivation lifts a running wait; the count is forgotten after a
+/// quiet spell (<see cref="LoginBackoff.Forgotten"/>) and the row deleted, so an owner is never held at the longest wait
+/// for ever and stored rows are only those of usernames under attack.
 /// </summary>
 public sealed class LoginThrottleGrain([PersistentState("login-throttle", StorageNames.Hotline)] IPersistentState<LoginThrottleState> state,
     TimeProvider time) : Grain, ILoginThrottleGrain
 {
-    public Task<TimeSpan?> RetryAfter()
+    public async Task<TimeSpan?> RetryAfter()
     {
-        var left = state.State.BlockedUntil - time.GetUtcNow();
-        return Task.FromResult<TimeSpan?>(left > TimeSpan.Zero ? left : null);
+        var now = time.GetUtcNow();
+        var left = state.State.BlockedUntil - now;
+        if (left > TimeSpan.Zero) return left;
+        // Nothing to hold any more: the row goes, so stored rows are only those of usernames under attack.
+        if (state.RecordExists && LoginBackoff.Forgotten(state.State.LastFailureAt, now, 0)) await state.ClearStateAsync();
+        return null;
     }
 
     public async Task Failed(int freeFailures, int maxBackoffSeconds)
@@ -179,7 +184,8 @@ public sealed class LoginThrottleGrain([PersistentState("login-throttle", Storag
         s.Failures++;
         s.LastFailureAt = now;
         var wait = LoginBackoff.WaitAfter(s.Failures, freeFailures, maxBackoffSeconds);
-        if (wait > TimeSpan.Zero) s.BlockedUntil = now + wait;
+        if (wait <= TimeSpan.Zero) return; // free attempts stay in memory: a spray of one-off usernames writes no rows
+        s.BlockedUntil = now + wait;
         await state.WriteStateAsync();
     }
 

@@ -26,6 +26,13 @@ public static partial class ClusterMembership
         return rows;
     }
 
+    /// <summary>Sets the table's version row to <paramref name="version"/>, as a long-lived cluster's table would read.</summary>
+    public static async Task SetVersion(RedisServer redis, string clusterId, int version)
+    {
+        var key = (await redis.Cli("--scan", "--pattern", "*/members/" + clusterId)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Single();
+        await redis.Cli("HSET", key, "Version", version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     // SiloStatus.Active, written by name or by number (3) depending on the serializer settings.
     [GeneratedRegex("\"Status\"\\s*:\\s*(\"Active\"|3)[,}]")]
     private static partial Regex StatusActive();

@@ -13,7 +13,7 @@ namespace Hotline.Silo.Hosting;
 /// <para>
 /// Every few seconds an active silo reads the table. If its own row was missing at two reads in a row, it writes the
 /// table's version row (if missing) and its own row back, as Active, at the table's next version, the way Orleans
-/// writes it when a silo joins. Every silo does so for itself, so the table lists the live silos again within seconds
+/// writes it when a silo joins, then raises the table's version above the one it knew (Orleans ignores an older table). Every silo does so for itself, so the table lists the live silos again within seconds
 /// (a silo that died meanwhile is simply not in it), and heartbeats, joins and death votes work again.
 /// </para>
 /// </summary>
@@ -54,9 +54,12 @@ public sealed class MembershipTableGuard(
     private async Task Check(CancellationToken cancellationToken)
     {
         var data = await ReadTable(cancellationToken);
+        var known = membership.CurrentSnapshot.Version.Value;
         if (data?.TryGet(silo.SiloAddress) is not null)
         {
             _missing = 0;
+            // A rebuilt table starts below the version this silo holds (another silo may have rebuilt it).
+            if (data.Version.Version < known) await RaiseVersion(known, cancellationToken);
             return;
         }
         if (++_missing < 2) return;
@@ -69,6 +72,33 @@ public sealed class MembershipTableGuard(
         {
             logger.LogWarning("This silo is back in the membership table (version {Version})", data.Version.Next().Version);
             _missing = 0;
+            await RaiseVersion(known, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Orleans ignores a table (and gossip) whose version is not above the one it holds, so a table rebuilt from version 0
+    /// would be ignored by every running silo until joins and deaths had carried it past their old version: a silo
+    /// killed meanwhile would never be declared dead in their views. The table's version can only move one step per
+    /// write (the provider checks it), so this silo rewrites its own row until the version is above <paramref name="known"/>.
+    /// </summary>
+    private async Task RaiseVersion(long known, CancellationToken cancellationToken)
+    {
+        var from = -1;
+        for (var attempts = 0; attempts < 100_000; attempts++)
+        {
+            var data = await table.ReadAllAsync(cancellationToken);
+            if (from < 0) from = data.Version.Version;
+            if (data.Version.Version > known)
+            {
+                logger.LogWarning("Membership table version raised from {From} to {Version}, above the {Known} this silo knew", from, data.Version.Version, known);
+                return;
+            }
+            if (data.TryGet(silo.SiloAddress) is not { } mine) return; // lost again: the next round puts it back
+            var entry = mine.Item1;
+            entry.IAmAliveTime = DateTime.UtcNow;
+            // A concurrent writer (another silo raising it too) makes this fail; the next read sees its step.
+            await table.UpdateRowAsync(entry, mine.Item2, data.Version.Next(), cancellationToken);
         }
     }
 
