@@ -339,9 +339,12 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         _connection = null;
     }
 
+    private int _disposed;
+
     /// <summary>Stops taking new writes, lets the queued ones commit, closes the writer connection.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return; // a second dispose would cancel a disposed token source
         _queue.Writer.TryComplete();
         await _writerDone.Task.ConfigureAwait(false);
         _stop.Cancel();

@@ -21,7 +21,7 @@ public sealed class DurableLog : IAsyncDisposable
         _connection = new SqliteConnection($"Data Source={path};Pooling=false");
         _connection.Open();
         Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
-        Execute("CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, conversation TEXT NOT NULL, sender TEXT NOT NULL, client_id TEXT NOT NULL, text TEXT NOT NULL, sent_at TEXT NOT NULL)");
+        Execute("CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, conversation TEXT NOT NULL, sender TEXT NOT NULL, client_id TEXT NOT NULL, text TEXT NOT NULL, sent_at TEXT NOT NULL)");
         _writer = Task.Run(WriteLoop);
     }
 

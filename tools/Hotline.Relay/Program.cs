@@ -6,7 +6,7 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024)
     .AddJsonProtocol(o => o.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
 // RELAY_STORE=<path>: the durable relay, the storage floor (see DurableLog).
-if (Environment.GetEnvironmentVariable("RELAY_STORE") is { Length: > 0 } store) builder.Services.AddSingleton(new DurableLog(store));
+if (Environment.GetEnvironmentVariable("RELAY_STORE") is { Length: > 0 } store) builder.Services.AddSingleton(_ => new DurableLog(store)); // built and disposed by the container
 var app = builder.Build();
 app.UseWebSockets();
 app.MapGet("/health/ready", () => Results.Ok("ready"));
