@@ -76,13 +76,6 @@ public sealed class HotlineStorageOptions
     public int SqliteWalBackstopPages { get; set; } = 16384;
 
     /// <summary>
-    /// SQLite group commit: the writer loop on a dedicated thread instead of the thread pool (default false). Measured
-    /// (docs/perf-message-path.md, third round): the silo's p50 grew 7-10x under load (likely: from its own thread every
-    /// commit's completion needs a parked pool thread woken; on the pool the thread that ran the batch is free to take it). Kept for the storage benchmark (<c>tools/Hotline.Bench commit</c>).
-    /// </summary>
-    internal bool SqliteWriterThread { get; set; }
-
-    /// <summary>
     /// SQLite <c>PRAGMA synchronous</c>. <see cref="SqliteSynchronous.Full"/> (default): every commit fsyncs the WAL,
     /// an acknowledged write survives kill -9 and power loss. <see cref="SqliteSynchronous.Normal"/> (WAL): survives
     /// kill -9 of the process, but an OS crash or power loss can lose the last commits.

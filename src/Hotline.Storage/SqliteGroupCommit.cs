@@ -8,7 +8,7 @@ namespace Hotline.Storage;
 
 /// <summary>
 /// Group commit for one SQLite database: callers enqueue their write (a unit of work on a connection); one writer
-/// thread takes everything queued (up to <see cref="HotlineStorageOptions.SqliteMaxBatch"/>), runs it in ONE
+/// loop takes everything queued (up to <see cref="HotlineStorageOptions.SqliteMaxBatch"/>), runs it in ONE
 /// <c>BEGIN IMMEDIATE ... COMMIT</c>, each op inside its own <c>SAVEPOINT</c> (an op that throws is rolled back to its
 /// savepoint and fails alone), and completes every caller after the COMMIT returned, i.e. after the WAL fsync
 /// (<c>synchronous=FULL</c>): an acknowledged write is durable. If BEGIN or COMMIT fails, every op of the batch fails.
@@ -21,9 +21,7 @@ namespace Hotline.Storage;
 /// </remarks>
 internal sealed class SqliteGroupCommit : IAsyncDisposable
 {
-    // The writer thread waits on this channel; a synchronous continuation wakes it directly (no thread-pool hop).
-    private readonly Channel<WriteOp> _queue;
-    private readonly bool _ownThread;
+    private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<CancellationToken, Task<DbConnection>> _open;
     private readonly SemaphoreSlim? _fileLock;
     private readonly int _maxBatch;
@@ -47,15 +45,9 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     /// <param name="description">The database, for logs.</param>
     /// <param name="checkpointInterval">Background PASSIVE checkpoints (own thread) this often; zero or less: SQLite's automatic checkpoint in the COMMIT.</param>
     /// <param name="walBackstopPages">With background checkpoints: the writer's own <c>wal_autocheckpoint</c>, a bound if they fall behind.</param>
-    /// <param name="ownThread">The writer loop on a dedicated thread instead of the pool (benchmark only, see the options).</param>
     public SqliteGroupCommit(Func<CancellationToken, Task<DbConnection>> open, SemaphoreSlim? fileLock, int maxBatch, ILogger logger, string description,
-        TimeSpan checkpointInterval = default, int walBackstopPages = 16384, bool ownThread = false)
+        TimeSpan checkpointInterval = default, int walBackstopPages = 16384)
     {
-        _ownThread = ownThread;
-        // Own thread: it waits on this channel and a synchronous continuation wakes it directly (no thread-pool hop).
-        // Pool (the previous design, kept for the storage benchmark): continuations must not run the batch inline on
-        // the enqueuing caller's thread.
-        _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = ownThread });
         _open = open;
         _fileLock = fileLock;
         _maxBatch = Math.Max(1, maxBatch);
@@ -63,11 +55,11 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         _description = description;
         _checkpointInterval = checkpointInterval;
         _walBackstopPages = Math.Max(1000, walBackstopPages);
-        // The writer loop stays on the thread pool by default: a committed op's continuation (the grain's turn) is then
-        // queued to the writer's own pool thread and runs right after the batch. A dedicated thread had to wake a pool
-        // thread for every completion, which under load cost far more than the fsync it kept off the pool (measured).
-        if (ownThread) new Thread(() => WriterLoopAsync().GetAwaiter().GetResult()) { IsBackground = true, Name = "Hotline SQLite writer" }.Start();
-        else _ = Task.Run(WriterLoopAsync);
+        // The writer loop runs on the thread pool: a committed op's continuation (the grain's turn) is then queued to the
+        // writer's own pool thread and runs right after the batch. A dedicated writer thread had to wake a pool thread
+        // for every completion, which under load cost far more than the fsync it kept off the pool (measured,
+        // docs/perf-message-path.md, third round).
+        _ = Task.Run(WriterLoopAsync);
         if (checkpointInterval > TimeSpan.Zero)
             new Thread(CheckpointLoop) { IsBackground = true, Name = "Hotline SQLite checkpointer" }.Start();
         else _checkpointerDone.SetResult();
@@ -117,15 +109,9 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         try
         {
             var batch = new List<WriteOp>(_maxBatch);
-            // On its own thread every wait blocks that thread (SQLite itself answers synchronously), so the loop never
-            // leaves it; on the pool it awaits.
-            while (_ownThread ? WaitForWork() : await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+            while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                if (_fileLock is not null)
-                {
-                    if (_ownThread) _fileLock.Wait();
-                    else await _fileLock.WaitAsync().ConfigureAwait(false);
-                }
+                if (_fileLock is not null) await _fileLock.WaitAsync().ConfigureAwait(false);
                 try
                 {
                     // Taken under the file lock: everything that queued while the previous batch was committing goes in.
@@ -135,7 +121,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
                         if (op.CallerToken.IsCancellationRequested) op.Cancel();
                         else batch.Add(op);
                     }
-                    if (batch.Count > 0) await Stay(RunBatchAsync(batch));
+                    if (batch.Count > 0) await RunBatchAsync(batch).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
@@ -149,26 +135,12 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
                     batch.Clear();
                 }
             }
-            await Stay(DropConnectionAsync());
+            await DropConnectionAsync().ConfigureAwait(false);
         }
         finally
         {
             _writerDone.TrySetResult();
         }
-    }
-
-    /// <summary>On the writer's own thread, waits there (even if an op went asynchronous); on the pool, awaits.</summary>
-    private async Task Stay(Task task)
-    {
-        if (_ownThread) task.GetAwaiter().GetResult();
-        else await task.ConfigureAwait(false);
-    }
-
-    /// <summary>Blocks until an op is queued (true) or the queue is completed and empty (false).</summary>
-    private bool WaitForWork()
-    {
-        var wait = _queue.Reader.WaitToReadAsync();
-        return wait.IsCompleted ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>
