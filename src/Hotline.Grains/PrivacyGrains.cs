@@ -172,7 +172,8 @@ public sealed class LoginThrottleGrain([PersistentState("login-throttle", Storag
         var left = state.State.BlockedUntil - now;
         if (left > TimeSpan.Zero) return left;
         // Nothing to hold any more: the row goes, so stored rows are only those of usernames under attack.
-        if (state.RecordExists && LoginBackoff.Forgotten(state.State.LastFailureAt, now, 0)) await state.ClearStateAsync();
+        // (This grain does not know the longest wait, so the shortest quiet spell, an hour, applies; the wait itself is over.)
+        if (state.RecordExists && LoginBackoff.Forgotten(state.State.LastFailureAt, now, maxBackoffSeconds: 0)) await state.ClearStateAsync();
         return null;
     }
 

@@ -13,7 +13,8 @@ namespace Hotline.Silo.Hosting;
 /// <para>
 /// Every few seconds an active silo reads the table. If its own row was missing at two reads in a row, it writes the
 /// table's version row (if missing) and its own row back, as Active, at the table's next version, the way Orleans
-/// writes it when a silo joins, then raises the table's version above the one it knew (Orleans ignores an older table). Every silo does so for itself, so the table lists the live silos again within seconds
+/// writes it when a silo joins, then raises the table's version above the one it knew (Orleans ignores an older table).
+/// Every silo does so for itself, so the table lists the live silos again within seconds
 /// (a silo that died meanwhile is simply not in it), and heartbeats, joins and death votes work again.
 /// </para>
 /// </summary>
@@ -64,8 +65,7 @@ public sealed class MembershipTableGuard(
         }
         if (++_missing < 2) return;
         logger.LogWarning("This silo's row is missing from the membership table ({Table}, this silo knows version {KnownVersion}): " +
-                          "the table was lost; putting this silo back", data is null ? "no table" : $"version {data.Version.Version}",
-                          membership.CurrentSnapshot.Version.Value);
+                          "the table was lost; putting this silo back", data is null ? "no table" : $"version {data.Version.Version}", known);
         await table.InitializeMembershipTableAsync(true, cancellationToken);
         data = await table.ReadAllAsync(cancellationToken);
         if (data.TryGet(silo.SiloAddress) is null && await table.InsertRowAsync(Entry(), data.Version.Next(), cancellationToken))

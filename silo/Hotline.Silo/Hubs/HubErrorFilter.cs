@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Hotline.Abstractions;
 using Hotline.Silo.Api;
@@ -74,8 +73,9 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
         context.Context.Items[BucketKey] = new TokenBucketRateLimiter(HubUserLimiter.Bucket(limits.Value.ConnectionPerSecond, limits.Value.ConnectionBurst));
         if (context.Context.User is { } user)
         {
-            context.Context.Items[TokenKey] = TokenRevocation.ClaimsOf(user);
-            if (user.FindFirstValue(Roles.SubjectClaim) is not null) context.Context.Items[CallerKey] = user.ToCaller();
+            var token = TokenRevocation.ClaimsOf(user);
+            context.Context.Items[TokenKey] = token;
+            if (token.Subject is not null) context.Context.Items[CallerKey] = user.ToCaller();
         }
         try
         {
