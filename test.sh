@@ -13,6 +13,7 @@ if ! dotnet build Hotline12351.sln -c Release -nologo -clp:ErrorsOnly; then
   exit 1
 fi
 passed=0; failed=0; skipped=0
+summary="$results/failures.txt"; : > "$summary"
 # Test projects only (tests/Hotline.Testing is the shared support library, not a test project).
 for project in tests/*.Tests/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
@@ -29,15 +30,22 @@ for project in tests/*.Tests/*.Tests.csproj; do
     p=${p:-0}; f=${f:-0}; t=${t:-0}; e=${e:-0}
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + t - e))
     # A crashed test host can leave a report with no failure in it: count the project as failed.
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); echo "$name: test run exited $rc"; fi
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+      failed=$((failed + 1)); echo "$name: test run exited $rc" | tee -a "$summary"
+      tail -n 30 "$results/$name.log" >> "$summary"
+    fi
     # Why a test failed, in the CI output itself (the filtered lines above name it only).
     if [ "$f" -gt 0 ]; then
       echo "--- failures of $name"
       grep -E -A40 "^\s+Failed " "$results/$name.log" | grep -v -E "^\s+Passed " | head -200
+      # Repeated, shorter, in the summary at the end: CI keeps only the tail of the output.
+      grep -E -A12 "^\s+Failed " "$results/$name.log" | grep -v -E "^\s+Passed " | head -60 >> "$summary"
     fi
   else
-    echo "$name: no test report (exit $rc)"; failed=$((failed + 1))
+    echo "$name: no test report (exit $rc)" | tee -a "$summary"; failed=$((failed + 1))
+    tail -n 30 "$results/$name.log" >> "$summary"
   fi
 done
+if [ -s "$summary" ]; then echo "=== what failed (details above under --- failures of)"; cat "$summary"; fi
 if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
 [ "$failed" -eq 0 ]
