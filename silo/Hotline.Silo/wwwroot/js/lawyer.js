@@ -163,7 +163,15 @@ async function enterConsole() {
         else if (S.convs.has(a.consultationId)) dropConv(a.consultationId);
       },
       Message: (m) => S.convs.get(m.consultationId)?.chat.merge([m]),
-      MessageWithdrawn: (w) => S.convs.get(w.consultationId)?.chat.withdraw(w),
+      MessageWithdrawn: (w) => {
+        const c = S.convs.get(w.consultationId);
+        const m = c?.chat.messages.get(w.seq);
+        if (!c?.chat.withdraw(w)) return;
+        // The tab may preview or count the message that was not stored.
+        if (m.senderRole === "worker" && c.unread > 0) c.unread--;
+        if (c.last === m) c.last = c.chat.messages.get(c.chat.maxSeq);
+        renderTab(c);
+      },
       Typing: (e) => { if (e.role !== "lawyer" && e.consultationId === S.selected) showTyping(); },
       StatusChanged: (s) => {
         const c = S.convs.get(s.consultationId);
