@@ -295,7 +295,7 @@ public sealed class ConsultationGrain(
         // in the delivery latency; the sender is still acked only after the write, and a write that fails withdraws it.
         // Pushes keep seq order (OrderedPushes), and the next message gets a seq only after this one is stored.
         var early = messageOptions.Value.EarlyDelivery ? ToView(message) : null;
-        if (early is not null) _ = Publish(c => c.Message(early));
+        if (early is not null) _ = Publish(c => c.Message(early), lawyerFirst: caller.Role != ParticipantRole.Lawyer);
         AppendOutcome outcome;
         try
         {
@@ -329,7 +329,7 @@ public sealed class ConsultationGrain(
         if (!pushedAsStored)
         {
             var view = ToView(outcome.Message);
-            _ = Publish(c => c.Message(view));
+            _ = Publish(c => c.Message(view), lawyerFirst: caller.Role != ParticipantRole.Lawyer);
         }
         if (caller.Role == ParticipantRole.Lawyer) NotifyWorkerByPush(WorkerNoticeKind.Message);
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
@@ -784,12 +784,14 @@ public sealed class ConsultationGrain(
     /// An event to both participants (the worker and the assigned lawyer, if any, both at once), sent after every
     /// earlier push of this consultation. The returned task completes when it was sent; it never faults.
     /// </summary>
-    private Task Publish(Func<IConsultationClient, Task> send)
+    private Task Publish(Func<IConsultationClient, Task> send, bool lawyerFirst = false)
     {
         // Recipients as of now: a push that waits behind another must not follow a later transfer.
         var worker = notifier.Worker(S.WorkerId);
         var lawyer = S.AssignedLawyerId is { } id ? notifier.Lawyer(id) : null;
-        return Pushes.Enqueue(() => lawyer is null ? send(worker) : Task.WhenAll(send(worker), send(lawyer)));
+        // Each send serialises and writes before the next starts: the one who did not send a message gets it first.
+        return Pushes.Enqueue(() => lawyer is null ? send(worker)
+            : lawyerFirst ? Task.WhenAll(send(lawyer), send(worker)) : Task.WhenAll(send(worker), send(lawyer)));
     }
 
     /// <summary>
