@@ -10,8 +10,15 @@ namespace Hotline.Abstractions;
 /// <summary>Events to both participants of a consultation (worker and lawyer).</summary>
 public interface IConsultationClient
 {
-    /// <summary><c>Message</c>: a message was stored.</summary>
+    /// <summary>
+    /// <c>Message</c>: a message was stored, or (early delivery, <c>Hotline:Messages:EarlyDelivery</c>) is being stored:
+    /// a message that then fails to commit is followed by <see cref="MessageWithdrawn"/>. A later <c>Message</c> with the
+    /// same seq and another clientMessageId replaces it.
+    /// </summary>
     Task Message(MessageView message);
+
+    /// <summary><c>MessageWithdrawn</c>: the message pushed early at this seq was not stored (its write failed).</summary>
+    Task MessageWithdrawn(MessageWithdrawnEvent withdrawn);
 
     /// <summary><c>Typing</c>: the other side is typing.</summary>
     Task Typing(TypingEvent typing);

@@ -28,6 +28,14 @@ public sealed record QueueUpdateEvent([property: Id(0)] string ConsultationId, [
 [GenerateSerializer, Alias("Hotline.AssignedEvent")]
 public sealed record AssignedEvent([property: Id(0)] string ConsultationId, [property: Id(1)] string LawyerId, [property: Id(2)] string LawyerName);
 
+/// <summary>
+/// <c>MessageWithdrawn</c> event to the participants: the <c>Message</c> pushed for this seq while its durable write was
+/// still running (early delivery) was not stored. Clients remove the message at <paramref name="Seq"/> if its
+/// clientMessageId is <paramref name="ClientMessageId"/>; the sender got an error instead of an ack and resends it.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Hotline.MessageWithdrawnEvent")]
+public sealed record MessageWithdrawnEvent([property: Id(0)] string ConsultationId, [property: Id(1)] long Seq, [property: Id(2)] string ClientMessageId);
+
 /// <summary><c>Typing</c> event to the other participants.</summary>
 [GenerateSerializer, Alias("Hotline.TypingEvent")]
 public sealed record TypingEvent([property: Id(0)] string ConsultationId, [property: Id(1)] ParticipantRole Role);

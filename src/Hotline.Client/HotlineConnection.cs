@@ -12,6 +12,7 @@ namespace Hotline.Client;
 /// A SignalR session with one of the hubs that survives the loss of its server: when the connection closes it
 /// reconnects by itself (trying each base URL in turn, with backoff), re-joins every consultation it had joined with
 /// <c>JoinConsultation(afterSeq)</c>, and merges missed messages by seq, so each message is seen exactly once, in order.
+/// Messages pushed early (while their write runs) are reconciled by (seq, clientMessageId): see <see cref="ChatTranscript"/>.
 /// <see cref="SendMessage"/> keeps its clientMessageId across retries, so a message is stored once however often it is resent.
 /// </summary>
 public sealed class HotlineConnection : IAsyncDisposable
@@ -19,7 +20,7 @@ public sealed class HotlineConnection : IAsyncDisposable
     private readonly IReadOnlyList<Uri> _baseUrls;
     private readonly string _hubPath;
     private readonly Func<string> _token;
-    private readonly ConcurrentDictionary<string, SortedDictionary<long, ChatMessage>> _messages = new();
+    private readonly ConcurrentDictionary<string, ChatTranscript> _messages = new();
     private readonly ConcurrentDictionary<string, long> _joined = new();
     private readonly SemaphoreSlim _reconnect = new(1, 1);
     private readonly CancellationTokenSource _disposed = new();
@@ -36,8 +37,13 @@ public sealed class HotlineConnection : IAsyncDisposable
 
     public HotlineConnection(Uri baseUrl, string hubPath, string token) : this([baseUrl], hubPath, () => token) { }
 
-    /// <summary>Messages seen, each seq once per consultation (pushed, replayed on join, or merged after a reconnect).</summary>
+    /// <summary>
+    /// Messages seen, each seq once per consultation (pushed, replayed on join, or merged after a reconnect), and again
+    /// only when a message withdrawn from that seq was replaced by another.
+    /// </summary>
     public EventLog<ChatMessage> Messages { get; } = new();
+    /// <summary><c>MessageWithdrawn</c> pushes: an early-delivered message whose write failed.</summary>
+    public EventLog<MessageWithdrawnEvent> Withdrawals { get; } = new();
     /// <summary>Every <c>Message</c> push exactly as it arrived, duplicates included (to prove the server sends each once).</summary>
     public EventLog<ChatMessage> MessagePushes { get; } = new();
     /// <summary>Every event of the contract as raw JSON, in arrival order.</summary>
@@ -80,34 +86,20 @@ public sealed class HotlineConnection : IAsyncDisposable
         await ConnectWithRetry(cancellationToken);
     }
 
-    /// <summary>Messages of a consultation seen so far, ordered by seq, without duplicates.</summary>
-    public IReadOnlyList<ChatMessage> Transcript(string consultationId)
-    {
-        var map = _messages.GetOrAdd(consultationId, _ => []);
-        lock (map) return map.Values.ToList();
-    }
+    /// <summary>Messages of a consultation seen so far, ordered by seq, without duplicates (withdrawn ones removed).</summary>
+    public IReadOnlyList<ChatMessage> Transcript(string consultationId) => Of(consultationId).Messages;
 
     /// <summary>Highest seq up to which every message of the consultation has been seen.</summary>
-    public long ContiguousSeq(string consultationId)
-    {
-        var map = _messages.GetOrAdd(consultationId, _ => []);
-        lock (map)
-        {
-            long last = 0;
-            foreach (var seq in map.Keys)
-            {
-                if (seq != last + 1) break;
-                last = seq;
-            }
-            return last;
-        }
-    }
+    public long ContiguousSeq(string consultationId) => Of(consultationId).Contiguous;
+
+    private ChatTranscript Of(string consultationId) => _messages.GetOrAdd(consultationId, _ => new ChatTranscript());
 
     public async Task<JoinResult> JoinConsultation(string consultationId, long afterSeq = 0)
     {
+        var mark = Of(consultationId).Mark();
         var result = await Invoke<JoinResult>("JoinConsultation", [consultationId, afterSeq]);
         _joined[consultationId] = 0;
-        foreach (var m in result.Missed) Record(m);
+        Joined(consultationId, result, mark);
         CatchUp(result.Consultation);
         return result;
     }
@@ -127,9 +119,10 @@ public sealed class HotlineConnection : IAsyncDisposable
 
     public async Task<JoinResult> AcceptOffer(string consultationId)
     {
+        var mark = Of(consultationId).Mark();
         var result = await Invoke<JoinResult>("AcceptOffer", [consultationId]);
         _joined[consultationId] = 0;
-        foreach (var m in result.Missed) Record(m);
+        Joined(consultationId, result, mark);
         return result;
     }
 
@@ -143,7 +136,9 @@ public sealed class HotlineConnection : IAsyncDisposable
         {
             try
             {
-                return await InvokeOnce<MessageAck>("SendMessage", [consultationId, clientMessageId, text], cts.Token);
+                var ack = await InvokeOnce<MessageAck>("SendMessage", [consultationId, clientMessageId, text], cts.Token);
+                Of(consultationId).Acked(ack.Seq);
+                return ack;
             }
             catch (Exception e) when (IsRetryableOrDropped(e) && !cts.IsCancellationRequested)
             {
@@ -198,12 +193,16 @@ public sealed class HotlineConnection : IAsyncDisposable
     /// </summary>
     private static bool IsRetryableOrDropped(Exception e) => IsRetryable(e) || e is OperationCanceledException;
 
-    private void Record(ChatMessage message)
+    private void Record(ChatMessage message, bool stored)
     {
-        var map = _messages.GetOrAdd(message.ConsultationId, _ => []);
-        bool added;
-        lock (map) added = map.TryAdd(message.Seq, message);
-        if (added) Messages.Add(message);
+        if (Of(message.ConsultationId).Add(message, stored)) Messages.Add(message);
+    }
+
+    /// <summary>A join's answer: its missed messages are stored ones; what was shown above its lastSeq before it was sent never was.</summary>
+    private void Joined(string consultationId, JoinResult result, long mark)
+    {
+        foreach (var m in result.Missed) Record(m, stored: true);
+        Of(consultationId).Joined(result.Consultation.LastSeq, mark);
     }
 
     private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web);
@@ -262,7 +261,8 @@ public sealed class HotlineConnection : IAsyncDisposable
         connection.KeepAliveInterval = KeepAliveInterval;
         // One handler per event, decoding the raw JSON here: SignalR binds each method's arguments to a single type, so a
         // second typed or raw handler for the same event would not see it.
-        On<ChatMessage>(connection, "Message", m => { MessagePushes.Add(m); Record(m); });
+        On<ChatMessage>(connection, "Message", m => { MessagePushes.Add(m); Record(m, stored: false); });
+        On<MessageWithdrawnEvent>(connection, "MessageWithdrawn", w => { Of(w.ConsultationId).Withdraw(w.Seq, w.ClientMessageId); Withdrawals.Add(w); });
         On<OfferEvent>(connection, "Offer", Offers.Add);
         On<OfferRevokedEvent>(connection, "OfferRevoked", OffersRevoked.Add);
         On<AssignedEvent>(connection, "Assigned", Assignments.Add);
@@ -313,8 +313,9 @@ public sealed class HotlineConnection : IAsyncDisposable
                     // Re-join before releasing senders, so no event between the drop and now is missed.
                     foreach (var id in _joined.Keys)
                     {
-                        var result = await connection.InvokeCoreAsync<JoinResult>("JoinConsultation", [id, ContiguousSeq(id)], cancellationToken);
-                        foreach (var m in result.Missed) Record(m);
+                        var mark = Of(id).Mark();
+                        var result = await connection.InvokeCoreAsync<JoinResult>("JoinConsultation", [id, Of(id).RejoinSeq], cancellationToken);
+                        Joined(id, result, mark);
                         CatchUp(result.Consultation);
                     }
                     _connected.TrySetResult();

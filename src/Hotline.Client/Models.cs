@@ -40,6 +40,8 @@ public sealed record QueueUpdateEvent(string ConsultationId, int Position, int? 
 public sealed record AssignedEvent(string ConsultationId, string LawyerId, string LawyerName);
 /// <summary>Contract <c>StatusChanged</c> event.</summary>
 public sealed record StatusChangedEvent(string ConsultationId, string Status, string? Resolution = null, string? Advice = null);
+/// <summary><c>MessageWithdrawn</c> event: the message pushed early at this seq was not stored.</summary>
+public sealed record MessageWithdrawnEvent(string ConsultationId, long Seq, string ClientMessageId);
 /// <summary>Contract <c>Typing</c> event.</summary>
 public sealed record TypingEvent(string ConsultationId, string Role);
 /// <summary>Contract <c>LawyerView</c>.</summary>

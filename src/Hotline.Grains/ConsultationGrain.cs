@@ -65,6 +65,7 @@ public sealed class ConsultationGrain(
     IMessageStore messages,
     IClientNotifier notifier,
     IOptions<HotlineLimits> limits,
+    IOptions<MessageOptions> messageOptions,
     TimeProvider time,
     ILogger<ConsultationGrain> logger) : Grain, IConsultationGrain
 {
@@ -73,6 +74,8 @@ public sealed class ConsultationGrain(
     /// <summary>(sender, clientMessageId) -> stored message, loaded once per activation so that a send costs one write, no read.</summary>
     private Dictionary<string, StoredMessage>? _sent;
     private OrderedPushes? _pushes;
+    /// <summary>A message pushed early whose write then failed: if a re-read finds it stored after all, it is pushed again.</summary>
+    private MessageView? _withdrawn;
 
     private IRouterGrain Router => GrainFactory.GetGrain<IRouterGrain>(GrainKeys.Hotline);
     private CrashPoints? Crash => ServiceProvider.GetService(typeof(CrashPoints)) as CrashPoints;
@@ -285,7 +288,14 @@ public sealed class ConsultationGrain(
         if (!notifier.CanPush) throw Guard.Unavailable("the message bus (Redis) does not answer, try again");
 
         var seq = await LastSeq() + 1;
-        var message = new StoredMessage(S.Id, seq, caller.Role, caller.Id, caller.Name, text, time.GetUtcNow(), clientMessageId);
+        // Microseconds, as the store keeps it: an early push carries the instant the ack and a later read will show.
+        var now = time.GetUtcNow();
+        var message = new StoredMessage(S.Id, seq, caller.Role, caller.Id, caller.Name, text, now.AddTicks(-(now.Ticks % 10)), clientMessageId);
+        // Early delivery: the participants get the message while its durable write runs, so the commit's fsync is not
+        // in the delivery latency; the sender is still acked only after the write, and a write that fails withdraws it.
+        // Pushes keep seq order (OrderedPushes), and the next message gets a seq only after this one is stored.
+        var early = messageOptions.Value.EarlyDelivery ? ToView(message) : null;
+        if (early is not null) _ = Publish(c => c.Message(early), lawyerFirst: caller.Role != ParticipantRole.Lawyer);
         AppendOutcome outcome;
         try
         {
@@ -296,16 +306,43 @@ public sealed class ConsultationGrain(
             // The insert may have committed: re-read the tail before the next append.
             _lastSeq = null;
             _sent = null;
+            if (early is not null) Withdraw(early);
             throw;
         }
-        _lastSeq = outcome.Message.Seq;
+        var pushedAsStored = early is not null && outcome.Message.Seq == seq && outcome.Message.ClientMessageId == clientMessageId;
+        if (early is not null && !pushedAsStored)
+        {
+            // A duplicate only the store knew of (this activation's caches were stale): the pushed seq holds something
+            // else. Withdraw it and re-read the tail before the next append; the stored message is pushed and acked as before.
+            Withdraw(early);
+            _lastSeq = null;
+            _sent = null;
+        }
+        else
+        {
+            _lastSeq = outcome.Message.Seq;
+            sent[SentKey(outcome.Message.SenderId, outcome.Message.ClientMessageId)] = outcome.Message;
+        }
         HotlineMeter.Messages.Add(1, caller.Role == ParticipantRole.Lawyer ? LawyerMessageTag : WorkerMessageTag);
-        sent[SentKey(outcome.Message.SenderId, outcome.Message.ClientMessageId)] = outcome.Message;
-        // The ack answers "durably stored"; the pushes follow it, in seq order, without the sender waiting for them.
-        var view = ToView(outcome.Message);
-        _ = Publish(c => c.Message(view));
+        // The ack answers "durably stored". Without early delivery the pushes follow it, in seq order, without the sender
+        // waiting for them.
+        if (!pushedAsStored)
+        {
+            var view = ToView(outcome.Message);
+            _ = Publish(c => c.Message(view), lawyerFirst: caller.Role != ParticipantRole.Lawyer);
+        }
         if (caller.Role == ParticipantRole.Lawyer) NotifyWorkerByPush(WorkerNoticeKind.Message);
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
+    }
+
+    /// <summary>
+    /// Withdraws an early <c>Message</c> push whose write failed, after it in the same order. Kept so that a re-read
+    /// that finds it stored after all (a commit whose answer was lost) pushes it again.
+    /// </summary>
+    private void Withdraw(MessageView early)
+    {
+        _withdrawn = early;
+        _ = Publish(c => c.MessageWithdrawn(new MessageWithdrawnEvent(early.ConsultationId, early.Seq, early.ClientMessageId)));
     }
 
     public async Task<IReadOnlyList<MessageView>> GetMessages(Caller caller, long afterSeq, int limit)
@@ -747,12 +784,14 @@ public sealed class ConsultationGrain(
     /// An event to both participants (the worker and the assigned lawyer, if any, both at once), sent after every
     /// earlier push of this consultation. The returned task completes when it was sent; it never faults.
     /// </summary>
-    private Task Publish(Func<IConsultationClient, Task> send)
+    private Task Publish(Func<IConsultationClient, Task> send, bool lawyerFirst = false)
     {
         // Recipients as of now: a push that waits behind another must not follow a later transfer.
         var worker = notifier.Worker(S.WorkerId);
         var lawyer = S.AssignedLawyerId is { } id ? notifier.Lawyer(id) : null;
-        return Pushes.Enqueue(() => lawyer is null ? send(worker) : Task.WhenAll(send(worker), send(lawyer)));
+        // Each send serialises and writes before the next starts: the one who did not send a message gets it first.
+        return Pushes.Enqueue(() => lawyer is null ? send(worker)
+            : lawyerFirst ? Task.WhenAll(send(lawyer), send(worker)) : Task.WhenAll(send(worker), send(lawyer)));
     }
 
     /// <summary>
@@ -768,6 +807,13 @@ public sealed class ConsultationGrain(
         if (_sent is not null) return _sent;
         var all = await ReadStored(0);
         _lastSeq = all.Count == 0 ? 0 : all[^1].Seq;
+        // An early push withdrawn after a failed write that had committed after all: push it again (it is stored).
+        if (_withdrawn is { } w && all.Find(m => m.Seq == w.Seq) is { } stored && stored.SenderId == w.SenderId && stored.ClientMessageId == w.ClientMessageId)
+        {
+            var view = ToView(stored);
+            _ = Publish(c => c.Message(view));
+        }
+        _withdrawn = null;
         return _sent = all.ToDictionary(m => SentKey(m.SenderId, m.ClientMessageId));
     }
 

@@ -29,6 +29,16 @@ public sealed class GrainOptions
     public string TimeZone { get; set; } = Hotline.Domain.HotlineCalendar.DefaultTimeZone;
 }
 
+/// <summary>Settings of the chat message path (bound from <c>Hotline:Messages</c>).</summary>
+public sealed class MessageOptions
+{
+    /// <summary>
+    /// Push a new message to the participants while its durable write runs (the sender is still acked only after it);
+    /// a message whose write then fails is withdrawn with <c>MessageWithdrawn</c>. False pushes only after the commit.
+    /// </summary>
+    public bool EarlyDelivery { get; set; } = true;
+}
+
 /// <summary>Name of the grain storage provider (the project's own <c>IGrainStorage</c>).</summary>
 public static class StorageNames
 {

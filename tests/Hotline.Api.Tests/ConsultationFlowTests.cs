@@ -98,7 +98,7 @@ public sealed class ConsultationFlowTests(HotlineHost host)
         var queue = after.Queues.Single(q => q.Category == category);
         var queueBefore = before.Queues.SingleOrDefault(q => q.Category == category);
         Assert.Equal((queueBefore?.Answered ?? 0) + 1, queue.Answered);
-        Assert.Equal(before.Consultations.ClosedToday + 1, after.Consultations.ClosedToday);
+        TestKit.AssertClosedTodayGrewByOne(before, after);
         Assert.Equal(0, (await kit.RosterEntry(lawyer.Id)).ActiveCount);
     }
 
@@ -134,8 +134,11 @@ public sealed class ConsultationFlowTests(HotlineHost host)
         Assert.Equal("closed", view.Status);
         Assert.Equal(4, view.Rating);
         var after = await kit.Rest.GetMetrics(admin);
-        Assert.Equal(before.Consultations.ClosedToday + 1, after.Consultations.ClosedToday);
-        Assert.Equal(before.Consultations.Active - 1, after.Consultations.Active);
+        TestKit.AssertClosedTodayGrewByOne(before, after);
+        // The host is shared: an earlier test's lawyer, gone with its kit, may lose a chat to the queue at its grace
+        // period meanwhile, so the global count is at most one less; this lawyer's own count is exact.
+        Assert.True(after.Consultations.Active <= before.Consultations.Active - 1, $"active {before.Consultations.Active} -> {after.Consultations.Active}");
+        Assert.Equal(0, (await kit.RosterEntry(lawyer.Id)).ActiveCount);
         // The lawyer can no longer close it.
         Assert.Equal("conflict", await TestKit.HubError(() => lawyer.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", null])));
         Assert.Equal(0, (await kit.RosterEntry(lawyer.Id)).ActiveCount);

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Logging;
 
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
@@ -29,6 +30,8 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
     public LogCapture Logs { get; } = new();
     public HotlineRest Rest { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
+    /// <summary>Faults a test arms on this host's message store (a pass-through decorator of the real one otherwise).</summary>
+    public StoreFaults StoreFaults { get; } = new();
 
     /// <summary>Settings of this host (configuration keys as in appsettings); derived fixtures change them.</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
@@ -79,6 +82,8 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
         foreach (var (k, v) in Settings) settings[k] = v;
         foreach (var (k, v) in settings) builder.UseSetting(k, v);
         builder.UseEnvironment("Testing");
+        builder.ConfigureTestServices(services => services.AddSingleton<Hotline.Abstractions.IMessageStore>(sp =>
+            new FailingMessageStore(sp.GetRequiredService<Hotline.Storage.SqlMessageStore>(), StoreFaults)));
         builder.ConfigureLogging(l =>
         {
             l.SetMinimumLevel(LogLevel.Warning);

@@ -181,6 +181,18 @@ public sealed class TestKit(HotlineHost host) : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One more consultation closed today, between two snapshots of the shared host: today is the local day of
+    /// Hotline:TimeZone (Asia/Shanghai), so a run across its midnight (16:00 UTC) starts the count again.
+    /// </summary>
+    public static void AssertClosedTodayGrewByOne(MetricsSnapshot before, MetricsSnapshot after)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+        var sameDay = TimeZoneInfo.ConvertTime(before.At, zone).Date == TimeZoneInfo.ConvertTime(after.At, zone).Date;
+        if (sameDay) Assert.Equal(before.Consultations.ClosedToday + 1, after.Consultations.ClosedToday);
+        else Assert.InRange(after.Consultations.ClosedToday, 0, 1); // closed before or after that midnight
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var c in _connections)

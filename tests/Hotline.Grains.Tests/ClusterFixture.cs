@@ -24,6 +24,7 @@ public sealed class RecordingNotifier : IClientNotifier
     {
         private Task Add(string method, object payload) => owner.Add(new(audience, id, method, payload));
         public Task Message(MessageView message) => Add(nameof(Message), message);
+        public Task MessageWithdrawn(MessageWithdrawnEvent withdrawn) => Add(nameof(MessageWithdrawn), withdrawn);
         public Task Typing(TypingEvent typing) => Add(nameof(Typing), typing);
         public Task StatusChanged(StatusChangedEvent status) => Add(nameof(StatusChanged), status);
         public Task Assigned(AssignedEvent assigned) => Add(nameof(Assigned), assigned);
@@ -69,6 +70,8 @@ public sealed class RecordingNotifier : IClientNotifier
 public sealed class ClusterFixture : IAsyncLifetime
 {
     public static readonly RecordingNotifier Notifier = new();
+    /// <summary>Faults tests arm on the silo's message store (a pass-through decorator of the real one otherwise).</summary>
+    public static readonly Hotline.Testing.StoreFaults StoreFaults = new();
     public string DataPath { get; } = Path.Combine(Path.GetTempPath(), "hotline-grains-" + Guid.NewGuid().ToString("N"));
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public IGrainFactory Grains => Cluster.Client;
@@ -81,6 +84,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.AddHotlineStorage(HotlineStorageOptions.ForSqlite(dataPath));
             silo.Services.AddSingleton<IClientNotifier>(Notifier);
+            silo.Services.AddSingleton<IMessageStore>(sp => new Hotline.Testing.FailingMessageStore(sp.GetRequiredService<Hotline.Storage.SqlMessageStore>(), StoreFaults));
             silo.Services.Configure<RoutingOptions>(o => o.OfferTimeoutSeconds = 3);
             silo.Services.Configure<GrainOptions>(o => { o.LawyerGraceSeconds = 1; o.ConnectionLeaseSeconds = 0; o.MetricsIntervalSeconds = 60; });
         });

@@ -63,6 +63,7 @@ public static class OrleansHostingExtensions
         var settings = builder.Services.GetSettings();
         builder.Services.Configure<RoutingOptions>(builder.Configuration.GetSection("Hotline:Routing"));
         builder.Services.Configure<GrainOptions>(builder.Configuration.GetSection("Hotline:Grains"));
+        builder.Services.Configure<MessageOptions>(builder.Configuration.GetSection("Hotline:Messages"));
         var timeZone = builder.Configuration["Hotline:TimeZone"] ?? HotlineCalendar.DefaultTimeZone;
         HotlineCalendar.Zone(timeZone); // an unknown zone fails the start, not the first statistic
         builder.Services.PostConfigure<GrainOptions>(o => o.TimeZone = timeZone);

@@ -1,6 +1,10 @@
 // A chat transcript with at-least-once sending: messages are merged by seq (deduplicated),
 // own messages show "sending…" until the server's MessageAck (durably stored) and "sent ✓" after.
 // Unacked messages are kept (optionally in storage) and resent with the same clientMessageId.
+// Early delivery: a Message event can arrive while its durable write still runs, so messages are reconciled by
+// (seq, clientMessageId): a Message with a seq already shown under another clientMessageId replaces it, MessageWithdrawn
+// removes it, and a (re)join drops what was shown above the joined view's lastSeq (never stored). An own message's
+// event before its ack is held back: it stays "sending…" until the ack says it is stored.
 import { el, t, fmtTime, uuid, errorCode, errorText, toast } from "./common.js";
 
 const PERMANENT = new Set(["forbidden", "validation_failed", "not_found", "conflict"]);
@@ -20,7 +24,10 @@ export class Chat {
   constructor({ list, typing, consultationId, isMine, myRole, myId, storage, onMessage, showNames = false }) {
     Object.assign(this, { list, typing, consultationId, myRole, myId, storage, onMessage, showNames });
     this.isMine = (m) => m._local === true || isMine(m);
-    this.messages = new Map(); // seq -> Message
+    this.messages = new Map(); // seq -> Message (m._node: its bubble; m._held: own, waiting for the ack; m._at: arrival)
+    this.stored = 0; // every seq up to this one is known stored (acked, read on a join, or followed by a later message)
+    this.arrivals = 0;
+    this.joinMark = 0; // arrivals when the pending join was sent: only what came before it can be dropped by it
     this.pending = new Map(); // clientMessageId -> {clientMessageId, text, createdAt, state}
     this.flushing = false;
     this.typingTimer = undefined;
@@ -54,24 +61,80 @@ export class Chat {
 
   get maxSeq() { return Math.max(0, ...this.messages.keys()); }
 
-  /** Merge messages (from JoinConsultation.missed, Message events or acks); returns the new ones. */
-  merge(msgs) {
+  /** The afterSeq to (re)join with: contiguous, and not past what is known stored. Marks the join (see joined). */
+  rejoinSeq() {
+    this.joinMark = this.arrivals;
+    return Math.min(this.lastSeq, this.stored);
+  }
+
+  /** A JoinConsultation / AcceptOffer / Claim answer: merges its missed messages, drops what was never stored. */
+  joined(r) {
+    const added = this.merge(r?.missed, { stored: true });
+    const lastSeq = r?.consultation?.lastSeq;
+    if (typeof lastSeq === "number") {
+      this.stored = Math.max(this.stored, lastSeq);
+      // Shown above lastSeq before the join was sent: pushed early, then withdrawn while this page was away.
+      for (const [seq, m] of [...this.messages]) if (seq > lastSeq && m._at <= this.joinMark) this.remove(seq);
+    }
+    this.joinMark = 0;
+    return added;
+  }
+
+  /**
+   * Merge messages (from JoinConsultation.missed, Message events or acks); returns the new ones.
+   * stored: they come from storage (a join) or an ack, not from an event that may precede the write.
+   */
+  merge(msgs, { stored = false } = {}) {
     const added = [];
     for (const m of msgs || []) {
-      if (!m || typeof m.seq !== "number" || this.messages.has(m.seq)) continue;
-      this.messages.set(m.seq, m);
-      if (m.clientMessageId && this.pending.has(m.clientMessageId)) {
-        this.pending.get(m.clientMessageId).node?.remove();
-        this.pending.delete(m.clientMessageId);
-        this.savePending();
+      if (!m || typeof m.seq !== "number") continue;
+      // The server numbers a message only after the one before it was stored: an event for seq n confirms n - 1.
+      this.stored = Math.max(this.stored, stored ? m.seq : m.seq - 1);
+      const shown = this.messages.get(m.seq);
+      if (shown && shown.clientMessageId === m.clientMessageId) {
+        if (shown._held && stored) this.release(shown);
+        continue;
       }
-      this.insert(this.renderMessage(m), m.seq);
-      added.push(m);
-      if (m.senderRole && !this.isMine(m)) this.hideTyping();
-      this.onMessage?.(m);
+      if (shown) this.remove(m.seq); // another message took this seq: the shown one was withdrawn
+      m._at = ++this.arrivals;
+      this.messages.set(m.seq, m);
+      if (!stored && m.clientMessageId && this.pending.has(m.clientMessageId)) { m._held = true; continue; }
+      if (this.show(m)) added.push(m);
     }
     if (added.length) this.scroll();
     return added;
+  }
+
+  /** MessageWithdrawn: the message pushed early at this seq was not stored. */
+  withdraw(w) {
+    const shown = this.messages.get(w?.seq);
+    if (!shown || shown.clientMessageId !== w.clientMessageId) return false;
+    this.remove(w.seq);
+    return true;
+  }
+
+  remove(seq) {
+    this.messages.get(seq)?._node?.remove();
+    this.messages.delete(seq);
+  }
+
+  /** An own message held until its ack: stored now, so it replaces its "sending…" bubble. */
+  release(m) {
+    delete m._held;
+    if (this.show(m)) this.scroll();
+  }
+
+  show(m) {
+    if (m.clientMessageId && this.pending.has(m.clientMessageId)) {
+      this.pending.get(m.clientMessageId).node?.remove();
+      this.pending.delete(m.clientMessageId);
+      this.savePending();
+    }
+    m._node = this.renderMessage(m);
+    this.insert(m._node, m.seq);
+    if (m.senderRole && !this.isMine(m)) this.hideTyping();
+    this.onMessage?.(m);
+    return true;
   }
 
   insert(node, seq) {
@@ -150,14 +213,19 @@ export class Chat {
   }
 
   ack(p, ack) {
-    if (!this.pending.has(p.clientMessageId)) return; // the Message event came first
+    if (!this.pending.has(p.clientMessageId)) return; // the message was read from storage first
     p.node?.remove();
     this.pending.delete(p.clientMessageId);
     this.savePending();
-    if (ack && typeof ack.seq === "number" && !this.messages.has(ack.seq)) {
-      this.merge([{ consultationId: this.consultationId, seq: ack.seq, senderRole: this.myRole, senderId: this.myId, senderName: "",
-        text: p.text, sentAt: ack.sentAt || p.createdAt, clientMessageId: p.clientMessageId, _local: true }]);
+    if (!ack || typeof ack.seq !== "number") return;
+    this.stored = Math.max(this.stored, ack.seq);
+    const shown = this.messages.get(ack.seq);
+    if (shown && shown.clientMessageId === p.clientMessageId) {
+      if (shown._held) this.release(shown);
+      return;
     }
+    this.merge([{ consultationId: this.consultationId, seq: ack.seq, senderRole: this.myRole, senderId: this.myId, senderName: "",
+      text: p.text, sentAt: ack.sentAt || p.createdAt, clientMessageId: p.clientMessageId, _local: true }], { stored: true });
   }
 
   showTyping() {
@@ -176,7 +244,10 @@ export class Chat {
   /** Re-render every bubble (after a language switch). */
   rerender() {
     this.list.replaceChildren();
-    for (const seq of [...this.messages.keys()].sort((a, b) => a - b)) this.list.append(this.renderMessage(this.messages.get(seq)));
+    for (const seq of [...this.messages.keys()].sort((a, b) => a - b)) {
+      const m = this.messages.get(seq);
+      if (!m._held) this.list.append(m._node = this.renderMessage(m));
+    }
     for (const p of this.pending.values()) this.renderPending(p);
   }
 

@@ -163,6 +163,15 @@ async function enterConsole() {
         else if (S.convs.has(a.consultationId)) dropConv(a.consultationId);
       },
       Message: (m) => S.convs.get(m.consultationId)?.chat.merge([m]),
+      MessageWithdrawn: (w) => {
+        const c = S.convs.get(w.consultationId);
+        const m = c?.chat.messages.get(w.seq);
+        if (!c?.chat.withdraw(w)) return;
+        // The tab may preview or count the message that was not stored.
+        if (m.senderRole === "worker" && c.unread > 0) c.unread--;
+        if (c.last === m) c.last = c.chat.messages.get(c.chat.maxSeq);
+        renderTab(c);
+      },
       Typing: (e) => { if (e.role !== "lawyer" && e.consultationId === S.selected) showTyping(); },
       StatusChanged: (s) => {
         const c = S.convs.get(s.consultationId);
@@ -228,7 +237,7 @@ async function take(id, button) {
     const r = await invoke("Claim", id);
     removeOffer(id, true);
     const c = ensureConv(r.consultation);
-    c.chat.merge(r.missed);
+    c.chat.joined(r);
     select(id);
   } catch (e) {
     toast(errorText(e), "error");
@@ -311,7 +320,7 @@ async function accept(id) {
     const r = await invoke("AcceptOffer", id);
     removeOffer(id);
     const c = ensureConv(r.consultation);
-    c.chat.merge(r.missed);
+    c.chat.joined(r);
     select(id);
     $("#chat-input").focus();
   } catch (e) {
@@ -363,9 +372,9 @@ function ensureConv(view) {
 async function joinConv(id, view) {
   const c = view ? ensureConv(view) : S.convs.get(id);
   try {
-    const r = await invoke("JoinConsultation", id, c ? c.chat.lastSeq : 0);
+    const r = await invoke("JoinConsultation", id, c ? c.chat.rejoinSeq() : 0);
     const conv = ensureConv(r.consultation);
-    conv.chat.merge(r.missed);
+    conv.chat.joined(r);
     if (OPEN.has(conv.view.status)) await conv.chat.flush(invoke);
     if (S.selected === id) renderSelected();
   } catch (e) {

@@ -242,6 +242,7 @@ function startHub() {
         if (!OPEN.has(s.status)) toClosed();
       },
       Message: (m) => { if (m.consultationId === state.consultation?.id) state.chat.merge([m]); },
+      MessageWithdrawn: (w) => { if (w.consultationId === state.consultation?.id) state.chat.withdraw(w); },
       Typing: (e) => { if (e.consultationId === state.consultation?.id && e.role !== "worker") state.chat.showTyping(); },
     },
   });
@@ -251,7 +252,7 @@ async function join() {
   const c = state.consultation;
   if (!c || !state.chat) return;
   try {
-    const r = await state.hub.invoke("JoinConsultation", c.id, state.chat.lastSeq);
+    const r = await state.hub.invoke("JoinConsultation", c.id, state.chat.rejoinSeq());
     if (state.consultation?.id !== c.id) return;
     if (r?.consultation) {
       state.consultation = { ...c, ...r.consultation };
@@ -259,7 +260,7 @@ async function join() {
         state.queue = { position: r.consultation.queuePosition, estimatedWaitSeconds: r.consultation.estimatedWaitSeconds, lawyersOnline: r.consultation.lawyersOnline };
       if (r.consultation.lawyersOnline === 0 && !state.duty) loadDuty();
     }
-    state.chat.merge(r?.missed);
+    state.chat.joined(r);
     renderStatus();
     if (!OPEN.has(state.consultation.status)) { toClosed(); return; }
     await state.chat.flush(state.hub.invoke);

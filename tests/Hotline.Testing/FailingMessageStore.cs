@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using Hotline.Abstractions;
+
+namespace Hotline.Testing;
+
+/// <summary>What a <see cref="FailingMessageStore"/> does to the next append of a consultation.</summary>
+public enum AppendFault
+{
+    /// <summary>Throws before the real store sees the message: nothing is stored.</summary>
+    FailBefore,
+    /// <summary>Stores the message, then throws (a commit whose answer was lost).</summary>
+    FailAfterCommit,
+}
+
+/// <summary>
+/// Faults armed by a test for the <see cref="FailingMessageStore"/> of a host: per consultation, so tests sharing a host
+/// are not affected. Also holds appends at a gate, so a test can see what happens while a write is still running.
+/// </summary>
+public sealed class StoreFaults
+{
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<AppendFault>> _faults = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _gates = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _held = new();
+
+    /// <summary>The next append of <paramref name="consultationId"/> fails as <paramref name="fault"/> says (queued: one per call).</summary>
+    public void FailNextAppend(string consultationId, AppendFault fault = AppendFault.FailBefore) =>
+        _faults.GetOrAdd(consultationId, _ => new()).Enqueue(fault);
+
+    /// <summary>
+    /// The next append of <paramref name="consultationId"/> waits, before reaching the store, until the returned release
+    /// is called; <see cref="Held"/> completes when it started waiting.
+    /// </summary>
+    public Action HoldNextAppend(string consultationId)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _gates[consultationId] = gate;
+        _held[consultationId] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return () => gate.TrySetResult();
+    }
+
+    /// <summary>Completes when an append of <paramref name="consultationId"/> is waiting at its gate.</summary>
+    public Task Held(string consultationId) => _held.TryGetValue(consultationId, out var held) ? held.Task : throw new InvalidOperationException("no append held");
+
+    internal AppendFault? TakeFault(string consultationId) =>
+        _faults.TryGetValue(consultationId, out var queue) && queue.TryDequeue(out var fault) ? fault : null;
+
+    internal async Task PassGate(string consultationId)
+    {
+        if (!_gates.TryRemove(consultationId, out var gate)) return;
+        if (_held.TryGetValue(consultationId, out var held)) held.TrySetResult();
+        await gate.Task;
+    }
+}
+
+/// <summary>The exception a <see cref="FailingMessageStore"/> throws (a plain failure: neither retried nor "unavailable").</summary>
+public sealed class InjectedStoreFailure(string message) : Exception(message);
+
+/// <summary>
+/// Decorates the real message store: every call goes through, except the appends a test armed in
+/// <see cref="StoreFaults"/>, which fail before or after the real write, or wait at a gate.
+/// </summary>
+public sealed class FailingMessageStore(IMessageStore inner, StoreFaults faults) : IMessageStore
+{
+    /// <inheritdoc />
+    public async Task<AppendOutcome> AppendAsync(StoredMessage message, CancellationToken cancellationToken = default)
+    {
+        await faults.PassGate(message.ConsultationId);
+        var fault = faults.TakeFault(message.ConsultationId);
+        if (fault == AppendFault.FailBefore) throw new InjectedStoreFailure($"injected: append of seq {message.Seq} failed before the write");
+        var outcome = await inner.AppendAsync(message, cancellationToken);
+        if (fault == AppendFault.FailAfterCommit) throw new InjectedStoreFailure($"injected: append of seq {message.Seq} failed after the write");
+        return outcome;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredMessage>> ReadAsync(string consultationId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
+        inner.ReadAsync(consultationId, afterSeq, limit, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<long> GetLastSeqAsync(string consultationId, CancellationToken cancellationToken = default) =>
+        inner.GetLastSeqAsync(consultationId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<StoredMessage?> FindByClientMessageIdAsync(string consultationId, string senderId, string clientMessageId, CancellationToken cancellationToken = default) =>
+        inner.FindByClientMessageIdAsync(consultationId, senderId, clientMessageId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task EraseTextsAsync(string consultationId, CancellationToken cancellationToken = default) =>
+        inner.EraseTextsAsync(consultationId, cancellationToken);
+}
