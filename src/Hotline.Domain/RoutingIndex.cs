@@ -49,6 +49,8 @@ internal sealed class RoutingIndex
         // The level buckets the entry is filed in (not for a named lawyer), so untracking needs no look-up.
         public QueueBucket[]? Buckets;
         public SortedSet<(DateTimeOffset At, string Id, string Lawyer)>? Exclusions;
+        // Where the entry is filed for positions while it waits.
+        public PositionNode? Node;
     }
 
     private readonly RouterState _state;
@@ -121,8 +123,14 @@ internal sealed class RoutingIndex
     /// <summary>How many entries wait (not offered).</summary>
     public int WaitingCount { get; private set; }
 
-    /// <summary>The waiting (not offered) entries in queue order. O(n log n): for positions, computed per flush, not per command
-    /// (keeping every arrival and offer in one more sorted set cost more than sorting twice a second).</summary>
+    /// <summary>The waiting entries per category in queue order, for positions (filed per flush, see <see cref="CategoryOrder"/>).</summary>
+    public CategoryOrder Positions { get; } = new();
+
+    /// <summary>Whether the consultation waits (is queued and not offered).</summary>
+    public bool IsWaiting(string consultationId) => _slots.TryGetValue(consultationId, out var s) && s.Waiting;
+
+    /// <summary>The waiting (not offered) entries in queue order. O(n log n): for the full computation of positions
+    /// (<see cref="RoutingEngine.ComputePositions"/>); flushes use <see cref="Positions"/>, kept in order.</summary>
     public List<QueueEntry> WaitingInQueueOrder()
     {
         var list = new List<QueueEntry>(WaitingCount);
@@ -168,6 +176,7 @@ internal sealed class RoutingIndex
     {
         _slots.Clear();
         WaitingCount = 0;
+        Positions.Reset();
         for (var k = 0; k < _levels.Length; k++)
         {
             _byCategory[k].Clear();
@@ -224,6 +233,7 @@ internal sealed class RoutingIndex
         s.Waiting = true;
         s.Category = e.Category;
         s.Dialect = e.Dialect;
+        s.Node = Positions.Tracked(e);
         WaitingCount++;
         DirtyEntries.Add(e);
         var from = RoutingPolicy.WideningFrom(e);
@@ -254,6 +264,8 @@ internal sealed class RoutingIndex
     {
         if (!_slots.TryGetValue(e.ConsultationId, out var s) || !s.Waiting) return;
         s.Waiting = false;
+        if (s.Node is { } node) Positions.Untracked(node);
+        s.Node = null;
         WaitingCount--;
         DirtyEntries.Remove(e);
         LeftWaiting.Add(e);

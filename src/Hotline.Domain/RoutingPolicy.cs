@@ -190,14 +190,18 @@ public static class RoutingPolicy
     }
 
     /// <summary>Queue order: Priority desc, QueuedAt asc, Sequence asc, then id.</summary>
-    public static int CompareQueueOrder(QueueEntry a, QueueEntry b)
+    public static int CompareQueueOrder(QueueEntry a, QueueEntry b) =>
+        CompareQueueKeys(a.Priority, a.QueuedAt.UtcTicks, a.Sequence, a.ConsultationId, b.Priority, b.QueuedAt.UtcTicks, b.Sequence, b.ConsultationId);
+
+    /// <summary><see cref="CompareQueueOrder"/> over the keys themselves (QueuedAt as UTC ticks, which is how DateTimeOffset compares).</summary>
+    internal static int CompareQueueKeys(int priorityA, long queuedAtA, long sequenceA, string idA, int priorityB, long queuedAtB, long sequenceB, string idB)
     {
-        var c = b.Priority.CompareTo(a.Priority);
+        var c = priorityB.CompareTo(priorityA);
         if (c != 0) return c;
-        c = a.QueuedAt.CompareTo(b.QueuedAt);
+        c = queuedAtA.CompareTo(queuedAtB);
         if (c != 0) return c;
-        c = a.Sequence.CompareTo(b.Sequence);
-        return c != 0 ? c : string.CompareOrdinal(a.ConsultationId, b.ConsultationId);
+        c = sequenceA.CompareTo(sequenceB);
+        return c != 0 ? c : string.CompareOrdinal(idA, idB);
     }
 
     /// <summary><see cref="CompareQueueOrder"/> as a comparer.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Hotline.Domain.Tests;
 
 /// <summary>
@@ -17,19 +15,7 @@ public class RoutingOracleTests
     // Keys as EmployerName builds them: with and without a place ("place:name"), so the broader conflict rule is exercised.
     private static readonly string[] Employers = ["acme", "fuzhou-textile", "xiamen-port", "厦门:abc电子", "泉州:abc电子", "abc电子"];
 
-    private static readonly JsonSerializerOptions Json = CreateJson();
-
-    private static JsonSerializerOptions CreateJson()
-    {
-        // As the grain storage stores it (see Hotline.Storage.HotlineJson).
-        var o = new JsonSerializerOptions(JsonSerializerDefaults.General)
-        {
-            PropertyNameCaseInsensitive = true,
-            PreferredObjectCreationHandling = JsonObjectCreationHandling.Populate,
-        };
-        o.Converters.Add(new JsonStringEnumConverter());
-        return o;
-    }
+    private static readonly JsonSerializerOptions Json = R.StorageJson;
 
     [Theory]
     [InlineData(1, true)]

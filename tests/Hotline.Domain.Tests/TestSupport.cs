@@ -24,6 +24,20 @@ internal static class R
 
     public static string Json(RouterState s) => JsonSerializer.Serialize(s);
 
+    /// <summary>JSON options as the grain storage stores the router state (see Hotline.Storage.HotlineJson).</summary>
+    public static JsonSerializerOptions StorageJson { get; } = CreateStorageJson();
+
+    private static JsonSerializerOptions CreateStorageJson()
+    {
+        var o = new JsonSerializerOptions(JsonSerializerDefaults.General)
+        {
+            PropertyNameCaseInsensitive = true,
+            PreferredObjectCreationHandling = System.Text.Json.Serialization.JsonObjectCreationHandling.Populate,
+        };
+        o.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+        return o;
+    }
+
     public static List<T> Of<T>(this RoutingResult r) where T : RoutingEffect => r.Effects.OfType<T>().ToList();
 
     public static OfferMade SingleOffer(this RoutingResult r) => Assert.Single(r.Of<OfferMade>());

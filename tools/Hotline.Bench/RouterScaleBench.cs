@@ -22,8 +22,17 @@ public static class RouterScaleBench
     private static readonly string[] Dialects = ["mandarin", "cantonese", "hakka", "minnan", "wu", "xiang", "gan"];
     private static readonly string[] Employers = ["acme", "fuzhou-textile", "xiamen-port", "minjiang-build", "quanzhou-shoes"];
 
-    private sealed record Row(int Waiting, long Commands, long Decisions, double Seconds, double CpuSeconds, double P50, double P99, int QueueAtEnd, double FlushMs, double FlushCpuMs, int FlushChanged, double Reserved,
+    private sealed record Row(int Waiting, long Commands, long Decisions, double Seconds, double CpuSeconds, double P50, double P99, int QueueAtEnd, Flush Burst, Flush TailSame, Flush TailLater, double Reserved,
         double BytesPerCommand, int Collections, double GcPauseMs);
+
+    /// <summary>Five timed flushes of one kind: median wall ms, mean CPU ms, mean positions pushed.</summary>
+    private sealed record Flush(double WallMs, double CpuMs, int Pushed)
+    {
+        public override string ToString() => $"{WallMs:F2} / {CpuMs:F0} ({Pushed:N0})";
+    }
+
+    /// <summary>Cycles (release, offer answered, arrival) between two flushes in the burst measurement: 50 arrivals a second.</summary>
+    private const int BurstCycles = 25;
 
     public static void Run(int lawyers, int[] waitingSizes, int cycles, int seed)
     {
@@ -43,12 +52,17 @@ public static class RouterScaleBench
         Console.WriteLine("Allocated bytes per command count what the engine's commands allocate on this thread (their results included); " +
             "GCs are the garbage collections during the measured cycles (any generation) and their total pause.");
         Console.WriteLine();
-        Console.WriteLine("| waiting | commands | decisions | wall (s) | CPU (s) | decisions / wall s | decisions / CPU s | p50 / p99 per command (µs, wall) | vs smallest queue (CPU) | allocated bytes / command | GCs (pause ms) | FlushPositions every 500 ms (ms: median wall / mean CPU of 5; positions pushed) | lawyers reserved for a call (mean) |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine($"FlushPositions columns: ms of wall time (median of 5) / ms of CPU (mean of 5; counted in 10 ms ticks) (positions pushed, mean of 5). " +
+            $"Burst: a flush 500 ms after the last, after {BurstCycles} cycles spread over those 500 ms (the router grain's timer). Tail: one arrival " +
+            "(priority 0: last of its category; every lawyer busy at 10,000 waiting, so it waits), flushed at the instant of the flush before " +
+            "(nothing an estimate depends on changed) or 500 ms after it (time moved: every running chat's expected remaining time, so every estimate, changed).");
+        Console.WriteLine();
+        Console.WriteLine("| waiting | commands | decisions | wall (s) | CPU (s) | decisions / wall s | decisions / CPU s | p50 / p99 per command (µs, wall) | vs smallest queue (CPU) | allocated bytes / command | GCs (pause ms) | FlushPositions after a burst | after one tail arrival, same instant | after one tail arrival, 500 ms later | lawyers reserved for a call (mean) |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var baseline = rows[0].Decisions / rows[0].CpuSeconds;
         foreach (var r in rows)
             Console.WriteLine($"| {r.Waiting:N0} (end {r.QueueAtEnd:N0}) | {r.Commands:N0} | {r.Decisions:N0} | {r.Seconds:F2} | {r.CpuSeconds:F2} | {r.Decisions / r.Seconds:N0} | " +
-                $"{r.Decisions / r.CpuSeconds:N0} | {r.P50:F1} / {r.P99:F1} | {r.Decisions / r.CpuSeconds / baseline:F2}x | {r.BytesPerCommand:N0} | {r.Collections} ({r.GcPauseMs:F0}) | {r.FlushMs:F1} / {r.FlushCpuMs:F1} ({r.FlushChanged:N0}) | {r.Reserved:F1} |");
+                $"{r.Decisions / r.CpuSeconds:N0} | {r.P50:F1} / {r.P99:F1} | {r.Decisions / r.CpuSeconds / baseline:F2}x | {r.BytesPerCommand:N0} | {r.Collections} ({r.GcPauseMs:F0}) | {r.Burst} | {r.TailSame} | {r.TailLater} | {r.Reserved:F1} |");
         Console.WriteLine();
         Console.WriteLine($"Naive head-of-line FIFO on the same cycles at {waitingSizes.Max():N0} waiting (one category, no skills, O(1)): " +
             $"{naive:N0} decisions per CPU-second; the engine at that queue runs at {rows[^1].Decisions / rows[^1].CpuSeconds / naive:P1} of it.");
@@ -160,29 +174,51 @@ public static class RouterScaleBench
         var gcs = GC.CollectionCount(0) - gcs0; // every collection counts in generation 0's count
         var gcPause = (GC.GetTotalPauseDuration() - pause0).TotalMilliseconds;
         var decisions = engine.OffersMade - offers0;
-        // Positions as the router grain pushes them: a flush every 500 ms, after the commands of that time (here one
-        // release and one arrival), so each recomputes every position and pushes the ones that changed.
+        // Positions as the router grain pushes them: a flush every 500 ms after the commands of that time.
         timing = false;
         engine.FlushPositions(now);
-        var flushes = new List<(double Wall, double Cpu, int Changed)>();
-        for (var i = 0; i < 5; i++)
+        Flush TimeFlushes(Action before)
+        {
+            var flushes = new List<(double Wall, double Cpu, int Changed)>();
+            for (var i = 0; i < 5; i++)
+            {
+                before();
+                var flushCpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var flush = Stopwatch.StartNew();
+                var changed = engine.FlushPositions(now);
+                flush.Stop();
+                flushes.Add((flush.Elapsed.TotalMilliseconds, (Process.GetCurrentProcess().TotalProcessorTime - flushCpu).TotalMilliseconds,
+                    changed?.Positions.Count ?? 0));
+            }
+            // CPU time is counted in scheduler ticks (10 ms on Linux): the mean over the flushes, not the median, is meaningful.
+            var cpuMean = flushes.Average(f => f.Cpu);
+            var pushed = (int)Math.Round(flushes.Average(f => f.Changed));
+            flushes.Sort();
+            return new Flush(flushes[flushes.Count / 2].Wall, cpuMean, pushed);
+        }
+        void TailArrival()
+        {
+            var e = NextEntry(rnd, $"c{next++:x8}");
+            e.Priority = 0;
+            Carry(Do(() => engine.Enqueue(e, now)));
+        }
+        var burst = TimeFlushes(() =>
+        {
+            for (var k = 0; k < BurstCycles; k++)
+            {
+                now = now.AddMilliseconds(500.0 / BurstCycles);
+                ReleaseOneAndArrive();
+            }
+        });
+        var tailSame = TimeFlushes(TailArrival);
+        var tailLater = TimeFlushes(() =>
         {
             now = now.AddMilliseconds(500);
-            ReleaseOneAndArrive();
-            var flushCpu = Process.GetCurrentProcess().TotalProcessorTime;
-            var flush = Stopwatch.StartNew();
-            var changed = engine.FlushPositions(now);
-            flush.Stop();
-            flushes.Add((flush.Elapsed.TotalMilliseconds, (Process.GetCurrentProcess().TotalProcessorTime - flushCpu).TotalMilliseconds,
-                changed?.Positions.Count ?? 0));
-        }
-        // CPU time is counted in scheduler ticks (10 ms on Linux): the mean over the flushes, not the median, is meaningful.
-        var flushCpuMean = flushes.Average(f => f.Cpu);
-        flushes.Sort();
-        var median = flushes[flushes.Count / 2];
+            TailArrival();
+        });
         latencies.Sort();
         return new Row(waiting, commands, decisions, watch.Elapsed.TotalSeconds, cpu, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
-            engine.State.Queue.Count, median.Wall, flushCpuMean, median.Changed, (double)reservedSum / Math.Max(1, commands),
+            engine.State.Queue.Count, burst, tailSame, tailLater, (double)reservedSum / Math.Max(1, commands),
             (double)allocated / Math.Max(1, commands), gcs, gcPause);
     }
 
