@@ -11,8 +11,10 @@ internal sealed class PositionNode
     public string Id = "", Category = "";
     public int Priority;
     public long QueuedAtTicks, Sequence;
-    /// <summary>Tracked and not untracked since (a node is never re-used while it is filed or pending).</summary>
+    /// <summary>Tracked and not untracked since (a filed node is re-used only after it left its list).</summary>
     public bool Live;
+    /// <summary>Bumped at every re-use, so a note about an earlier use is recognised as stale.</summary>
+    public int Use;
     /// <summary>In its category's ordered list.</summary>
     public bool Filed;
     /// <summary>The position last pushed for <see cref="Id"/> (a copy of the engine's record of it), null when none.</summary>
@@ -39,7 +41,8 @@ internal sealed class PositionNode
 internal sealed class CategoryOrder
 {
     private readonly Dictionary<string, List<PositionNode>> _lists = new(StringComparer.Ordinal);
-    private readonly List<PositionNode> _added = [], _removed = [];
+    private readonly List<(PositionNode Node, int Use)> _added = [];
+    private readonly List<PositionNode> _removed = [];
     private readonly Stack<PositionNode> _spare = new();
     private readonly List<PositionNode> _merge = [], _fresh = [];
     private readonly Dictionary<string, int> _from = new(StringComparer.Ordinal);
@@ -64,7 +67,7 @@ internal sealed class CategoryOrder
         n.Live = true;
         n.Filed = false;
         n.Pushed = null;
-        _added.Add(n);
+        _added.Add((n, ++n.Use));
         return n;
     }
 
@@ -73,7 +76,7 @@ internal sealed class CategoryOrder
     {
         n.Live = false;
         if (n.Filed) _removed.Add(n);
-        // else it is still among the added ones, and Apply drops it.
+        else Recycle(n); // tracked and untracked between two flushes, never filed: its note in the added ones is now stale
     }
 
     /// <summary>Forgets everything (the index is rebuilt: every waiting entry is tracked again).</summary>
@@ -105,13 +108,9 @@ internal sealed class CategoryOrder
             Lower(n.Category, at);
         }
         _fresh.Clear();
-        foreach (var n in _added)
+        foreach (var (n, use) in _added)
         {
-            if (!n.Live)
-            {
-                Recycle(n); // tracked and untracked again between two flushes: never filed
-                continue;
-            }
+            if (n.Use != use || !n.Live) continue;
             if (!_lists.TryGetValue(n.Category, out var list)) _lists[n.Category] = list = [];
             var at = list.BinarySearch(n, PositionNode.Order);
             Lower(n.Category, at < 0 ? ~at : at);

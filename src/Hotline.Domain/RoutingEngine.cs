@@ -60,6 +60,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     private readonly List<(List<PositionNode> List, int From)> _touched = [];
     private readonly List<string> _departed = [];
     private readonly List<PositionNode> _changedNodes = [];
+    private readonly PriorityQueue<(List<PositionNode> List, int At), PositionNode> _cursors = new(PositionNode.Order);
     private QueueEstimates? _estimates;
     private DateTimeOffset _estimatedAt;
     private double _estimatedAht;
@@ -520,15 +521,25 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         }
         var changed = _changedNodes;
         changed.Clear();
+        // The lists to look at, from the first rank that may have changed, merged into queue order (the order the
+        // changes are returned in): O(log categories) per entry looked at.
+        var cursors = _cursors;
+        cursors.Clear();
         if (same)
         {
             foreach (var (list, from) in _touched)
-                for (var i = from; i < list.Count; i++) Visit(list[i], i + 1, index, now, changed, reset);
+                if (from < list.Count) cursors.Enqueue((list, from), list[from]);
         }
         else
         {
             foreach (var (_, list) in index.Positions.Lists)
-                for (var i = 0; i < list.Count; i++) Visit(list[i], i + 1, index, now, changed, reset);
+                if (list.Count > 0) cursors.Enqueue((list, 0), list[0]);
+        }
+        while (cursors.TryDequeue(out var at, out var n))
+        {
+            var (list, i) = at;
+            Visit(n, i + 1, index, now, changed, reset);
+            if (++i < list.Count) cursors.Enqueue((list, i), list[i]);
         }
         if (reset && _pushed.Count != index.WaitingCount)
         {
@@ -536,7 +547,6 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             foreach (var id in _pushed.Keys.Where(k => !index.IsWaiting(k)).ToList()) _pushed.Remove(id);
         }
         if (changed.Count == 0) return null;
-        changed.Sort(PositionNode.Order);
         var result = new List<QueuePosition>(changed.Count);
         foreach (var n in changed) result.Add(n.Pushed!);
         changed.Clear();

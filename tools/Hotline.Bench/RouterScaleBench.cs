@@ -25,7 +25,7 @@ public static class RouterScaleBench
     private sealed record Row(int Waiting, long Commands, long Decisions, double Seconds, double CpuSeconds, double P50, double P99, int QueueAtEnd, Flush Burst, Flush TailSame, Flush TailLater, double Reserved,
         double BytesPerCommand, int Collections, double GcPauseMs);
 
-    /// <summary>Five timed flushes of one kind: median wall ms, mean CPU ms, mean positions pushed.</summary>
+    /// <summary>Timed flushes of one kind (<see cref="Flushes"/> of them): median wall ms, mean CPU ms, mean positions pushed.</summary>
     private sealed record Flush(double WallMs, double CpuMs, int Pushed)
     {
         public override string ToString() => $"{WallMs:F2} / {CpuMs:F0} ({Pushed:N0})";
@@ -33,6 +33,9 @@ public static class RouterScaleBench
 
     /// <summary>Cycles (release, offer answered, arrival) between two flushes in the burst measurement: 50 arrivals a second.</summary>
     private const int BurstCycles = 25;
+
+    /// <summary>How many flushes of each kind are timed: 5, or the FLUSHES environment variable (more smooths out a shared machine).</summary>
+    private static readonly int Flushes = int.TryParse(Environment.GetEnvironmentVariable("FLUSHES"), out var n) && n > 0 ? n : 5;
 
     public static void Run(int lawyers, int[] waitingSizes, int cycles, int seed)
     {
@@ -52,8 +55,8 @@ public static class RouterScaleBench
         Console.WriteLine("Allocated bytes per command count what the engine's commands allocate on this thread (their results included); " +
             "GCs are the garbage collections during the measured cycles (any generation) and their total pause.");
         Console.WriteLine();
-        Console.WriteLine($"FlushPositions columns: ms of wall time (median of 5) / ms of CPU (mean of 5; counted in 10 ms ticks) (positions pushed, mean of 5). " +
-            $"Burst: a flush 500 ms after the last, after {BurstCycles} cycles spread over those 500 ms (the router grain's timer). Tail: one arrival " +
+        Console.WriteLine($"FlushPositions columns: ms of wall time (median of {Flushes}) / ms of CPU (mean of {Flushes}; counted in 10 ms ticks) (positions pushed, mean of {Flushes}). " +
+            $"Burst: a flush 500 ms after the last, after {BurstCycles} cycles spread over those 500 ms (the router grain's timer). The queue is first brought back to W waiting (arrivals). Tail: one arrival " +
             "(priority 0: last of its category; every lawyer busy at 10,000 waiting, so it waits), flushed at the instant of the flush before " +
             "(nothing an estimate depends on changed) or 500 ms after it (time moved: every running chat's expected remaining time, so every estimate, changed).");
         Console.WriteLine();
@@ -180,7 +183,7 @@ public static class RouterScaleBench
         Flush TimeFlushes(Action before)
         {
             var flushes = new List<(double Wall, double Cpu, int Changed)>();
-            for (var i = 0; i < 5; i++)
+            for (var i = 0; i < Flushes; i++)
             {
                 before();
                 var flushCpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -202,6 +205,9 @@ public static class RouterScaleBench
             e.Priority = 0;
             Carry(Do(() => engine.Enqueue(e, now)));
         }
+        // Back to W waiting first (the short queue drains during the cycles): arrivals until W wait.
+        while (engine.State.Queue.Count < waiting) TailArrival();
+        engine.FlushPositions(now);
         var burst = TimeFlushes(() =>
         {
             for (var k = 0; k < BurstCycles; k++)
