@@ -96,6 +96,8 @@ public sealed class HotlineConnection : IAsyncDisposable
 
     public async Task<JoinResult> JoinConsultation(string consultationId, long afterSeq = 0)
     {
+        // No id is the server's to refuse (validation_failed); there is no transcript to keep for it.
+        if (consultationId is null) return await Invoke<JoinResult>("JoinConsultation", [consultationId, afterSeq]);
         var mark = Of(consultationId).Mark();
         var result = await Invoke<JoinResult>("JoinConsultation", [consultationId, afterSeq]);
         _joined[consultationId] = 0;
@@ -119,6 +121,7 @@ public sealed class HotlineConnection : IAsyncDisposable
 
     public async Task<JoinResult> AcceptOffer(string consultationId)
     {
+        if (consultationId is null) return await Invoke<JoinResult>("AcceptOffer", [consultationId]); // the server refuses it
         var mark = Of(consultationId).Mark();
         var result = await Invoke<JoinResult>("AcceptOffer", [consultationId]);
         _joined[consultationId] = 0;
