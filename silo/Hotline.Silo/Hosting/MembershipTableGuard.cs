@@ -13,7 +13,9 @@ namespace Hotline.Silo.Hosting;
 /// <para>
 /// Every few seconds an active silo reads the table. If its own row was missing at two reads in a row, it writes the
 /// table's version row (if missing) and its own row back, as Active, at the table's next version, the way Orleans
-/// writes it when a silo joins, then raises the table's version above the one it knew (Orleans ignores an older table).
+/// writes it when a silo joins, then raises the table's version above the one it knew (Orleans ignores an older table),
+/// but only once every silo it knows as active is back in the table (or after <see cref="WaitForOthers"/>): a silo
+/// that reads a table above its version without its own row stops itself.
 /// Every silo does so for itself, so the table lists the live silos again within seconds
 /// (a silo that died meanwhile is simply not in it), and heartbeats, joins and death votes work again.
 /// </para>
@@ -25,9 +27,16 @@ public sealed class MembershipTableGuard(
     /// <summary>How often the table is read.</summary>
     public static readonly TimeSpan Period = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// How long a silo waits for the others it knows as active to put their rows back before it raises the rebuilt
+    /// table's version anyway (a silo still missing then is taken for dead: it stopped during the outage).
+    /// </summary>
+    public static readonly TimeSpan WaitForOthers = TimeSpan.FromSeconds(20);
+
     private static readonly string RoleName = Assembly.GetEntryAssembly()?.GetName().Name ?? "Hotline.Silo";
     private readonly DateTime _startTime = DateTime.UtcNow;
     private int _missing;
+    private DateTime? _lostSince;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -61,8 +70,10 @@ public sealed class MembershipTableGuard(
             _missing = 0;
             // A rebuilt table starts below the version this silo holds (another silo may have rebuilt it).
             if (data.Version.Version < known) await RaiseVersion(known, cancellationToken);
+            else _lostSince = null;
             return;
         }
+        _lostSince ??= DateTime.UtcNow;
         if (++_missing < 2) return;
         logger.LogWarning("This silo's row is missing from the membership table ({Table}, this silo knows version {KnownVersion}): " +
                           "the table was lost; putting this silo back", data is null ? "no table" : $"version {data.Version.Version}", known);
@@ -84,6 +95,19 @@ public sealed class MembershipTableGuard(
     /// </summary>
     private async Task RaiseVersion(long known, CancellationToken cancellationToken)
     {
+        _lostSince ??= DateTime.UtcNow;
+        // Orleans reads a table above the version it holds as the truth, and a silo that finds itself missing from it
+        // stops. So the version is raised only once every silo this one knows as active has put its own row back (each
+        // does within seconds), or when the wait is over (a silo still missing then stopped during the outage).
+        var data0 = await table.ReadAllAsync(cancellationToken);
+        var absent = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && data0.TryGet(m.SiloAddress) is null)
+            .Select(m => m.SiloAddress.ToString()).ToList();
+        if (absent.Count > 0)
+        {
+            if (DateTime.UtcNow - _lostSince < WaitForOthers) return; // the next round looks again
+            logger.LogWarning("Raising the rebuilt membership table without {Absent}: not back within {Wait} s", string.Join(", ", absent), WaitForOthers.TotalSeconds);
+        }
         var from = -1;
         for (var attempts = 0; attempts < 100_000; attempts++)
         {
@@ -92,6 +116,7 @@ public sealed class MembershipTableGuard(
             if (data.Version.Version > known)
             {
                 logger.LogWarning("Membership table version raised from {From} to {Version}, above the {Known} this silo knew", from, data.Version.Version, known);
+                _lostSince = null;
                 return;
             }
             if (data.TryGet(silo.SiloAddress) is not { } mine) return; // lost again: the next round puts it back
