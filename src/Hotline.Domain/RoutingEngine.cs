@@ -500,7 +500,12 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     {
         if (!_positionsDirty) return null;
         _positionsDirty = false;
-        if (State.Queue.Count == 0 && _pushed.Count == 0) return null;
+        if (State.Queue.Count == 0 && _pushed.Count == 0)
+        {
+            // Nothing to push, but what came and went since the last flush is filed, so its notes do not pile up.
+            Index(now).Positions.Apply(_touched, _departed);
+            return null;
+        }
         var index = Index(now);
         var reset = index.Positions.Apply(_touched, _departed) | _pushedReplaced;
         _pushedReplaced = false;

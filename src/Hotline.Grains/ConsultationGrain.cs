@@ -701,6 +701,7 @@ public sealed class ConsultationGrain(
     {
         await messages.EraseTextsAsync(S.Id);
         _sent = null;
+        _withdrawn = null; // an erased message is never pushed again
         S.Summary = "";
         S.WorkerName = null;
         S.CallerNumber = null;

@@ -44,6 +44,8 @@ public sealed class EarlyDeliveryTests(HotlineHost host)
         Assert.Equal((2L, false), (retry.Seq, retry.Duplicate));
         await Hotline.Testing.Wait.Until(() => Timeline(lawyer.Hub, c.Id).Count == 4, Wait, () => string.Join(", ", Timeline(lawyer.Hub, c.Id)));
         Assert.Equal(("Message", 2L, "early-2"), Timeline(lawyer.Hub, c.Id)[3]);
+        // The raw event is logged before the client files it in the transcript: wait for the transcript too.
+        await Hotline.Testing.Wait.Until(() => lawyer.Hub.Transcript(c.Id).Count == 2, Wait, () => string.Join(", ", lawyer.Hub.Transcript(c.Id).Select(m => m.Seq)));
         Assert.Equal(["before", "fails once"], lawyer.Hub.Transcript(c.Id).Select(m => m.Text));
         var stored = await lawyer.Hub.JoinConsultation(c.Id, 0);
         Assert.Equal([(1L, "early-1"), (2L, "early-2")], stored.Missed.Select(m => (m.Seq, m.ClientMessageId)));

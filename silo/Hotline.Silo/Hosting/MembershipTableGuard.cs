@@ -83,6 +83,8 @@ public sealed class MembershipTableGuard(
         {
             logger.LogWarning("This silo is back in the membership table (version {Version})", data.Version.Next().Version);
             _missing = 0;
+            // The others are given their time from now, when the table can be written again, not from when it was lost.
+            _lostSince = DateTime.UtcNow;
             await RaiseVersion(known, cancellationToken);
         }
     }
