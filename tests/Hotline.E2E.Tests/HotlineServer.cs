@@ -76,12 +76,7 @@ public sealed class HotlineServer : IAsyncLifetime
         try { Directory.Delete(_dataPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Hotline.Testing.Infra.FreePort();
 
     private sealed record LoginAnswer(string UserId, string Role, string DisplayName, string Token);
 

@@ -15,12 +15,38 @@ public static class Infra
     /// <summary>The newest PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin.</summary>
     public static string PgBin => PgBinDir.Value;
 
-    /// <summary>A loopback TCP port nobody listens on right now.</summary>
+    // Ports are handed out below Linux's ephemeral range (32768-60999): a port the kernel picked for "port 0" and this
+    // process released could be picked again, by another test or by any process's outgoing connection, before the child
+    // that was given it binds it (a restarted silo failed so: address already in use). Each port is handed out once per
+    // test process, from a random start, so two test processes (or runs) rarely walk the same ports at once.
+    private const int FirstPort = 20000, EndPort = 32768;
+    private static readonly Lock PortLock = new();
+    private static readonly HashSet<int> Issued = [];
+    private static int _nextPort = FirstPort + Random.Shared.Next(EndPort - FirstPort);
+
+    /// <summary>A loopback TCP port nobody listens on right now and that this process has not handed out before.</summary>
     public static int FreePort()
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        lock (PortLock)
+        {
+            for (var tried = 0; tried < EndPort - FirstPort; tried++)
+            {
+                var port = _nextPort;
+                _nextPort = _nextPort + 1 >= EndPort ? FirstPort : _nextPort + 1;
+                if (!Issued.Add(port)) continue;
+                try
+                {
+                    using var l = new TcpListener(IPAddress.Loopback, port);
+                    l.Start();
+                    return port;
+                }
+                catch (SocketException)
+                {
+                    // In use: try the next one.
+                }
+            }
+        }
+        throw new InvalidOperationException($"no free loopback port left in {FirstPort}-{EndPort - 1}");
     }
 
     public static void Require(string path)
