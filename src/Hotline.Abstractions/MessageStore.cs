@@ -4,7 +4,15 @@ namespace Hotline.Abstractions;
 
 /// <summary>A stored chat message, as the append-only message table holds it.</summary>
 public sealed record StoredMessage(string ConsultationId, long Seq, ParticipantRole SenderRole, string SenderId,
-    string SenderName, string Text, DateTimeOffset SentAt, string ClientMessageId);
+    string SenderName, string Text, DateTimeOffset SentAt, string ClientMessageId)
+{
+    /// <summary>An instant as every store keeps it: UTC, microsecond precision (PostgreSQL's), the same on both engines.</summary>
+    public static DateTimeOffset StoredInstant(DateTimeOffset value)
+    {
+        var utc = value.ToUniversalTime();
+        return new DateTimeOffset(utc.Ticks - utc.Ticks % 10, TimeSpan.Zero);
+    }
+}
 
 /// <summary>Outcome of an append: the stored message, and whether it was already there (same clientMessageId).</summary>
 public sealed record AppendOutcome(StoredMessage Message, bool Duplicate);

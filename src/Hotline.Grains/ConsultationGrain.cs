@@ -288,9 +288,8 @@ public sealed class ConsultationGrain(
         if (!notifier.CanPush) throw Guard.Unavailable("the message bus (Redis) does not answer, try again");
 
         var seq = await LastSeq() + 1;
-        // Microseconds, as the store keeps it: an early push carries the instant the ack and a later read will show.
-        var now = time.GetUtcNow();
-        var message = new StoredMessage(S.Id, seq, caller.Role, caller.Id, caller.Name, text, now.AddTicks(-(now.Ticks % 10)), clientMessageId);
+        // As the store keeps it: an early push carries the instant the ack and a later read will show.
+        var message = new StoredMessage(S.Id, seq, caller.Role, caller.Id, caller.Name, text, StoredMessage.StoredInstant(time.GetUtcNow()), clientMessageId);
         // Early delivery: the participants get the message while its durable write runs, so the commit's fsync is not
         // in the delivery latency; the sender is still acked only after the write, and a write that fails withdraws it.
         // Pushes keep seq order (OrderedPushes), and the next message gets a seq only after this one is stored.

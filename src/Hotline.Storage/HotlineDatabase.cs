@@ -352,11 +352,7 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
     private static bool IsSqliteBusy(SqliteException ex) => ex.SqliteErrorCode is 5 or 6; // SQLITE_BUSY, SQLITE_LOCKED
 
     /// <summary>Instants are stored in UTC with microsecond precision (PostgreSQL's), the same on both engines.</summary>
-    internal static DateTimeOffset Normalize(DateTimeOffset value)
-    {
-        var utc = value.ToUniversalTime();
-        return new DateTimeOffset(utc.Ticks - utc.Ticks % 10, TimeSpan.Zero);
-    }
+    internal static DateTimeOffset Normalize(DateTimeOffset value) => Hotline.Abstractions.StoredMessage.StoredInstant(value);
 
     internal static DateTimeOffset ReadInstant(DbDataReader reader, int ordinal) =>
         reader.GetFieldValue<DateTimeOffset>(ordinal).ToUniversalTime();

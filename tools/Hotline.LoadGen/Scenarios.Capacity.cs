@@ -122,11 +122,14 @@ internal static partial class Scenarios
         AutoAccept(run, lawyers);
         var pairs = await OpenAssigned(run, platform, workers.Take(senders).ToList(), "unpaid_wages", "mandarin", 32);
         run.View.Phase = "platform: warm-up";
-        if (warmup > 0) await ClosedLoop(run, tracker, pairs.Count, warmup, i => ("l:" + pairs[i].ConsultationId, id => pairs[i].Worker.SendMessage(pairs[i].ConsultationId, "warm " + id[..6], id)), new Latency("platform warm-up"), "messages delivered", "platform");
+        // Sender i writes in its own consultation, to the lawyer who took it; the text says which phase sent it.
+        Func<int, (string, Func<string, Task>)> PlatformSender(string phase) =>
+            i => ("l:" + pairs[i].ConsultationId, id => pairs[i].Worker.SendMessage(pairs[i].ConsultationId, phase + " " + id[..6], id));
+        if (warmup > 0) await ClosedLoop(run, tracker, pairs.Count, warmup, PlatformSender("warm"), new Latency("platform warm-up"), "messages delivered", "platform");
         run.View.Phase = "platform: closed-loop messages";
         var pDelivery = run.Latency("platform: SendMessage -> lawyer Message");
         var pCpu0 = run.Silo?.CpuTime();
-        var pRate = await ClosedLoop(run, tracker, pairs.Count, duration, i => ("l:" + pairs[i].ConsultationId, id => pairs[i].Worker.SendMessage(pairs[i].ConsultationId, "cap " + id[..6], id)), pDelivery, "messages delivered", "platform");
+        var pRate = await ClosedLoop(run, tracker, pairs.Count, duration, PlatformSender("cap"), pDelivery, "messages delivered", "platform");
         var pCpu = run.Silo?.CpuTime() - pCpu0;
         var pLost = await tracker.Drain(TimeSpan.FromSeconds(10));
         var gaps = pairs.Sum(p => Gaps(p.Worker, [p.ConsultationId]));
@@ -160,12 +163,14 @@ internal static partial class Scenarios
         await Task.Delay(3000);
         var relayAfter = await SettledRss(() => ChildServer.ReadRss(relayPid));
         run.View.Phase = "relay: warm-up";
-        if (warmup > 0) await ClosedLoop(run, rTracker, pairs.Count, warmup, i => ("l-" + (i % lawyerCount), id => rSenders[i].Send("l-" + (i % lawyerCount), id, "warm " + id[..6])), new Latency("relay warm-up"), "messages delivered", "relay");
+        // Sender i talks to receiver i % lawyers: the same fan-in per receiver as consultations per lawyer above.
+        Func<int, (string, Func<string, Task>)> RelaySender(string phase) =>
+            i => ("l-" + (i % lawyerCount), id => rSenders[i].Send("l-" + (i % lawyerCount), id, phase + " " + id[..6]));
+        if (warmup > 0) await ClosedLoop(run, rTracker, pairs.Count, warmup, RelaySender("warm"), new Latency("relay warm-up"), "messages delivered", "relay");
         run.View.Phase = "relay: closed-loop messages";
         var rDelivery = run.Latency("relay: Send -> receiver Message");
         var rCpu0 = run.Relay?.CpuTime();
-        // Sender i talks to receiver i % lawyers: the same fan-in per receiver as consultations per lawyer above.
-        var rRate = await ClosedLoop(run, rTracker, pairs.Count, duration, i => ("l-" + (i % lawyerCount), id => rSenders[i].Send("l-" + (i % lawyerCount), id, "cap " + id[..6])), rDelivery, "messages delivered", "relay");
+        var rRate = await ClosedLoop(run, rTracker, pairs.Count, duration, RelaySender("cap"), rDelivery, "messages delivered", "relay");
         var rCpu = run.Relay?.CpuTime() - rCpu0;
         var rLost = await rTracker.Drain(TimeSpan.FromSeconds(10));
         var relayClosed = receivers.Sum(x => x.Closed) + rSenders.Sum(x => x.Closed);
