@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Hotline.Abstractions;
 using Hotline.Domain;
 using Hotline.Domain.Privacy;
@@ -76,6 +77,8 @@ public sealed class ConsultationGrain(
     private OrderedPushes? _pushes;
     /// <summary>A message pushed early whose write then failed: if a re-read finds it stored after all, it is pushed again.</summary>
     private MessageView? _withdrawn;
+    /// <summary>Re-reads the tail while a withdrawn message's fate is unknown (the store did not answer).</summary>
+    private IGrainTimer? _recheck;
 
     private IRouterGrain Router => GrainFactory.GetGrain<IRouterGrain>(GrainKeys.Hotline);
     private CrashPoints? Crash => ServiceProvider.GetService(typeof(CrashPoints)) as CrashPoints;
@@ -302,13 +305,20 @@ public sealed class ConsultationGrain(
             outcome = await messages.AppendAsync(message);
             MessageStageLog.Mark(MessageStageLog.Stored, clientMessageId);
         }
-        catch
+        catch (Exception failure)
         {
-            // The insert may have committed: re-read the tail before the next append.
-            _lastSeq = null;
-            _sent = null;
-            if (early is not null) Withdraw(early);
-            throw;
+            // The insert may have committed with its answer lost: ask the store before anyone is told it failed. Found, it
+            // is a success (acked, the early push stands); not found, it was never stored; unknown (the store went away
+            // too), the push is withdrawn and a re-read of the tail, retried until the store answers, pushes it again.
+            var (stored, known) = await FindStored(caller.Id, clientMessageId);
+            if (stored is null)
+            {
+                _lastSeq = null;
+                _sent = null;
+                if (early is not null) Withdraw(early, recheck: !known);
+                ExceptionDispatchInfo.Throw(failure);
+            }
+            outcome = new AppendOutcome(stored, Duplicate: stored.Seq != seq);
         }
         var pushedAsStored = early is not null && outcome.Message.Seq == seq && outcome.Message.ClientMessageId == clientMessageId;
         if (early is not null && !pushedAsStored)
@@ -333,17 +343,51 @@ public sealed class ConsultationGrain(
             _ = Publish(c => c.Message(view), lawyerFirst: caller.Role != ParticipantRole.Lawyer, stagesOf: clientMessageId);
         }
         if (caller.Role == ParticipantRole.Lawyer) NotifyWorkerByPush(WorkerNoticeKind.Message);
-        return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
+        return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = outcome.Duplicate };
     }
 
     /// <summary>
     /// Withdraws an early <c>Message</c> push whose write failed, after it in the same order. Kept so that a re-read
     /// that finds it stored after all (a commit whose answer was lost) pushes it again.
     /// </summary>
-    private void Withdraw(MessageView early)
+    private void Withdraw(MessageView early, bool recheck = false)
     {
         _withdrawn = early;
         _ = Publish(c => c.MessageWithdrawn(new MessageWithdrawnEvent(early.ConsultationId, early.Seq, early.ClientMessageId)));
+        // Whether it was stored is unknown: do not wait for the sender's next message to find out.
+        if (recheck) _recheck ??= this.RegisterGrainTimer(RecheckWithdrawn, new GrainTimerCreationOptions { DueTime = RecheckEvery, Period = RecheckEvery });
+    }
+
+    private static readonly TimeSpan RecheckEvery = TimeSpan.FromSeconds(1);
+
+    /// <summary>Re-reads the tail (which pushes a withdrawn message found stored) until the store answers once.</summary>
+    private async Task RecheckWithdrawn()
+    {
+        try
+        {
+            await Sent();
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug(e, "The message store still does not answer; the withdrawn message is checked again");
+            return;
+        }
+        _recheck?.Dispose();
+        _recheck = null;
+    }
+
+    /// <summary>The sender's message with this clientMessageId as stored, and whether the store could be asked at all.</summary>
+    private async Task<(StoredMessage? Stored, bool Known)> FindStored(string senderId, string clientMessageId)
+    {
+        try
+        {
+            return (await messages.FindByClientMessageIdAsync(S.Id, senderId, clientMessageId), true);
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug(e, "Could not ask the message store whether a failed write was stored");
+            return (null, false);
+        }
     }
 
     public async Task<IReadOnlyList<MessageView>> GetMessages(Caller caller, long afterSeq, int limit)
