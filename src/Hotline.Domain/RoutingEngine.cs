@@ -37,6 +37,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     public long OffersMade { get; private set; }
 
     private readonly HashSet<string> _reserved = new(StringComparer.Ordinal);
+    private readonly List<RoutingEffect> _effects = [];
     // Lawyers held for a call, by call, and the call each is held for (the reservations of the last pass; not persisted).
     // The calls are also kept dense (DenseSet), as matching walks them on every command.
     private readonly Dictionary<QueueEntry, DenseSet<LawyerSlot>> _held = new(ReferenceEqualityComparer.Instance);
@@ -114,7 +115,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         else State.NextSequence = Math.Max(State.NextSequence, e.Sequence + 1);
         State.Queue[e.ConsultationId] = e;
         Index(now).Track(e, now);
-        return Finish([], now);
+        return Finish(NewEffects(), now);
     }
 
     /// <summary>Adds or updates a lawyer's profile, capacity and status. Going away/offline revokes pending offers (Cancelled).</summary>
@@ -130,7 +131,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         if (info.Capacity < 0)
             return RoutingResult.Fail(RoutingErrors.Validation, "capacity must not be negative");
         var index = Index(now);
-        var effects = new List<RoutingEffect>();
+        var effects = NewEffects();
         var isNew = !State.Lawyers.TryGetValue(info.LawyerId, out var slot);
         if (slot is null)
         {
@@ -165,7 +166,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         slot.Connected = true;
         Index(now).Refresh(slot);
         _index!.LawyerChanged();
-        return Finish([], now);
+        return Finish(NewEffects(), now);
     }
 
     /// <summary>The lawyer accepts an offer made to them.</summary>
@@ -179,7 +180,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
                 : RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not routed");
         if (!string.Equals(e.OfferedTo, lawyerId, StringComparison.Ordinal) || !State.Lawyers.TryGetValue(lawyerId, out var lawyer))
             return RoutingResult.Fail(RoutingErrors.NotOffered, $"consultation {consultationId} is not offered to {lawyerId}");
-        var effects = new List<RoutingEffect>();
+        var effects = NewEffects();
         Assign(e, lawyer, now, effects);
         return Finish(effects, now);
     }
@@ -203,7 +204,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             return RoutingResult.Fail(RoutingErrors.Conflict, $"consultation {consultationId} is not for {lawyerId}");
         if (!Index(now).LoadOf(lawyer).HasRoomFor(e.Channel, lawyer.Capacity))
             return RoutingResult.Fail(RoutingErrors.Conflict, $"{lawyerId} has no free capacity for it");
-        var effects = new List<RoutingEffect>();
+        var effects = NewEffects();
         var previous = e.OfferedTo;
         if (previous is not null) Revoke(e, OfferRevokeReason.Taken, effects, now);
         Assign(e, lawyer, now, effects);
@@ -261,7 +262,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         index.Track(e, now);
         Exclude(e, lawyerId, now, now);
         TouchIdle(lawyerId, now);
-        return Finish([], now);
+        return Finish(NewEffects(), now);
     }
 
     /// <summary>An active consultation ends (closed): frees the lawyer's capacity and records the handle time.</summary>
@@ -286,7 +287,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         index.ClearActive(consultationId);
         index.Refresh(lawyer);
         TouchIdle(lawyer.LawyerId, now);
-        return Finish([], now);
+        return Finish(NewEffects(), now);
     }
 
     /// <summary>A queued or offered consultation leaves (worker abandoned it). Revokes its offer (Cancelled).</summary>
@@ -298,7 +299,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             return State.ActiveEntries.ContainsKey(consultationId)
                 ? RoutingResult.Fail(RoutingErrors.Conflict, $"consultation {consultationId} is active; release it instead")
                 : RoutingResult.Fail(RoutingErrors.NotFound, $"consultation {consultationId} is not queued");
-        var effects = new List<RoutingEffect>();
+        var effects = NewEffects();
         var lawyerId = e.OfferedTo;
         if (lawyerId is not null) Revoke(e, OfferRevokeReason.Cancelled, effects, now);
         index.Forget(e);
@@ -323,7 +324,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         if (preferredLawyerId is not null && string.Equals(preferredLawyerId, excludeLawyerId, StringComparison.Ordinal))
             return RoutingResult.Fail(RoutingErrors.Validation, "cannot both prefer and exclude the same lawyer");
         var index = Index(now);
-        var effects = new List<RoutingEffect>();
+        var effects = NewEffects();
         string? freed = null;
         if (State.ActiveEntries.TryGetValue(consultationId, out var e))
         {
@@ -366,7 +367,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     {
         if (!State.Lawyers.TryGetValue(lawyerId, out var slot))
             return RoutingResult.Fail(RoutingErrors.NotFound, $"lawyer {lawyerId} is not known to the router");
-        var effects = new List<RoutingEffect>();
+        var effects = NewEffects();
         slot.Connected = false;
         var index = Index(now);
         RevokeAllOffersTo(lawyerId, OfferRevokeReason.Cancelled, effects, now);
@@ -385,7 +386,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// while nothing ran are nobody's fault.</remarks>
     public RoutingResult Tick(DateTimeOffset now)
     {
-        var effects = new List<RoutingEffect>();
+        var effects = NewEffects();
         var expired = Index(now).OffersDue(now);
         expired.Sort((a, b) =>
         {
@@ -418,7 +419,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// </summary>
     public RoutingResult Recover(DateTimeOffset now)
     {
-        var effects = new List<RoutingEffect>();
+        var effects = NewEffects();
         var overdue = Index(now).OffersDue(now);
         overdue.Sort(RoutingPolicy.QueueOrder);
         foreach (var e in overdue)
@@ -631,12 +632,22 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         return views;
     }
 
+    /// <summary>The effects list of the command now running: one list reused by every command (a command's result gets an
+    /// array of exactly its effects, or the shared empty result), so a command allocates nothing for effects it does not have.</summary>
+    private List<RoutingEffect> NewEffects()
+    {
+        _effects.Clear();
+        return _effects;
+    }
+
     private RoutingResult Finish(List<RoutingEffect> effects, DateTimeOffset now)
     {
         Lapse(now);
         Match(now, effects);
         _positionsDirty = true;
-        return new RoutingResult(effects);
+        var result = effects.Count == 0 ? RoutingResult.None : new RoutingResult(effects.ToArray());
+        effects.Clear();
+        return result;
     }
 
     /// <summary>Drops exclusions past their limit; lapses named-lawyer preferences that are overdue or whose lawyer is offline,

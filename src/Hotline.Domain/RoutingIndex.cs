@@ -388,14 +388,16 @@ internal sealed class RoutingIndex
     {
         UnregisterExclusions(e, s);
         s.Exclusions = set;
+        if (!e.HasExclusions) return;
         foreach (var (lawyerId, since) in e.Exclusions) set.Add((RoutingPolicy.ExclusionEndsAt(since, _options), e.ConsultationId, lawyerId));
     }
 
     private void UnregisterExclusions(QueueEntry e, Slot s)
     {
         if (s.Exclusions is not { } set) return;
-        foreach (var (lawyerId, since) in e.Exclusions) set.Remove((RoutingPolicy.ExclusionEndsAt(since, _options), e.ConsultationId, lawyerId));
         s.Exclusions = null;
+        if (!e.HasExclusions) return;
+        foreach (var (lawyerId, since) in e.Exclusions) set.Remove((RoutingPolicy.ExclusionEndsAt(since, _options), e.ConsultationId, lawyerId));
     }
 
     // ---- time ----
@@ -519,8 +521,14 @@ internal sealed class RoutingIndex
         else
         {
             if (_freeBySkillDialect.TryGetValue((e.Category, e.Dialect), out var own)) AddAll(own, into);
-            foreach (var d in rules.AlsoDialects)
-                if (_freeBySkillDialect.TryGetValue((e.Category, d), out var more)) AddAll(more, into);
+            if (rules.AlsoDialects is IReadOnlyList<string> also) // by index: a foreach over the interface allocates
+            {
+                for (var i = 0; i < also.Count; i++)
+                    if (_freeBySkillDialect.TryGetValue((e.Category, also[i]), out var more)) AddAll(more, into);
+            }
+            else
+                foreach (var d in rules.AlsoDialects)
+                    if (_freeBySkillDialect.TryGetValue((e.Category, d), out var more)) AddAll(more, into);
         }
     }
 

@@ -59,7 +59,25 @@ public sealed class QueueEntry
     /// Lawyers who declined, let an offer lapse or transferred it away, and since when. Passed over for
     /// <see cref="RoutingOptions.ExclusionSeconds"/> from then, and only while another eligible lawyer is online.
     /// </summary>
-    public Dictionary<string, DateTimeOffset> Exclusions { get; set; } = [];
+    public Dictionary<string, DateTimeOffset> Exclusions
+    {
+        get => _exclusions ??= new(StringComparer.Ordinal);
+        set => _exclusions = value;
+    }
+
+    // Made on first use: most entries never have an exclusion, and the engine copies every entry it admits.
+    private Dictionary<string, DateTimeOffset>? _exclusions;
+
+    /// <summary>Whether any exclusion is recorded (without making the dictionary).</summary>
+    internal bool HasExclusions => _exclusions is { Count: > 0 };
+
+    /// <summary>Since when <paramref name="lawyerId"/> is excluded, if they are (without making the dictionary).</summary>
+    internal bool TryGetExclusion(string lawyerId, out DateTimeOffset since)
+    {
+        if (_exclusions is { Count: > 0 } x) return x.TryGetValue(lawyerId, out since);
+        since = default;
+        return false;
+    }
     /// <summary>A transfer to a named lawyer: offered only to them until <see cref="PreferenceExpiresAt"/> or until they go offline.</summary>
     public string? PreferredLawyerId { get; set; }
     /// <summary>When the named-lawyer preference lapses into normal routing.</summary>
@@ -80,7 +98,8 @@ public sealed class QueueEntry
     public QueueEntry Clone() => new()
     {
         ConsultationId = ConsultationId, Category = Category, Dialect = Dialect, Channel = Channel, Priority = Priority,
-        QueuedAt = QueuedAt, RoutedSince = RoutedSince, Sequence = Sequence, Exclusions = new(Exclusions, StringComparer.Ordinal),
+        QueuedAt = QueuedAt, RoutedSince = RoutedSince, Sequence = Sequence,
+        _exclusions = _exclusions is { Count: > 0 } x ? new(x, StringComparer.Ordinal) : null,
         PreferredLawyerId = PreferredLawyerId, PreferenceExpiresAt = PreferenceExpiresAt, EmployerKey = EmployerKey, Region = Region, OfferedTo = OfferedTo, OfferExpiresAt = OfferExpiresAt, AssignedTo = AssignedTo, AssignedAt = AssignedAt,
     };
 }
@@ -158,5 +177,8 @@ public static class RoutingErrors
 public sealed record RoutingResult(IReadOnlyList<RoutingEffect> Effects, string? ErrorCode = null, string? ErrorMessage = null)
 {
     public static RoutingResult Fail(string code, string message) => new([], code, message);
+
+    /// <summary>Success with no effect (shared: a result is immutable).</summary>
+    public static RoutingResult None { get; } = new([]);
     public bool Succeeded => ErrorCode is null;
 }

@@ -93,9 +93,22 @@ public static class RoutingPolicy
     public static bool MatchesSkills(QueueEntry entry, LawyerSlot lawyer, WideningRules rules)
     {
         if (rules.RequireCategory && !lawyer.Skills.Contains(entry.Category)) return false;
-        if (rules.AnyDialect || lawyer.Dialects.Contains(entry.Dialect)) return true;
-        foreach (var d in rules.AlsoDialects)
-            if (lawyer.Dialects.Contains(d)) return true;
+        return rules.AnyDialect || lawyer.Dialects.Contains(entry.Dialect) || AnyIn(rules.AlsoDialects, lawyer.Dialects);
+    }
+
+    /// <summary>Whether one of <paramref name="items"/> is in <paramref name="set"/>; by index when it is a list (matching asks
+    /// this per entry and lawyer, and a foreach over the interface allocates an enumerator each time).</summary>
+    internal static bool AnyIn(IReadOnlyCollection<string> items, HashSet<string> set)
+    {
+        if (items.Count == 0) return false;
+        if (items is IReadOnlyList<string> list)
+        {
+            for (var i = 0; i < list.Count; i++)
+                if (set.Contains(list[i])) return true;
+            return false;
+        }
+        foreach (var d in items)
+            if (set.Contains(d)) return true;
         return false;
     }
 
@@ -119,7 +132,7 @@ public static class RoutingPolicy
 
     /// <summary>Whether the lawyer's exclusion from the entry is still within its time limit (whether it applies is <see cref="ExclusionsApply"/>).</summary>
     public static bool IsExclusionCurrent(QueueEntry entry, string lawyerId, DateTimeOffset now, RoutingOptions options) =>
-        entry.Exclusions.TryGetValue(lawyerId, out var since) && ExclusionEndsAt(since, options) > now;
+        entry.TryGetExclusion(lawyerId, out var since) && ExclusionEndsAt(since, options) > now;
 
     /// <summary>
     /// Whether the entry's exclusions are in force: some lawyer online with a capacity, matching its profile and not
@@ -128,7 +141,7 @@ public static class RoutingPolicy
     /// </summary>
     public static bool ExclusionsApply(QueueEntry entry, IEnumerable<LawyerSlot> lawyers, WideningRules rules, DateTimeOffset now, RoutingOptions options)
     {
-        if (entry.Exclusions.Count == 0) return false;
+        if (!entry.HasExclusions) return false;
         foreach (var l in lawyers)
             if (IsOnline(l) && l.Capacity > 0 && MatchesProfile(entry, l, rules) && !IsExclusionCurrent(entry, l.LawyerId, now, options))
                 return true;

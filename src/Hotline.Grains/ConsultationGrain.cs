@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Hotline.Abstractions;
 using Hotline.Domain;
 using Hotline.Domain.Privacy;
@@ -76,6 +77,8 @@ public sealed class ConsultationGrain(
     private OrderedPushes? _pushes;
     /// <summary>A message pushed early whose write then failed: if a re-read finds it stored after all, it is pushed again.</summary>
     private MessageView? _withdrawn;
+    /// <summary>Re-reads the tail while a withdrawn message's fate is unknown (the store did not answer).</summary>
+    private IGrainTimer? _recheck;
 
     private IRouterGrain Router => GrainFactory.GetGrain<IRouterGrain>(GrainKeys.Hotline);
     private CrashPoints? Crash => ServiceProvider.GetService(typeof(CrashPoints)) as CrashPoints;
@@ -274,6 +277,7 @@ public sealed class ConsultationGrain(
 
     public async Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text, string? exceptConnection = null)
     {
+        MessageStageLog.Mark(MessageStageLog.Grain, clientMessageId);
         EnsureExists();
         Guard.Id(clientMessageId, "clientMessageId");
         Guard.Text(text, limits.Value.MaxMessageLength, "text");
@@ -294,19 +298,27 @@ public sealed class ConsultationGrain(
         // in the delivery latency; the sender is still acked only after the write, and a write that fails withdraws it.
         // Pushes keep seq order (OrderedPushes), and the next message gets a seq only after this one is stored.
         var early = messageOptions.Value.EarlyDelivery ? ToView(message) : null;
-        if (early is not null) _ = Publish(c => c.Message(early), lawyerFirst: caller.Role != ParticipantRole.Lawyer, SenderCopy(caller, exceptConnection));
+        if (early is not null) _ = Publish(c => c.Message(early), lawyerFirst: caller.Role != ParticipantRole.Lawyer, SenderCopy(caller, exceptConnection), stagesOf: clientMessageId);
         AppendOutcome outcome;
         try
         {
             outcome = await messages.AppendAsync(message);
+            MessageStageLog.Mark(MessageStageLog.Stored, clientMessageId);
         }
-        catch
+        catch (Exception failure)
         {
-            // The insert may have committed: re-read the tail before the next append.
-            _lastSeq = null;
-            _sent = null;
-            if (early is not null) Withdraw(early);
-            throw;
+            // The insert may have committed with its answer lost: ask the store before anyone is told it failed. Found, it
+            // is a success (acked, the early push stands); not found, it was never stored; unknown (the store went away
+            // too), the push is withdrawn and a re-read of the tail, retried until the store answers, pushes it again.
+            var (stored, known) = await FindStored(caller.Id, clientMessageId);
+            if (stored is null)
+            {
+                _lastSeq = null;
+                _sent = null;
+                if (early is not null) Withdraw(early, recheck: !known);
+                ExceptionDispatchInfo.Throw(failure);
+            }
+            outcome = new AppendOutcome(stored, Duplicate: stored.Seq != seq);
         }
         var pushedAsStored = early is not null && outcome.Message.Seq == seq && outcome.Message.ClientMessageId == clientMessageId;
         if (early is not null && !pushedAsStored)
@@ -331,20 +343,54 @@ public sealed class ConsultationGrain(
             // Without early delivery this is the sender's own message, which its connection files from the ack; after a
             // withdrawal it may be another, which every connection must get.
             var own = early is null && view.SenderId == caller.Id && view.ClientMessageId == clientMessageId;
-            _ = Publish(c => c.Message(view), lawyerFirst: caller.Role != ParticipantRole.Lawyer, own ? SenderCopy(caller, exceptConnection) : null);
+            _ = Publish(c => c.Message(view), lawyerFirst: caller.Role != ParticipantRole.Lawyer, own ? SenderCopy(caller, exceptConnection) : null, stagesOf: clientMessageId);
         }
         if (caller.Role == ParticipantRole.Lawyer) NotifyWorkerByPush(WorkerNoticeKind.Message);
-        return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = false };
+        return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = outcome.Duplicate };
     }
 
     /// <summary>
     /// Withdraws an early <c>Message</c> push whose write failed, after it in the same order. Kept so that a re-read
     /// that finds it stored after all (a commit whose answer was lost) pushes it again.
     /// </summary>
-    private void Withdraw(MessageView early)
+    private void Withdraw(MessageView early, bool recheck = false)
     {
         _withdrawn = early;
         _ = Publish(c => c.MessageWithdrawn(new MessageWithdrawnEvent(early.ConsultationId, early.Seq, early.ClientMessageId)));
+        // Whether it was stored is unknown: do not wait for the sender's next message to find out.
+        if (recheck) _recheck ??= this.RegisterGrainTimer(RecheckWithdrawn, new GrainTimerCreationOptions { DueTime = RecheckEvery, Period = RecheckEvery });
+    }
+
+    private static readonly TimeSpan RecheckEvery = TimeSpan.FromSeconds(1);
+
+    /// <summary>Re-reads the tail (which pushes a withdrawn message found stored) until the store answers once.</summary>
+    private async Task RecheckWithdrawn()
+    {
+        try
+        {
+            await Sent();
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug(e, "The message store still does not answer; the withdrawn message is checked again");
+            return;
+        }
+        _recheck?.Dispose();
+        _recheck = null;
+    }
+
+    /// <summary>The sender's message with this clientMessageId as stored, and whether the store could be asked at all.</summary>
+    private async Task<(StoredMessage? Stored, bool Known)> FindStored(string senderId, string clientMessageId)
+    {
+        try
+        {
+            return (await messages.FindByClientMessageIdAsync(S.Id, senderId, clientMessageId), true);
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug(e, "Could not ask the message store whether a failed write was stored");
+            return (null, false);
+        }
     }
 
     public async Task<IReadOnlyList<MessageView>> GetMessages(Caller caller, long afterSeq, int limit)
@@ -793,7 +839,7 @@ public sealed class ConsultationGrain(
     /// An event to both participants (the worker and the assigned lawyer, if any, both at once), sent after every
     /// earlier push of this consultation. The returned task completes when it was sent; it never faults.
     /// </summary>
-    private Task Publish(Func<IConsultationClient, Task> send, bool lawyerFirst = false, SenderConnection? except = null)
+    private Task Publish(Func<IConsultationClient, Task> send, bool lawyerFirst = false, SenderConnection? except = null, string? stagesOf = null)
     {
         // Recipients as of now: a push that waits behind another must not follow a later transfer. The sending connection
         // is left out of its own message's push when it files the message from the ack (every other connection gets it).
@@ -801,8 +847,9 @@ public sealed class ConsultationGrain(
         var lawyer = S.AssignedLawyerId is not { } id ? null
             : except is { Role: ParticipantRole.Lawyer } l && l.UserId == id ? notifier.LawyerExcept(id, l.ConnectionId) : notifier.Lawyer(id);
         // Each send serialises and writes before the next starts: the one who did not send a message gets it first.
+        // The recipient of a worker's message is the lawyer: that push is the one the stage log follows.
         return Pushes.Enqueue(() => lawyer is null ? send(worker)
-            : lawyerFirst ? Task.WhenAll(send(lawyer), send(worker)) : Task.WhenAll(send(worker), send(lawyer)));
+            : lawyerFirst ? Task.WhenAll(MessageStageLog.Pushed(() => send(lawyer), stagesOf), send(worker)) : Task.WhenAll(send(worker), send(lawyer)));
     }
 
     /// <summary>

@@ -59,19 +59,38 @@ public sealed class EarlyDeliveryGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_write_that_stored_but_failed_is_pushed_again_when_the_retry_finds_it_stored()
+    public async Task A_write_that_stored_but_lost_its_answer_is_acked_and_never_withdrawn()
     {
-        // The commit happened but its answer was lost: the early push was withdrawn, so the retry, answered as a
-        // duplicate from storage, pushes the stored message again (the participants would otherwise miss it until a join).
+        // The commit happened but its answer was lost: the grain asks the store by clientMessageId, finds the message at
+        // its seq, and acks it; the early push stands (no withdrawal, no second push).
         var (grain, id, lawyer, worker) = await Active();
         var me = new Caller(ParticipantRole.Worker, worker, "工人");
         Faults.FailNextAppend(id, AppendFault.FailAfterCommit);
-        await Assert.ThrowsAnyAsync<Exception>(() => grain.SendMessage(me, "m1", "stored after all"));
+        var ack = await grain.SendMessage(me, "m1", "stored after all");
+        Assert.Equal((1L, false), (ack.Seq, ack.Duplicate));
 
+        Assert.Equal(2, (await grain.SendMessage(me, "m2", "next")).Seq);
+        await Hotline.Testing.Wait.Until(() => LawyerTimeline(lawyer, id).Count == 2, TimeSpan.FromSeconds(30), () => string.Join(", ", LawyerTimeline(lawyer, id)));
+        Assert.Equal([("Message", 1L, "m1"), ("Message", 2L, "m2")], LawyerTimeline(lawyer, id));
         var retry = await grain.SendMessage(me, "m1", "stored after all");
         Assert.Equal((1L, true), (retry.Seq, retry.Duplicate));
+    }
+
+    [Fact]
+    public async Task A_stored_write_whose_store_then_went_away_is_withdrawn_and_pushed_again_without_another_send()
+    {
+        // The commit happened, then the append and the look-up both failed: the sender gets the error and the push is
+        // withdrawn, and the grain re-reads the tail by itself until the store answers, pushing the stored message again
+        // (the recipient does not wait for the sender's next message or a re-join).
+        var (grain, id, lawyer, worker) = await Active();
+        var me = new Caller(ParticipantRole.Worker, worker, "工人");
+        Faults.FailNextAppend(id, AppendFault.FailAfterCommitAndLookup);
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.SendMessage(me, "m1", "stored after all"));
+
         await Hotline.Testing.Wait.Until(() => LawyerTimeline(lawyer, id).Count == 3, TimeSpan.FromSeconds(30), () => string.Join(", ", LawyerTimeline(lawyer, id)));
         Assert.Equal([("Message", 1L, "m1"), ("MessageWithdrawn", 1L, "m1"), ("Message", 1L, "m1")], LawyerTimeline(lawyer, id));
+        var retry = await grain.SendMessage(me, "m1", "stored after all");
+        Assert.Equal((1L, true), (retry.Seq, retry.Duplicate));
         Assert.Equal(2, (await grain.SendMessage(me, "m2", "next")).Seq);
     }
 }

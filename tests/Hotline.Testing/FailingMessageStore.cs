@@ -10,6 +10,11 @@ public enum AppendFault
     FailBefore,
     /// <summary>Stores the message, then throws (a commit whose answer was lost).</summary>
     FailAfterCommit,
+    /// <summary>
+    /// As <see cref="FailAfterCommit"/>, and the look-up by clientMessageId that follows fails too (the store went away
+    /// right after the commit): the writer cannot tell at once that the message is stored.
+    /// </summary>
+    FailAfterCommitAndLookup,
 }
 
 /// <summary>
@@ -21,6 +26,7 @@ public sealed class StoreFaults
     private readonly ConcurrentDictionary<string, ConcurrentQueue<AppendFault>> _faults = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _gates = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _held = new();
+    private readonly ConcurrentDictionary<string, int> _failingLookups = new();
 
     /// <summary>The next append of <paramref name="consultationId"/> fails as <paramref name="fault"/> says (queued: one per call).</summary>
     public void FailNextAppend(string consultationId, AppendFault fault = AppendFault.FailBefore) =>
@@ -43,6 +49,15 @@ public sealed class StoreFaults
 
     internal AppendFault? TakeFault(string consultationId) =>
         _faults.TryGetValue(consultationId, out var queue) && queue.TryDequeue(out var fault) ? fault : null;
+
+    internal void FailNextLookup(string consultationId) => _failingLookups.AddOrUpdate(consultationId, 1, (_, n) => n + 1);
+
+    internal bool TakeLookupFault(string consultationId)
+    {
+        while (_failingLookups.TryGetValue(consultationId, out var n) && n > 0)
+            if (_failingLookups.TryUpdate(consultationId, n - 1, n)) return true;
+        return false;
+    }
 
     internal async Task PassGate(string consultationId)
     {
@@ -68,7 +83,8 @@ public sealed class FailingMessageStore(IMessageStore inner, StoreFaults faults)
         var fault = faults.TakeFault(message.ConsultationId);
         if (fault == AppendFault.FailBefore) throw new InjectedStoreFailure($"injected: append of seq {message.Seq} failed before the write");
         var outcome = await inner.AppendAsync(message, cancellationToken);
-        if (fault == AppendFault.FailAfterCommit) throw new InjectedStoreFailure($"injected: append of seq {message.Seq} failed after the write");
+        if (fault == AppendFault.FailAfterCommitAndLookup) faults.FailNextLookup(message.ConsultationId);
+        if (fault is AppendFault.FailAfterCommit or AppendFault.FailAfterCommitAndLookup) throw new InjectedStoreFailure($"injected: append of seq {message.Seq} failed after the write");
         return outcome;
     }
 
@@ -82,7 +98,9 @@ public sealed class FailingMessageStore(IMessageStore inner, StoreFaults faults)
 
     /// <inheritdoc />
     public Task<StoredMessage?> FindByClientMessageIdAsync(string consultationId, string senderId, string clientMessageId, CancellationToken cancellationToken = default) =>
-        inner.FindByClientMessageIdAsync(consultationId, senderId, clientMessageId, cancellationToken);
+        faults.TakeLookupFault(consultationId)
+            ? throw new InjectedStoreFailure("injected: look-up by clientMessageId failed")
+            : inner.FindByClientMessageIdAsync(consultationId, senderId, clientMessageId, cancellationToken);
 
     /// <inheritdoc />
     public Task EraseTextsAsync(string consultationId, CancellationToken cancellationToken = default) =>

@@ -1,4 +1,5 @@
 using Hotline.Abstractions;
+using Hotline.Grains;
 using Hotline.Silo.Api;
 using Hotline.Silo.Security;
 using Microsoft.AspNetCore.SignalR;
@@ -26,8 +27,9 @@ public abstract class ConsultationHub<TClient>(IGrainFactory grains, GrainCalls 
     /// <summary>Answers only after the message is durably stored; a repeated clientMessageId answers the original seq.</summary>
     public Task<MessageAck> SendMessage(string consultationId, string clientMessageId, string text)
     {
+        MessageStageLog.Mark(MessageStageLog.Hub, clientMessageId);
         var except = FilesOwnMessages ? Context.ConnectionId : null;
-        return calls.RunIdempotent(() => Consultation(consultationId).SendMessage(Me, clientMessageId, text, except));
+        return MessageStageLog.Completed(calls.RunIdempotent(() => Consultation(consultationId).SendMessage(Me, clientMessageId, text, except)), MessageStageLog.Ack, clientMessageId);
     }
 
     /// <summary>
