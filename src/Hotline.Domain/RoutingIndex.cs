@@ -635,9 +635,20 @@ internal sealed class RoutingIndex
         return new LawyerLoad(count, phone);
     }
 
+    /// <summary>
+    /// Counts the changes to what the lawyers' views for wait estimates come from (<see cref="Refresh"/>, which every change
+    /// to a lawyer goes through, and new handle times): a flush whose count, time and average handle time are those of
+    /// the last one reuses its estimates without building the views.
+    /// </summary>
+    public long LawyerInputs { get; private set; }
+
+    /// <summary>Something the lawyers' views depend on changed outside <see cref="Refresh"/> (the recent handle times).</summary>
+    public void LawyerInputsChanged() => LawyerInputs++;
+
     /// <summary>Re-files a lawyer after a change of status, connection, capacity, active consultations or offers.</summary>
     public void Refresh(LawyerSlot l)
     {
+        LawyerInputs++;
         var free = RoutingPolicy.IsOnline(l) && LoadOf(l).HasRoomFor(Channel.Web, l.Capacity);
         // Filed under the profile sets it had (an upsert replaces them): re-filed only when they or the membership change.
         var filed = _freeProfile.TryGetValue(l, out var filedAs);
