@@ -210,12 +210,21 @@ public sealed class HotlineConnection : IAsyncDisposable
 
     private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// Diagnostics (null: off): called first thing for each <c>Message</c> push, before this client decodes and files it,
+    /// with its clientMessageId and <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> (the load generator's stage
+    /// report tells the transport's time from this client's own). Must not block.
+    /// </summary>
+    public Action<string, long>? MessageArrived { get; set; }
+
     /// <summary>Events whose payload did not decode into the client's shape (a contract mismatch).</summary>
     public EventLog<Exception> DecodeErrors { get; } = new();
 
     private void On<T>(HubConnection connection, string method, Action<T> add) where T : class
         => connection.On<JsonElement>(method, payload =>
         {
+            if (MessageArrived is { } arrived && method == "Message" && payload.TryGetProperty("clientMessageId", out var id) && id.GetString() is { } clientMessageId)
+                arrived(clientMessageId, System.Diagnostics.Stopwatch.GetTimestamp());
             RawEvents.Add(new RawEvent(method, payload.Clone()));
             T? value;
             try

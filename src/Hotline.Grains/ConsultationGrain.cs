@@ -277,6 +277,7 @@ public sealed class ConsultationGrain(
 
     public async Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text)
     {
+        MessageStageLog.Mark(MessageStageLog.Grain, clientMessageId);
         EnsureExists();
         Guard.Id(clientMessageId, "clientMessageId");
         Guard.Text(text, limits.Value.MaxMessageLength, "text");
@@ -297,11 +298,12 @@ public sealed class ConsultationGrain(
         // in the delivery latency; the sender is still acked only after the write, and a write that fails withdraws it.
         // Pushes keep seq order (OrderedPushes), and the next message gets a seq only after this one is stored.
         var early = messageOptions.Value.EarlyDelivery ? ToView(message) : null;
-        if (early is not null) _ = Publish(c => c.Message(early), lawyerFirst: caller.Role != ParticipantRole.Lawyer);
+        if (early is not null) _ = Publish(c => c.Message(early), lawyerFirst: caller.Role != ParticipantRole.Lawyer, stagesOf: clientMessageId);
         AppendOutcome outcome;
         try
         {
             outcome = await messages.AppendAsync(message);
+            MessageStageLog.Mark(MessageStageLog.Stored, clientMessageId);
         }
         catch (Exception failure)
         {
@@ -338,7 +340,7 @@ public sealed class ConsultationGrain(
         if (!pushedAsStored)
         {
             var view = ToView(outcome.Message);
-            _ = Publish(c => c.Message(view), lawyerFirst: caller.Role != ParticipantRole.Lawyer);
+            _ = Publish(c => c.Message(view), lawyerFirst: caller.Role != ParticipantRole.Lawyer, stagesOf: clientMessageId);
         }
         if (caller.Role == ParticipantRole.Lawyer) NotifyWorkerByPush(WorkerNoticeKind.Message);
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = outcome.Duplicate };
@@ -828,14 +830,15 @@ public sealed class ConsultationGrain(
     /// An event to both participants (the worker and the assigned lawyer, if any, both at once), sent after every
     /// earlier push of this consultation. The returned task completes when it was sent; it never faults.
     /// </summary>
-    private Task Publish(Func<IConsultationClient, Task> send, bool lawyerFirst = false)
+    private Task Publish(Func<IConsultationClient, Task> send, bool lawyerFirst = false, string? stagesOf = null)
     {
         // Recipients as of now: a push that waits behind another must not follow a later transfer.
         var worker = notifier.Worker(S.WorkerId);
         var lawyer = S.AssignedLawyerId is { } id ? notifier.Lawyer(id) : null;
         // Each send serialises and writes before the next starts: the one who did not send a message gets it first.
+        // The recipient of a worker's message is the lawyer: that push is the one the stage log follows.
         return Pushes.Enqueue(() => lawyer is null ? send(worker)
-            : lawyerFirst ? Task.WhenAll(send(lawyer), send(worker)) : Task.WhenAll(send(worker), send(lawyer)));
+            : lawyerFirst ? Task.WhenAll(MessageStageLog.Pushed(() => send(lawyer), stagesOf), send(worker)) : Task.WhenAll(send(worker), send(lawyer)));
     }
 
     /// <summary>

@@ -83,14 +83,15 @@ internal sealed class ChildServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// The bare relay; with <paramref name="durable"/>, the durable relay (every message in SQLite before it is forwarded,
+    /// The bare relay (<paramref name="stagesFile"/>: its per-stage log, see MessageStageLog); with <paramref name="durable"/>, the durable relay (every message in SQLite before it is forwarded,
     /// in a temp folder beside the spawned silo's), the storage floor.
     /// </summary>
-    public static async Task<ChildServer> StartRelay(string logDir, string? dll = null, bool durable = false)
+    public static async Task<ChildServer> StartRelay(string logDir, string? dll = null, bool durable = false, string? stagesFile = null)
     {
         dll ??= ProjectDll("tools/Hotline.Relay", "Hotline.Relay");
         var http = FreePort();
         var env = new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{http}", ["ASPNETCORE_ENVIRONMENT"] = "Production" };
+        if (stagesFile is not null) env["RELAY_STAGES"] = stagesFile;
         var data = durable ? Directory.CreateTempSubdirectory("hotline-relay-").FullName : null;
         if (data is not null) env["RELAY_STORE"] = Path.Combine(data, "relay.db");
         return await Start(dll, env, Path.Combine(logDir, "relay.log"), new Uri($"http://127.0.0.1:{http}"), data, TimeSpan.FromSeconds(30));

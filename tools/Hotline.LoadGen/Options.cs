@@ -55,6 +55,8 @@ internal sealed class Options
                    --lawyer-skills (default: all --categories) --lawyer-dialects (default: all --dialects)
                    --accept-delay-ms 200 --handle-mean 5 --chat-rate 1 (messages/s per side of each active consultation)
           latency  (a) worker->lawyer message latency, platform vs relay: --pairs 20 --msg-rate 20 (per pair) --duration 20 --warmup 3
+                   --stages (spawned silo and relay log when each message passed each stage; the report gives p50/p99 per
+                   stage, where the slowest 1 % spent their time, and this process's GC during each measured window)
           routing  (b) POST /api/consultations -> Offer, vs GET /api/catalog round trip at the same rate:
                    --rate 50 --duration 25 --lawyers 50 --capacity 10 --handle-mean 0.2
           erlang   (c) M/M/N: --servers 20 --erlangs 17 --handle-mean 2 --arrivals 2500 --epsilon 0.05 --batches 20 --warmup-fraction 0.1

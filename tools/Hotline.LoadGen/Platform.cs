@@ -94,6 +94,10 @@ internal sealed class MessageTracker
         public readonly Latency Latency = latency;
         public int Delivered;
         public volatile bool Acked;
+        // The first delivery, when it was recorded (in a measured window): what the stage report joins.
+        public long ReceivedAt;
+        // When the receiving client's handler got it, before decoding (HotlineConnection.MessageArrived), if followed.
+        public long ArrivedAt;
     }
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new();
@@ -128,9 +132,26 @@ internal sealed class MessageTracker
         if (!_entries.TryGetValue(clientMessageId, out var e)) return; // the sender's own echo of an untracked message
         if (e.Receiver != receiver) return; // the echo to the sender, or another participant
         if (Interlocked.Increment(ref e.Delivered) > 1) { Interlocked.Increment(ref Duplicates); _counters.Add("duplicates"); return; }
-        if (Recording) e.Latency.Record(e.SentAt, now);
+        if (Recording)
+        {
+            e.Latency.Record(e.SentAt, now);
+            e.ReceivedAt = now;
+        }
         _counters.Add("messages delivered");
     }
+
+    /// <summary>
+    /// The receiving client's handler got the message, before decoding it (the first time counts). Hook only the
+    /// intended receivers' connections: the sender's echo arrives on another connection.
+    /// </summary>
+    public void Arrived(string clientMessageId, long at)
+    {
+        if (_entries.TryGetValue(clientMessageId, out var e)) Interlocked.CompareExchange(ref e.ArrivedAt, at, 0);
+    }
+
+    /// <summary>The messages whose delivery was recorded: id, receiver, and the send, arrival (0: not followed) and receipt instants (<see cref="Clock"/>).</summary>
+    public IEnumerable<(string Id, string Receiver, long SentAt, long ArrivedAt, long ReceivedAt)> Recorded
+        => _entries.Where(kv => kv.Value.ReceivedAt != 0).Select(kv => (kv.Key, kv.Value.Receiver, kv.Value.SentAt, kv.Value.ArrivedAt, kv.Value.ReceivedAt));
 
     public long Outstanding => _entries.Values.Count(e => e.Acked && e.Delivered == 0);
 

@@ -102,6 +102,8 @@ internal sealed class RunReport
     public Dictionary<string, string> Options { get; init; } = [];
     public Dictionary<string, LatencySummary> Latencies { get; } = [];
     public Dictionary<string, LatencySummary> BaselineLatencies { get; } = [];
+    /// <summary>Per-stage latencies of delivered messages (<c>--stages</c>): the platform's stages, then the relay's.</summary>
+    public Dictionary<string, LatencySummary> StageLatencies { get; } = [];
     public SortedDictionary<string, long> Counters { get; set; } = [];
     public Dictionary<string, double> Figures { get; } = [];
     public Dictionary<string, double> Ratios { get; } = [];
@@ -137,6 +139,13 @@ internal sealed class RunReport
         {
             sb.AppendLine("| latency (ms) | n | mean | p50 | p90 | p99 | p99.9 | max |").AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var (k, v) in Latencies.Select(kv => (kv.Key, kv.Value)).Concat(BaselineLatencies.Select(kv => ("baseline: " + kv.Key, kv.Value))))
+                sb.AppendLine($"| {k} | {v.Count} | {F(v.MeanMs)} | {F(v.P50Ms)} | {F(v.P90Ms)} | {F(v.P99Ms)} | {F(v.P999Ms)} | {F(v.MaxMs)} |");
+            sb.AppendLine();
+        }
+        if (StageLatencies.Count > 0)
+        {
+            sb.AppendLine("| stage of a delivered message (ms) | n | mean | p50 | p90 | p99 | p99.9 | max |").AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var (k, v) in StageLatencies)
                 sb.AppendLine($"| {k} | {v.Count} | {F(v.MeanMs)} | {F(v.P50Ms)} | {F(v.P90Ms)} | {F(v.P99Ms)} | {F(v.P999Ms)} | {F(v.MaxMs)} |");
             sb.AppendLine();
         }

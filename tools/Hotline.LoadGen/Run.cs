@@ -49,6 +49,7 @@ internal sealed class Run : IAsyncDisposable
             // Experiments: settings for the silo alone (the relay is not affected), e.g. --silo-env DOTNET_gcServer=0.
             foreach (var kv in Options.List("silo-env", ""))
                 env[kv[..kv.IndexOf('=')]] = kv[(kv.IndexOf('=') + 1)..];
+            if ((SiloStages = StagesFile("silo")) is { } stages) env["Hotline__Diagnostics__MessageStagesFile"] = stages;
             Silo = await ChildServer.StartSilo(OutDir, env, Options.StrOrNull("silo-dll"));
             url = Silo.Url;
             Report.Notes.Add($"silo spawned (pid {Silo.Pid}) at {url} with raised rate limits, offer timeout {Options.Str("offer-timeout", "60")} s, no demo lawyers, fresh SQLite data dir");
@@ -60,6 +61,24 @@ internal sealed class Run : IAsyncDisposable
         Report.Target = $"Hotline silo at {url}";
         return platform;
     }
+
+    /// <summary>
+    /// With <c>--stages</c>, the file a spawned <paramref name="server"/> ("silo" or "relay") logs its message stages to
+    /// (a temp file, deleted at the end of the run); else null.
+    /// </summary>
+    private string? StagesFile(string server)
+    {
+        if (!Options.Flag("stages")) return null;
+        var path = Path.Combine(Path.GetTempPath(), $"hotline-stages-{Environment.ProcessId}-{server}.log");
+        lock (_stageFiles) _stageFiles.Add(path);
+        return path;
+    }
+
+    private readonly List<string> _stageFiles = [];
+
+    /// <summary>The spawned silo's and relay's stage logs (<c>--stages</c>), or null.</summary>
+    public string? SiloStages { get; private set; }
+    public string? RelayStages { get; private set; }
 
     /// <summary>"durable" for a spawned relay with --relay-store, else "bare".</summary>
     public string RelayKind => Relay is not null && Options.Flag("relay-store") ? "durable" : "bare";
@@ -75,7 +94,7 @@ internal sealed class Run : IAsyncDisposable
         }
         View.Phase = "starting relay";
         var durable = Options.Flag("relay-store");
-        Relay = await ChildServer.StartRelay(OutDir, Options.StrOrNull("relay-dll"), durable);
+        Relay = await ChildServer.StartRelay(OutDir, Options.StrOrNull("relay-dll"), durable, RelayStages = StagesFile("relay"));
         if (durable) Report.Notes.Add("the relay is the durable relay (--relay-store): each message in SQLite (WAL, synchronous=FULL, group commit) before it is forwarded, the storage floor");
         return Relay.Url;
     }
@@ -88,6 +107,7 @@ internal sealed class Run : IAsyncDisposable
         await Platform_ForEach(owned);
         if (Silo is not null) await Silo.DisposeAsync();
         if (Relay is not null) await Relay.DisposeAsync();
+        lock (_stageFiles) foreach (var f in _stageFiles) File.Delete(f);
     }
 
     private static async Task Platform_ForEach(List<IAsyncDisposable> owned)

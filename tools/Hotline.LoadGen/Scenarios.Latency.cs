@@ -125,10 +125,13 @@ internal static partial class Scenarios
             await rTracker.Drain(TimeSpan.FromSeconds(5));
             rTracker.Recording = true;
             run.View.Phase = "relay: measuring";
+            var gc = new Stages.GcWindow();
             var until = Clock.Now + Ticks(duration);
             await Task.WhenAll(Enumerable.Range(0, pairsCount).Select(i => SendLoop(run, rTracker, rate, until, "l-" + i, rDelivery, rAck, id => senders[i].Send("l-" + i, id, "hello " + id[..6]))));
+            gc.Report(r, "relay");
         }
         var rLost = await rTracker.Drain(TimeSpan.FromSeconds(10));
+        if (run.RelayStages is { } relayStages) Stages.Report(r, "relay", rTracker, await Stages.Read(relayStages), platform: false);
 
         r.Baseline = $"{run.RelayKind} SignalR relay (tools/Hotline.Relay, spawned at {relayUrl}), same client library and settings, {pairsCount} sender/receiver pairs at the same rate";
         r.Latencies["worker -> lawyer (SendMessage -> Message)"] = pDelivery.Summary();
@@ -167,6 +170,8 @@ internal static partial class Scenarios
         {
             run.Own(l.Connection);
             l.Connection.Messages.Added += m => tracker.Received("l:" + m.ConsultationId, m.ClientMessageId);
+            // Stage report: the client's own share (decode, transcript, logs) told from the transport's.
+            if (run.SiloStages is not null) l.Connection.MessageArrived = tracker.Arrived;
         }
         AutoAccept(run, lawyers);
         run.View.Phase = label + ": workers";
@@ -183,9 +188,12 @@ internal static partial class Scenarios
         await tracker.Drain(TimeSpan.FromSeconds(5));
         tracker.Recording = true;
         run.View.Phase = label + ": measuring";
+        var gc = new Stages.GcWindow();
         var until = Clock.Now + Ticks(duration);
         await Task.WhenAll(pairs.Select(p => Loop(p, until)));
+        gc.Report(run.Report, label);
         var lost = await tracker.Drain(TimeSpan.FromSeconds(10));
+        if (run.SiloStages is { } siloStages) Stages.Report(run.Report, label, tracker, await Stages.Read(siloStages), platform: true);
         var gaps = pairs.Sum(p => Gaps(p.Worker, [p.ConsultationId])) + lawyers.Sum(l => Gaps(l.Connection, pairs.Select(p => p.ConsultationId)));
         return (delivery, ack, lost, tracker.Duplicates, gaps);
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hotline.Grains;
 using Microsoft.AspNetCore.SignalR;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,6 +8,8 @@ builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024)
     .AddJsonProtocol(o => o.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
 // RELAY_STORE=<path>: the durable relay, the storage floor (see DurableLog).
 if (Environment.GetEnvironmentVariable("RELAY_STORE") is { Length: > 0 } store) builder.Services.AddSingleton(_ => new DurableLog(store)); // built and disposed by the container
+// RELAY_STAGES=<path>: when each message passed each stage, for the load generator's stage report (MessageStageLog).
+if (Environment.GetEnvironmentVariable("RELAY_STAGES") is { Length: > 0 } stages) MessageStageLog.Start(stages);
 var app = builder.Build();
 app.UseWebSockets();
 app.MapGet("/health/ready", () => Results.Ok("ready"));
@@ -29,13 +32,23 @@ public sealed class RelayHub(IServiceProvider services) : Hub
     public Task Register(string name) => Groups.AddToGroupAsync(Context.ConnectionId, name);
 
     /// <summary>Forwards to the receiver, then acknowledges; with a <see cref="DurableLog"/>, only once the message is durable.</summary>
-    public async Task<RelayAck> Send(string to, string clientMessageId, string text)
+    public Task<RelayAck> Send(string to, string clientMessageId, string text)
+    {
+        MessageStageLog.Mark(MessageStageLog.Hub, clientMessageId);
+        return MessageStageLog.Completed(Forward(to, clientMessageId, text), MessageStageLog.Ack, clientMessageId);
+    }
+
+    private async Task<RelayAck> Forward(string to, string clientMessageId, string text)
     {
         var seq = Interlocked.Increment(ref _seq);
         var now = DateTimeOffset.UtcNow;
         var message = new RelayMessage(to, seq, "relay", Context.ConnectionId, "", text, now, clientMessageId);
-        if (_log is not null) await _log.Append(message);
-        await Clients.Group(to).SendAsync("Message", message);
+        if (_log is not null)
+        {
+            await _log.Append(message);
+            MessageStageLog.Mark(MessageStageLog.Stored, clientMessageId);
+        }
+        await MessageStageLog.Pushed(() => Clients.Group(to).SendAsync("Message", message), clientMessageId);
         return new RelayAck(seq, now, false);
     }
 }

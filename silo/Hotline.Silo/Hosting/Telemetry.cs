@@ -33,6 +33,8 @@ public static class TelemetryHosting
         var otlp = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? configuration["Hotline:Telemetry:OtlpEndpoint"];
         var exportOtlp = !string.IsNullOrWhiteSpace(otlp);
         var serviceName = configuration["OTEL_SERVICE_NAME"] ?? "hotline-silo";
+        // Opt-in, for the load generator's stage report: when each message passed each stage (MessageStageLog).
+        if (configuration["Hotline:Diagnostics:MessageStagesFile"] is { Length: > 0 } stages) MessageStageLog.Start(stages);
 
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName, serviceVersion: typeof(TelemetryHosting).Assembly.GetName().Version?.ToString()))

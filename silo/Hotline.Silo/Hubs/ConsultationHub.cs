@@ -1,4 +1,5 @@
 using Hotline.Abstractions;
+using Hotline.Grains;
 using Hotline.Silo.Api;
 using Hotline.Silo.Security;
 using Microsoft.AspNetCore.SignalR;
@@ -25,7 +26,10 @@ public abstract class ConsultationHub<TClient>(IGrainFactory grains, GrainCalls 
 
     /// <summary>Answers only after the message is durably stored; a repeated clientMessageId answers the original seq.</summary>
     public Task<MessageAck> SendMessage(string consultationId, string clientMessageId, string text)
-        => calls.RunIdempotent(() => Consultation(consultationId).SendMessage(Me, clientMessageId, text));
+    {
+        MessageStageLog.Mark(MessageStageLog.Hub, clientMessageId);
+        return MessageStageLog.Completed(calls.RunIdempotent(() => Consultation(consultationId).SendMessage(Me, clientMessageId, text)), MessageStageLog.Ack, clientMessageId);
+    }
 
     public Task Typing(string consultationId) => calls.Run(() => Consultation(consultationId).Typing(Me));
 }

@@ -16,6 +16,16 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
 {
     private const string BucketKey = "hotline.bucket";
     private const string TokenKey = "hotline.token";
+    private const string OrderKey = "hotline.order";
+
+    /// <summary>The last call of a connection to have started: the next one is handed on only after it.</summary>
+    private sealed class CallOrder
+    {
+        private Task _last = Task.CompletedTask;
+
+        /// <summary>Makes <paramref name="started"/> the last, and returns the one before it.</summary>
+        public Task Next(Task started) => Interlocked.Exchange(ref _last, started);
+    }
 
     /// <summary>The connection's caller, built once at connect time (the principal does not change on a connection).</summary>
     internal const string CallerKey = "hotline.caller";
@@ -24,6 +34,23 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
     private static readonly HashSet<string> Reads = ["JoinConsultation", "GetMyConsultations", "GetMe", "GetQueue", "GetNotes", "GetMetrics"];
 
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        // Calls of a connection may run side by side (HubsExtensions), but each still starts in the order it arrived:
+        // it waits until the one before it has been handed on (e.g. its grain call issued), so two messages sent without
+        // waiting for the first's ack keep their order. Taken synchronously, while SignalR starts calls in arrival order.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var before = context.Context.Items.TryGetValue(OrderKey, out var order) && order is CallOrder calls ? calls.Next(started.Task) : Task.CompletedTask;
+        try
+        {
+            return await Invoke(context, next, before, started);
+        }
+        finally
+        {
+            started.TrySetResult();
+        }
+    }
+
+    private async ValueTask<object?> Invoke(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next, Task before, TaskCompletionSource started)
     {
         var bucket = (TokenBucketRateLimiter)context.Context.Items[BucketKey]!;
         using (var lease = bucket.AttemptAcquire())
@@ -42,9 +69,12 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
         }
         if (backplane.Down && !Reads.Contains(context.HubMethodName))
             throw new HubException("unavailable: the message bus (Redis) does not answer, try again");
+        if (!before.IsCompleted) await before;
         try
         {
-            return await next(context);
+            var call = next(context);
+            started.TrySetResult();
+            return await call;
         }
         catch (HotlineException e)
         {
@@ -71,6 +101,7 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
     public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
         context.Context.Items[BucketKey] = new TokenBucketRateLimiter(HubUserLimiter.Bucket(limits.Value.ConnectionPerSecond, limits.Value.ConnectionBurst));
+        context.Context.Items[OrderKey] = new CallOrder();
         if (context.Context.User is { } user)
         {
             var token = TokenRevocation.ClaimsOf(user);

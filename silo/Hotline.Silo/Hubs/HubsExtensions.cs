@@ -12,6 +12,9 @@ namespace Hotline.Silo.Hubs;
 /// <summary>Sets up SignalR (protocol, limits, the Redis backplane in cluster mode), the typed notifier grains push through, and the hubs.</summary>
 public static class HubsExtensions
 {
+    /// <summary>Default of <c>Hotline:Hubs:ParallelInvocationsPerClient</c>: hub calls of one connection that may run at once.</summary>
+    public const int DefaultParallelInvocations = 8;
+
     /// <summary>Hubs, their filter and limits, lawyer connection leases, and <see cref="AddHotlinePushes"/>.</summary>
     public static IServiceCollection AddHotlineHubs(this IServiceCollection services, string? redis)
     {
@@ -66,6 +69,12 @@ public static class HubsExtensions
         // The dispatcher logs every HubException (expected client errors) at Error with a stack trace; HubErrorFilter
         // already logs refusals quietly and unexpected failures at Error, so the dispatcher's copy is dropped.
         services.AddLogging(b => b.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Critical));
+        // Calls of one connection may run side by side (SignalR's default runs them one at a time): otherwise a sender's
+        // next message waits for the previous one's durable write before its hub method even starts, which put the
+        // commit's tail back into the delivery latency (docs/perf-message-path.md, sixth session). Still bounded per
+        // connection, and by the rate limits.
+        services.AddOptions<HubOptions>().Configure<IConfiguration>((o, configuration)
+            => o.MaximumParallelInvocationsPerClient = Math.Max(1, configuration.GetValue("Hotline:Hubs:ParallelInvocationsPerClient", DefaultParallelInvocations)));
         services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
         services.AddSingleton<IClientNotifier, SignalRClientNotifier>();
         // Owns and watches the backplane connection, so that hub calls answer "unavailable" while it cannot carry their events.

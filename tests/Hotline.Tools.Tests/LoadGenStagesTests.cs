@@ -1,0 +1,44 @@
+namespace Hotline.Tools.Tests;
+
+/// <summary>
+/// The latency scenario's stage report (<c>--stages</c>): the spawned silo and relay log each message's stages
+/// (MessageStageLog), and the load generator joins every delivered message with them.
+/// </summary>
+public sealed class LoadGenStagesTests
+{
+    [Fact]
+    public async Task Every_delivered_message_is_joined_with_the_silo_and_relay_stage_logs()
+    {
+        var outDir = Directory.CreateTempSubdirectory("loadgen-stages-").FullName;
+        try
+        {
+            var (exitCode, log) = await ToolProcess.RunAsync(LoadGenSmokeTests.LoadGenDll(), ["--scenario", "latency", "--spawn-silo", "--pairs", "2", "--msg-rate", "10",
+                "--duration", "2", "--warmup", "1", "--stages", "--no-live", "--out", outDir, "--name", "stages"], TimeSpan.FromSeconds(120));
+            Assert.True(exitCode == 0, "exit code " + exitCode + "\n" + log);
+
+            using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "stages.json")));
+            var root = doc.RootElement;
+            Assert.Equal(0, root.GetProperty("lostMessages").GetInt64());
+            var figures = root.GetProperty("figures");
+            var stages = root.GetProperty("stageLatencies");
+            foreach (var (label, delivery) in new[] { ("platform", "worker -> lawyer (SendMessage -> Message)"), ("relay", "relay Send -> Message") })
+            {
+                var delivered = (label == "platform" ? root.GetProperty("latencies") : root.GetProperty("baselineLatencies")).GetProperty(delivery).GetProperty("count").GetInt64();
+                Assert.True(delivered > 0, label + ": nothing delivered\n" + log);
+                Assert.Equal(delivered, figures.GetProperty($"{label} stages: messages joined with the server's log").GetDouble());
+                Assert.Equal(0, figures.GetProperty($"{label} stages: recorded messages missing from it").GetDouble());
+                Assert.Equal(delivered, stages.GetProperty($"{label}: client send -> hub method").GetProperty("count").GetInt64());
+                Assert.Equal(delivered, stages.GetProperty($"{label}: push handed -> written").GetProperty("count").GetInt64());
+                Assert.Equal(delivered, stages.GetProperty($"{label}: push written -> client receipt").GetProperty("count").GetInt64());
+            }
+            // Stages only the platform has: its grain, and the receiving client's own handler.
+            Assert.True(stages.GetProperty("platform: hub method -> grain turn").GetProperty("count").GetInt64() > 0);
+            Assert.True(stages.GetProperty("platform:   of which client handler -> filed (receipt)").GetProperty("count").GetInt64() > 0);
+            Assert.Contains("| stage of a delivered message (ms) |", await File.ReadAllTextAsync(Path.Combine(outDir, "stages.md")));
+        }
+        finally
+        {
+            try { Directory.Delete(outDir, recursive: true); } catch (IOException) { }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using System.Globalization;
+
+namespace Hotline.LoadGen;
+
+/// <summary>
+/// The stage report of the latency scenario (<c>--stages</c>): the spawned silo and relay log when each message passed
+/// each of their stages (MessageStageLog: CLOCK_MONOTONIC, as this process's <see cref="Clock"/>), and this joins them
+/// by clientMessageId with the send and receipt instants measured here.
+/// </summary>
+internal static class Stages
+{
+    /// <summary>One step of a message's way: from one instant to the next (a name the log or this process gives).</summary>
+    private sealed record Step(string Name, string From, string To);
+
+    // "send" and "receipt" are this process's; the others the server's (MessageStageLog's stage names).
+    private static readonly Step[] PlatformSteps =
+    [
+        new("client send -> hub method", "send", "hub"),
+        new("hub method -> grain turn", "hub", "grain"),
+        new("grain turn -> push handed to SignalR", "grain", "push"),
+        new("push handed -> written", "push", "written"),
+        new("push written -> client receipt", "written", "receipt"),
+        new("  of which push written -> client handler", "written", "arrival"),
+        new("  of which client handler -> filed (receipt)", "arrival", "receipt"),
+        new("(ack) grain turn -> stored", "grain", "stored"),
+        new("(ack) hub method -> ack", "hub", "ack"),
+    ];
+
+    private static readonly Step[] RelaySteps =
+    [
+        new("client send -> hub method", "send", "hub"),
+        new("hub method -> push handed to SignalR", "hub", "push"),
+        new("push handed -> written", "push", "written"),
+        new("push written -> client receipt", "written", "receipt"),
+        new("(ack) hub method -> ack", "hub", "ack"),
+    ];
+
+    /// <summary>Reads the server's stage log (lines "timestamp stage id"): id -> stage -> first instant.</summary>
+    public static async Task<Dictionary<string, Dictionary<string, long>>> Read(string path)
+    {
+        // The server writes in batches every 200 ms: give the last batch time to land.
+        await Task.Delay(1000);
+        var byId = new Dictionary<string, Dictionary<string, long>>();
+        if (!File.Exists(path)) return byId;
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            var parts = line.Split(' ');
+            if (parts.Length != 3 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var at)) continue;
+            if (!byId.TryGetValue(parts[2], out var stages)) byId[parts[2]] = stages = [];
+            stages.TryAdd(parts[1], at);
+        }
+        return byId;
+    }
+
+    /// <summary>
+    /// Adds the per-stage latencies of the recorded messages to the report (<paramref name="label"/> "platform" or
+    /// "relay"), and, for the slowest 1 % end to end, the mean time of each stage (where the tail is).
+    /// </summary>
+    public static void Report(RunReport report, string label, MessageTracker tracker, Dictionary<string, Dictionary<string, long>> log, bool platform)
+    {
+        var steps = platform ? PlatformSteps : RelaySteps;
+        var histograms = steps.ToDictionary(s => s.Name, s => new Latency(s.Name));
+        var rows = new List<(double Total, double[] Parts, bool Behind)>();
+        long joined = 0, missing = 0;
+        var behind = SentBehindAck(tracker, log);
+        foreach (var (id, _, sentAt, arrivedAt, receivedAt) in tracker.Recorded)
+        {
+            if (!log.TryGetValue(id, out var stages)) { missing++; continue; }
+            stages = new Dictionary<string, long>(stages) { ["send"] = sentAt, ["receipt"] = receivedAt };
+            if (arrivedAt != 0) stages["arrival"] = arrivedAt;
+            var parts = new double[steps.Length];
+            for (var i = 0; i < steps.Length; i++)
+            {
+                var step = steps[i];
+                if (stages.TryGetValue(step.From, out var from) && stages.TryGetValue(step.To, out var to))
+                {
+                    parts[i] = Clock.Ms(from, to);
+                    histograms[step.Name].RecordMs(parts[i]);
+                }
+                else parts[i] = double.NaN;
+            }
+            rows.Add((Clock.Ms(sentAt, receivedAt), parts, behind.Contains(id)));
+            joined++;
+        }
+        foreach (var step in steps) report.StageLatencies[$"{label}: {step.Name}"] = histograms[step.Name].Summary();
+        report.Figures[$"{label} stages: messages joined with the server's log"] = joined;
+        report.Figures[$"{label} stages: recorded messages missing from it"] = missing;
+        if (rows.Count == 0) return;
+        // The slowest 1 %: which stage holds their time (a mean over those messages, ms).
+        var tail = rows.OrderByDescending(r => r.Total).Take(Math.Max(1, rows.Count / 100)).ToList();
+        report.Figures[$"{label} slowest 1 % ({tail.Count}): mean end to end ms"] = tail.Average(r => r.Total);
+        // Head-of-line: sent before the previous message to the same receiver was acked (the server had not finished it).
+        report.Figures[$"{label}: share of messages sent before the previous one to their receiver was acked"] = rows.Count(r => r.Behind) / (double)rows.Count;
+        report.Figures[$"{label} slowest 1 %: share sent before the previous one was acked"] = tail.Count(r => r.Behind) / (double)tail.Count;
+        for (var i = 0; i < steps.Length; i++)
+        {
+            var values = tail.Select(r => r.Parts[i]).Where(v => !double.IsNaN(v)).ToList();
+            if (values.Count > 0) report.Figures[$"{label} slowest 1 %: mean ms, {steps[i].Name}"] = values.Average();
+        }
+    }
+
+    /// <summary>Ids of the messages sent before the server acked the previous message to the same receiver.</summary>
+    private static HashSet<string> SentBehindAck(MessageTracker tracker, Dictionary<string, Dictionary<string, long>> log)
+    {
+        var result = new HashSet<string>();
+        foreach (var group in tracker.Recorded.GroupBy(r => r.Receiver))
+        {
+            long previousAck = 0;
+            foreach (var m in group.OrderBy(r => r.SentAt))
+            {
+                if (m.SentAt < previousAck) result.Add(m.Id);
+                previousAck = log.TryGetValue(m.Id, out var stages) && stages.TryGetValue(MessageStageLogAck, out var ack) ? ack : 0;
+            }
+        }
+        return result;
+    }
+
+    private const string MessageStageLogAck = "ack";
+
+    /// <summary>This process's collections during a window: what a receiving client's own GC may add to the tail.</summary>
+    public sealed class GcWindow
+    {
+        private readonly int[] _counts = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        private readonly TimeSpan _pause = GC.GetTotalPauseDuration();
+        private readonly long _allocated = GC.GetTotalAllocatedBytes();
+
+        public void Report(RunReport report, string label)
+        {
+            report.Figures[$"{label}: load generator GCs (all generations)"] = GC.CollectionCount(0) - _counts[0];
+            report.Figures[$"{label}: load generator gen1 GCs"] = GC.CollectionCount(1) - _counts[1];
+            report.Figures[$"{label}: load generator gen2 GCs"] = GC.CollectionCount(2) - _counts[2];
+            report.Figures[$"{label}: load generator GC pause total ms"] = (GC.GetTotalPauseDuration() - _pause).TotalMilliseconds;
+            report.Figures[$"{label}: load generator allocated MB"] = (GC.GetTotalAllocatedBytes() - _allocated) / 1e6;
+            report.Figures[$"{label}: load generator heap MB after"] = GC.GetTotalMemory(false) / 1e6;
+        }
+    }
+}
