@@ -66,7 +66,10 @@ internal sealed class RoutingIndex
     // Widening steps and offer deadlines come and go with every arrival and offer: heaps whose items are dropped lazily (when
     // they come to the top) cost less than a tree per change, and allocate nothing once grown.
     private readonly DueHeap _widenDue = new(widening: true), _offerDue = new(widening: false);
-    private long _stamps;
+    // Stamps of this index's deadline items and bucket filings; each index counts in a range of its own, so entries filed by
+    // an earlier engine over the same objects can never look filed here.
+    private long _stamps = Interlocked.Increment(ref s_indexes) << 40;
+    private static long s_indexes;
     private readonly SortedSet<(DateTimeOffset At, string Id, string Lawyer)> _exclusionsWaiting = new(ByTimeAndLawyer), _exclusionsOffered = new(ByTimeAndLawyer);
     private readonly Dictionary<string, HashSet<QueueEntry>> _offersTo = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LawyerSlot> _activeOwner = new(StringComparer.Ordinal);
@@ -238,6 +241,7 @@ internal sealed class RoutingIndex
         DirtyEntries.Add(e);
         var from = RoutingPolicy.WideningFrom(e);
         var level = LevelAt(from, now);
+        e.FiledAs = ++_stamps; // the buckets' mark of this filing (see QueueBucket)
         if (e.PreferredLawyerId is { } preferred)
         {
             s.Preferred = preferred;
@@ -278,6 +282,7 @@ internal sealed class RoutingIndex
         {
             foreach (var set in buckets) set.Remove(e);
         }
+        e.FiledAs = 0; // its items in the buckets are gone
         s.Level = -1;
         s.Buckets = null;
         if (s.PreferenceAt is { } p) _preferenceDue.Remove((p, e.ConsultationId));
@@ -454,6 +459,7 @@ internal sealed class RoutingIndex
         {
             if (s.Buckets is { } old)
                 foreach (var set in old) set.Remove(e);
+            e.FiledAs = ++_stamps;
             s.Level = level;
             s.Buckets = BucketsOf(level, e.Category, e.Dialect);
             foreach (var set in s.Buckets) set.Add(e);
@@ -635,9 +641,20 @@ internal sealed class RoutingIndex
         return new LawyerLoad(count, phone);
     }
 
+    /// <summary>
+    /// Counts the changes to what the lawyers' views for wait estimates come from (<see cref="Refresh"/>, which every change
+    /// to a lawyer goes through, and new handle times): a flush whose count, time and average handle time are those of
+    /// the last one reuses its estimates without building the views.
+    /// </summary>
+    public long LawyerInputs { get; private set; }
+
+    /// <summary>Something the lawyers' views depend on changed outside <see cref="Refresh"/> (the recent handle times).</summary>
+    public void LawyerInputsChanged() => LawyerInputs++;
+
     /// <summary>Re-files a lawyer after a change of status, connection, capacity, active consultations or offers.</summary>
     public void Refresh(LawyerSlot l)
     {
+        LawyerInputs++;
         var free = RoutingPolicy.IsOnline(l) && LoadOf(l).HasRoomFor(Channel.Web, l.Capacity);
         // Filed under the profile sets it had (an upsert replaces them): re-filed only when they or the membership change.
         var filed = _freeProfile.TryGetValue(l, out var filedAs);
