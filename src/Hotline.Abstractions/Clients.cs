@@ -72,6 +72,16 @@ public interface IClientNotifier
     /// <summary>Every connection of this lawyer.</summary>
     ILawyerClient Lawyer(string lawyerId);
 
+    /// <summary>
+    /// Every connection of this worker but <paramref name="connectionId"/>: the sender's copy of its own message, for a
+    /// connection that files its own messages from the acks (hub query <c>echo=false</c>). Where the push layer cannot
+    /// exclude one connection (the Redis backplane), every connection gets it; clients drop it by (seq, clientMessageId).
+    /// </summary>
+    IWorkerClient WorkerExcept(string workerId, string connectionId) => Worker(workerId);
+
+    /// <summary>Every connection of this lawyer but <paramref name="connectionId"/> (see <see cref="WorkerExcept"/>).</summary>
+    ILawyerClient LawyerExcept(string lawyerId, string connectionId) => Lawyer(lawyerId);
+
     /// <summary>Every admin connection.</summary>
     IAdminClient Admins { get; }
 

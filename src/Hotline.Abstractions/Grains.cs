@@ -13,7 +13,12 @@ public interface IConsultationGrain : IGrainWithStringKey
     [Alias("GetViewWithRelated")] Task<ConsultationView> GetViewWithRelated();
     [Alias("GetAccess")] Task<ConsultationAccess> GetAccess();
     [Alias("Join")] Task<JoinResult> Join(Caller caller, long afterSeq);
-    [Alias("SendMessage")] Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text);
+    /// <summary>
+    /// Stores a message and answers once it is durable. <paramref name="exceptConnection"/>: the sending connection, when it
+    /// files its own message from the ack, so its copy of the <c>Message</c> event is not pushed to it (its other
+    /// connections still get it).
+    /// </summary>
+    [Alias("SendMessage")] Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text, string? exceptConnection = null);
     [Alias("GetMessages")] Task<IReadOnlyList<MessageView>> GetMessages(Caller caller, long afterSeq, int limit);
     [Alias("Typing")] Task Typing(Caller caller);
     [Alias("CloseByWorker")] Task<ConsultationView> CloseByWorker(Caller caller, int? rating, string? comment);

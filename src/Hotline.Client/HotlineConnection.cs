@@ -74,6 +74,19 @@ public sealed class HotlineConnection : IAsyncDisposable
     /// <summary>The hub protocol: JSON (default) or MessagePack. Set before <see cref="StartAsync"/>.</summary>
     public HubProtocolKind Protocol { get; set; } = HubProtocolKind.Json;
 
+    /// <summary>
+    /// True (default): the server pushes this connection the <c>Message</c> event of its own sends too. False: it does not
+    /// (hub query <c>echo=false</c>), and this client files each own message from its ack, with the sender taken from the
+    /// token; the sender's other connections still get the event. Halves the pushes of a chat for its sender. Set before
+    /// <see cref="StartAsync"/>; ignored (echo stays on) if the token does not name its subject, role and name.
+    /// </summary>
+    public bool EchoOwnMessages { get; set; } = true;
+
+    // Who this connection sends as, from the token: set when EchoOwnMessages is off and the token could be read.
+    private Sender? _self;
+
+    private sealed record Sender(string Role, string Id, string Name);
+
     public HubConnectionState State => _connection?.State ?? HubConnectionState.Disconnected;
     public Uri? CurrentUrl { get; private set; }
 
@@ -141,6 +154,8 @@ public sealed class HotlineConnection : IAsyncDisposable
             {
                 var ack = await InvokeOnce<MessageAck>("SendMessage", [consultationId, clientMessageId, text], cts.Token);
                 Of(consultationId).Acked(ack.Seq);
+                // Without the echo, the ack is the only news of it here: the message is stored as sent.
+                if (_self is { } me) Record(new ChatMessage(consultationId, ack.Seq, me.Role, me.Id, me.Name, text, ack.SentAt, clientMessageId), stored: true);
                 return ack;
             }
             catch (Exception e) when (IsRetryableOrDropped(e) && !cts.IsCancellationRequested)
@@ -253,8 +268,10 @@ public sealed class HotlineConnection : IAsyncDisposable
 
     private HubConnection Build(Uri baseUrl)
     {
+        _self = EchoOwnMessages ? null : ReadSender(_token());
+        var hub = new Uri(baseUrl, _self is null ? _hubPath : _hubPath + "?echo=false");
         var builder = new HubConnectionBuilder()
-            .WithUrl(new Uri(baseUrl, _hubPath), o =>
+            .WithUrl(hub, o =>
             {
                 o.AccessTokenProvider = () => Task.FromResult<string?>(_token());
                 o.Transports = HttpTransportType.WebSockets;
@@ -286,6 +303,26 @@ public sealed class HotlineConnection : IAsyncDisposable
         On<Alert>(connection, "Alert", Alerts.Add);
         connection.Closed += OnClosed;
         return connection;
+    }
+
+    /// <summary>The sender a JWT names (claims <c>sub</c>, <c>role</c>, <c>name</c>), or null if it cannot be read.</summary>
+    private static Sender? ReadSender(string token)
+    {
+        var parts = token.Split('.');
+        if (parts.Length != 3) return null;
+        try
+        {
+            using var claims = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1]));
+            var root = claims.RootElement;
+            return root.TryGetProperty("sub", out var sub) && sub.ValueKind == JsonValueKind.String
+                && root.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String
+                ? new Sender(role.GetString()!, sub.GetString()!, root.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString()! : "")
+                : null;
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            return null;
+        }
     }
 
     private Task OnClosed(Exception? error)

@@ -51,6 +51,9 @@ internal sealed class CategoryOrder
     /// <summary>True from a reset (a new or rebuilt index) until the next <see cref="Apply"/>: every rank is new.</summary>
     public bool WasReset { get; private set; } = true;
 
+    /// <summary>How many categories have a list (after <see cref="Apply"/>: those with an entry waiting).</summary>
+    public int Count => _lists.Count;
+
     /// <summary>Every category's list (after <see cref="Apply"/>: the waiting entries in queue order).</summary>
     public IEnumerable<KeyValuePair<string, List<PositionNode>>> Lists => _lists;
 
@@ -138,6 +141,9 @@ internal sealed class CategoryOrder
             list.RemoveRange(from, list.Count - from);
             list.AddRange(_merge);
             touched.Add((list, from));
+            // A category nobody waits in any more is dropped: a transfer may name any category, and every name ever used
+            // would otherwise keep an empty list (the touched pair above still reads as empty).
+            if (list.Count == 0) _lists.Remove(category);
         }
         foreach (var n in _removed)
         {

@@ -65,8 +65,10 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     private QueueEstimates? _estimates;
     private DateTimeOffset _estimatedAt;
     private double _estimatedAht;
-    private List<LawyerView>? _estimatedViews;
-    private readonly List<(HashSet<string>, HashSet<string>, HashSet<string>)> _estimatedProfiles = [];
+    private long _estimatedInputs;
+
+    /// <summary>How many categories the position index keeps a list for (tests: only those with an entry waiting, as of the last flush).</summary>
+    internal int PositionCategories => _index?.Positions.Count ?? 0;
 
     /// <summary>The indexes, built on first use (their widening levels need a time) and rebuilt if time goes back.</summary>
     private RoutingIndex Index(DateTimeOffset now)
@@ -280,6 +282,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         if (handle is { } h)
         {
             State.RecentHandleSeconds.Add(h);
+            index.LawyerInputsChanged(); // a running chat's expected remaining time depends on the recent handle times
             if (State.RecentHandleSeconds.Count > HandleTimeWindow)
                 State.RecentHandleSeconds.RemoveRange(0, State.RecentHandleSeconds.Count - HandleTimeWindow);
         }
@@ -514,16 +517,16 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         foreach (var id in _departed)
             if (!index.IsWaiting(id)) _pushed.Remove(id);
         var aht = AverageHandleSeconds();
-        var views = LawyerViews(now, aht);
-        var same = !reset && _estimates is not null && _estimatedAt == now && _estimatedAht.Equals(aht) && SameViews(views);
+        // The lawyers' views are made only when something they come from changed: every change to a lawyer (profile, status,
+        // connection, capacity, active consultations, offers) re-files it in the index, which counts it, and so does a new
+        // handle time. Comparing the views themselves cost O(lawyers) per flush.
+        var same = !reset && _estimates is not null && _estimatedAt == now && _estimatedAht.Equals(aht) && _estimatedInputs == index.LawyerInputs;
         if (!same)
         {
-            _estimates = new QueueEstimates(views, aht);
+            _estimates = new QueueEstimates(LawyerViews(now, aht), aht);
             _estimatedAt = now;
             _estimatedAht = aht;
-            _estimatedViews = views;
-            _estimatedProfiles.Clear();
-            foreach (var v in views) _estimatedProfiles.Add((v.Lawyer.Skills, v.Lawyer.Dialects, v.Lawyer.Conflicts));
+            _estimatedInputs = index.LawyerInputs;
         }
         var changed = _changedNodes;
         changed.Clear();
@@ -572,23 +575,6 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         n.Pushed = p;
         _pushed[n.Id] = p;
         changed.Add(n);
-    }
-
-    /// <summary>Whether the lawyers' views (who, profile, slots) are those the kept estimates were made from.</summary>
-    private bool SameViews(List<LawyerView> views)
-    {
-        var old = _estimatedViews!;
-        if (old.Count != views.Count) return false;
-        for (var i = 0; i < views.Count; i++)
-        {
-            LawyerView a = old[i], b = views[i];
-            var (skills, dialects, conflicts) = _estimatedProfiles[i];
-            if (!ReferenceEquals(a.Lawyer, b.Lawyer) || !ReferenceEquals(skills, b.Lawyer.Skills) || !ReferenceEquals(dialects, b.Lawyer.Dialects)
-                || !ReferenceEquals(conflicts, b.Lawyer.Conflicts) || a.PhoneActive != b.PhoneActive || !a.FreeOfAll.Equals(b.FreeOfAll)
-                || !a.ChatSlots.AsSpan().SequenceEqual(b.ChatSlots))
-                return false;
-        }
-        return true;
     }
 
     /// <summary>Takes over the positions <paramref name="previous"/> pushed (an engine replacing another over the same state, e.g. after a snapshot), so they are not all pushed again.</summary>
@@ -689,6 +675,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         var index = Index(now);
         if (index.WaitingCount == 0 || index.Free.Count == 0)
         {
+            index.FileFree();
             ClearHolds();
             index.DirtyLawyers.Clear();
             index.DirtyEntries.Clear();
@@ -817,6 +804,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         }
         // Offers made in the pass re-filed their lawyers: nothing about them is new for the next command, and the entries they
         // took had no lawyer held for them left (their groups were let go above).
+        index.FileFree();
         index.DirtyLawyers.Clear();
         index.DirtyEntries.Clear();
         index.LeftFree.Clear();

@@ -66,9 +66,20 @@ internal sealed class RoutingIndex
     // Widening steps and offer deadlines come and go with every arrival and offer: heaps whose items are dropped lazily (when
     // they come to the top) cost less than a tree per change, and allocate nothing once grown.
     private readonly DueHeap _widenDue = new(widening: true), _offerDue = new(widening: false);
-    private long _stamps;
+    // Stamps of this index's deadline items and bucket filings; each index counts in a range of its own, so entries filed by
+    // an earlier engine over the same objects can never look filed here.
+    private long _stamps = Interlocked.Increment(ref s_indexes) << 40;
+    private static long s_indexes;
     private readonly SortedSet<(DateTimeOffset At, string Id, string Lawyer)> _exclusionsWaiting = new(ByTimeAndLawyer), _exclusionsOffered = new(ByTimeAndLawyer);
-    private readonly Dictionary<string, HashSet<QueueEntry>> _offersTo = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Offers> _offersTo = new(StringComparer.Ordinal);
+
+    /// <summary>The outstanding offers to one lawyer, and how many are phone calls (an offered entry's channel does not change).</summary>
+    private sealed class Offers : HashSet<QueueEntry>
+    {
+        public Offers() : base(ReferenceEqualityComparer.Instance) { }
+
+        public int Phones;
+    }
     private readonly Dictionary<string, LawyerSlot> _activeOwner = new(StringComparer.Ordinal);
     private readonly HashSet<string> _preferenceCheck = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DenseSet<LawyerSlot>> _freeBySkill = new(StringComparer.Ordinal);
@@ -198,6 +209,7 @@ internal sealed class RoutingIndex
         _freeBySkill.Clear();
         _freeBySkillDialect.Clear();
         _freeProfile.Clear();
+        _unfiled.Clear();
         _profiles.Clear(); // the buckets and sets they point to were dropped above
         DirtyLawyers.Clear();
         DirtyEntries.Clear();
@@ -238,6 +250,7 @@ internal sealed class RoutingIndex
         DirtyEntries.Add(e);
         var from = RoutingPolicy.WideningFrom(e);
         var level = LevelAt(from, now);
+        e.FiledAs = ++_stamps; // the buckets' mark of this filing (see QueueBucket)
         if (e.PreferredLawyerId is { } preferred)
         {
             s.Preferred = preferred;
@@ -278,6 +291,7 @@ internal sealed class RoutingIndex
         {
             foreach (var set in buckets) set.Remove(e);
         }
+        e.FiledAs = 0; // its items in the buckets are gone
         s.Level = -1;
         s.Buckets = null;
         if (s.PreferenceAt is { } p) _preferenceDue.Remove((p, e.ConsultationId));
@@ -307,8 +321,8 @@ internal sealed class RoutingIndex
     {
         Untrack(e);
         var s = SlotOf(e);
-        if (!_offersTo.TryGetValue(lawyerId, out var offers)) _offersTo[lawyerId] = offers = [];
-        offers.Add(e);
+        if (!_offersTo.TryGetValue(lawyerId, out var offers)) _offersTo[lawyerId] = offers = new Offers();
+        if (offers.Add(e) && e.Channel == Channel.Phone) offers.Phones++;
         if (e.OfferExpiresAt is { } at)
         {
             s.OfferAt = at;
@@ -332,7 +346,7 @@ internal sealed class RoutingIndex
         UnregisterExclusions(e, s);
         if (e.OfferedTo is { } to && _offersTo.TryGetValue(to, out var offers))
         {
-            offers.Remove(e);
+            if (offers.Remove(e) && e.Channel == Channel.Phone) offers.Phones--;
             if (refile && _state.Lawyers.TryGetValue(to, out var l)) Refresh(l);
         }
     }
@@ -454,6 +468,7 @@ internal sealed class RoutingIndex
         {
             if (s.Buckets is { } old)
                 foreach (var set in old) set.Remove(e);
+            e.FiledAs = ++_stamps;
             s.Level = level;
             s.Buckets = BucketsOf(level, e.Category, e.Dialect);
             foreach (var set in s.Buckets) set.Add(e);
@@ -630,14 +645,25 @@ internal sealed class RoutingIndex
         if (_offersTo.TryGetValue(l.LawyerId, out var offers))
         {
             count += offers.Count;
-            foreach (var e in offers) phone |= e.Channel == Channel.Phone;
+            phone |= offers.Phones > 0;
         }
         return new LawyerLoad(count, phone);
     }
 
+    /// <summary>
+    /// Counts the changes to what the lawyers' views for wait estimates come from (<see cref="Refresh"/>, which every change
+    /// to a lawyer goes through, and new handle times): a flush whose count, time and average handle time are those of
+    /// the last one reuses its estimates without building the views.
+    /// </summary>
+    public long LawyerInputs { get; private set; }
+
+    /// <summary>Something the lawyers' views depend on changed outside <see cref="Refresh"/> (the recent handle times).</summary>
+    public void LawyerInputsChanged() => LawyerInputs++;
+
     /// <summary>Re-files a lawyer after a change of status, connection, capacity, active consultations or offers.</summary>
     public void Refresh(LawyerSlot l)
     {
+        LawyerInputs++;
         var free = RoutingPolicy.IsOnline(l) && LoadOf(l).HasRoomFor(Channel.Web, l.Capacity);
         // Filed under the profile sets it had (an upsert replaces them): re-filed only when they or the membership change.
         var filed = _freeProfile.TryGetValue(l, out var filedAs);
@@ -651,16 +677,33 @@ internal sealed class RoutingIndex
         {
             Free.Add(l);
             DirtyLawyers.Add(l);
-            if (filed) return;
+            if (!filed) _unfiled.Add(l); // filed by FileFree, after the matching this change is for
+        }
+        else
+        {
+            _unfiled.Remove(l);
+            if (Free.Remove(l)) LeftFree.Add(l);
+            DirtyLawyers.Remove(l);
+        }
+    }
+
+    // Lawyers with room not yet in the sets by skill (and dialect). A lawyer who gets room is looked up in full by the next
+    // matching (it is dirty), which leaves out what FreeFor finds for it; most are given an offer in that very matching and
+    // have no room after it, so filing them before would only add them to a dozen sets and take them out again.
+    private readonly DenseSet<LawyerSlot> _unfiled = new();
+
+    /// <summary>Files the lawyers who got room since the last call in the sets by skill and dialect (<see cref="FreeFor"/>).
+    /// The engine calls it whenever a matching ends, before anything else may ask FreeFor.</summary>
+    public void FileFree()
+    {
+        for (var i = 0; i < _unfiled.Count; i++)
+        {
+            var l = _unfiled[i];
             var profile = ProfileOf(l);
             _freeProfile[l] = profile;
             foreach (var set in profile.FreeSets ??= FreeSetsOf(l)) set.Add(l);
         }
-        else
-        {
-            if (Free.Remove(l)) LeftFree.Add(l);
-            DirtyLawyers.Remove(l);
-        }
+        _unfiled.Clear();
     }
 
     public void SetActive(string consultationId, LawyerSlot l) => _activeOwner[consultationId] = l;

@@ -94,6 +94,12 @@ public sealed class QueueEntry
     /// <summary>While active: when it was accepted (handle time when the caller gives none).</summary>
     public DateTimeOffset? AssignedAt { get; set; }
 
+    /// <summary>
+    /// The routing index's filing stamp while the entry waits in its buckets (0 when it is not filed): a bucket item with
+    /// another stamp is one the entry left (see QueueBucket). Not state: a new or restored engine files every entry anew.
+    /// </summary>
+    internal long FiledAs;
+
     /// <summary>A deep copy (the router never keeps the caller's instance).</summary>
     public QueueEntry Clone() => new()
     {

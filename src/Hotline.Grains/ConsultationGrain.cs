@@ -275,7 +275,7 @@ public sealed class ConsultationGrain(
     // The metric's tag per sender role, made once (formatting the enum allocated two strings per message).
     private static readonly KeyValuePair<string, object?> WorkerMessageTag = new("role", "worker"), LawyerMessageTag = new("role", "lawyer");
 
-    public async Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text)
+    public async Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text, string? exceptConnection = null)
     {
         MessageStageLog.Mark(MessageStageLog.Grain, clientMessageId);
         EnsureExists();
@@ -298,7 +298,7 @@ public sealed class ConsultationGrain(
         // in the delivery latency; the sender is still acked only after the write, and a write that fails withdraws it.
         // Pushes keep seq order (OrderedPushes), and the next message gets a seq only after this one is stored.
         var early = messageOptions.Value.EarlyDelivery ? ToView(message) : null;
-        if (early is not null) _ = Publish(c => c.Message(early), lawyerFirst: caller.Role != ParticipantRole.Lawyer, stagesOf: clientMessageId);
+        if (early is not null) _ = Publish(c => c.Message(early), lawyerFirst: caller.Role != ParticipantRole.Lawyer, SenderCopy(caller, exceptConnection), stagesOf: clientMessageId);
         AppendOutcome outcome;
         try
         {
@@ -340,7 +340,10 @@ public sealed class ConsultationGrain(
         if (!pushedAsStored)
         {
             var view = ToView(outcome.Message);
-            _ = Publish(c => c.Message(view), lawyerFirst: caller.Role != ParticipantRole.Lawyer, stagesOf: clientMessageId);
+            // Without early delivery this is the sender's own message, which its connection files from the ack; after a
+            // withdrawal it may be another, which every connection must get.
+            var own = early is null && view.SenderId == caller.Id && view.ClientMessageId == clientMessageId;
+            _ = Publish(c => c.Message(view), lawyerFirst: caller.Role != ParticipantRole.Lawyer, own ? SenderCopy(caller, exceptConnection) : null, stagesOf: clientMessageId);
         }
         if (caller.Role == ParticipantRole.Lawyer) NotifyWorkerByPush(WorkerNoticeKind.Message);
         return new MessageAck { Seq = outcome.Message.Seq, SentAt = outcome.Message.SentAt, Duplicate = outcome.Duplicate };
@@ -814,6 +817,12 @@ public sealed class ConsultationGrain(
         await Push(() => notifier.Worker(S.WorkerId).QueueUpdate(new QueueUpdateEvent(S.Id, position, estimatedWaitSeconds, lawyersOnline)));
     }
 
+    /// <summary>A connection to leave out of the push of its own message (it files the message from the ack).</summary>
+    private readonly record struct SenderConnection(ParticipantRole Role, string UserId, string ConnectionId);
+
+    private static SenderConnection? SenderCopy(Caller caller, string? exceptConnection)
+        => exceptConnection is null ? null : new SenderConnection(caller.Role, caller.Id, exceptConnection);
+
     private OrderedPushes Pushes => _pushes ??= new OrderedPushes(logger);
 
     /// <summary>
@@ -830,11 +839,13 @@ public sealed class ConsultationGrain(
     /// An event to both participants (the worker and the assigned lawyer, if any, both at once), sent after every
     /// earlier push of this consultation. The returned task completes when it was sent; it never faults.
     /// </summary>
-    private Task Publish(Func<IConsultationClient, Task> send, bool lawyerFirst = false, string? stagesOf = null)
+    private Task Publish(Func<IConsultationClient, Task> send, bool lawyerFirst = false, SenderConnection? except = null, string? stagesOf = null)
     {
-        // Recipients as of now: a push that waits behind another must not follow a later transfer.
-        var worker = notifier.Worker(S.WorkerId);
-        var lawyer = S.AssignedLawyerId is { } id ? notifier.Lawyer(id) : null;
+        // Recipients as of now: a push that waits behind another must not follow a later transfer. The sending connection
+        // is left out of its own message's push when it files the message from the ack (every other connection gets it).
+        var worker = except is { Role: ParticipantRole.Worker } w ? notifier.WorkerExcept(S.WorkerId, w.ConnectionId) : notifier.Worker(S.WorkerId);
+        var lawyer = S.AssignedLawyerId is not { } id ? null
+            : except is { Role: ParticipantRole.Lawyer } l && l.UserId == id ? notifier.LawyerExcept(id, l.ConnectionId) : notifier.Lawyer(id);
         // Each send serialises and writes before the next starts: the one who did not send a message gets it first.
         // The recipient of a worker's message is the lawyer: that push is the one the stage log follows.
         return Pushes.Enqueue(() => lawyer is null ? send(worker)

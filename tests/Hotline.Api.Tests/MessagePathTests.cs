@@ -104,6 +104,55 @@ public sealed class MessagePathTests(HotlineHost host)
     }
 
     [Fact]
+    public async Task A_connection_without_echo_files_its_own_messages_from_the_acks_and_the_senders_other_connections_still_get_them()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var lawyer = await kit.Lawyer([category], dialect, connect: false, name: "律师 No Echo");
+        lawyer.Hub.EchoOwnMessages = false;
+        await kit.Start(lawyer.Hub);
+        await lawyer.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
+        var worker = await kit.Worker("No echo worker", connect: false);
+        worker.Hub.EchoOwnMessages = false;
+        await kit.Start(worker.Hub);
+        var (opened, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
+        // The worker's second tab keeps the echo (the default): it must get the first tab's messages as events.
+        var otherTab = await kit.Start(HotlineConnection.Worker(kit.BaseUrl, worker.Token));
+        await otherTab.JoinConsultation(opened.Id);
+        await worker.Hub.JoinConsultation(opened.Id);
+
+        var sent = await worker.Hub.SendMessage(opened.Id, "from the quiet tab", "no-echo-1");
+        var atLawyer = await lawyer.Hub.Messages.WaitAsync(m => m.ConsultationId == opened.Id && m.Seq == sent.Seq, Wait);
+        var atOtherTab = await otherTab.MessagePushes.WaitAsync(m => m.ConsultationId == opened.Id && m.Seq == sent.Seq, Wait);
+        Assert.Equal(atLawyer, atOtherTab);
+        // The sending tab has the message from its ack, exactly as the others got it.
+        Assert.Equal(atLawyer, Assert.Single(worker.Hub.Transcript(opened.Id)));
+        Assert.Equal(("worker", worker.Id, "No echo worker", sent.SentAt), (atLawyer.SenderRole, atLawyer.SenderId, atLawyer.SenderName, atLawyer.SentAt));
+
+        // The lawyer without echo: the worker's tabs get it; the lawyer files it from the ack.
+        var reply = await lawyer.Hub.SendMessage(opened.Id, "from the lawyer", "no-echo-2");
+        var replyAtWorker = await worker.Hub.MessagePushes.WaitAsync(m => m.ConsultationId == opened.Id && m.Seq == reply.Seq, Wait);
+        await otherTab.MessagePushes.WaitAsync(m => m.ConsultationId == opened.Id && m.Seq == reply.Seq, Wait);
+        Assert.Equal(replyAtWorker, lawyer.Hub.Transcript(opened.Id).Single(m => m.Seq == reply.Seq));
+        Assert.Equal(("lawyer", lawyer.Id, "律师 No Echo"), (replyAtWorker.SenderRole, replyAtWorker.SenderId, replyAtWorker.SenderName));
+
+        // Three more, alternating; pushes of a consultation keep their order, so once a connection has the other side's
+        // last message, a push of its own earlier ones would have come before it.
+        var third = await worker.Hub.SendMessage(opened.Id, "third");
+        var fourth = await lawyer.Hub.SendMessage(opened.Id, "fourth");
+        var fifth = await worker.Hub.SendMessage(opened.Id, "fifth");
+        await worker.Hub.MessagePushes.WaitAsync(m => m.ConsultationId == opened.Id && m.Seq == fourth.Seq, Wait);
+        await lawyer.Hub.MessagePushes.WaitAsync(m => m.ConsultationId == opened.Id && m.Seq == fifth.Seq, Wait);
+        await otherTab.MessagePushes.WaitAsync(m => m.ConsultationId == opened.Id && m.Seq == fifth.Seq, Wait);
+        Assert.Equal([reply.Seq, fourth.Seq], worker.Hub.MessagePushes.Items.Where(m => m.ConsultationId == opened.Id).Select(m => m.Seq));
+        Assert.Equal([sent.Seq, third.Seq, fifth.Seq], lawyer.Hub.MessagePushes.Items.Where(m => m.ConsultationId == opened.Id).Select(m => m.Seq));
+        long[] all = [1, 2, 3, 4, 5];
+        foreach (var side in new[] { worker.Hub, lawyer.Hub, otherTab })
+            Assert.Equal(all, side.Transcript(opened.Id).Select(m => m.Seq));
+        Assert.Equal(["from the quiet tab", "from the lawyer", "third", "fourth", "fifth"], worker.Hub.Transcript(opened.Id).Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task GrainRefs_makes_the_same_reference_as_GetGrain_and_it_answers()
     {
         var grains = host.Services.GetRequiredService<IGrainFactory>();

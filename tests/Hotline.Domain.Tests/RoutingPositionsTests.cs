@@ -128,6 +128,57 @@ public class RoutingPositionsTests
         Assert.True(restarts > 0);
     }
 
+    [Fact]
+    public void A_change_to_a_lawyer_alone_is_pushed_at_the_same_instant()
+    {
+        // Nothing waiting moves, no time passes: only a lawyer's status changes what the estimates come from.
+        var engine = R.TwoLawyers();
+        var t = R.T0.AddSeconds(10);
+        foreach (var id in new[] { "x1", "x2" })
+        {
+            var offer = engine.Enqueue(R.Entry(id), t).Ok().SingleOffer();
+            engine.Accept(id, offer.LawyerId, t).Ok();
+        }
+        foreach (var id in new[] { "w1", "w2", "w3" }) engine.Enqueue(R.Entry(id), t).Ok();
+        var first = engine.FlushPositions(t)!.Positions;
+        Assert.Equal(["w1", "w2", "w3"], first.Select(p => p.ConsultationId));
+        Assert.All(first, p => Assert.Equal(2, p.LawyersOnline));
+
+        engine.UpsertLawyer(R.Lawyer("b", "wage", "mandarin", status: LawyerStatus.Away), t).Ok();
+        var full = engine.ComputePositions(t);
+        Assert.All(full, p => Assert.Equal(1, p.LawyersOnline));
+        // The whole computation differs from what was pushed for every entry, so all three are pushed again, as it says.
+        Assert.Equal(full, engine.FlushPositions(t)?.Positions ?? []);
+        Assert.Null(engine.FlushPositions(t));
+    }
+
+    [Fact]
+    public void A_category_nobody_waits_in_any_more_is_dropped()
+    {
+        // A transfer may name any category: the position index must not keep a list for every name ever used.
+        var engine = R.Engine(); // no lawyers: everything waits
+        var t = R.T0;
+        for (var i = 0; i < 300; i++)
+        {
+            engine.Enqueue(R.Entry($"c{i}"), t).Ok();
+            engine.Requeue($"c{i}", $"transferred-{i}", null, null, t).Ok();
+        }
+        Assert.Equal(300, engine.FlushPositions(t)!.Positions.Count);
+        Assert.Equal(300, engine.PositionCategories);
+
+        for (var i = 1; i < 300; i++) engine.Remove($"c{i}", t).Ok();
+        engine.FlushPositions(t);
+        Assert.Equal(1, engine.PositionCategories);
+
+        // A name used before is filed again from scratch, at the right rank.
+        engine.Enqueue(R.Entry("again", category: "transferred-7"), t).Ok();
+        engine.Enqueue(R.Entry("first", category: "transferred-7", priority: 1), t).Ok();
+        var pushed = engine.FlushPositions(t)!.Positions;
+        Assert.Equal(engine.ComputePositions(t).Where(p => p.ConsultationId is "again" or "first"), pushed);
+        Assert.Equal([("first", 1), ("again", 2)], pushed.Select(p => (p.ConsultationId, p.Position)));
+        Assert.Equal(2, engine.PositionCategories);
+    }
+
     /// <summary>What FlushPositions returned before it was incremental: the full computation, diffed against what was pushed.</summary>
     private static List<QueuePosition> Expected(RoutingEngine engine, DateTimeOffset now, Dictionary<string, QueuePosition> pushed, ref bool dirty)
     {

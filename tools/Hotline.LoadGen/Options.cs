@@ -63,7 +63,7 @@ internal sealed class Options
           soak     steady realistic load, lawyers coming and going; the silo's RSS, GC heap, thread pool, p99, errors per sample:
                    --duration 1800 --sample-seconds 60 --rate 0.5 --lawyers 12 --capacity 3 --handle-mean 30 --chat-rate 0.5
                    --churn-seconds 60 --away-seconds 10 --full-gc true (each sample forces a full GC first: the heap is live data)
-          capacity (d) --workers 5000 --lawyers 200 --capacity 5 --senders 500 --duration 20 --warmup 10 --connect-parallelism 64
+          capacity (d) --workers 5000 --lawyers 200 --capacity 5 --senders 500 --duration 20 --warmup 10 --connect-parallelism 64 --echo false
           topology (e) latency and connection memory through a front vs combined, cluster mode on a spawned PostgreSQL +
                    Redis: --modes combined,front --pairs 20 --msg-rate 10 --duration 20 --warmup 3 --idle-connections 1000
         """;

@@ -47,6 +47,8 @@ internal static partial class Scenarios
         return delivered / Clock.Seconds(start, Clock.Now);
     }
 
+    private static TimeSpan ClientCpu() => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+
     // (d) capacity: W worker connections + L lawyers on one silo; memory per connection and sustained msgs/s; same with the relay.
     public static async Task Capacity(Run run)
     {
@@ -101,7 +103,10 @@ internal static partial class Scenarios
             lawyers[i] = new SimLawyer(i, lawyerLogins[i].Id, conn);
             c.Add("lawyer connections");
         });
-        var workers = await ConnectWorkers(run, platform, tokens, par, tracker, serverTimeout);
+        // The senders file their own messages from the acks and the server does not push them back: one push per message, as
+        // with the relay, whose senders get no copy either. --echo true: the sender's connection gets its copy too (before).
+        var echo = o.Str("echo", "false") == "true";
+        var workers = await ConnectWorkers(run, platform, tokens, par, tracker, serverTimeout, echo);
         var connectSeconds = Clock.Seconds(connectStart, Clock.Now);
         run.View.Phase = "platform: memory after";
         await Task.Delay(3000);
@@ -129,8 +134,10 @@ internal static partial class Scenarios
         run.View.Phase = "platform: closed-loop messages";
         var pDelivery = run.Latency("platform: SendMessage -> lawyer Message");
         var pCpu0 = run.Silo?.CpuTime();
+        var pClient0 = ClientCpu();
         var pRate = await ClosedLoop(run, tracker, pairs.Count, duration, PlatformSender("cap"), pDelivery, "messages delivered", "platform");
         var pCpu = run.Silo?.CpuTime() - pCpu0;
+        var pClient = ClientCpu() - pClient0;
         var pLost = await tracker.Drain(TimeSpan.FromSeconds(10));
         var gaps = pairs.Sum(p => Gaps(p.Worker, [p.ConsultationId]));
         var droppedAtEnd = NotConnected();
@@ -170,8 +177,10 @@ internal static partial class Scenarios
         run.View.Phase = "relay: closed-loop messages";
         var rDelivery = run.Latency("relay: Send -> receiver Message");
         var rCpu0 = run.Relay?.CpuTime();
+        var rClient0 = ClientCpu();
         var rRate = await ClosedLoop(run, rTracker, pairs.Count, duration, RelaySender("cap"), rDelivery, "messages delivered", "relay");
         var rCpu = run.Relay?.CpuTime() - rCpu0;
+        var rClient = ClientCpu() - rClient0;
         var rLost = await rTracker.Drain(TimeSpan.FromSeconds(10));
         var relayClosed = receivers.Sum(x => x.Closed) + rSenders.Sum(x => x.Closed);
 
@@ -197,11 +206,15 @@ internal static partial class Scenarios
         r.Figures["relay: RSS after (MB)"] = relayAfter / 1048576.0;
         r.Figures["relay: KB per connection"] = rPer / 1024;
         r.Figures["closed-loop senders (active consultations)"] = pairs.Count;
+        r.Figures["platform: senders get their own Message event (echo)"] = echo ? 1 : 0;
         r.Figures["warm-up before the measured loop (s), platform and relay each"] = warmup;
         r.Figures["platform: messages/s delivered"] = pRate;
         r.Figures["relay: messages/s delivered"] = rRate;
         if (pCpu is { } pc) r.Figures["platform: silo CPU seconds per 1000 messages"] = pc.TotalSeconds / (pRate * duration) * 1000;
         if (rCpu is { } rc2) r.Figures["relay: CPU seconds per 1000 messages"] = rc2.TotalSeconds / (rRate * duration) * 1000;
+        // The clients share the 2 cores with the server: their CPU per message also limits the server's messages/s.
+        r.Figures["platform: load generator CPU seconds per 1000 messages"] = pClient.TotalSeconds / (pRate * duration) * 1000;
+        r.Figures["relay: load generator CPU seconds per 1000 messages"] = rClient.TotalSeconds / (rRate * duration) * 1000;
         r.Figures["load generator RSS (MB)"] = ChildServer.ReadRss(Environment.ProcessId) / 1048576.0;
         r.Ratios["memory per connection (platform / relay)"] = pPer / rPer;
         r.Ratios["messages/s (platform / relay)"] = pRate / rRate;

@@ -45,13 +45,14 @@ internal static partial class Scenarios
         return [.. pairs];
     }
 
-    private static async Task<List<(string Token, HotlineConnection Conn)>> ConnectWorkers(Run run, Platform platform, IReadOnlyList<string> tokens, int parallelism, MessageTracker? tracker, TimeSpan? serverTimeout = null)
+    private static async Task<List<(string Token, HotlineConnection Conn)>> ConnectWorkers(Run run, Platform platform, IReadOnlyList<string> tokens, int parallelism, MessageTracker? tracker, TimeSpan? serverTimeout = null, bool echo = true)
     {
         var conns = new (string, HotlineConnection)[tokens.Count];
         await Platform.ForEach(Enumerable.Range(0, tokens.Count), parallelism, async i =>
         {
             var conn = Run.Own(run, HotlineConnection.Worker(platform.Url, tokens[i]));
             if (serverTimeout is { } st) conn.ServerTimeout = st;
+            conn.EchoOwnMessages = echo;
             await conn.StartAsync();
             conns[i] = (tokens[i], conn);
             run.Counters.Add("worker connections");

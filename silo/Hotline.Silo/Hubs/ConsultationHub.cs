@@ -28,7 +28,27 @@ public abstract class ConsultationHub<TClient>(IGrainFactory grains, GrainCalls 
     public Task<MessageAck> SendMessage(string consultationId, string clientMessageId, string text)
     {
         MessageStageLog.Mark(MessageStageLog.Hub, clientMessageId);
-        return MessageStageLog.Completed(calls.RunIdempotent(() => Consultation(consultationId).SendMessage(Me, clientMessageId, text)), MessageStageLog.Ack, clientMessageId);
+        var except = FilesOwnMessages ? Context.ConnectionId : null;
+        return MessageStageLog.Completed(calls.RunIdempotent(() => Consultation(consultationId).SendMessage(Me, clientMessageId, text, except)), MessageStageLog.Ack, clientMessageId);
+    }
+
+    /// <summary>
+    /// The query parameter by which a connection says it files its own messages from the acks (<c>echo=false</c>), so the
+    /// <c>Message</c> event of its own sends is not pushed back to it; the sender's other connections still get it.
+    /// </summary>
+    public const string EchoQuery = "echo";
+
+    private const string EchoKey = "hotline.echo-off";
+
+    private bool FilesOwnMessages
+    {
+        get
+        {
+            if (Context.Items.TryGetValue(EchoKey, out var known)) return known is true;
+            var off = string.Equals(Context.GetHttpContext()?.Request.Query[EchoQuery].ToString(), "false", StringComparison.OrdinalIgnoreCase);
+            Context.Items[EchoKey] = off;
+            return off;
+        }
     }
 
     public Task Typing(string consultationId) => calls.Run(() => Consultation(consultationId).Typing(Me));

@@ -50,10 +50,38 @@ public sealed class UserIndexedHubLifetimeManager<THub>(ILogger<DefaultHubLifeti
         return Task.WhenAll(sends);
     }
 
+    public override Task SendGroupExceptAsync(string groupName, string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default)
+    {
+        if (!groupName.StartsWith(UserGroup.Prefix, StringComparison.Ordinal))
+            return base.SendGroupExceptAsync(groupName, methodName, args, excludedConnectionIds, cancellationToken);
+        if (!_byUser.TryGetValue(groupName[UserGroup.Prefix.Length..], out var ids)) return Task.CompletedTask;
+        List<Task>? sends = null;
+        foreach (var id in ids)
+        {
+            if (excludedConnectionIds.Contains(id)) continue;
+            (sends ??= []).Add(SendConnectionAsync(id, methodName, args, cancellationToken));
+        }
+        return sends is null ? Task.CompletedTask : Task.WhenAll(sends);
+    }
+
     public override Task SendUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default)
     {
         var sends = new List<Task>();
         foreach (var user in userIds) sends.Add(SendUserAsync(user, methodName, args, cancellationToken));
         return Task.WhenAll(sends);
     }
+}
+
+/// <summary>
+/// A group name that stands for every connection of one user: sent to with <c>GroupExcept</c> through
+/// <see cref="UserIndexedHubLifetimeManager{THub}"/>, it reaches the user's indexed connections but the excluded ones
+/// (no group membership is kept).
+/// </summary>
+public static class UserGroup
+{
+    /// <summary>A prefix no group of the hubs uses (they name roles).</summary>
+    internal const string Prefix = "\u0001user:";
+
+    /// <summary>The group of every connection of <paramref name="userId"/>.</summary>
+    public static string Of(string userId) => Prefix + userId;
 }
