@@ -675,6 +675,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         var index = Index(now);
         if (index.WaitingCount == 0 || index.Free.Count == 0)
         {
+            index.FileFree();
             ClearHolds();
             index.DirtyLawyers.Clear();
             index.DirtyEntries.Clear();
@@ -803,6 +804,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         }
         // Offers made in the pass re-filed their lawyers: nothing about them is new for the next command, and the entries they
         // took had no lawyer held for them left (their groups were let go above).
+        index.FileFree();
         index.DirtyLawyers.Clear();
         index.DirtyEntries.Clear();
         index.LeftFree.Clear();

@@ -71,7 +71,15 @@ internal sealed class RoutingIndex
     private long _stamps = Interlocked.Increment(ref s_indexes) << 40;
     private static long s_indexes;
     private readonly SortedSet<(DateTimeOffset At, string Id, string Lawyer)> _exclusionsWaiting = new(ByTimeAndLawyer), _exclusionsOffered = new(ByTimeAndLawyer);
-    private readonly Dictionary<string, HashSet<QueueEntry>> _offersTo = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Offers> _offersTo = new(StringComparer.Ordinal);
+
+    /// <summary>The outstanding offers to one lawyer, and how many are phone calls (an offered entry's channel does not change).</summary>
+    private sealed class Offers : HashSet<QueueEntry>
+    {
+        public Offers() : base(ReferenceEqualityComparer.Instance) { }
+
+        public int Phones;
+    }
     private readonly Dictionary<string, LawyerSlot> _activeOwner = new(StringComparer.Ordinal);
     private readonly HashSet<string> _preferenceCheck = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DenseSet<LawyerSlot>> _freeBySkill = new(StringComparer.Ordinal);
@@ -201,6 +209,7 @@ internal sealed class RoutingIndex
         _freeBySkill.Clear();
         _freeBySkillDialect.Clear();
         _freeProfile.Clear();
+        _unfiled.Clear();
         _profiles.Clear(); // the buckets and sets they point to were dropped above
         DirtyLawyers.Clear();
         DirtyEntries.Clear();
@@ -312,8 +321,8 @@ internal sealed class RoutingIndex
     {
         Untrack(e);
         var s = SlotOf(e);
-        if (!_offersTo.TryGetValue(lawyerId, out var offers)) _offersTo[lawyerId] = offers = [];
-        offers.Add(e);
+        if (!_offersTo.TryGetValue(lawyerId, out var offers)) _offersTo[lawyerId] = offers = new Offers();
+        if (offers.Add(e) && e.Channel == Channel.Phone) offers.Phones++;
         if (e.OfferExpiresAt is { } at)
         {
             s.OfferAt = at;
@@ -337,7 +346,7 @@ internal sealed class RoutingIndex
         UnregisterExclusions(e, s);
         if (e.OfferedTo is { } to && _offersTo.TryGetValue(to, out var offers))
         {
-            offers.Remove(e);
+            if (offers.Remove(e) && e.Channel == Channel.Phone) offers.Phones--;
             if (refile && _state.Lawyers.TryGetValue(to, out var l)) Refresh(l);
         }
     }
@@ -636,7 +645,7 @@ internal sealed class RoutingIndex
         if (_offersTo.TryGetValue(l.LawyerId, out var offers))
         {
             count += offers.Count;
-            foreach (var e in offers) phone |= e.Channel == Channel.Phone;
+            phone |= offers.Phones > 0;
         }
         return new LawyerLoad(count, phone);
     }
@@ -668,16 +677,33 @@ internal sealed class RoutingIndex
         {
             Free.Add(l);
             DirtyLawyers.Add(l);
-            if (filed) return;
+            if (!filed) _unfiled.Add(l); // filed by FileFree, after the matching this change is for
+        }
+        else
+        {
+            _unfiled.Remove(l);
+            if (Free.Remove(l)) LeftFree.Add(l);
+            DirtyLawyers.Remove(l);
+        }
+    }
+
+    // Lawyers with room not yet in the sets by skill (and dialect). A lawyer who gets room is looked up in full by the next
+    // matching (it is dirty), which leaves out what FreeFor finds for it; most are given an offer in that very matching and
+    // have no room after it, so filing them before would only add them to a dozen sets and take them out again.
+    private readonly DenseSet<LawyerSlot> _unfiled = new();
+
+    /// <summary>Files the lawyers who got room since the last call in the sets by skill and dialect (<see cref="FreeFor"/>).
+    /// The engine calls it whenever a matching ends, before anything else may ask FreeFor.</summary>
+    public void FileFree()
+    {
+        for (var i = 0; i < _unfiled.Count; i++)
+        {
+            var l = _unfiled[i];
             var profile = ProfileOf(l);
             _freeProfile[l] = profile;
             foreach (var set in profile.FreeSets ??= FreeSetsOf(l)) set.Add(l);
         }
-        else
-        {
-            if (Free.Remove(l)) LeftFree.Add(l);
-            DirtyLawyers.Remove(l);
-        }
+        _unfiled.Clear();
     }
 
     public void SetActive(string consultationId, LawyerSlot l) => _activeOwner[consultationId] = l;
