@@ -14,6 +14,8 @@ namespace Hotline.Grains;
 /// </summary>
 public sealed class MessageStageLog
 {
+    /// <summary>The hub filter entered (before the rate limits and the token check).</summary>
+    public const string Filter = "filter";
     /// <summary>Hub method entered (after the hub filter).</summary>
     public const string Hub = "hub";
     /// <summary>The consultation grain's turn started.</summary>

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Hotline.Grains;
 using Hotline.Abstractions;
 using Hotline.Silo.Api;
 using Hotline.Silo.Security;
@@ -52,6 +53,8 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
 
     private async ValueTask<object?> Invoke(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next, Task before, TaskCompletionSource started)
     {
+        if (MessageStageLog.Current is not null && context.HubMethodName == nameof(WorkerHub.SendMessage) && context.HubMethodArguments.Count > 1)
+            MessageStageLog.Mark(MessageStageLog.Filter, context.HubMethodArguments[1] as string);
         var bucket = (TokenBucketRateLimiter)context.Context.Items[BucketKey]!;
         using (var lease = bucket.AttemptAcquire())
         {
