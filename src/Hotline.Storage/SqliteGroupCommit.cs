@@ -276,9 +276,17 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         foreach (var op in batch) op.Complete();
     }
 
+    /// <summary>The writer connection's page cache, KiB (SQLite's default is 2,000).</summary>
+    internal const int WriterCacheKiB = 32 * 1024;
+
     private async Task<DbConnection> OpenWriterAsync()
     {
         var connection = await _open(CancellationToken.None).ConfigureAwait(false);
+        // Every append touches the leaf pages of each active consultation in the table's two indexes; SQLite's default
+        // page cache (2 MB per connection) held too few of them under load, so appends re-read pages with pread. The one
+        // long-lived writer keeps a larger cache (it is the only writer, so its cache stays valid across commits).
+        try { await ExecAsync(connection, $"PRAGMA cache_size = -{WriterCacheKiB}").ConfigureAwait(false); }
+        catch { await connection.DisposeAsync().ConfigureAwait(false); throw; }
         // Background checkpoints: the writer checkpoints itself only if they fall far behind (see the options).
         if (_checkpointInterval > TimeSpan.Zero)
         {

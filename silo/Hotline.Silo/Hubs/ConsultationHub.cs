@@ -18,7 +18,19 @@ public abstract class ConsultationHub<TClient>(IGrainFactory grains, GrainCalls 
     protected IPhoneNumberProtector Phones => Context.GetHttpContext()!.RequestServices.GetRequiredService<IPhoneNumberProtector>();
 
     protected IConsultationGrain Consultation(string? consultationId)
-        => grains.Ref<IConsultationGrain>(ConsultationIds.Validate(consultationId));
+    {
+        // The connection's last consultation reference is kept: a chat sends to one consultation again and again, and
+        // Orleans builds each new reference's proxy through dependency injection, which cost more than the rest of the
+        // hub's own work per message (profile in docs/perf-message-path.md, sixth session).
+        if (Context.Items.TryGetValue(RefKey, out var kept) && kept is KeptRef last && last.Id == consultationId) return last.Grain;
+        var grain = grains.Ref<IConsultationGrain>(ConsultationIds.Validate(consultationId));
+        Context.Items[RefKey] = new KeptRef(consultationId!, grain);
+        return grain;
+    }
+
+    private const string RefKey = "hotline.consultation-ref";
+
+    private sealed record KeptRef(string Id, IConsultationGrain Grain);
 
     /// <summary>Returns the consultation and every message after <paramref name="afterSeq"/>; events follow on this connection.</summary>
     public async Task<JoinResult> JoinConsultation(string consultationId, long afterSeq)
