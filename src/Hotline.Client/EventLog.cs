@@ -12,6 +12,13 @@ public sealed class EventLog<T>
         get { lock (_gate) return _items.ToList(); }
     }
 
+    /// <summary>
+    /// Keep only the newest this many items (null: all). A long-lived connection logs every event it receives, so a log
+    /// nobody trims grows without bound; waiters still see every new item. Older items go in batches, so the oldest kept
+    /// may briefly exceed the bound by a quarter.
+    /// </summary>
+    public int? Capacity { get; set; }
+
     /// <summary>Raised after each item is added (on the receiving thread); handlers must not block.</summary>
     public event Action<T>? Added;
 
@@ -26,6 +33,7 @@ public sealed class EventLog<T>
         lock (_gate)
         {
             _items.Add(item);
+            if (Capacity is { } capacity && _items.Count > capacity + Math.Max(1, capacity / 4)) _items.RemoveRange(0, _items.Count - capacity);
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
                 if (!_waiters[i].Match(item)) continue;

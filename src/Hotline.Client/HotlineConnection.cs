@@ -46,8 +46,15 @@ public sealed class HotlineConnection : IAsyncDisposable
     public EventLog<MessageWithdrawnEvent> Withdrawals { get; } = new();
     /// <summary>Every <c>Message</c> push exactly as it arrived, duplicates included (to prove the server sends each once).</summary>
     public EventLog<ChatMessage> MessagePushes { get; } = new();
-    /// <summary>Every event of the contract as raw JSON, in arrival order.</summary>
-    public EventLog<RawEvent> RawEvents { get; } = new();
+    /// <summary>
+    /// The events of the contract as raw JSON, in arrival order: the newest <see cref="DefaultRawEventCapacity"/> (set
+    /// <c>RawEvents.Capacity</c> to keep more, or null for all). Kept for checks of the wire shape; a long-lived client
+    /// must not hold every event it ever received.
+    /// </summary>
+    public EventLog<RawEvent> RawEvents { get; } = new() { Capacity = DefaultRawEventCapacity };
+
+    /// <summary>How many raw events <see cref="RawEvents"/> keeps by default.</summary>
+    public const int DefaultRawEventCapacity = 1024;
     /// <summary><c>LawyerStatus</c> pushes (the router forced the lawyer's status, e.g. away after a missed offer).</summary>
     public EventLog<Lawyer> LawyerStatuses { get; } = new();
     public EventLog<OfferEvent> Offers { get; } = new();
