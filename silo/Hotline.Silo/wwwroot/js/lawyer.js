@@ -138,7 +138,8 @@ async function enterConsole() {
   try { S.catalog = await loadCatalog(); } catch { /* labels fall back to ids */ }
   fillTransferCategories();
   loadCanned();
-  S.hub = keepHub("/hubs/lawyer", {
+  // echo=false: Chat files an own message from its ack, so the server leaves this connection out of its push.
+  S.hub = keepHub("/hubs/lawyer?echo=false", {
     token: () => S.session?.token,
     onState: (s) => {
       if (s === "unauthorized") { logout(); toast(t("err.unauthorized"), "error"); return; }

@@ -217,7 +217,8 @@ function renderStatus() {
 }
 
 function startHub() {
-  state.hub = keepHub("/hubs/worker", {
+  // echo=false: Chat files an own message from its ack, so the server leaves this connection out of its push.
+  state.hub = keepHub("/hubs/worker?echo=false", {
     token: () => state.auth?.token,
     onState: (s) => renderConnectionBanner($("#connection-banner"), s),
     onUp: () => join(),
