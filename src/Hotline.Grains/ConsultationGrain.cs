@@ -75,7 +75,10 @@ public sealed class ConsultationGrain(
     /// <summary>(sender, clientMessageId) -> stored message, loaded once per activation so that a send costs one write, no read.</summary>
     private Dictionary<string, StoredMessage>? _sent;
     private OrderedPushes? _pushes;
-    /// <summary>A message pushed early whose write then failed: if a re-read finds it stored after all, it is pushed again.</summary>
+    /// <summary>
+    /// A message whose write failed (withdrawn if it was pushed early): if a re-read finds it stored after all, it is pushed
+    /// (again).
+    /// </summary>
     private MessageView? _withdrawn;
     /// <summary>Re-reads the tail while a withdrawn message's fate is unknown (the store did not answer).</summary>
     private IGrainTimer? _recheck;
@@ -315,7 +318,9 @@ public sealed class ConsultationGrain(
             {
                 _lastSeq = null;
                 _sent = null;
-                if (early is not null) Withdraw(early, recheck: !known);
+                if (early is not null) Withdraw(early);
+                // Without early delivery nothing was pushed: a message found stored later is pushed then, all the same.
+                if (!known) Recheck(early ?? ToView(message));
                 ExceptionDispatchInfo.Throw(failure);
             }
             outcome = new AppendOutcome(stored, Duplicate: stored.Seq != seq);
@@ -353,15 +358,27 @@ public sealed class ConsultationGrain(
     /// Withdraws an early <c>Message</c> push whose write failed, after it in the same order. Kept so that a re-read
     /// that finds it stored after all (a commit whose answer was lost) pushes it again.
     /// </summary>
-    private void Withdraw(MessageView early, bool recheck = false)
+    private void Withdraw(MessageView early)
     {
         _withdrawn = early;
         _ = Publish(c => c.MessageWithdrawn(new MessageWithdrawnEvent(early.ConsultationId, early.Seq, early.ClientMessageId)));
-        // Whether it was stored is unknown: do not wait for the sender's next message to find out.
-        if (recheck) _recheck ??= this.RegisterGrainTimer(RecheckWithdrawn, new GrainTimerCreationOptions { DueTime = RecheckEvery, Period = RecheckEvery });
+    }
+
+    /// <summary>
+    /// Whether <paramref name="message"/> was stored is unknown (the store did not answer the look-up either): re-read the
+    /// tail until it answers, and push the message if it is there, instead of waiting for the sender's next message. The
+    /// timer and the message live in memory only: if this activation is collected first, participants read it on a join.
+    /// </summary>
+    private void Recheck(MessageView message)
+    {
+        _withdrawn = message;
+        _recheck ??= this.RegisterGrainTimer(RecheckWithdrawn, new GrainTimerCreationOptions { DueTime = RecheckEvery, Period = RecheckEvery });
     }
 
     private static readonly TimeSpan RecheckEvery = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a failed append's look-up may take: the recheck covers a store that does not answer.</summary>
+    private static readonly TimeSpan LookupLimit = TimeSpan.FromSeconds(2);
 
     /// <summary>Re-reads the tail (which pushes a withdrawn message found stored) until the store answers once.</summary>
     private async Task RecheckWithdrawn()
@@ -384,7 +401,8 @@ public sealed class ConsultationGrain(
     {
         try
         {
-            return (await messages.FindByClientMessageIdAsync(S.Id, senderId, clientMessageId), true);
+            using var limit = new CancellationTokenSource(LookupLimit);
+            return (await messages.FindByClientMessageIdAsync(S.Id, senderId, clientMessageId, limit.Token), true);
         }
         catch (Exception e)
         {

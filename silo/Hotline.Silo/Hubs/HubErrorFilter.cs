@@ -55,6 +55,9 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
     {
         if (MessageStageLog.Current is not null && context.HubMethodName == nameof(WorkerHub.SendMessage) && context.HubMethodArguments.Count > 1)
             MessageStageLog.Mark(MessageStageLog.Filter, context.HubMethodArguments[1] as string);
+        // Before any check that may refuse this call: a refused call hands on to the next one only after the one before
+        // it was handed on, or a later call could overtake an earlier one still in its token check.
+        if (!before.IsCompleted) await before;
         var bucket = (TokenBucketRateLimiter)context.Context.Items[BucketKey]!;
         using (var lease = bucket.AttemptAcquire())
         {
@@ -72,7 +75,6 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
         }
         if (backplane.Down && !Reads.Contains(context.HubMethodName))
             throw new HubException("unavailable: the message bus (Redis) does not answer, try again");
-        if (!before.IsCompleted) await before;
         try
         {
             var call = next(context);
