@@ -111,4 +111,28 @@ public sealed class EarlyDeliveryTests(HotlineHost host)
         await lawyer.Hub.MessagePushes.WaitAsync(m => m.ConsultationId == c.Id && m.Seq == 1, Wait);
         Assert.Equal([("Message", 1L, "late-1")], Timeline(lawyer.Hub, c.Id));
     }
+
+    [Fact]
+    public async Task With_early_delivery_off_a_stored_write_the_store_could_not_confirm_is_pushed_by_the_recheck()
+    {
+        // The append committed, then it and the look-up by clientMessageId failed: nothing had been pushed, the sender got
+        // the error, and without any further send the grain's recheck finds the message stored and pushes it.
+        var options = host.Services.GetRequiredService<IOptions<MessageOptions>>().Value;
+        await using var kit = new TestKit(host);
+        var (lawyer, worker, c) = await kit.ActiveCase();
+        options.EarlyDelivery = false;
+        try
+        {
+            host.StoreFaults.FailNextAppend(c.Id, AppendFault.FailAfterCommitAndLookup);
+            await Assert.ThrowsAsync<HubException>(() => worker.Hub.SendMessage(c.Id, "stored after all", "late-2"));
+            await lawyer.Hub.MessagePushes.WaitAsync(m => m.ConsultationId == c.Id && m.Seq == 1, Wait);
+        }
+        finally
+        {
+            options.EarlyDelivery = true;
+        }
+        Assert.Equal([("Message", 1L, "late-2")], Timeline(lawyer.Hub, c.Id));
+        var retry = await worker.Hub.SendMessage(c.Id, "stored after all", "late-2");
+        Assert.Equal((1L, true), (retry.Seq, retry.Duplicate));
+    }
 }
