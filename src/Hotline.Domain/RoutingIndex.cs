@@ -536,14 +536,9 @@ internal sealed class RoutingIndex
         else
         {
             if (_freeBySkillDialect.TryGetValue((e.Category, e.Dialect), out var own)) AddAll(own, into);
-            if (rules.AlsoDialects is IReadOnlyList<string> also) // by index: a foreach over the interface allocates
-            {
-                for (var i = 0; i < also.Count; i++)
-                    if (_freeBySkillDialect.TryGetValue((e.Category, also[i]), out var more)) AddAll(more, into);
-            }
-            else
-                foreach (var d in rules.AlsoDialects)
-                    if (_freeBySkillDialect.TryGetValue((e.Category, d), out var more)) AddAll(more, into);
+            var also = rules.AlsoDialects;
+            for (var i = 0; i < also.Count; i++) // by index: a foreach over the interface allocates an enumerator
+                if (_freeBySkillDialect.TryGetValue((e.Category, also[i]), out var more)) AddAll(more, into);
         }
     }
 

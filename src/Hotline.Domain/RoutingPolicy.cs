@@ -5,7 +5,7 @@ namespace Hotline.Domain;
 /// <param name="AnyDialect">Any dialect will do.</param>
 /// <param name="AlsoDialects">Dialects accepted besides the consultation's own.</param>
 /// <param name="StepsInForce">How many widening steps apply (0 = exact match only).</param>
-public sealed record WideningRules(bool RequireCategory, bool AnyDialect, IReadOnlyCollection<string> AlsoDialects, int StepsInForce)
+public sealed record WideningRules(bool RequireCategory, bool AnyDialect, IReadOnlyList<string> AlsoDialects, int StepsInForce)
 {
     /// <summary>Step 0: exact category and exact dialect.</summary>
     public static WideningRules Exact { get; } = new(true, false, [], 0);
@@ -73,7 +73,7 @@ public static class RoutingPolicy
             anyDialect |= step.AnyDialect;
             if (step.AlsoDialects.Count > 0) (also ??= []).AddRange(step.AlsoDialects);
         }
-        return steps == 0 ? WideningRules.Exact : new WideningRules(requireCategory, anyDialect, (IReadOnlyCollection<string>?)also ?? [], steps);
+        return steps == 0 ? WideningRules.Exact : new WideningRules(requireCategory, anyDialect, (IReadOnlyList<string>?)also ?? [], steps);
     }
 
     /// <summary>The next moment after <paramref name="now"/> at which a widening step comes into force for the entry, if any.</summary>
