@@ -276,8 +276,11 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         foreach (var op in batch) op.Complete();
     }
 
-    /// <summary>The writer connection's page cache, KiB (SQLite's default is 2,000).</summary>
+    /// <summary>The writer connection's page cache, KiB.</summary>
     internal const int WriterCacheKiB = 32 * 1024;
+
+    /// <summary>SQLite's default page cache, KiB: what a pooled connection has unless the writer changed it.</summary>
+    private const int DefaultCacheKiB = 2000;
 
     private async Task<DbConnection> OpenWriterAsync()
     {
@@ -315,7 +318,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         _release?.Dispose();
         _savepoint = _release = null;
         // The connection goes back to the pool, where a reader may take it: without the writer's large page cache.
-        try { await ExecAsync(_connection, "PRAGMA cache_size = -2000").ConfigureAwait(false); }
+        try { await ExecAsync(_connection, $"PRAGMA cache_size = -{DefaultCacheKiB}").ConfigureAwait(false); }
         catch (Exception ex) { _logger.LogDebug(ex, "Hotline storage: resetting the writer's page cache on {Target}", _description); }
         try { await _connection.DisposeAsync().ConfigureAwait(false); }
         catch (Exception ex) { _logger.LogDebug(ex, "Hotline storage: closing the writer connection of {Target}", _description); }
