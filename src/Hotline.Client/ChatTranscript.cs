@@ -9,7 +9,9 @@ namespace Hotline.Client;
 /// </summary>
 internal sealed class ChatTranscript
 {
-    private readonly SortedDictionary<long, (ChatMessage Message, long Arrival)> _bySeq = [];
+    // Ordered by seq, distinct seqs. Messages arrive almost always in seq order, so filing one is an append; a list
+    // instead of a sorted tree also keeps no node per message.
+    private readonly List<(ChatMessage Message, long Arrival)> _bySeq = [];
     private readonly Lock _gate = new();
     private long _arrivals;
     // Every seq up to this one is known to be stored (acked, read on a join, or followed by a later message).
@@ -22,17 +24,47 @@ internal sealed class ChatTranscript
         {
             // The grain numbers a message only after the one before it was stored: a push for seq n confirms n - 1.
             _stored = Math.Max(_stored, stored ? message.Seq : message.Seq - 1);
-            if (_bySeq.TryGetValue(message.Seq, out var shown) && Same(shown.Message, message.SenderId, message.ClientMessageId)) return false;
-            _bySeq[message.Seq] = (message, ++_arrivals);
+            if (_bySeq.Count == 0 || _bySeq[^1].Message.Seq < message.Seq)
+            {
+                _bySeq.Add((message, ++_arrivals));
+                return true;
+            }
+            var at = IndexOf(message.Seq);
+            if (at >= 0)
+            {
+                if (Same(_bySeq[at].Message, message.SenderId, message.ClientMessageId)) return false;
+                _bySeq[at] = (message, ++_arrivals);
+            }
+            else _bySeq.Insert(~at, (message, ++_arrivals));
             return true;
         }
+    }
+
+    /// <summary>Index of <paramref name="seq"/>, or the bitwise complement of where it would be inserted.</summary>
+    private int IndexOf(long seq)
+    {
+        int lo = 0, hi = _bySeq.Count - 1;
+        while (lo <= hi)
+        {
+            var mid = lo + (hi - lo) / 2;
+            var at = _bySeq[mid].Message.Seq;
+            if (at == seq) return mid;
+            if (at < seq) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return ~lo;
     }
 
     /// <summary>Removes the message at <paramref name="seq"/> if it is the one withdrawn; true if it was removed.</summary>
     public bool Withdraw(long seq, string clientMessageId)
     {
         lock (_gate)
-            return _bySeq.TryGetValue(seq, out var shown) && shown.Message.ClientMessageId == clientMessageId && _bySeq.Remove(seq);
+        {
+            var at = IndexOf(seq);
+            if (at < 0 || _bySeq[at].Message.ClientMessageId != clientMessageId) return false;
+            _bySeq.RemoveAt(at);
+            return true;
+        }
     }
 
     /// <summary>An acknowledged own message: it and every seq before it are stored.</summary>
@@ -56,8 +88,7 @@ internal sealed class ChatTranscript
         lock (_gate)
         {
             _stored = Math.Max(_stored, lastSeq);
-            foreach (var (seq, entry) in _bySeq.Where(e => e.Key > lastSeq && e.Value.Arrival <= mark).ToList())
-                _bySeq.Remove(seq);
+            _bySeq.RemoveAll(e => e.Message.Seq > lastSeq && e.Arrival <= mark);
         }
     }
 
@@ -66,17 +97,23 @@ internal sealed class ChatTranscript
     {
         get
         {
-            lock (_gate)
-            {
-                long last = 0;
-                foreach (var seq in _bySeq.Keys)
-                {
-                    if (seq != last + 1) break;
-                    last = seq;
-                }
-                return last;
-            }
+            lock (_gate) return ContiguousLocked();
         }
+    }
+
+    // Seqs are distinct and sorted, so seq - index never decreases along the list: the gap-free prefix (seq == index + 1)
+    // is found by binary search.
+    private long ContiguousLocked()
+    {
+        if (_bySeq.Count == 0 || _bySeq[0].Message.Seq != 1) return 0;
+        int lo = 0, hi = _bySeq.Count - 1;
+        while (lo < hi)
+        {
+            var mid = lo + (hi - lo + 1) / 2;
+            if (_bySeq[mid].Message.Seq == mid + 1) lo = mid;
+            else hi = mid - 1;
+        }
+        return _bySeq[lo].Message.Seq;
     }
 
     /// <summary>The afterSeq to re-join with: contiguous, and not past what is known stored (so a replacement is read).</summary>
@@ -84,8 +121,7 @@ internal sealed class ChatTranscript
     {
         get
         {
-            var contiguous = Contiguous;
-            lock (_gate) return Math.Min(contiguous, _stored);
+            lock (_gate) return Math.Min(ContiguousLocked(), _stored);
         }
     }
 
@@ -94,7 +130,7 @@ internal sealed class ChatTranscript
     {
         get
         {
-            lock (_gate) return _bySeq.Values.Select(e => e.Message).ToList();
+            lock (_gate) return _bySeq.ConvertAll(e => e.Message);
         }
     }
 

@@ -1,10 +1,13 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Hotline.Client;
 
@@ -37,9 +40,12 @@ public sealed class HotlineConnection : IAsyncDisposable
 
     public HotlineConnection(Uri baseUrl, string hubPath, string token) : this([baseUrl], hubPath, () => token) { }
 
+    // Every event log keeps its newest EventLog<T>.DefaultCapacity items (set Capacity to change it): a long-lived
+    // connection must not hold every event it ever received. The transcripts (Transcript) keep every message.
+
     /// <summary>
     /// Messages seen, each seq once per consultation (pushed, replayed on join, or merged after a reconnect), and again
-    /// only when a message withdrawn from that seq was replaced by another.
+    /// only when a message withdrawn from that seq was replaced by another. The newest ones; <see cref="Transcript"/> has all.
     /// </summary>
     public EventLog<ChatMessage> Messages { get; } = new();
     /// <summary><c>MessageWithdrawn</c> pushes: an early-delivered message whose write failed.</summary>
@@ -47,11 +53,23 @@ public sealed class HotlineConnection : IAsyncDisposable
     /// <summary>Every <c>Message</c> push exactly as it arrived, duplicates included (to prove the server sends each once).</summary>
     public EventLog<ChatMessage> MessagePushes { get; } = new();
     /// <summary>
-    /// The events of the contract as raw JSON, in arrival order: the newest <see cref="DefaultRawEventCapacity"/> (set
-    /// <c>RawEvents.Capacity</c> to keep more, or null for all). Kept for checks of the wire shape; a long-lived client
-    /// must not hold every event it ever received.
+    /// The events of the contract as raw JSON, in arrival order, while <see cref="RecordRawEvents"/> is on: the newest
+    /// <see cref="DefaultRawEventCapacity"/> (set <c>RawEvents.Capacity</c> to keep more, or null for all). For checks of
+    /// the wire shape.
     /// </summary>
     public EventLog<RawEvent> RawEvents { get; } = new() { Capacity = DefaultRawEventCapacity };
+
+    /// <summary>
+    /// Off (default): each event is decoded once, straight into its typed shape, and <see cref="RawEvents"/> stays empty.
+    /// On: each event is also read as JSON into <see cref="RawEvents"/> (a second decode per event). May be switched at any
+    /// time; applies to events that arrive after.
+    /// </summary>
+    public bool RecordRawEvents
+    {
+        get => Volatile.Read(ref _recordRawEvents);
+        set => Volatile.Write(ref _recordRawEvents, value);
+    }
+    private bool _recordRawEvents;
 
     /// <summary>How many raw events <see cref="RawEvents"/> keeps by default.</summary>
     public const int DefaultRawEventCapacity = 1024;
@@ -198,9 +216,10 @@ public sealed class HotlineConnection : IAsyncDisposable
     {
         await _connected.Task.WaitAsync(cancellationToken);
         var connection = _connection!;
-        if (Protocol == HubProtocolKind.MessagePack && typeof(T) != typeof(object))
+        if (Protocol == HubProtocolKind.MessagePack && typeof(T) != typeof(object) && !MessagePackJson.DecodesDirectly(typeof(T)))
         {
-            // MessagePack results arrive in the contract's JSON shape: decode them as events are decoded.
+            // MessagePack results arrive in the contract's JSON shape: what the protocol does not read as JSON by itself
+            // (e.g. an instant, written as a string) is read as JSON first.
             var raw = await connection.InvokeCoreAsync<JsonElement>(method, args, cancellationToken);
             return raw.Deserialize<T>(EventJson)!;
         }
@@ -230,36 +249,35 @@ public sealed class HotlineConnection : IAsyncDisposable
         Of(consultationId).Joined(result.Consultation.LastSeq, mark);
     }
 
-    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web);
+    /// <summary>How events and results are read from their JSON shape (camelCase, case-insensitive, numbers also from strings).</summary>
+    internal static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>
-    /// Diagnostics (null: off): called first thing for each <c>Message</c> push, before this client decodes and files it,
-    /// with its clientMessageId and <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> (the load generator's stage
-    /// report tells the transport's time from this client's own). Must not block.
+    /// Diagnostics (null: off): called for each <c>Message</c> push with its clientMessageId and the
+    /// <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> taken when its frame was read, before this client decoded
+    /// and filed it (the load generator's stage report tells the transport's time from this client's own). Must not block.
     /// </summary>
     public Action<string, long>? MessageArrived { get; set; }
 
-    /// <summary>Events whose payload did not decode into the client's shape (a contract mismatch).</summary>
+    /// <summary>
+    /// Events whose payload did not decode into the client's shape (a contract mismatch): recorded, never thrown; the
+    /// event is dropped and the connection carries on.
+    /// </summary>
     public EventLog<Exception> DecodeErrors { get; } = new();
 
-    private void On<T>(HubConnection connection, string method, Action<T> add) where T : class
-        => connection.On<JsonElement>(method, payload =>
+    /// <summary>The events of the contract this client handles (one handler each).</summary>
+    internal static bool IsEvent(string method) => method is "Message" or "MessageWithdrawn" or "Offer" or "OfferRevoked" or "Assigned"
+        or "QueueUpdate" or "StatusChanged" or "Typing" or "Metrics" or "LawyerStatus" or "Alert";
+
+    // SignalR binds the payload straight to T (one decode); a payload that does not bind is recorded by EventProtocol.
+    private static void On<T>(HubConnection connection, string method, Action<T> add) where T : class
+    {
+        Debug.Assert(IsEvent(method));
+        connection.On<T>(method, value =>
         {
-            if (MessageArrived is { } arrived && method == "Message" && payload.TryGetProperty("clientMessageId", out var id) && id.GetString() is { } clientMessageId)
-                arrived(clientMessageId, System.Diagnostics.Stopwatch.GetTimestamp());
-            RawEvents.Add(new RawEvent(method, payload.Clone()));
-            T? value;
-            try
-            {
-                value = payload.Deserialize<T>(EventJson);
-            }
-            catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException)
-            {
-                DecodeErrors.Add(new InvalidDataException($"{method}: {e.Message}", e));
-                return;
-            }
             if (value is not null) add(value);
         });
+    }
 
     /// <summary>
     /// Drops the current transport as a network failure would (the session then reconnects by itself, re-joins and merges
@@ -284,14 +302,8 @@ public sealed class HotlineConnection : IAsyncDisposable
                 o.Transports = HttpTransportType.WebSockets;
                 o.SkipNegotiation = true;
             });
-        if (Protocol == HubProtocolKind.MessagePack)
-            builder.AddMessagePackProtocol(o => o.SerializerOptions = MessagePackJson.Options);
-        else
-            builder.AddJsonProtocol(o =>
-            {
-                o.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
-                o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter());
-            });
+        // The last IHubProtocol registered is the one the connection speaks (the builder registers JSON by default).
+        builder.Services.AddSingleton<IHubProtocol>(new EventProtocol(Protocol == HubProtocolKind.MessagePack ? MessagePackProtocol : JsonProtocol, this));
         var connection = builder.Build();
         connection.ServerTimeout = ServerTimeout;
         connection.KeepAliveInterval = KeepAliveInterval;
@@ -310,6 +322,22 @@ public sealed class HotlineConnection : IAsyncDisposable
         On<Alert>(connection, "Alert", Alerts.Add);
         connection.Closed += OnClosed;
         return connection;
+    }
+
+    // The protocols keep no state per connection: one of each for every connection.
+    private static readonly IHubProtocol JsonProtocol = new JsonHubProtocol(Options.Create(JsonProtocolOptions()));
+    private static readonly IHubProtocol MessagePackProtocol = new MessagePackHubProtocol(Options.Create(new MessagePackHubProtocolOptions { SerializerOptions = MessagePackJson.Options }));
+
+    private static JsonHubProtocolOptions JsonProtocolOptions()
+    {
+        var options = new JsonHubProtocolOptions();
+        var payload = options.PayloadSerializerOptions;
+        payload.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        payload.Converters.Add(new JsonStringEnumConverter());
+        // Events are decoded by the protocol itself: read them as EventJson reads (case-insensitive, numbers from strings).
+        payload.PropertyNameCaseInsensitive = EventJson.PropertyNameCaseInsensitive;
+        payload.NumberHandling = EventJson.NumberHandling;
+        return options;
     }
 
     /// <summary>The sender a JWT names (claims <c>sub</c>, <c>role</c>, <c>name</c>), or null if it cannot be read.</summary>

@@ -17,15 +17,44 @@ public enum HubProtocolKind
 
 /// <summary>
 /// The client's MessagePack options: the server writes the contract's shapes (camelCase keys, enums and instants as
-/// strings), so every payload is read as a <see cref="JsonElement"/> and decoded by the same code as with JSON.
-/// Arguments are written contractless (records and anonymous objects as maps of their property names).
+/// strings), so a payload is read as JSON and decoded by the same rules as with the JSON protocol: the client's own
+/// shapes (events, results) are copied to JSON text and deserialised from it in one pass, a <see cref="JsonElement"/>
+/// is read as one. Arguments are written contractless (records and anonymous objects as maps of their property names).
 /// </summary>
 public static class MessagePackJson
 {
     /// <summary>Serializer options for <c>AddMessagePackProtocol</c>.</summary>
     public static MessagePackSerializerOptions Options { get; } = MessagePackSerializerOptions.Standard
-        .WithResolver(CompositeResolver.Create([JsonElementFormatter.Instance], [ContractlessStandardResolver.Instance]))
+        .WithResolver(CompositeResolver.Create([JsonElementFormatter.Instance], [JsonShapeResolver.Instance, ContractlessStandardResolver.Instance]))
         .WithSecurity(MessagePackSecurity.UntrustedData);
+
+    /// <summary>True for the client's own shapes (records of this assembly), which <see cref="Options"/> reads through JSON directly.</summary>
+    internal static bool DecodesDirectly(Type type) => type.IsClass && !type.IsAbstract && type.Assembly == typeof(MessagePackJson).Assembly
+        && !typeof(Exception).IsAssignableFrom(type);
+
+    // One JSON buffer per thread for the copies (a payload is copied and deserialised before the next one is read).
+    [ThreadStatic] private static ArrayBufferWriter<byte>? _buffer;
+    [ThreadStatic] private static Utf8JsonWriter? _writer;
+
+    /// <summary>Reads one MessagePack value into <typeparamref name="T"/> through its JSON shape, as the JSON protocol would.</summary>
+    private static T? Decode<T>(ref MessagePackReader reader)
+    {
+        var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
+        var json = _writer ??= new Utf8JsonWriter(buffer);
+        buffer.ResetWrittenCount();
+        json.Reset(buffer);
+        try
+        {
+            Copy(ref reader, json, 0);
+            json.Flush();
+            return JsonSerializer.Deserialize<T>(buffer.WrittenSpan, HotlineConnection.EventJson);
+        }
+        finally
+        {
+            // A rare large payload does not keep its buffer for the thread's lifetime.
+            if (buffer.Capacity > 64 * 1024) (_buffer, _writer) = (null, null);
+        }
+    }
 
     /// <summary>Reads one MessagePack value as JSON.</summary>
     public static JsonElement ToJson(ref MessagePackReader reader)
@@ -63,6 +92,27 @@ public static class MessagePackJson
                 break;
             default: throw new MessagePackSerializationException($"unexpected MessagePack type {reader.NextMessagePackType}");
         }
+    }
+
+    private sealed class JsonShapeResolver : IFormatterResolver
+    {
+        public static readonly JsonShapeResolver Instance = new();
+        public IMessagePackFormatter<T>? GetFormatter<T>() => Cache<T>.Formatter;
+
+        private static class Cache<T>
+        {
+            public static readonly IMessagePackFormatter<T>? Formatter = DecodesDirectly(typeof(T)) ? new JsonShapeFormatter<T>() : null;
+        }
+    }
+
+    /// <summary>Reads a client shape through JSON; writes it contractless (as before: the client rarely sends one).</summary>
+    private sealed class JsonShapeFormatter<T> : IMessagePackFormatter<T>
+    {
+        public T Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+            => reader.TryReadNil() ? default! : Decode<T>(ref reader)!;
+
+        public void Serialize(ref MessagePackWriter writer, T value, MessagePackSerializerOptions options)
+            => ContractlessStandardResolver.Instance.GetFormatterWithVerify<T>().Serialize(ref writer, value, options);
     }
 
     private sealed class JsonElementFormatter : IMessagePackFormatter<JsonElement>

@@ -112,7 +112,7 @@ public sealed class PhoneNumberPrivacyTests(ClockHost host)
     [Fact]
     public async Task The_phone_number_is_found_neither_in_the_database_file_nor_in_the_logs_nor_in_any_event()
     {
-        await using var kit = new TestKit(host);
+        await using var kit = new TestKit(host) { RecordRawEvents = true };
         var (category, dialect) = ("dismissal", "fuzhou");
         var lawyer = await kit.Lawyer([category], dialect);
         var admin = await kit.Start(HotlineConnection.Admin(kit.BaseUrl, await kit.AdminToken()));
@@ -131,6 +131,8 @@ public sealed class PhoneNumberPrivacyTests(ClockHost host)
 
         string[] forms = [number, "8613987654321", "4321"];
         Assert.DoesNotContain(forms, f => call.Body.Contains(f, StringComparison.Ordinal) || accepted.Consultation.WorkerId.Contains(f, StringComparison.Ordinal));
+        // The events were recorded as they arrived on the wire (so the scan below is not over an empty log).
+        Assert.Contains(lawyer.Hub.RawEvents.Items, e => e.Method == "Offer" && e.Payload.GetProperty("consultationId").GetString() == id);
         foreach (var e in lawyer.Hub.RawEvents.Items.Concat(admin.RawEvents.Items))
             Assert.DoesNotContain(forms.Take(2), f => e.Payload.GetRawText().Contains(f, StringComparison.Ordinal));
         Assert.DoesNotContain(host.Logs.Lines, l => l.Contains(number, StringComparison.Ordinal) || l.Contains("8613987654321", StringComparison.Ordinal));

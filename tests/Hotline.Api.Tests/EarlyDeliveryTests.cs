@@ -25,7 +25,7 @@ public sealed class EarlyDeliveryTests(HotlineHost host)
     [Fact]
     public async Task A_failed_write_is_pushed_then_withdrawn_the_sender_gets_an_error_and_the_retry_is_stored_at_that_seq()
     {
-        await using var kit = new TestKit(host);
+        await using var kit = new TestKit(host) { RecordRawEvents = true };
         var (lawyer, worker, c) = await kit.ActiveCase();
         Assert.Equal(1, (await worker.Hub.SendMessage(c.Id, "before", "early-1")).Seq);
 
@@ -55,7 +55,7 @@ public sealed class EarlyDeliveryTests(HotlineHost host)
     [Fact]
     public async Task The_recipient_gets_the_message_while_the_write_is_held_and_every_acked_message_arrives_once_gap_free()
     {
-        await using var kit = new TestKit(host);
+        await using var kit = new TestKit(host) { RecordRawEvents = true };
         var (lawyer, worker, c) = await kit.ActiveCase();
 
         // The write waits at a gate: the lawyer already has the message, the worker's ack has not come.
@@ -94,7 +94,7 @@ public sealed class EarlyDeliveryTests(HotlineHost host)
         // The setting is read per message: this test turns it off on the shared host's options and back on.
         var options = host.Services.GetRequiredService<IOptions<MessageOptions>>().Value;
         Assert.True(options.EarlyDelivery, "early delivery is the default");
-        await using var kit = new TestKit(host);
+        await using var kit = new TestKit(host) { RecordRawEvents = true };
         var (lawyer, worker, c) = await kit.ActiveCase();
         options.EarlyDelivery = false;
         try
@@ -118,7 +118,7 @@ public sealed class EarlyDeliveryTests(HotlineHost host)
         // The append committed, then it and the look-up by clientMessageId failed: nothing had been pushed, the sender got
         // the error, and without any further send the grain's recheck finds the message stored and pushes it.
         var options = host.Services.GetRequiredService<IOptions<MessageOptions>>().Value;
-        await using var kit = new TestKit(host);
+        await using var kit = new TestKit(host) { RecordRawEvents = true };
         var (lawyer, worker, c) = await kit.ActiveCase();
         options.EarlyDelivery = false;
         try

@@ -52,7 +52,7 @@ public sealed class ServiceTests(HotlineHost host)
     [Fact]
     public async Task Wire_shapes_match_the_contract()
     {
-        await using var kit = new TestKit(host);
+        await using var kit = new TestKit(host) { RecordRawEvents = true };
         var (category, dialect) = TestKit.Combo();
         var admin = await kit.AdminToken();
 

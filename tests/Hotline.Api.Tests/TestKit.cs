@@ -89,9 +89,13 @@ public sealed class TestKit(HotlineHost host) : IAsyncDisposable
         return new TestLawyer(login.UserId, username, login.Token, hub);
     }
 
+    /// <summary>Every connection this kit starts records <see cref="HotlineConnection.RawEvents"/> (for tests of the wire shape).</summary>
+    public bool RecordRawEvents { get; init; }
+
     public async Task<HotlineConnection> Start(HotlineConnection hub)
     {
         _connections.Add(hub);
+        if (RecordRawEvents) hub.RecordRawEvents = true;
         using var cts = new CancellationTokenSource(Wait);
         await hub.StartAsync(cts.Token);
         return hub;

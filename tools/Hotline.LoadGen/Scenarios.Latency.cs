@@ -29,6 +29,8 @@ internal static partial class Scenarios
         var pairs = new ConcurrentBag<Pair>();
         await Platform.ForEach(workers, parallelism, async w =>
         {
+            // Raw events only while opening: they tell the Assigned push from the one JoinConsultation records (below).
+            w.Conn.RecordRawEvents = true;
             var consultation = await platform.Rest.OpenConsultation(w.Token, category, dialect, "load test");
             await w.Conn.JoinConsultation(consultation.Id);
             AssignedEvent assigned;
@@ -42,6 +44,8 @@ internal static partial class Scenarios
         foreach (var p in pairs)
             if (!p.Worker.RawEvents.Items.Any(e => e.Method == "Assigned" && e.Payload.TryGetProperty("consultationId", out var id) && id.GetString() == p.ConsultationId))
                 run.Counters.Add("Assigned push missed (seen only through JoinConsultation)");
+        // The measured messages take the client's usual path: decoded once, no raw copy.
+        foreach (var (w, _) in workers) w.RecordRawEvents = false;
         return [.. pairs];
     }
 

@@ -1,0 +1,119 @@
+using Hotline.Silo.Hubs;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Hotline.Api.Tests;
+
+/// <summary>
+/// The .NET client decodes each event once, straight into its shape: an event that does not fit its shape (a contract
+/// mismatch) is recorded in <see cref="HotlineConnection.DecodeErrors"/>, never thrown and never lost silently, and the
+/// connection carries on; the raw wire shape is recorded only on request (<see cref="HotlineConnection.RecordRawEvents"/>).
+/// Both hub protocols. Events are sent to a real connection through the host's hub context.
+/// </summary>
+[Collection(MainCollection.Name)]
+public sealed class ClientDecodeTests(HotlineHost host)
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [InlineData(HubProtocolKind.Json, false)]
+    [InlineData(HubProtocolKind.Json, true)]
+    [InlineData(HubProtocolKind.MessagePack, false)]
+    [InlineData(HubProtocolKind.MessagePack, true)]
+    public async Task A_malformed_event_lands_in_DecodeErrors_and_the_next_event_is_decoded(HubProtocolKind protocol, bool raw)
+    {
+        await using var kit = new TestKit(host);
+        var worker = await kit.Worker(connect: false);
+        worker.Hub.Protocol = protocol;
+        worker.Hub.RecordRawEvents = raw;
+        await kit.Start(worker.Hub);
+        var clients = host.Services.GetRequiredService<IHubContext<WorkerHub>>().Clients.User(worker.Id);
+        var consultation = "decode-" + Guid.NewGuid().ToString("N");
+
+        // seq is not a number: the Message shape cannot hold it.
+        await clients.SendAsync("Message", new Dictionary<string, object?>
+        {
+            ["consultationId"] = consultation, ["seq"] = "not a number", ["senderRole"] = "lawyer", ["senderId"] = "l-1",
+            ["senderName"] = "L", ["text"] = "bad", ["sentAt"] = DateTimeOffset.UtcNow, ["clientMessageId"] = "bad-1",
+        });
+        await clients.SendAsync("Typing", new Dictionary<string, object?> { ["consultationId"] = consultation, ["role"] = "lawyer" });
+        await clients.SendAsync("Message", new Dictionary<string, object?>
+        {
+            ["consultationId"] = consultation, ["seq"] = 1, ["senderRole"] = "lawyer", ["senderId"] = "l-1",
+            ["senderName"] = "L", ["text"] = "good", ["sentAt"] = DateTimeOffset.UtcNow, ["clientMessageId"] = "good-1",
+        });
+
+        var error = await worker.Hub.DecodeErrors.WaitAsync(null, Wait);
+        Assert.IsType<InvalidDataException>(error);
+        Assert.StartsWith("Message: ", error.Message);
+        // Later events of the same connection are decoded and filed as usual.
+        Assert.Equal("lawyer", (await worker.Hub.Typings.WaitAsync(t => t.ConsultationId == consultation, Wait)).Role);
+        var good = await worker.Hub.Messages.WaitAsync(m => m.ConsultationId == consultation, Wait);
+        Assert.Equal((1L, "good", "good-1"), (good.Seq, good.Text, good.ClientMessageId));
+        Assert.Equal([good], worker.Hub.MessagePushes.Items.Where(m => m.ConsultationId == consultation));
+        Assert.Equal([good], worker.Hub.Transcript(consultation));
+        Assert.Single(worker.Hub.DecodeErrors.Items);
+        Assert.Equal(HubConnectionState.Connected, worker.Hub.State);
+
+        var rawEvents = worker.Hub.RawEvents.Items.Where(e => e.Payload.TryGetProperty("consultationId", out var c) && c.GetString() == consultation).ToList();
+        if (raw)
+        {
+            // As they arrived, the malformed one included, in the JSON shape whatever the protocol.
+            Assert.Equal(["Message", "Typing", "Message"], rawEvents.Select(e => e.Method));
+            Assert.Equal("not a number", rawEvents[0].Payload.GetProperty("seq").GetString());
+            Assert.Equal(1, rawEvents[2].Payload.GetProperty("seq").GetInt64());
+        }
+        else Assert.Empty(worker.Hub.RawEvents.Items);
+    }
+}
+
+/// <summary>One consultation's transcript as the client files it: in seq order whatever the arrival order, each seq once.</summary>
+public sealed class ChatTranscriptTests
+{
+    private static ChatMessage M(long seq, string cmid, string sender = "w-1") => new("c", seq, "worker", sender, "W", "text " + cmid, DateTimeOffset.UnixEpoch, cmid);
+
+    [Fact]
+    public void Messages_are_filed_by_seq_once_each_and_contiguous_counts_the_gap_free_prefix()
+    {
+        var t = new ChatTranscript();
+        Assert.Equal(0, t.Contiguous);
+        Assert.True(t.Add(M(2, "b"), stored: false));
+        Assert.Equal(0, t.Contiguous);
+        Assert.True(t.Add(M(4, "d"), stored: false));
+        Assert.True(t.Add(M(1, "a"), stored: false));
+        Assert.Equal(2, t.Contiguous);
+        Assert.False(t.Add(M(2, "b"), stored: true));       // the same message again
+        Assert.True(t.Add(M(3, "c"), stored: false));
+        Assert.Equal(4, t.Contiguous);
+        Assert.Equal([1L, 2, 3, 4], t.Messages.Select(m => m.Seq));
+        // Another message at a shown seq replaces it; a withdrawal removes only the one it names.
+        Assert.True(t.Add(M(3, "c2"), stored: false));
+        Assert.Equal("c2", t.Messages[2].ClientMessageId);
+        Assert.False(t.Withdraw(3, "c"));
+        Assert.True(t.Withdraw(3, "c2"));
+        Assert.Equal([1L, 2, 4], t.Messages.Select(m => m.Seq));
+        Assert.Equal(2, t.Contiguous);
+        Assert.False(t.Withdraw(9, "x"));
+        for (var seq = 5; seq <= 2000; seq++) t.Add(M(seq, "m" + seq), stored: false);
+        Assert.Equal(2, t.Contiguous);
+        t.Add(M(3, "c3"), stored: true);
+        Assert.Equal(2000, t.Contiguous);
+        Assert.Equal(Enumerable.Range(1, 2000).Select(i => (long)i), t.Messages.Select(m => m.Seq));
+    }
+
+    [Fact]
+    public void A_join_drops_what_was_shown_above_its_last_seq_before_the_mark_and_rejoins_from_what_is_stored()
+    {
+        var t = new ChatTranscript();
+        t.Add(M(1, "a"), stored: true);
+        t.Add(M(2, "b"), stored: false);
+        t.Add(M(3, "c"), stored: false);
+        Assert.Equal(2, t.RejoinSeq); // the push of 3 confirms 2 only
+        var mark = t.Mark();
+        t.Add(M(4, "d"), stored: false); // after the mark: kept
+        t.Joined(lastSeq: 1, mark);
+        Assert.Equal([1L, 4], t.Messages.Select(m => m.Seq));
+        Assert.Equal(1, t.Contiguous);
+        t.Acked(4);
+        Assert.Equal(1, t.RejoinSeq);
+    }
+}
