@@ -45,7 +45,7 @@ internal static partial class Scenarios
             if (!p.Worker.RawEvents.Items.Any(e => e.Method == "Assigned" && e.Payload.TryGetProperty("consultationId", out var id) && id.GetString() == p.ConsultationId))
                 run.Counters.Add("Assigned push missed (seen only through JoinConsultation)");
         // The measured messages take the client's usual path: decoded once, no raw copy.
-        foreach (var (w, _) in workers) w.RecordRawEvents = false;
+        foreach (var (_, w) in workers) w.RecordRawEvents = false;
         return [.. pairs];
     }
 
