@@ -18,13 +18,20 @@ public sealed record StoredMessage(string ConsultationId, long Seq, ParticipantR
 public sealed record AppendOutcome(StoredMessage Message, bool Duplicate);
 
 /// <summary>
-/// Append-only message table. The consultation grain is the only writer of its consultation, so it assigns seq;
-/// the table still enforces unique (consultation_id, seq) and (consultation_id, sender_id, client_message_id): a
-/// clientMessageId is unique per sender, not per consultation.
+/// Append-only message table. The consultation grain is the only writer of its consultation, so it assigns seq; the
+/// table enforces unique (consultation_id, seq). A clientMessageId is unique per sender, not per consultation, and a
+/// resent one is found by the writer, not by an index: the consultation grain reads every stored message before its
+/// first append and remembers each sender's ids. A second writer with a stale view (two activations during a
+/// failover) cannot store a resend under another seq without first taking a seq the other holds, and
+/// <see cref="AppendAsync"/> answers that conflict with the sender's stored message when it has the same id.
 /// </summary>
 public interface IMessageStore
 {
-    /// <summary>Stores the message durably, or returns the sender's existing one with the same clientMessageId (Duplicate = true).</summary>
+    /// <summary>
+    /// Stores the message durably. If its seq is taken and the sender stored a message with the same clientMessageId,
+    /// returns that one (Duplicate = true); a seq taken by another message throws a sequence conflict. A resend under a
+    /// free seq is the writer's to prevent (see the type's summary).
+    /// </summary>
     Task<AppendOutcome> AppendAsync(StoredMessage message, CancellationToken cancellationToken = default);
     /// <summary>Messages with seq &gt; afterSeq, ordered by seq, at most limit.</summary>
     Task<IReadOnlyList<StoredMessage>> ReadAsync(string consultationId, long afterSeq, int limit, CancellationToken cancellationToken = default);

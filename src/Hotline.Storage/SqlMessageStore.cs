@@ -23,8 +23,9 @@ public sealed class SqlMessageStore : IMessageStore
     public SqlMessageStore(HotlineDatabase database) => _database = database ?? throw new ArgumentNullException(nameof(database));
 
     /// <summary>
-    /// Inserts the message. If the same sender stored one with the same client message id, returns it with Duplicate = true.
-    /// A taken seq with another client message id throws <see cref="MessageSequenceConflictException"/>.
+    /// Inserts the message. If its seq is taken and the same sender stored one with the same client message id, returns
+    /// that one with Duplicate = true; a seq taken by another message throws <see cref="MessageSequenceConflictException"/>.
+    /// No index looks for the client message id on the insert itself: the writer does (see <see cref="IMessageStore"/>).
     /// </summary>
     /// <remarks>
     /// PostgreSQL retries each attempt on a new connection. When an earlier attempt of this call sent the INSERT and
@@ -43,8 +44,8 @@ public sealed class SqlMessageStore : IMessageStore
         return await _database.RunAsync(async (connection, ct) =>
         {
             var ownEarlierInsert = insertSent;
-            // One statement on the common path: the insert itself. Only when a unique key is taken (a repeated
-            // clientMessageId, or a seq someone else holds) is the existing row read to tell which.
+            // One statement on the common path: the insert itself. Only when the seq is taken (this call's own earlier
+            // attempt, a stale writer's resend, or another writer's message) is the sender's row read to tell which.
             var reuse = connection is SqliteConnection;
             var insert = reuse ? _inserts.GetValue(connection, NewInsert) : NewInsert(connection);
             int inserted;

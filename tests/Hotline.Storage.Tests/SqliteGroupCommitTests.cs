@@ -58,7 +58,7 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
         Task<AppendOutcome>? first = null, second = null, third = null;
         await InOneBatch(
             () => first = _messages.AppendAsync(Msg(c, 1, "client-a")),
-            () => second = _messages.AppendAsync(Msg(c, 2, "client-a", text: "resent")),
+            () => second = _messages.AppendAsync(Msg(c, 1, "client-a", text: "resent")),
             () => third = _messages.AppendAsync(Msg(c, 2, "client-b")));
 
         Assert.False((await first!).Duplicate);

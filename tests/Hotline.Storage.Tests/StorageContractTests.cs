@@ -131,14 +131,15 @@ public abstract partial class StorageContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Append_then_duplicate_client_id_returns_the_original_and_stores_nothing()
+    public async Task Append_then_duplicate_client_id_at_a_taken_seq_returns_the_original_and_stores_nothing()
     {
         var c = "c-" + Guid.NewGuid();
         var first = await Messages.AppendAsync(Msg(c, 1, "client-a"));
         Assert.False(first.Duplicate);
         Assert.Equal(1, first.Message.Seq);
 
-        var again = await Messages.AppendAsync(Msg(c, 2, "client-a", text: "resent"));
+        // The resend of a writer that did not know of the first (its seq is the first's).
+        var again = await Messages.AppendAsync(Msg(c, 1, "client-a", text: "resent"));
         Assert.True(again.Duplicate);
         Assert.Equal(1, again.Message.Seq);
         Assert.Equal("message 1", again.Message.Text);
@@ -165,8 +166,29 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         Assert.Equal(2, outcome.Message.Seq);
         Assert.Equal("from the lawyer", (await Messages.FindByClientMessageIdAsync(c, "lw-a", "same-id"))!.Text);
         // ...and the lawyer's own resend is a duplicate.
-        Assert.True((await Messages.AppendAsync(lawyer with { Seq = 3 })).Duplicate);
+        Assert.True((await Messages.AppendAsync(lawyer with { Seq = 2 })).Duplicate);
         Assert.Equal(2, await Messages.GetLastSeqAsync(c));
+    }
+
+    [Fact]
+    public async Task A_stale_writers_resend_meets_a_taken_seq_and_gets_the_original_not_a_second_copy()
+    {
+        // Another writer stored client-a at 2 and client-b at 3; a writer whose view ends at seq 1 resends client-a.
+        // It can only try seq 2, which is taken: the answer is the sender's original (seq 2), and nothing is stored.
+        var c = "c-" + Guid.NewGuid();
+        await Messages.AppendAsync(Msg(c, 1, "client-0"));
+        await Messages.AppendAsync(Msg(c, 2, "client-a"));
+        await Messages.AppendAsync(Msg(c, 3, "client-b"));
+        var resend = await Messages.AppendAsync(Msg(c, 2, "client-a", text: "resent"));
+        Assert.True(resend.Duplicate);
+        Assert.Equal((2L, "message 2"), (resend.Message.Seq, resend.Message.Text));
+        // The same stale writer's new message at a taken seq is a conflict: it must re-read before its next append.
+        var conflict = await Assert.ThrowsAsync<MessageSequenceConflictException>(() => Messages.AppendAsync(Msg(c, 3, "client-new")));
+        Assert.Equal(3, conflict.Seq);
+        // A resend at any taken seq finds the original, wherever it is.
+        var later = await Messages.AppendAsync(Msg(c, 3, "client-a", text: "resent again"));
+        Assert.Equal((true, 2L), (later.Duplicate, later.Message.Seq));
+        Assert.Equal(["client-0", "client-a", "client-b"], (await Messages.ReadAsync(c, 0, 100)).Select(m => m.ClientMessageId));
     }
 
     [Fact]
