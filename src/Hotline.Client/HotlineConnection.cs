@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Hotline.Client;
@@ -167,21 +169,34 @@ public sealed class HotlineConnection : IAsyncDisposable
         return result;
     }
 
-    /// <summary>Sends with a fresh (or given) clientMessageId; across a lost connection, retries with the same id.</summary>
+    /// <summary>
+    /// Sends with a fresh (or given) clientMessageId; across a lost connection, retries with the same id until
+    /// <paramref name="timeout"/> (default 60 s) has passed since the call.
+    /// </summary>
     public async Task<MessageAck> SendMessage(string consultationId, string text, string? clientMessageId = null, TimeSpan? timeout = null)
     {
         clientMessageId ??= Guid.NewGuid().ToString("N");
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        object?[] args = [consultationId, clientMessageId, text];
+        var started = Stopwatch.GetTimestamp();
+        // Connected (the common case, paid per message by a busy client): the first attempt goes straight to the
+        // connection, with no timer and no token of its own. It ends with the server's answer (the server bounds a hub call
+        // by its grain call's timeout) or with the loss of the connection (ServerTimeout); a failure that may be retried
+        // falls through to the loop below, same clientMessageId, for what is left of the timeout.
+        if (_connected.Task.IsCompletedSuccessfully && _connection is { } live)
+        {
+            try
+            {
+                return Sent(consultationId, text, clientMessageId, await live.InvokeCoreAsync<MessageAck>("SendMessage", args));
+            }
+            catch (Exception e) when (IsRetryableOrDropped(e)) { }
+        }
+        using var cts = new CancellationTokenSource(Left(timeout ?? DefaultTimeout, started));
         var delay = TimeSpan.FromMilliseconds(100);
         while (true)
         {
             try
             {
-                var ack = await InvokeOnce<MessageAck>("SendMessage", [consultationId, clientMessageId, text], cts.Token);
-                Of(consultationId).Acked(ack.Seq);
-                // Without the echo, the ack is the only news of it here: the message is stored as sent.
-                if (_self is { } me) Record(new ChatMessage(consultationId, ack.Seq, me.Role, me.Id, me.Name, text, ack.SentAt, clientMessageId), stored: true);
-                return ack;
+                return Sent(consultationId, text, clientMessageId, await InvokeOnce<MessageAck>("SendMessage", args, cts.Token));
             }
             catch (Exception e) when (IsRetryableOrDropped(e) && !cts.IsCancellationRequested)
             {
@@ -191,10 +206,29 @@ public sealed class HotlineConnection : IAsyncDisposable
         }
     }
 
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>What is left of <paramref name="timeout"/> since <paramref name="started"/> (infinite stays infinite).</summary>
+    private static TimeSpan Left(TimeSpan timeout, long started)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan) return timeout;
+        var left = timeout - Stopwatch.GetElapsedTime(started);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    /// <summary>Files an acknowledged own message.</summary>
+    private MessageAck Sent(string consultationId, string text, string clientMessageId, MessageAck ack)
+    {
+        Of(consultationId).Acked(ack.Seq);
+        // Without the echo, the ack is the only news of it here: the message is stored as sent.
+        if (_self is { } me) Record(new ChatMessage(consultationId, ack.Seq, me.Role, me.Id, me.Name, text, ack.SentAt, clientMessageId), stored: true);
+        return ack;
+    }
+
     /// <summary>Invokes a hub method, waiting through a reconnect if the connection is down. Hub errors are not retried.</summary>
     public async Task<T> Invoke<T>(string method, object?[] args, TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
         while (true)
         {
             try
@@ -302,6 +336,9 @@ public sealed class HotlineConnection : IAsyncDisposable
                 o.Transports = HttpTransportType.WebSockets;
                 o.SkipNegotiation = true;
             });
+        // The client logs nothing (no provider is configured): without a factory that does, SignalR still creates a logger
+        // for every invocation, under the factory's lock.
+        builder.Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         // The last IHubProtocol registered is the one the connection speaks (the builder registers JSON by default).
         builder.Services.AddSingleton<IHubProtocol>(new EventProtocol(Protocol == HubProtocolKind.MessagePack ? MessagePackProtocol : JsonProtocol, this));
         var connection = builder.Build();

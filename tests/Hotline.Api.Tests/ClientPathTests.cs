@@ -66,6 +66,38 @@ public sealed class ClientDecodeTests(HotlineHost host)
     }
 }
 
+/// <summary>
+/// <see cref="HotlineConnection.SendMessage"/> sends straight on a live connection; a send whose connection drops while
+/// it waits for the ack is retried with the same clientMessageId, so every message is stored once.
+/// </summary>
+[Collection(MainCollection.Name)]
+public sealed class ClientSendTests(HotlineHost host)
+{
+    [Fact]
+    public async Task Sends_cut_off_by_a_dropped_connection_are_retried_with_their_clientMessageId_and_stored_once()
+    {
+        await using var kit = new TestKit(host);
+        var (lawyer, worker, c) = await kit.ActiveCase();
+        Assert.Equal(1, (await worker.Hub.SendMessage(c.Id, "before")).Seq);
+        // Twenty sends in a row while the worker's own transport is dropped under them.
+        var ids = Enumerable.Range(2, 20).Select(i => $"drop-{i}-{Guid.NewGuid():N}").ToList();
+        var sends = Task.Run(async () =>
+        {
+            var acks = new List<MessageAck>();
+            foreach (var id in ids) acks.Add(await worker.Hub.SendMessage(c.Id, "text " + id, id, TimeSpan.FromSeconds(60)));
+            return acks;
+        });
+        await worker.Hub.DropAndWaitReconnectAsync(TimeSpan.FromSeconds(30));
+        var acked = await sends;
+        Assert.Equal(Enumerable.Range(2, 20).Select(i => (long)i), acked.Select(a => a.Seq));
+        await lawyer.Hub.Messages.WaitAsync(m => m.ConsultationId == c.Id && m.Seq == 21, TimeSpan.FromSeconds(30));
+        var stored = await Transcripts.ReadAll(kit.Rest, worker.Token, c.Id);
+        Assert.Equal(Enumerable.Range(1, 21).Select(i => (long)i), stored.Select(m => m.Seq));
+        Assert.Equal(ids, stored.Skip(1).Select(m => m.ClientMessageId));
+        Assert.Equal(Enumerable.Range(1, 21).Select(i => (long)i), worker.Hub.Transcript(c.Id).Select(m => m.Seq));
+    }
+}
+
 /// <summary>One consultation's transcript as the client files it: in seq order whatever the arrival order, each seq once.</summary>
 public sealed class ChatTranscriptTests
 {
