@@ -73,7 +73,7 @@ public sealed class ConsultationGrain(
     private ConsultationState S => state.State;
     private long? _lastSeq;
     /// <summary>(sender, clientMessageId) -> stored message, loaded once per activation so that a send costs one write, no read.</summary>
-    private Dictionary<string, StoredMessage>? _sent;
+    private Dictionary<(string SenderId, string ClientMessageId), StoredMessage>? _sent;
     private OrderedPushes? _pushes;
     /// <summary>
     /// A message whose write failed (withdrawn if it was pushed early): if a re-read finds it stored after all, it is pushed
@@ -289,7 +289,7 @@ public sealed class ConsultationGrain(
         // A repeated clientMessageId of the same sender stores nothing new and answers with the original seq, even after
         // close. Ids are the sender's own: the worker and a lawyer may pick the same one for different messages.
         var sent = await Sent();
-        if (sent.TryGetValue(SentKey(caller.Id, clientMessageId), out var existing)) return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
+        if (sent.TryGetValue((caller.Id, clientMessageId), out var existing)) return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
         if (ConsultationStateMachine.IsTerminal(S.Status)) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
         // Checked here, where the pushes start: the silo that took the call may see the backplane back before this one.
         if (!notifier.CanPush) throw Guard.Unavailable("the message bus (Redis) does not answer, try again");
@@ -337,7 +337,7 @@ public sealed class ConsultationGrain(
         else
         {
             _lastSeq = outcome.Message.Seq;
-            sent[SentKey(outcome.Message.SenderId, outcome.Message.ClientMessageId)] = outcome.Message;
+            sent[(outcome.Message.SenderId, outcome.Message.ClientMessageId)] = outcome.Message;
         }
         HotlineMeter.Messages.Add(1, caller.Role == ParticipantRole.Lawyer ? LawyerMessageTag : WorkerMessageTag);
         // The ack answers "durably stored". Without early delivery the pushes follow it, in seq order, without the sender
@@ -878,7 +878,7 @@ public sealed class ConsultationGrain(
 
     private async Task<long> LastSeq() => _lastSeq ??= await messages.GetLastSeqAsync(this.GetPrimaryKeyString());
 
-    private async Task<Dictionary<string, StoredMessage>> Sent()
+    private async Task<Dictionary<(string SenderId, string ClientMessageId), StoredMessage>> Sent()
     {
         if (_sent is not null) return _sent;
         var all = await ReadStored(0);
@@ -890,10 +890,8 @@ public sealed class ConsultationGrain(
             _ = Publish(c => c.Message(view));
         }
         _withdrawn = null;
-        return _sent = all.ToDictionary(m => SentKey(m.SenderId, m.ClientMessageId));
+        return _sent = all.ToDictionary(m => (m.SenderId, m.ClientMessageId));
     }
-
-    private static string SentKey(string senderId, string clientMessageId) => senderId + "\n" + clientMessageId;
 
     private async Task<IReadOnlyList<MessageView>> ReadAll(long afterSeq) => (await ReadStored(afterSeq)).Select(ToView).ToList();
 
