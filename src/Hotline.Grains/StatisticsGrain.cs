@@ -24,6 +24,7 @@ public sealed class StatisticsGrain(
     ILogger<StatisticsGrain> logger) : Grain, IStatisticsGrain
 {
     private IGrainTimer? _push;
+    private Task _metricsPush = Task.CompletedTask;
     private bool _dirty;
     private DateTimeOffset _lastWrite;
 
@@ -86,7 +87,11 @@ public sealed class StatisticsGrain(
     private async Task Push(CancellationToken cancellationToken)
     {
         await Flush();
+        // The push is not awaited in the turn: while the Redis backplane is gone a push waits for its timeout (5 s), and
+        // every statistics call behind it (each consultation opened, answered or closed, cluster-wide) would wait too.
+        // One at a time: a tick whose predecessor is still on its way is skipped (admins get the next snapshot).
+        if (!_metricsPush.IsCompleted || !notifier.CanPush) return;
         var snapshot = await GetSnapshot();
-        await OrderedPushes.BestEffort(() => notifier.Admins.Metrics(snapshot), logger);
+        _metricsPush = OrderedPushes.BestEffort(() => notifier.Admins.Metrics(snapshot), logger);
     }
 }

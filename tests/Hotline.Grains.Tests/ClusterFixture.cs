@@ -32,7 +32,7 @@ public sealed class RecordingNotifier : IClientNotifier
         public Task Offer(OfferEvent offer) => Add(nameof(Offer), offer);
         public Task OfferRevoked(OfferRevokedEvent revoked) => Add(nameof(OfferRevoked), revoked);
         public Task LawyerStatus(LawyerView lawyer) => Add(nameof(LawyerStatus), lawyer);
-        public Task Metrics(MetricsSnapshot metrics) => Add(nameof(Metrics), metrics);
+        public Task Metrics(MetricsSnapshot metrics) => owner.HeldMetrics is { } hold ? hold.Reach() : Add(nameof(Metrics), metrics);
         public Task Alert(AlertView alert) => Add(nameof(Alert), alert);
     }
 
@@ -50,6 +50,22 @@ public sealed class RecordingNotifier : IClientNotifier
     }
 
     public IReadOnlyList<Push> All { get { lock (_gate) return _pushes.ToList(); } }
+
+    /// <summary>While set, an admin <c>Metrics</c> push does not complete until released (a backplane that hangs).</summary>
+    public Hold? HeldMetrics { get; set; }
+
+    /// <summary>Pushes that hang: <see cref="Reached"/> completes when one is made, each completes on <see cref="Release"/>.</summary>
+    public sealed class Hold
+    {
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        internal Task Reach()
+        {
+            Reached.TrySetResult();
+            return Release.Task;
+        }
+    }
 
     public async Task<T> WaitFor<T>(string audience, string id, string method, Func<T, bool>? match = null, double seconds = 15)
     {
