@@ -22,8 +22,9 @@ public sealed record AppendOutcome(StoredMessage Message, bool Duplicate);
 /// table enforces unique (consultation_id, seq). A clientMessageId is unique per sender, not per consultation, and a
 /// resent one is found by the writer, not by an index: the consultation grain reads every stored message before its
 /// first append and remembers each sender's ids. A second writer with a stale view (two activations during a
-/// failover) cannot store a resend under another seq without first taking a seq the other holds, and
-/// <see cref="AppendAsync"/> answers that conflict with the sender's stored message when it has the same id.
+/// failover) cannot store a resend under another seq without first taking a seq the other holds;
+/// <see cref="AppendAsync"/> answers that conflict with the sender's stored message when it has the same id, and a
+/// writer answered with a message at another seq than it tried must re-read before its next append (the grain does).
 /// </summary>
 public interface IMessageStore
 {

@@ -18,6 +18,17 @@ public sealed class CollectiveGrain(
     ILogger<CollectiveGrain> logger) : Grain, ICollectiveGrain
 {
     private CollectiveDisputes Detector => new(state.State, options.Value);
+    private OrderedPushes? _pushes;
+
+    /// <summary>
+    /// Pushes an alert to admins after its write, in order with the others, without holding the turn: every consultation
+    /// that names an employer calls this one activation, and over a Redis backplane that is gone a push waits for its
+    /// timeout (5 s). None while the backplane is known down: admins read the alerts when they come back.
+    /// </summary>
+    private void PushAlert(AlertView view)
+    {
+        if (notifier.CanPush) _ = (_pushes ??= new OrderedPushes(logger)).Enqueue(() => notifier.Admins.Alert(view));
+    }
 
     public async Task Record(EmployerMentioned mention)
     {
@@ -31,7 +42,7 @@ public sealed class CollectiveGrain(
             At = mention.At,
         }, time.GetUtcNow());
         await state.WriteStateAsync();
-        if (alert is not null) await OrderedPushes.BestEffort(() => notifier.Admins.Alert(AlertView.From(alert)), logger);
+        if (alert is not null) PushAlert(AlertView.From(alert));
     }
 
     public Task<int> RelatedCount(string employerKey, string consultationId)
@@ -71,7 +82,7 @@ public sealed class CollectiveGrain(
         var view = AlertView.From(alert);
         if (before == alert.Status) return view;
         await state.WriteStateAsync();
-        await OrderedPushes.BestEffort(() => notifier.Admins.Alert(view), logger);
+        PushAlert(view);
         return view;
     }
 }

@@ -325,12 +325,16 @@ public sealed class ConsultationGrain(
             }
             outcome = new AppendOutcome(stored, Duplicate: stored.Seq != seq);
         }
-        var pushedAsStored = early is not null && outcome.Message.Seq == seq && outcome.Message.ClientMessageId == clientMessageId;
-        if (early is not null && !pushedAsStored)
+        // Stored at the seq this send took: every seq up to it is known here. Otherwise it is a duplicate only the store
+        // knew of (this activation's caches were stale), found at another seq, and messages this activation never read may
+        // lie before it: re-read the tail before the next append, with or without early delivery (moving _lastSeq past
+        // them would let a resend of one of them take a free seq and be stored twice). An early push of the tried seq holds
+        // something else: it is withdrawn; the stored message is pushed and acked as before.
+        var storedAsSent = outcome.Message.Seq == seq && outcome.Message.ClientMessageId == clientMessageId;
+        var pushedAsStored = early is not null && storedAsSent;
+        if (!storedAsSent)
         {
-            // A duplicate only the store knew of (this activation's caches were stale): the pushed seq holds something
-            // else. Withdraw it and re-read the tail before the next append; the stored message is pushed and acked as before.
-            Withdraw(early);
+            if (early is not null) Withdraw(early);
             _lastSeq = null;
             _sent = null;
         }
@@ -890,7 +894,11 @@ public sealed class ConsultationGrain(
             _ = Publish(c => c.Message(view));
         }
         _withdrawn = null;
-        return _sent = all.ToDictionary(m => (m.SenderId, m.ClientMessageId));
+        // Not ToDictionary: a repeated id in the table (a restore, a hand-made fix) must not stop every later send; the
+        // first (lowest seq) is the original.
+        var sent = new Dictionary<(string SenderId, string ClientMessageId), StoredMessage>(all.Count);
+        foreach (var m in all) sent.TryAdd((m.SenderId, m.ClientMessageId), m);
+        return _sent = sent;
     }
 
     private async Task<IReadOnlyList<MessageView>> ReadAll(long afterSeq) => (await ReadStored(afterSeq)).Select(ToView).ToList();

@@ -107,8 +107,9 @@ internal static class Migrations
         // B-tree leaf per message: measured 46-51 against 20-24 us of SQLite CPU per message, docs/perf-message-path.md).
         // A resent clientMessageId is found without it: the consultation grain, the only writer of its consultation,
         // reads every stored message before its first append and remembers each sender's ids; a writer whose view is
-        // stale (a second activation in a failover) must take the seq the first one holds, and the store answers that
-        // conflict with the first one's message when it carries the same sender and id (SqlMessageStore.AppendAsync).
+        // stale (a second activation in a failover) must take the seq the first one holds, the store answers that conflict
+        // with the first one's message when it carries the same sender and id (SqlMessageStore.AppendAsync), and a writer
+        // answered with a message at another seq than it tried re-reads the whole tail before its next append.
         new(5, "messages: a resent clientMessageId is found by the consultation and the seq key", _ =>
         [
             "DROP INDEX IF EXISTS messages_sender_client_message_id",

@@ -129,7 +129,7 @@ public sealed class SqlMessageStore : IMessageStore
     private static async Task<StoredMessage?> FindAsync(DbConnection connection, string consultationId, string senderId, string clientMessageId, CancellationToken ct)
     {
         await using var select = connection.Command(
-            $"SELECT {Columns} FROM messages WHERE consultation_id = @c AND sender_id = @sid AND client_message_id = @cmid");
+            $"SELECT {Columns} FROM messages WHERE consultation_id = @c AND sender_id = @sid AND client_message_id = @cmid ORDER BY seq LIMIT 1");
         select.AddParameter("c", consultationId).AddParameter("sid", senderId).AddParameter("cmid", clientMessageId);
         await using var reader = await select.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Map(reader) : null;

@@ -33,7 +33,7 @@ public sealed class RecordingNotifier : IClientNotifier
         public Task OfferRevoked(OfferRevokedEvent revoked) => Add(nameof(OfferRevoked), revoked);
         public Task LawyerStatus(LawyerView lawyer) => Add(nameof(LawyerStatus), lawyer);
         public Task Metrics(MetricsSnapshot metrics) => owner.HeldMetrics is { } hold ? hold.Reach() : Add(nameof(Metrics), metrics);
-        public Task Alert(AlertView alert) => Add(nameof(Alert), alert);
+        public Task Alert(AlertView alert) => owner.HeldAlerts is { } hold ? hold.Reach() : Add(nameof(Alert), alert);
     }
 
     private Task Add(Push push)
@@ -53,6 +53,9 @@ public sealed class RecordingNotifier : IClientNotifier
 
     /// <summary>While set, an admin <c>Metrics</c> push does not complete until released (a backplane that hangs).</summary>
     public Hold? HeldMetrics { get; set; }
+
+    /// <summary>While set, an admin <c>Alert</c> push does not complete until released.</summary>
+    public Hold? HeldAlerts { get; set; }
 
     /// <summary>Pushes that hang: <see cref="Reached"/> completes when one is made, each completes on <see cref="Release"/>.</summary>
     public sealed class Hold
