@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Connections;
@@ -27,6 +28,10 @@ public sealed class HotlineConnection : IAsyncDisposable
     private readonly Func<string> _token;
     private readonly ConcurrentDictionary<string, ChatTranscript> _messages = new();
     private readonly ConcurrentDictionary<string, long> _joined = new();
+    // The last assignment (lawyer id) and status this connection knows of, per consultation: the event logs keep only
+    // their newest items, so a catch-up compares the joined state with these, not with the logs.
+    private readonly ConcurrentDictionary<string, string> _lastAssigned = new();
+    private readonly ConcurrentDictionary<string, string> _lastStatus = new();
     private readonly SemaphoreSlim _reconnect = new(1, 1);
     private readonly CancellationTokenSource _disposed = new();
     private HubConnection? _connection;
@@ -52,7 +57,10 @@ public sealed class HotlineConnection : IAsyncDisposable
     public EventLog<ChatMessage> Messages { get; } = new();
     /// <summary><c>MessageWithdrawn</c> pushes: an early-delivered message whose write failed.</summary>
     public EventLog<MessageWithdrawnEvent> Withdrawals { get; } = new();
-    /// <summary>Every <c>Message</c> push exactly as it arrived, duplicates included (to prove the server sends each once).</summary>
+    /// <summary>
+    /// <c>Message</c> pushes exactly as they arrived, duplicates included (to prove the server sends each once): the newest
+    /// <see cref="EventLog{T}.Capacity"/> (1,024 by default; raise it, or set null, to check more).
+    /// </summary>
     public EventLog<ChatMessage> MessagePushes { get; } = new();
     /// <summary>
     /// The events of the contract as raw JSON, in arrival order, while <see cref="RecordRawEvents"/> is on: the newest
@@ -152,11 +160,23 @@ public sealed class HotlineConnection : IAsyncDisposable
     /// </summary>
     private void CatchUp(Consultation view)
     {
-        if (view.AssignedLawyerId is { } lawyer && !Assignments.Items.Any(a => a.ConsultationId == view.Id && a.LawyerId == lawyer))
-            Assignments.Add(new AssignedEvent(view.Id, lawyer, view.AssignedLawyerName ?? ""));
-        var last = StatusChanges.Items.LastOrDefault(c => c.ConsultationId == view.Id);
-        if (last?.Status != view.Status && !(last is null && view.Status == "queued"))
-            StatusChanges.Add(new StatusChangedEvent(view.Id, view.Status));
+        if (view.AssignedLawyerId is { } lawyer && !(_lastAssigned.TryGetValue(view.Id, out var known) && known == lawyer))
+            OnAssigned(new AssignedEvent(view.Id, lawyer, view.AssignedLawyerName ?? ""));
+        var last = _lastStatus.GetValueOrDefault(view.Id);
+        if (last != view.Status && !(last is null && view.Status == "queued"))
+            OnStatusChanged(new StatusChangedEvent(view.Id, view.Status));
+    }
+
+    private void OnAssigned(AssignedEvent assigned)
+    {
+        _lastAssigned[assigned.ConsultationId] = assigned.LawyerId;
+        Assignments.Add(assigned);
+    }
+
+    private void OnStatusChanged(StatusChangedEvent changed)
+    {
+        _lastStatus[changed.ConsultationId] = changed.Status;
+        StatusChanges.Add(changed);
     }
 
     public async Task<JoinResult> AcceptOffer(string consultationId)
@@ -171,7 +191,9 @@ public sealed class HotlineConnection : IAsyncDisposable
 
     /// <summary>
     /// Sends with a fresh (or given) clientMessageId; across a lost connection, retries with the same id until
-    /// <paramref name="timeout"/> (default 60 s) has passed since the call.
+    /// <paramref name="timeout"/> (default 60 s) has passed since the call. Without a timeout of the caller's, the first
+    /// attempt on a live connection has no timer: it ends with the server's answer (bounded by its grain call's timeout)
+    /// or the connection's loss. A failure with no time left for a retry is thrown as it is.
     /// </summary>
     public async Task<MessageAck> SendMessage(string consultationId, string text, string? clientMessageId = null, TimeSpan? timeout = null)
     {
@@ -182,15 +204,21 @@ public sealed class HotlineConnection : IAsyncDisposable
         // connection, with no timer and no token of its own. It ends with the server's answer (the server bounds a hub call
         // by its grain call's timeout) or with the loss of the connection (ServerTimeout); a failure that may be retried
         // falls through to the loop below, same clientMessageId, for what is left of the timeout.
-        if (_connected.Task.IsCompletedSuccessfully && _connection is { } live)
+        ExceptionDispatchInfo? first = null;
+        if (timeout is null && _connected.Task.IsCompletedSuccessfully && _connection is { } live)
         {
             try
             {
                 return Sent(consultationId, text, clientMessageId, await live.InvokeCoreAsync<MessageAck>("SendMessage", args));
             }
-            catch (Exception e) when (IsRetryableOrDropped(e)) { }
+            catch (Exception e) when (IsRetryableOrDropped(e))
+            {
+                first = ExceptionDispatchInfo.Capture(e);
+            }
         }
-        using var cts = new CancellationTokenSource(Left(timeout ?? DefaultTimeout, started));
+        var left = Left(timeout ?? DefaultTimeout, started);
+        if (left == TimeSpan.Zero) first?.Throw();
+        using var cts = new CancellationTokenSource(left);
         var delay = TimeSpan.FromMilliseconds(100);
         while (true)
         {
@@ -350,9 +378,9 @@ public sealed class HotlineConnection : IAsyncDisposable
         On<MessageWithdrawnEvent>(connection, "MessageWithdrawn", w => { Of(w.ConsultationId).Withdraw(w.Seq, w.ClientMessageId); Withdrawals.Add(w); });
         On<OfferEvent>(connection, "Offer", Offers.Add);
         On<OfferRevokedEvent>(connection, "OfferRevoked", OffersRevoked.Add);
-        On<AssignedEvent>(connection, "Assigned", Assignments.Add);
+        On<AssignedEvent>(connection, "Assigned", OnAssigned);
         On<QueueUpdateEvent>(connection, "QueueUpdate", QueueUpdates.Add);
-        On<StatusChangedEvent>(connection, "StatusChanged", StatusChanges.Add);
+        On<StatusChangedEvent>(connection, "StatusChanged", OnStatusChanged);
         On<TypingEvent>(connection, "Typing", Typings.Add);
         On<MetricsSnapshot>(connection, "Metrics", Metrics.Add);
         On<Lawyer>(connection, "LawyerStatus", LawyerStatuses.Add);
