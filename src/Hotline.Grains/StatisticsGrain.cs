@@ -25,6 +25,9 @@ public sealed class StatisticsGrain(
 {
     private IGrainTimer? _push;
     private Task _metricsPush = Task.CompletedTask;
+    private DateTimeOffset _metricsPushStarted;
+    /// <summary>A push still on its way after this long is given up on (a stuck admin socket must not end the pushes).</summary>
+    private static readonly TimeSpan PushGivenUpAfter = TimeSpan.FromSeconds(30);
     private bool _dirty;
     private DateTimeOffset _lastWrite;
 
@@ -89,9 +92,11 @@ public sealed class StatisticsGrain(
         await Flush();
         // The push is not awaited in the turn: while the Redis backplane is gone a push waits for its timeout (5 s), and
         // every statistics call behind it (each consultation opened, answered or closed, cluster-wide) would wait too.
-        // One at a time: a tick whose predecessor is still on its way is skipped (admins get the next snapshot).
-        if (!_metricsPush.IsCompleted || !notifier.CanPush) return;
+        // One at a time: a tick whose predecessor is still on its way is skipped (admins get the next snapshot), unless
+        // that one has hung for PushGivenUpAfter.
+        if (!notifier.CanPush || (!_metricsPush.IsCompleted && time.GetUtcNow() - _metricsPushStarted < PushGivenUpAfter)) return;
         var snapshot = await GetSnapshot();
+        _metricsPushStarted = time.GetUtcNow();
         _metricsPush = OrderedPushes.BestEffort(() => notifier.Admins.Metrics(snapshot), logger);
     }
 }
