@@ -67,7 +67,7 @@ public sealed class HotlineConnection : IAsyncDisposable
     /// <see cref="DefaultRawEventCapacity"/> (set <c>RawEvents.Capacity</c> to keep more, or null for all). For checks of
     /// the wire shape.
     /// </summary>
-    public EventLog<RawEvent> RawEvents { get; } = new() { Capacity = DefaultRawEventCapacity };
+    public EventLog<RawEvent> RawEvents { get; } = new();
 
     /// <summary>
     /// Off (default): each event is decoded once, straight into its typed shape, and <see cref="RawEvents"/> stays empty.
@@ -81,8 +81,8 @@ public sealed class HotlineConnection : IAsyncDisposable
     }
     private bool _recordRawEvents;
 
-    /// <summary>How many raw events <see cref="RawEvents"/> keeps by default.</summary>
-    public const int DefaultRawEventCapacity = 1024;
+    /// <summary>How many raw events <see cref="RawEvents"/> keeps by default: every event log's bound.</summary>
+    public const int DefaultRawEventCapacity = EventLog<RawEvent>.DefaultCapacity;
     /// <summary><c>LawyerStatus</c> pushes (the router forced the lawyer's status, e.g. away after a missed offer).</summary>
     public EventLog<Lawyer> LawyerStatuses { get; } = new();
     public EventLog<OfferEvent> Offers { get; } = new();
