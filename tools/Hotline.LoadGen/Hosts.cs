@@ -86,11 +86,13 @@ internal sealed class ChildServer : IAsyncDisposable
     /// The bare relay (<paramref name="stagesFile"/>: its per-stage log, see MessageStageLog); with <paramref name="durable"/>, the durable relay (every message in SQLite before it is forwarded,
     /// in a temp folder beside the spawned silo's), the storage floor.
     /// </summary>
-    public static async Task<ChildServer> StartRelay(string logDir, string? dll = null, bool durable = false, string? stagesFile = null)
+    public static async Task<ChildServer> StartRelay(string logDir, string? dll = null, bool durable = false, string? stagesFile = null,
+        IReadOnlyDictionary<string, string>? extraEnv = null)
     {
         dll ??= ProjectDll("tools/Hotline.Relay", "Hotline.Relay");
         var http = FreePort();
         var env = new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{http}", ["ASPNETCORE_ENVIRONMENT"] = "Production" };
+        foreach (var (k, v) in extraEnv ?? new Dictionary<string, string>()) env[k] = v;
         if (stagesFile is not null) env["RELAY_STAGES"] = stagesFile;
         var data = durable ? Directory.CreateTempSubdirectory("hotline-relay-").FullName : null;
         if (data is not null) env["RELAY_STORE"] = Path.Combine(data, "relay.db");

@@ -47,6 +47,7 @@ internal sealed class Options
                   --relay-store (the spawned relay stores each message durably before forwarding it: the storage floor)
                   --offer-timeout 60 (spawned silo: Hotline__Routing__OfferTimeoutSeconds)
                   --silo-env K=V,K2=V2 (spawned silo only: extra environment, e.g. DOTNET_gcServer=0)
+                  --relay-env K=V,K2=V2 (spawned relay only: the same for the baseline)
         protocol: --protocol json|messagepack (hub protocol of the platform's connections; default json)
         output:   --out <dir> (default ./loadgen-results) --name <run name> --no-live --seed 12351
         scenarios:

@@ -46,9 +46,8 @@ internal sealed class Run : IAsyncDisposable
         {
             View.Phase = "starting silo";
             var env = new Dictionary<string, string> { ["Hotline__Routing__OfferTimeoutSeconds"] = Options.Str("offer-timeout", "60") };
-            // Experiments: settings for the silo alone (the relay is not affected), e.g. --silo-env DOTNET_gcServer=0.
-            foreach (var kv in Options.List("silo-env", ""))
-                env[kv[..kv.IndexOf('=')]] = kv[(kv.IndexOf('=') + 1)..];
+            // Experiments: settings for the silo alone (the relay has --relay-env), e.g. --silo-env DOTNET_gcServer=0.
+            foreach (var (k, v) in EnvOption("silo-env")) env[k] = v;
             if ((SiloStages = StagesFile("silo")) is { } stages) env["Hotline__Diagnostics__MessageStagesFile"] = stages;
             Silo = await ChildServer.StartSilo(OutDir, env, Options.StrOrNull("silo-dll"));
             url = Silo.Url;
@@ -80,6 +79,10 @@ internal sealed class Run : IAsyncDisposable
     public string? SiloStages { get; private set; }
     public string? RelayStages { get; private set; }
 
+    /// <summary>Extra environment for a spawned server: <c>--name K=V,K2=V2</c>.</summary>
+    private Dictionary<string, string> EnvOption(string name)
+        => Options.List(name, "").ToDictionary(kv => kv[..kv.IndexOf('=')], kv => kv[(kv.IndexOf('=') + 1)..]);
+
     /// <summary>"durable" for a spawned relay with --relay-store, else "bare".</summary>
     public string RelayKind => Relay is not null && Options.Flag("relay-store") ? "durable" : "bare";
 
@@ -94,7 +97,7 @@ internal sealed class Run : IAsyncDisposable
         }
         View.Phase = "starting relay";
         var durable = Options.Flag("relay-store");
-        Relay = await ChildServer.StartRelay(OutDir, Options.StrOrNull("relay-dll"), durable, RelayStages = StagesFile("relay"));
+        Relay = await ChildServer.StartRelay(OutDir, Options.StrOrNull("relay-dll"), durable, RelayStages = StagesFile("relay"), EnvOption("relay-env"));
         if (durable) Report.Notes.Add("the relay is the durable relay (--relay-store): each message in SQLite (WAL, synchronous=FULL, group commit) before it is forwarded, the storage floor");
         return Relay.Url;
     }

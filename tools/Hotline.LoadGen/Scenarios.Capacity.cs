@@ -133,11 +133,14 @@ internal static partial class Scenarios
         if (warmup > 0) await ClosedLoop(run, tracker, pairs.Count, warmup, PlatformSender("warm"), new Latency("platform warm-up"), "messages delivered", "platform");
         run.View.Phase = "platform: closed-loop messages";
         var pDelivery = run.Latency("platform: SendMessage -> lawyer Message");
+        var siloGc = await Stages.ServerGcWindow.Silo(platform);
+        Stages.CollectClient();
         var pCpu0 = run.Silo?.CpuTime();
         var pClient0 = ClientCpu();
         var pRate = await ClosedLoop(run, tracker, pairs.Count, duration, PlatformSender("cap"), pDelivery, "messages delivered", "platform");
         var pCpu = run.Silo?.CpuTime() - pCpu0;
         var pClient = ClientCpu() - pClient0;
+        if (siloGc is not null) await siloGc.Report(run.Report, "platform: silo");
         var pLost = await tracker.Drain(TimeSpan.FromSeconds(10));
         var gaps = pairs.Sum(p => Gaps(p.Worker, [p.ConsultationId]));
         var droppedAtEnd = NotConnected();
@@ -176,11 +179,14 @@ internal static partial class Scenarios
         if (warmup > 0) await ClosedLoop(run, rTracker, pairs.Count, warmup, RelaySender("warm"), new Latency("relay warm-up"), "messages delivered", "relay");
         run.View.Phase = "relay: closed-loop messages";
         var rDelivery = run.Latency("relay: Send -> receiver Message");
+        var relayGc = await Stages.ServerGcWindow.Relay(relayUrl);
+        Stages.CollectClient();
         var rCpu0 = run.Relay?.CpuTime();
         var rClient0 = ClientCpu();
         var rRate = await ClosedLoop(run, rTracker, pairs.Count, duration, RelaySender("cap"), rDelivery, "messages delivered", "relay");
         var rCpu = run.Relay?.CpuTime() - rCpu0;
         var rClient = ClientCpu() - rClient0;
+        if (relayGc is not null) await relayGc.Report(r, "relay: server");
         var rLost = await rTracker.Drain(TimeSpan.FromSeconds(10));
         var relayClosed = receivers.Sum(x => x.Closed) + rSenders.Sum(x => x.Closed);
 

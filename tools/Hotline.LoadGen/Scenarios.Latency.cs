@@ -130,10 +130,12 @@ internal static partial class Scenarios
             await rTracker.Drain(TimeSpan.FromSeconds(5));
             rTracker.Recording = true;
             run.View.Phase = "relay: measuring";
-            var gc = new Stages.GcWindow();
+            var gc = Stages.GcWindow.StartClean();
+            var relayGc = await Stages.ServerGcWindow.Relay(relayUrl);
             var until = Clock.Now + Ticks(duration);
             await Task.WhenAll(Enumerable.Range(0, pairsCount).Select(i => SendLoop(run, rTracker, rate, until, "l-" + i, rDelivery, rAck, id => senders[i].Send("l-" + i, id, "hello " + id[..6]))));
             gc.Report(r, "relay");
+            if (relayGc is not null) await relayGc.Report(r, "relay: server");
         }
         var rLost = await rTracker.Drain(TimeSpan.FromSeconds(10));
         if (run.RelayStages is { } relayStages) Stages.Report(r, "relay", rTracker, await Stages.Read(relayStages), platform: false);
@@ -193,10 +195,12 @@ internal static partial class Scenarios
         await tracker.Drain(TimeSpan.FromSeconds(5));
         tracker.Recording = true;
         run.View.Phase = label + ": measuring";
-        var gc = new Stages.GcWindow();
+        var gc = Stages.GcWindow.StartClean();
+        var siloGc = await Stages.ServerGcWindow.Silo(platform);
         var until = Clock.Now + Ticks(duration);
         await Task.WhenAll(pairs.Select(p => Loop(p, until)));
         gc.Report(run.Report, label);
+        if (siloGc is not null) await siloGc.Report(run.Report, label + ": silo");
         var lost = await tracker.Drain(TimeSpan.FromSeconds(10));
         if (run.SiloStages is { } siloStages) Stages.Report(run.Report, label, tracker, await Stages.Read(siloStages), platform: true);
         var gaps = pairs.Sum(p => Gaps(p.Worker, [p.ConsultationId])) + lawyers.Sum(l => Gaps(l.Connection, pairs.Select(p => p.ConsultationId)));

@@ -14,6 +14,12 @@ var app = builder.Build();
 app.UseWebSockets();
 app.MapGet("/health/ready", () => Results.Ok("ready"));
 app.MapGet("/api/ping", () => Results.Ok(new { at = DateTimeOffset.UtcNow }));
+// The same runtime figures the silo's admin diagnostics give (the load generator compares GC pauses in a window).
+app.MapGet("/api/runtime", () => Results.Ok(new
+{
+    gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2),
+    totalAllocatedBytes = GC.GetTotalAllocatedBytes(), gcPauseTotalMs = GC.GetTotalPauseDuration().TotalMilliseconds,
+}));
 app.MapHub<RelayHub>("/hubs/relay");
 app.Run();
 

@@ -56,7 +56,7 @@ public static class DiagnosticsEndpoints
 
     /// <summary>Runtime figures of the answering silo process (no personal data).</summary>
     public sealed record RuntimeInfo(long WorkingSetBytes, long GcHeapBytes, long GcCommittedBytes, long TotalAllocatedBytes, int Gen0, int Gen1, int Gen2,
-        int ThreadPoolThreads, long ThreadPoolQueued, int ProcessThreads, double UptimeSeconds)
+        int ThreadPoolThreads, long ThreadPoolQueued, int ProcessThreads, double UptimeSeconds, double GcPauseTotalMs)
     {
         public static RuntimeInfo Now()
         {
@@ -65,7 +65,7 @@ public static class DiagnosticsEndpoints
             // Heap size as of the last collection: steadier than GC.GetTotalMemory, which saws between collections.
             return new RuntimeInfo(process.WorkingSet64, gc.HeapSizeBytes, gc.TotalCommittedBytes, GC.GetTotalAllocatedBytes(),
                 GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount,
-                process.Threads.Count, (DateTime.Now - process.StartTime).TotalSeconds);
+                process.Threads.Count, (DateTime.Now - process.StartTime).TotalSeconds, GC.GetTotalPauseDuration().TotalMilliseconds);
         }
     }
 
