@@ -35,6 +35,14 @@ public sealed class LoadGenStagesTests
             Assert.True(stages.GetProperty("platform: hub method -> grain turn").GetProperty("count").GetInt64() > 0);
             Assert.True(stages.GetProperty("platform:   of which client handler -> filed (receipt)").GetProperty("count").GetInt64() > 0);
             Assert.Contains("| stage of a delivered message (ms) |", await File.ReadAllTextAsync(Path.Combine(outDir, "stages.md")));
+            // Each server's own collections in its measured window, read from the silo's admin diagnostics and the
+            // relay's /api/runtime: both servers allocate while they carry messages.
+            foreach (var server in new[] { "platform: silo", "relay: server" })
+            {
+                Assert.True(figures.GetProperty($"{server} allocated MB").GetDouble() > 0, server + "\n" + log);
+                Assert.True(figures.GetProperty($"{server} GC pause total ms").GetDouble() >= 0, server);
+                Assert.True(figures.GetProperty($"{server} GCs (all generations)").GetDouble() >= 0, server);
+            }
         }
         finally
         {

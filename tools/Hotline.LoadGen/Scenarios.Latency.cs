@@ -98,7 +98,9 @@ internal static partial class Scenarios
         var pairsCount = o.Int("pairs", 20);
         var rate = o.Num("msg-rate", 20);
         var duration = o.Num("duration", 20);
-        var warmup = o.Num("warmup", 3);
+        // 30 s: the silo's code is still being re-jitted (tiered compilation) for well over 3 s under this load, and the
+        // tiering filled the platform's tail (p99 5-8 ms after 3 s against 1.5-2.5 ms after 30 s, docs/perf-message-path.md).
+        var warmup = o.Num("warmup", 30);
         var c = run.Counters;
         var r = run.Report;
 
