@@ -72,8 +72,15 @@ public sealed class ConsultationGrain(
 {
     private ConsultationState S => state.State;
     private long? _lastSeq;
-    /// <summary>(sender, clientMessageId) -> stored message, loaded once per activation so that a send costs one write, no read.</summary>
-    private Dictionary<(string SenderId, string ClientMessageId), StoredMessage>? _sent;
+    /// <summary>
+    /// (sender, clientMessageId) -> the stored original's seq and instant, loaded once per activation so that a send costs
+    /// one write, no read. Not the whole message: a resend is answered with these two, and holding every text of a long
+    /// chat kept it all alive on the heap for the activation's life (each collection promoted and traced it again).
+    /// </summary>
+    private Dictionary<(string SenderId, string ClientMessageId), SentMessage>? _sent;
+
+    /// <summary>What a resend of a stored message is answered with.</summary>
+    private readonly record struct SentMessage(long Seq, DateTimeOffset SentAt);
     private OrderedPushes? _pushes;
     /// <summary>
     /// A message whose write failed (withdrawn if it was pushed early): if a re-read finds it stored after all, it is pushed
@@ -341,7 +348,7 @@ public sealed class ConsultationGrain(
         else
         {
             _lastSeq = outcome.Message.Seq;
-            sent[(outcome.Message.SenderId, outcome.Message.ClientMessageId)] = outcome.Message;
+            sent[(outcome.Message.SenderId, outcome.Message.ClientMessageId)] = new SentMessage(outcome.Message.Seq, outcome.Message.SentAt);
         }
         HotlineMeter.Messages.Add(1, caller.Role == ParticipantRole.Lawyer ? LawyerMessageTag : WorkerMessageTag);
         // The ack answers "durably stored". Without early delivery the pushes follow it, in seq order, without the sender
@@ -882,7 +889,7 @@ public sealed class ConsultationGrain(
 
     private async Task<long> LastSeq() => _lastSeq ??= await messages.GetLastSeqAsync(this.GetPrimaryKeyString());
 
-    private async Task<Dictionary<(string SenderId, string ClientMessageId), StoredMessage>> Sent()
+    private async Task<Dictionary<(string SenderId, string ClientMessageId), SentMessage>> Sent()
     {
         if (_sent is not null) return _sent;
         var all = await ReadStored(0);
@@ -896,8 +903,8 @@ public sealed class ConsultationGrain(
         _withdrawn = null;
         // Not ToDictionary: a repeated id in the table (a restore, a hand-made fix) must not stop every later send; the
         // first (lowest seq) is the original.
-        var sent = new Dictionary<(string SenderId, string ClientMessageId), StoredMessage>(all.Count);
-        foreach (var m in all) sent.TryAdd((m.SenderId, m.ClientMessageId), m);
+        var sent = new Dictionary<(string SenderId, string ClientMessageId), SentMessage>(all.Count);
+        foreach (var m in all) sent.TryAdd((m.SenderId, m.ClientMessageId), new SentMessage(m.Seq, m.SentAt));
         return _sent = sent;
     }
 

@@ -159,11 +159,13 @@ internal static class Stages
             => await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement>(http, path);
 
         /// <param name="report">The run's report.</param>
-        /// <param name="label">"platform: silo" or "relay".</param>
+        /// <param name="label">"platform: silo" or "relay: server".</param>
         public async Task Report(RunReport report, string label)
         {
             using var _ = _http;
-            var after = await Sample(_http, _path);
+            JsonElement after;
+            try { after = await Sample(_http, _path); }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { return; } // a figure missing, not a failed run
             long Delta(string name) => after.GetProperty(name).GetInt64() - _before.GetProperty(name).GetInt64();
             report.Figures[$"{label} GCs (all generations)"] = Delta("gen0");
             report.Figures[$"{label} gen1 GCs"] = Delta("gen1");
