@@ -10,8 +10,8 @@ dotnet build -c Release tools/Hotline.Bench -nologo -clp:ErrorsOnly
 lg() { dotnet run -c Release --no-build --project tools/Hotline.LoadGen -- --spawn-silo --no-live --out "$out" "$@"; }
 
 dotnet run -c Release --no-build --project tools/Hotline.Bench -- routing 100000 | tee "$out/routing-engine.md"
-lg --scenario latency --pairs 20 --msg-rate 5 --duration 20 --warmup 3 --name a-latency-100
-lg --scenario latency --pairs 20 --msg-rate 20 --duration 20 --warmup 3 --name a-latency-400
+lg --scenario latency --pairs 20 --msg-rate 5 --duration 20 --warmup 30 --name a-latency-100
+lg --scenario latency --pairs 20 --msg-rate 20 --duration 20 --warmup 30 --name a-latency-400
 lg --scenario routing --rate 50,200 --duration 25 --lawyers 50 --capacity 10 --handle-mean 0.2 --name b-routing
 lg --scenario erlang --servers 20 --erlangs 17 --handle-mean 2 --arrivals 8000 --epsilon 0.05 --name c-erlang-8000
 # e: through a front vs combined (both in cluster mode on a spawned PostgreSQL + Redis), same run.
