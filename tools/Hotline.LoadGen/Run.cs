@@ -79,9 +79,18 @@ internal sealed class Run : IAsyncDisposable
     public string? SiloStages { get; private set; }
     public string? RelayStages { get; private set; }
 
-    /// <summary>Extra environment for a spawned server: <c>--name K=V,K2=V2</c>.</summary>
+    /// <summary>Extra environment for a spawned server: <c>--name K=V,K2=V2</c> (a repeated key: the last value).</summary>
     private Dictionary<string, string> EnvOption(string name)
-        => Options.List(name, "").ToDictionary(kv => kv[..kv.IndexOf('=')], kv => kv[(kv.IndexOf('=') + 1)..]);
+    {
+        var env = new Dictionary<string, string>();
+        foreach (var kv in Options.List(name, ""))
+        {
+            var eq = kv.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"--{name}: '{kv}' is not K=V");
+            env[kv[..eq]] = kv[(eq + 1)..];
+        }
+        return env;
+    }
 
     /// <summary>"durable" for a spawned relay with --relay-store, else "bare".</summary>
     public string RelayKind => Relay is not null && Options.Flag("relay-store") ? "durable" : "bare";

@@ -137,11 +137,14 @@ internal static class Stages
     {
         private readonly HttpClient _http;
         private readonly string _path;
-        private readonly JsonElement _before;
+        private readonly Sample _before;
 
-        private ServerGcWindow(HttpClient http, string path, JsonElement before) { _http = http; _path = path; _before = before; }
+        /// <summary>The figures read at one instant.</summary>
+        private sealed record Sample(long Gen0, long Gen1, long Gen2, long AllocatedBytes, double PauseMs);
 
-        /// <summary>The silo's figures, read as admin.</summary>
+        private ServerGcWindow(HttpClient http, string path, Sample before) { _http = http; _path = path; _before = before; }
+
+        /// <summary>The figures of the process the clients talk to (the silo, or a front), read as admin.</summary>
         public static Task<ServerGcWindow?> Silo(Platform platform) => Start(platform.Url, "/api/admin/diagnostics/runtime", platform.AdminToken);
 
         /// <summary>The relay's figures.</summary>
@@ -151,27 +154,39 @@ internal static class Stages
         {
             var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
             if (token is not null) http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-            try { return new ServerGcWindow(http, path, await Sample(http, path)); }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { http.Dispose(); return null; }
+            if (await Read(http, path) is { } before) return new ServerGcWindow(http, path, before);
+            http.Dispose();
+            return null;
         }
 
-        private static async Task<JsonElement> Sample(HttpClient http, string path)
-            => await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement>(http, path);
+        // Null when the figures cannot be read or lack a field (e.g. --silo-dll naming a silo built before they existed).
+        private static async Task<Sample?> Read(HttpClient http, string path)
+        {
+            try
+            {
+                var json = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement>(http, path);
+                return json.TryGetProperty("gen0", out var g0) && json.TryGetProperty("gen1", out var g1) && json.TryGetProperty("gen2", out var g2)
+                    && json.TryGetProperty("totalAllocatedBytes", out var allocated) && json.TryGetProperty("gcPauseTotalMs", out var pause)
+                    ? new Sample(g0.GetInt64(), g1.GetInt64(), g2.GetInt64(), allocated.GetInt64(), pause.GetDouble())
+                    : null;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException or FormatException)
+            {
+                return null;
+            }
+        }
 
         /// <param name="report">The run's report.</param>
         /// <param name="label">"platform: silo" or "relay: server".</param>
         public async Task Report(RunReport report, string label)
         {
             using var _ = _http;
-            JsonElement after;
-            try { after = await Sample(_http, _path); }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { return; } // a figure missing, not a failed run
-            long Delta(string name) => after.GetProperty(name).GetInt64() - _before.GetProperty(name).GetInt64();
-            report.Figures[$"{label} GCs (all generations)"] = Delta("gen0");
-            report.Figures[$"{label} gen1 GCs"] = Delta("gen1");
-            report.Figures[$"{label} gen2 GCs"] = Delta("gen2");
-            report.Figures[$"{label} allocated MB"] = Delta("totalAllocatedBytes") / 1e6;
-            report.Figures[$"{label} GC pause total ms"] = after.GetProperty("gcPauseTotalMs").GetDouble() - _before.GetProperty("gcPauseTotalMs").GetDouble();
+            if (await Read(_http, _path) is not { } after) return; // a figure missing, not a failed run
+            report.Figures[$"{label} GCs (all generations)"] = after.Gen0 - _before.Gen0;
+            report.Figures[$"{label} gen1 GCs"] = after.Gen1 - _before.Gen1;
+            report.Figures[$"{label} gen2 GCs"] = after.Gen2 - _before.Gen2;
+            report.Figures[$"{label} allocated MB"] = (after.AllocatedBytes - _before.AllocatedBytes) / 1e6;
+            report.Figures[$"{label} GC pause total ms"] = after.PauseMs - _before.PauseMs;
         }
     }
 

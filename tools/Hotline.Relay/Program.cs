@@ -14,7 +14,8 @@ var app = builder.Build();
 app.UseWebSockets();
 app.MapGet("/health/ready", () => Results.Ok("ready"));
 app.MapGet("/api/ping", () => Results.Ok(new { at = DateTimeOffset.UtcNow }));
-// The same runtime figures the silo's admin diagnostics give (the load generator compares GC pauses in a window).
+// Collections, allocated bytes and the total GC pause, named as in the silo's admin runtime figures (the load generator
+// compares each server's GC in a measured window).
 app.MapGet("/api/runtime", () => Results.Ok(new
 {
     gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2),
