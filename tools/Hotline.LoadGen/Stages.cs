@@ -135,42 +135,52 @@ internal static class Stages
     /// </summary>
     public sealed class ServerGcWindow
     {
-        private readonly HttpClient _http;
-        private readonly string _path;
+        private readonly Func<Task<JsonElement>> _get;
+        private readonly IDisposable? _owned;
         private readonly Sample _before;
 
         /// <summary>The figures read at one instant.</summary>
         private sealed record Sample(long Gen0, long Gen1, long Gen2, long AllocatedBytes, double PauseMs);
 
-        private ServerGcWindow(HttpClient http, string path, Sample before) { _http = http; _path = path; _before = before; }
+        private ServerGcWindow(Func<Task<JsonElement>> get, IDisposable? owned, Sample before) { _get = get; _owned = owned; _before = before; }
 
-        /// <summary>The figures of the process the clients talk to (the silo, or a front), read as admin.</summary>
-        public static Task<ServerGcWindow?> Silo(Platform platform) => Start(platform.Url, "/api/admin/diagnostics/runtime", platform.AdminToken);
+        /// <summary>How long one reading may take.</summary>
+        private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(10);
+
+        /// <summary>The figures of the process the clients talk to (the silo, or a front), read as admin through the platform's own REST client.</summary>
+        public static Task<ServerGcWindow?> Silo(Platform platform) => Start(async () =>
+        {
+            using var timeout = new CancellationTokenSource(ReadTimeout);
+            return await platform.Rest.Send<JsonElement>(HttpMethod.Get, "/api/admin/diagnostics/runtime", platform.AdminToken, cancellationToken: timeout.Token);
+        }, owned: null);
 
         /// <summary>The relay's figures.</summary>
-        public static Task<ServerGcWindow?> Relay(Uri relay) => Start(relay, "/api/runtime", null);
-
-        private static async Task<ServerGcWindow?> Start(Uri url, string path, string? token)
+        public static Task<ServerGcWindow?> Relay(Uri relay)
         {
-            var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
-            if (token is not null) http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-            if (await Read(http, path) is { } before) return new ServerGcWindow(http, path, before);
-            http.Dispose();
+            var http = new HttpClient { BaseAddress = relay, Timeout = ReadTimeout };
+            return Start(() => System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement>(http, "/api/runtime"), http);
+        }
+
+        private static async Task<ServerGcWindow?> Start(Func<Task<JsonElement>> get, IDisposable? owned)
+        {
+            if (await Read(get) is { } before) return new ServerGcWindow(get, owned, before);
+            owned?.Dispose();
             return null;
         }
 
         // Null when the figures cannot be read or lack a field (e.g. --silo-dll naming a silo built before they existed).
-        private static async Task<Sample?> Read(HttpClient http, string path)
+        private static async Task<Sample?> Read(Func<Task<JsonElement>> get)
         {
             try
             {
-                var json = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement>(http, path);
+                var json = await get();
                 return json.TryGetProperty("gen0", out var g0) && json.TryGetProperty("gen1", out var g1) && json.TryGetProperty("gen2", out var g2)
                     && json.TryGetProperty("totalAllocatedBytes", out var allocated) && json.TryGetProperty("gcPauseTotalMs", out var pause)
                     ? new Sample(g0.GetInt64(), g1.GetInt64(), g2.GetInt64(), allocated.GetInt64(), pause.GetDouble())
                     : null;
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException or FormatException)
+            catch (Exception e) when (e is HttpRequestException or Hotline.Client.HotlineApiException or TaskCanceledException or JsonException
+                                           or InvalidOperationException or FormatException)
             {
                 return null;
             }
@@ -180,8 +190,8 @@ internal static class Stages
         /// <param name="label">"platform: silo" or "relay: server".</param>
         public async Task Report(RunReport report, string label)
         {
-            using var _ = _http;
-            if (await Read(_http, _path) is not { } after) return; // a figure missing, not a failed run
+            using var _ = _owned;
+            if (await Read(_get) is not { } after) return; // a figure missing, not a failed run
             report.Figures[$"{label} GCs (all generations)"] = after.Gen0 - _before.Gen0;
             report.Figures[$"{label} gen1 GCs"] = after.Gen1 - _before.Gen1;
             report.Figures[$"{label} gen2 GCs"] = after.Gen2 - _before.Gen2;

@@ -10,8 +10,8 @@ namespace Hotline.Silo.Hubs;
 /// Redis restart (they lag the command connection by seconds). Two failures in a row mark it down; three successes in a
 /// row (about three seconds) mark it up again, because this process's probe proves only its own subscriptions: the other
 /// processes reconnect on their own (every second) and re-subscribe after that, and an event published to a process
-/// whose subscriptions are not back yet is lost (seen once in RedisLossTests, Redis restarted empty). While it is down, hub calls other than reads are refused with <c>unavailable</c> (<see cref="HubErrorFilter"/>)
-/// and REST writes answer 503 (<see cref="BackplaneGate"/>): the events they cause could not reach the other participants,
+/// whose subscriptions are not back yet is lost (seen once in RedisLossTests, Redis restarted empty). While it is down,
+/// hub calls other than reads are refused with <c>unavailable</c> (<see cref="HubErrorFilter"/>) and REST writes answer 503 (<see cref="BackplaneGate"/>): the events they cause could not reach the other participants,
 /// and a client resends (same clientMessageId) once it is back. Without Redis (embedded mode) it is never down.
 /// </summary>
 public sealed class BackplaneHealth(string? redis, ILogger<BackplaneHealth> logger) : BackgroundService
