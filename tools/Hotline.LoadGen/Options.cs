@@ -56,6 +56,7 @@ internal sealed class Options
                    --lawyer-skills (default: all --categories) --lawyer-dialects (default: all --dialects)
                    --accept-delay-ms 200 --handle-mean 5 --chat-rate 1 (messages/s per side of each active consultation)
           latency  (a) worker->lawyer message latency, platform vs relay: --pairs 20 --msg-rate 20 (per pair) --duration 20 --warmup 30
+                   --rounds 1 (N > 1: both sides stay up, N alternated windows of --duration s each, pooled)
                    --stages (spawned silo and relay log when each message passed each stage; the report gives p50/p99 per
                    stage, where the slowest 1 % spent their time, and this process's GC during each measured window)
           routing  (b) POST /api/consultations -> Offer, vs GET /api/catalog round trip at the same rate:

@@ -130,66 +130,127 @@ internal static partial class Scenarios
         // Sender i writes in its own consultation, to the lawyer who took it; the text says which phase sent it.
         Func<int, (string, Func<string, Task>)> PlatformSender(string phase) =>
             i => ("l:" + pairs[i].ConsultationId, id => pairs[i].Worker.SendMessage(pairs[i].ConsultationId, phase + " " + id[..6], id));
-        if (warmup > 0) await ClosedLoop(run, tracker, pairs.Count, warmup, PlatformSender("warm"), new Latency("platform warm-up"), "messages delivered", "platform");
-        run.View.Phase = "platform: closed-loop messages";
+        var pWindows = new List<CapacityWindow>();
         var pDelivery = run.Latency("platform: SendMessage -> lawyer Message");
-        var siloGc = await Stages.ServerGcWindow.Silo(platform);
-        Stages.CollectClient();
-        var pCpu0 = run.Silo?.CpuTime();
-        var pClient0 = ClientCpu();
-        var pRate = await ClosedLoop(run, tracker, pairs.Count, duration, PlatformSender("cap"), pDelivery, "messages delivered", "platform");
-        var pCpu = run.Silo?.CpuTime() - pCpu0;
-        var pClient = ClientCpu() - pClient0;
-        if (siloGc is not null) await siloGc.Report(run.Report, "platform: silo");
-        var pLost = await tracker.Drain(TimeSpan.FromSeconds(10));
-        var gaps = pairs.Sum(p => Gaps(p.Worker, [p.ConsultationId]));
-        var droppedAtEnd = NotConnected();
-        var reconnects = Reconnections();
+        long pLost = 0;
+        async Task WarmPlatform()
+        {
+            run.View.Phase = "platform: warm-up";
+            if (warmup > 0) await ClosedLoop(run, tracker, pairs.Count, warmup, PlatformSender("warm"), new Latency("platform warm-up"), "messages delivered", "platform");
+        }
+        async Task MeasurePlatform(int? round)
+        {
+            run.View.Phase = "platform: closed-loop messages" + (round is { } n ? $" (round {n})" : "");
+            var siloGc = await Stages.ServerGcWindow.Silo(platform);
+            Stages.CollectClient();
+            var cpu0 = run.Silo?.CpuTime();
+            var client0 = ClientCpu();
+            var start = Clock.Now;
+            var rate = await ClosedLoop(run, tracker, pairs.Count, duration, PlatformSender("cap"), pDelivery, "messages delivered", "platform");
+            pWindows.Add(new CapacityWindow(rate, Clock.Seconds(start, Clock.Now), run.Silo?.CpuTime() - cpu0, ClientCpu() - client0));
+            if (siloGc is not null) await siloGc.Report(run.Report, round is { } k ? $"platform: silo (round {k})" : "platform: silo");
+            pLost += await tracker.Drain(TimeSpan.FromSeconds(10));
+        }
 
         // Relay: the same numbers of connections, senders and receivers.
-        run.View.Phase = "relay: memory before";
-        var relayBefore = await SettledRss(() => ChildServer.ReadRss(relayPid));
-        run.View.Phase = "relay: connecting";
         var rTracker = new MessageTracker(c);
         var receivers = new RelayClient[lawyerCount];
         var rSenders = new RelayClient[workerCount];
-        await Platform.ForEach(Enumerable.Range(0, lawyerCount), par, async i =>
+        long relayBefore = 0, relayAfter = 0;
+        async Task ConnectRelay()
         {
-            var rc = new RelayClient(relayUrl, "l-" + i, (name, cmid) => rTracker.Received(name, cmid), serverTimeout);
-            run.Own(rc);
-            await rc.Start();
-            receivers[i] = rc;
-            c.Add("relay receivers");
-        });
-        await Platform.ForEach(Enumerable.Range(0, workerCount), par, async i =>
-        {
-            var sc = new RelayClient(relayUrl, "w-" + i, (_, _) => { }, serverTimeout);
-            run.Own(sc);
-            await sc.Start();
-            rSenders[i] = sc;
-            c.Add("relay senders");
-        });
-        run.View.Phase = "relay: memory after";
-        await Task.Delay(3000);
-        var relayAfter = await SettledRss(() => ChildServer.ReadRss(relayPid));
-        run.View.Phase = "relay: warm-up";
+            run.View.Phase = "relay: memory before";
+            relayBefore = await SettledRss(() => ChildServer.ReadRss(relayPid));
+            run.View.Phase = "relay: connecting";
+            await Platform.ForEach(Enumerable.Range(0, lawyerCount), par, async i =>
+            {
+                var rc = new RelayClient(relayUrl, "l-" + i, (name, cmid) => rTracker.Received(name, cmid), serverTimeout);
+                run.Own(rc);
+                await rc.Start();
+                receivers[i] = rc;
+                c.Add("relay receivers");
+            });
+            await Platform.ForEach(Enumerable.Range(0, workerCount), par, async i =>
+            {
+                var sc = new RelayClient(relayUrl, "w-" + i, (_, _) => { }, serverTimeout);
+                run.Own(sc);
+                await sc.Start();
+                rSenders[i] = sc;
+                c.Add("relay senders");
+            });
+            run.View.Phase = "relay: memory after";
+            await Task.Delay(3000);
+            relayAfter = await SettledRss(() => ChildServer.ReadRss(relayPid));
+        }
         // Sender i talks to receiver i % lawyers: the same fan-in per receiver as consultations per lawyer above.
         Func<int, (string, Func<string, Task>)> RelaySender(string phase) =>
             i => ("l-" + (i % lawyerCount), id => rSenders[i].Send("l-" + (i % lawyerCount), id, phase + " " + id[..6]));
-        if (warmup > 0) await ClosedLoop(run, rTracker, pairs.Count, warmup, RelaySender("warm"), new Latency("relay warm-up"), "messages delivered", "relay");
-        run.View.Phase = "relay: closed-loop messages";
+        var rWindows = new List<CapacityWindow>();
         var rDelivery = run.Latency("relay: Send -> receiver Message");
-        var relayGc = await Stages.ServerGcWindow.Relay(relayUrl);
-        Stages.CollectClient();
-        var rCpu0 = run.Relay?.CpuTime();
-        var rClient0 = ClientCpu();
-        var rRate = await ClosedLoop(run, rTracker, pairs.Count, duration, RelaySender("cap"), rDelivery, "messages delivered", "relay");
-        var rCpu = run.Relay?.CpuTime() - rCpu0;
-        var rClient = ClientCpu() - rClient0;
-        if (relayGc is not null) await relayGc.Report(r, "relay: server");
-        var rLost = await rTracker.Drain(TimeSpan.FromSeconds(10));
-        var relayClosed = receivers.Sum(x => x.Closed) + rSenders.Sum(x => x.Closed);
+        long rLost = 0;
+        async Task WarmRelay()
+        {
+            run.View.Phase = "relay: warm-up";
+            if (warmup > 0) await ClosedLoop(run, rTracker, pairs.Count, warmup, RelaySender("warm"), new Latency("relay warm-up"), "messages delivered", "relay");
+        }
+        async Task MeasureRelay(int? round)
+        {
+            run.View.Phase = "relay: closed-loop messages" + (round is { } n ? $" (round {n})" : "");
+            var relayGc = await Stages.ServerGcWindow.Relay(relayUrl);
+            Stages.CollectClient();
+            var cpu0 = run.Relay?.CpuTime();
+            var client0 = ClientCpu();
+            var start = Clock.Now;
+            var rate = await ClosedLoop(run, rTracker, pairs.Count, duration, RelaySender("cap"), rDelivery, "messages delivered", "relay");
+            rWindows.Add(new CapacityWindow(rate, Clock.Seconds(start, Clock.Now), run.Relay?.CpuTime() - cpu0, ClientCpu() - client0));
+            if (relayGc is not null) await relayGc.Report(r, round is { } k ? $"relay: server (round {k})" : "relay: server");
+            rLost += await rTracker.Drain(TimeSpan.FromSeconds(10));
+        }
 
+        // Rounds > 1: both sides stay connected and their closed loops alternate (platform, relay, relay, platform, ...), so
+        // that a slow minute of the machine falls on both; the figures pool each side's windows.
+        var rounds = Math.Max(1, o.Int("rounds", 1));
+        if (rounds == 1)
+        {
+            await WarmPlatform();
+            await MeasurePlatform(round: null);
+        }
+        else
+        {
+            await ConnectRelay();
+            await WarmRelay();
+            await WarmPlatform();
+            for (var round = 1; round <= rounds; round++)
+            {
+                if (round % 2 == 1) { await MeasurePlatform(round); await MeasureRelay(round); }
+                else { await MeasureRelay(round); await MeasurePlatform(round); }
+            }
+        }
+        var gaps = pairs.Sum(p => Gaps(p.Worker, [p.ConsultationId]));
+        var droppedAtEnd = NotConnected();
+        var reconnects = Reconnections();
+        if (rounds == 1)
+        {
+            await ConnectRelay();
+            await WarmRelay();
+            await MeasureRelay(round: null);
+        }
+        var relayClosed = receivers.Sum(x => x.Closed) + rSenders.Sum(x => x.Closed);
+        var pRate = CapacityWindow.PooledRate(pWindows);
+        var rRate = CapacityWindow.PooledRate(rWindows);
+        if (rounds > 1)
+            for (var i = 0; i < rounds; i++)
+            {
+                r.Figures[$"round {i + 1}: platform messages/s"] = pWindows[i].Rate;
+                r.Figures[$"round {i + 1}: relay messages/s"] = rWindows[i].Rate;
+                r.Figures[$"round {i + 1}: messages/s ratio"] = pWindows[i].Rate / rWindows[i].Rate;
+                if (pWindows[i].ServerCpuPer1000 is { } ps && rWindows[i].ServerCpuPer1000 is { } rs)
+                {
+                    r.Figures[$"round {i + 1}: platform silo CPU seconds per 1000 messages"] = ps;
+                    r.Figures[$"round {i + 1}: relay CPU seconds per 1000 messages"] = rs;
+                    r.Figures[$"round {i + 1}: CPU per message ratio"] = ps / rs;
+                }
+            }
         var pPer = (siloAfter - siloBefore) / (double)connections;
         var rPer = (relayAfter - relayBefore) / (double)connections;
         r.Baseline = $"{run.RelayKind} SignalR relay (tools/Hotline.Relay, pid {relayPid}) with the same {connections} client connections and {pairs.Count} closed-loop senders";
@@ -214,22 +275,44 @@ internal static partial class Scenarios
         r.Figures["closed-loop senders (active consultations)"] = pairs.Count;
         r.Figures["platform: senders get their own Message event (echo)"] = echo ? 1 : 0;
         r.Figures["warm-up before the measured loop (s), platform and relay each"] = warmup;
+        r.Figures["rounds (alternated closed-loop windows per side)"] = rounds;
         r.Figures["platform: messages/s delivered"] = pRate;
         r.Figures["relay: messages/s delivered"] = rRate;
-        if (pCpu is { } pc) r.Figures["platform: silo CPU seconds per 1000 messages"] = pc.TotalSeconds / (pRate * duration) * 1000;
-        if (rCpu is { } rc2) r.Figures["relay: CPU seconds per 1000 messages"] = rc2.TotalSeconds / (rRate * duration) * 1000;
+        if (CapacityWindow.PooledServerCpuPer1000(pWindows) is { } pc) r.Figures["platform: silo CPU seconds per 1000 messages"] = pc;
+        if (CapacityWindow.PooledServerCpuPer1000(rWindows) is { } rc2) r.Figures["relay: CPU seconds per 1000 messages"] = rc2;
         // The clients share the 2 cores with the server: their CPU per message also limits the server's messages/s.
-        r.Figures["platform: load generator CPU seconds per 1000 messages"] = pClient.TotalSeconds / (pRate * duration) * 1000;
-        r.Figures["relay: load generator CPU seconds per 1000 messages"] = rClient.TotalSeconds / (rRate * duration) * 1000;
+        r.Figures["platform: load generator CPU seconds per 1000 messages"] = CapacityWindow.PooledClientCpuPer1000(pWindows);
+        r.Figures["relay: load generator CPU seconds per 1000 messages"] = CapacityWindow.PooledClientCpuPer1000(rWindows);
         r.Figures["load generator RSS (MB)"] = ChildServer.ReadRss(Environment.ProcessId) / 1048576.0;
         r.Ratios["memory per connection (platform / relay)"] = pPer / rPer;
         r.Ratios["messages/s (platform / relay)"] = pRate / rRate;
+        if (CapacityWindow.PooledServerCpuPer1000(pWindows) is { } pcpu && CapacityWindow.PooledServerCpuPer1000(rWindows) is { } rcpu)
+            r.Ratios["server CPU per message (platform / relay)"] = pcpu / rcpu;
         r.Latencies[pDelivery.Name] = pDelivery.Summary();
         r.BaselineLatencies[rDelivery.Name] = rDelivery.Summary();
         r.LostMessages = pLost + rLost;
         r.DuplicateMessages = tracker.Duplicates + rTracker.Duplicates;
         r.SeqGaps = gaps;
         r.Errors += c.Get("errors");
-        r.Notes.Add($"{workerCount} worker + {lawyerCount} lawyer hub connections (lawyer capacity {capacity}); RSS = mean of 3 samples 1 s apart, before connecting (accounts already created) and 3 s after. Then {pairs.Count} workers with an active consultation each send closed-loop (await the durable ack, send again) for {duration} s; msgs/s = deliveries to the lawyer per second. The load generator runs on the same 2 cores.");
+        r.Notes.Add($"{workerCount} worker + {lawyerCount} lawyer hub connections (lawyer capacity {capacity}); RSS = mean of 3 samples 1 s apart, before connecting (accounts already created) and 3 s after. Then {pairs.Count} workers with an active consultation each send closed-loop (await the durable ack, send again) for {duration} s{(rounds > 1 ? $" per window, {rounds} windows per side alternated (platform, relay, relay, platform, ...), pooled" : "")}; msgs/s = deliveries to the lawyer per second. The load generator runs on the same 2 cores.");
     }
+}
+
+/// <summary>One measured closed-loop window of the capacity scenario: messages/s, its length, and CPU (server, this process).</summary>
+internal sealed record CapacityWindow(double Rate, double Seconds, TimeSpan? ServerCpu, TimeSpan ClientCpu)
+{
+    private double Messages => Rate * Seconds;
+
+    /// <summary>The server's CPU seconds per 1000 messages in this window (null: the server's CPU is not readable).</summary>
+    public double? ServerCpuPer1000 => ServerCpu is { } cpu ? cpu.TotalSeconds / Messages * 1000 : null;
+
+    /// <summary>Messages per second over all the windows (total messages over total time).</summary>
+    public static double PooledRate(IReadOnlyList<CapacityWindow> windows) => windows.Sum(w => w.Messages) / windows.Sum(w => w.Seconds);
+
+    /// <summary>The server's CPU seconds per 1000 messages over all the windows.</summary>
+    public static double? PooledServerCpuPer1000(IReadOnlyList<CapacityWindow> windows) =>
+        windows.All(w => w.ServerCpu is not null) ? windows.Sum(w => w.ServerCpu!.Value.TotalSeconds) / windows.Sum(w => w.Messages) * 1000 : null;
+
+    /// <summary>This process's (the clients') CPU seconds per 1000 messages over all the windows.</summary>
+    public static double PooledClientCpuPer1000(IReadOnlyList<CapacityWindow> windows) => windows.Sum(w => w.ClientCpu.TotalSeconds) / windows.Sum(w => w.Messages) * 1000;
 }
