@@ -110,12 +110,17 @@ public sealed class GrainCalls : IDisposable
         private readonly Timer _timer;
         private int _current;
         private int _epoch;
+        // What Current hands out, replaced under the gate: every hub call reads it, so the read takes no lock.
+        private volatile Slot _slot;
+
+        private sealed record Slot(CancellationToken Token, int Epoch);
 
         public AttemptDeadlines(TimeSpan wait)
         {
             // Slot i is current for one tick and cancelled when the ring comes back to it: ring length - 1 ticks later.
             _ring = new CancellationTokenSource[(int)Math.Ceiling(wait / Tick) + 1];
             for (var i = 0; i < _ring.Length; i++) _ring[i] = new CancellationTokenSource();
+            _slot = new Slot(_ring[0].Token, 0);
             _timer = new Timer(static s => ((AttemptDeadlines)s!).Advance(), this, Tick, Tick);
         }
 
@@ -126,7 +131,8 @@ public sealed class GrainCalls : IDisposable
         {
             get
             {
-                lock (_gate) return (_ring[_current].Token, _epoch);
+                var slot = _slot;
+                return (slot.Token, slot.Epoch);
             }
         }
 
@@ -138,6 +144,7 @@ public sealed class GrainCalls : IDisposable
                 _current = (_current + 1) % _ring.Length;
                 expired = _ring[_current];
                 _ring[_current] = new CancellationTokenSource();
+                _slot = new Slot(_ring[_current].Token, _epoch);
             }
             expired.Cancel();
         }
@@ -150,6 +157,7 @@ public sealed class GrainCalls : IDisposable
                 _epoch++;
                 expired = [.. _ring];
                 for (var i = 0; i < _ring.Length; i++) _ring[i] = new CancellationTokenSource();
+                _slot = new Slot(_ring[_current].Token, _epoch);
             }
             foreach (var source in expired) source.Cancel();
         }

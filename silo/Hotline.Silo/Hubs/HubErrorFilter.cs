@@ -39,44 +39,34 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
         // Calls of a connection may run side by side (HubsExtensions), but each still starts in the order it arrived:
         // it waits until the one before it has been handed on (e.g. its grain call issued), so two messages sent without
         // waiting for the first's ack keep their order. Taken synchronously, while SignalR starts calls in arrival order.
+        // One method, not a wrapper around the checks: every hub call passes here, and each async layer costs a state
+        // machine per call (docs/perf-message-path.md).
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var before = context.Context.Items.TryGetValue(OrderKey, out var order) && order is CallOrder calls ? calls.Next(started.Task) : Task.CompletedTask;
         try
         {
-            return await Invoke(context, next, before, started);
-        }
-        finally
-        {
-            started.TrySetResult();
-        }
-    }
-
-    private async ValueTask<object?> Invoke(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next, Task before, TaskCompletionSource started)
-    {
-        if (MessageStageLog.Current is not null && context.HubMethodName == nameof(WorkerHub.SendMessage) && context.HubMethodArguments.Count > 1)
-            MessageStageLog.Mark(MessageStageLog.Filter, context.HubMethodArguments[1] as string);
-        // Before any check that may refuse this call: a refused call hands on to the next one only after the one before
-        // it was handed on, or a later call could overtake an earlier one still in its token check.
-        if (!before.IsCompleted) await before;
-        var bucket = (TokenBucketRateLimiter)context.Context.Items[BucketKey]!;
-        using (var lease = bucket.AttemptAcquire())
-        {
-            if (!lease.IsAcquired || !users.TryAcquire(context.Context.UserIdentifier ?? context.Context.ConnectionId))
-                throw new HubException("rate_limited: too many requests, slow down");
-        }
-        // A revoked token (erased worker, disabled or re-passworded lawyer) ends its open connections at the next call.
-        if (context.Context.User is { } user && !await revocation.IsCurrent(
-                context.Context.Items.TryGetValue(TokenKey, out var read) && read is TokenClaims token ? token : TokenRevocation.ClaimsOf(user)))
-        {
-            // Answer first, then close the connection (aborting now would swallow the answer); reconnecting fails with 401.
-            var connection = context.Context;
-            _ = Task.Delay(TimeSpan.FromMilliseconds(200)).ContinueWith(_ => connection.Abort(), TaskScheduler.Default);
-            throw new HubException("unauthorized: token revoked");
-        }
-        if (backplane.Down && !Reads.Contains(context.HubMethodName))
-            throw new HubException("unavailable: the message bus (Redis) does not answer, try again");
-        try
-        {
+            if (MessageStageLog.Current is not null && context.HubMethodName == nameof(WorkerHub.SendMessage) && context.HubMethodArguments.Count > 1)
+                MessageStageLog.Mark(MessageStageLog.Filter, context.HubMethodArguments[1] as string);
+            // Before any check that may refuse this call: a refused call hands on to the next one only after the one before
+            // it was handed on, or a later call could overtake an earlier one still in its token check.
+            if (!before.IsCompleted) await before;
+            var bucket = (TokenBucketRateLimiter)context.Context.Items[BucketKey]!;
+            using (var lease = bucket.AttemptAcquire())
+            {
+                if (!lease.IsAcquired || !users.TryAcquire(context.Context.UserIdentifier ?? context.Context.ConnectionId))
+                    throw new HubException("rate_limited: too many requests, slow down");
+            }
+            // A revoked token (erased worker, disabled or re-passworded lawyer) ends its open connections at the next call.
+            if (context.Context.User is { } user && !await revocation.IsCurrent(
+                    context.Context.Items.TryGetValue(TokenKey, out var read) && read is TokenClaims token ? token : TokenRevocation.ClaimsOf(user)))
+            {
+                // Answer first, then close the connection (aborting now would swallow the answer); reconnecting fails with 401.
+                var connection = context.Context;
+                _ = Task.Delay(TimeSpan.FromMilliseconds(200)).ContinueWith(_ => connection.Abort(), TaskScheduler.Default);
+                throw new HubException("unauthorized: token revoked");
+            }
+            if (backplane.Down && !Reads.Contains(context.HubMethodName))
+                throw new HubException("unavailable: the message bus (Redis) does not answer, try again");
             var call = next(context);
             started.TrySetResult();
             return await call;
@@ -100,6 +90,10 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
         {
             logger.LogError(e, "Hub call {Method} failed", context.HubMethodName);
             throw new HubException("internal_error: unexpected failure");
+        }
+        finally
+        {
+            started.TrySetResult();
         }
     }
 
