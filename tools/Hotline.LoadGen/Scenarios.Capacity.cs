@@ -138,19 +138,24 @@ internal static partial class Scenarios
             run.View.Phase = "platform: warm-up";
             if (warmup > 0) await ClosedLoop(run, tracker, pairs.Count, warmup, PlatformSender("warm"), new Latency("platform warm-up"), "messages delivered", "platform");
         }
-        async Task MeasurePlatform(int? round)
+        // One measured closed loop of either side: the load generator collects first; the server's CPU and GC, and this
+        // process's CPU, are counted over the window; then every acked message is waited for (or counted lost).
+        async Task<long> MeasureWindow(string side, MessageTracker tr, Func<int, (string, Func<string, Task>)> sender, Latency delivery,
+            Task<Stages.ServerGcWindow?> serverGc, string serverLabel, ChildServer? server, List<CapacityWindow> windows, int? round)
         {
-            run.View.Phase = "platform: closed-loop messages" + (round is { } n ? $" (round {n})" : "");
-            var siloGc = await Stages.ServerGcWindow.Silo(platform);
+            run.View.Phase = side + ": closed-loop messages" + (round is { } n ? $" (round {n})" : "");
+            var gc = await serverGc;
             Stages.CollectClient();
-            var cpu0 = run.Silo?.CpuTime();
+            var cpu0 = server?.CpuTime();
             var client0 = ClientCpu();
             var start = Clock.Now;
-            var rate = await ClosedLoop(run, tracker, pairs.Count, duration, PlatformSender("cap"), pDelivery, "messages delivered", "platform");
-            pWindows.Add(new CapacityWindow(rate, Clock.Seconds(start, Clock.Now), run.Silo?.CpuTime() - cpu0, ClientCpu() - client0));
-            if (siloGc is not null) await siloGc.Report(run.Report, round is { } k ? $"platform: silo (round {k})" : "platform: silo");
-            pLost += await tracker.Drain(TimeSpan.FromSeconds(10));
+            var rate = await ClosedLoop(run, tr, pairs.Count, duration, sender, delivery, "messages delivered", side);
+            windows.Add(new CapacityWindow(rate, Clock.Seconds(start, Clock.Now), server?.CpuTime() - cpu0, ClientCpu() - client0));
+            if (gc is not null) await gc.Report(r, round is { } k ? $"{serverLabel} (round {k})" : serverLabel);
+            return await tr.Drain(TimeSpan.FromSeconds(10));
         }
+        async Task MeasurePlatform(int? round) => pLost += await MeasureWindow("platform", tracker, PlatformSender("cap"), pDelivery,
+            Stages.ServerGcWindow.Silo(platform), "platform: silo", run.Silo, pWindows, round);
 
         // Relay: the same numbers of connections, senders and receivers.
         var rTracker = new MessageTracker(c);
@@ -193,19 +198,8 @@ internal static partial class Scenarios
             run.View.Phase = "relay: warm-up";
             if (warmup > 0) await ClosedLoop(run, rTracker, pairs.Count, warmup, RelaySender("warm"), new Latency("relay warm-up"), "messages delivered", "relay");
         }
-        async Task MeasureRelay(int? round)
-        {
-            run.View.Phase = "relay: closed-loop messages" + (round is { } n ? $" (round {n})" : "");
-            var relayGc = await Stages.ServerGcWindow.Relay(relayUrl);
-            Stages.CollectClient();
-            var cpu0 = run.Relay?.CpuTime();
-            var client0 = ClientCpu();
-            var start = Clock.Now;
-            var rate = await ClosedLoop(run, rTracker, pairs.Count, duration, RelaySender("cap"), rDelivery, "messages delivered", "relay");
-            rWindows.Add(new CapacityWindow(rate, Clock.Seconds(start, Clock.Now), run.Relay?.CpuTime() - cpu0, ClientCpu() - client0));
-            if (relayGc is not null) await relayGc.Report(r, round is { } k ? $"relay: server (round {k})" : "relay: server");
-            rLost += await rTracker.Drain(TimeSpan.FromSeconds(10));
-        }
+        async Task MeasureRelay(int? round) => rLost += await MeasureWindow("relay", rTracker, RelaySender("cap"), rDelivery,
+            Stages.ServerGcWindow.Relay(relayUrl), "relay: server", run.Relay, rWindows, round);
 
         // Rounds > 1: both sides stay connected and their closed loops alternate (platform, relay, relay, platform, ...), so
         // that a slow minute of the machine falls on both; the figures pool each side's windows.
