@@ -27,6 +27,23 @@ public sealed class BackplanePeersTests
         return rule;
     }
 
+    /// <summary><see cref="DownAfterHearing"/>, then its own probe back at 10 s: waiting for <paramref name="peers"/>.</summary>
+    private static BackplanePeers WaitingFor(params Guid[] peers)
+    {
+        var rule = DownAfterHearing(peers);
+        Assert.False(rule.Probed(true, At(10)));
+        Assert.Equal(peers.Length, rule.Awaited);
+        return rule;
+    }
+
+    /// <summary>The reports of <paramref name="peer"/> in order; whether the last one changed <see cref="BackplanePeers.Down"/>.</summary>
+    private static bool Hear(BackplanePeers rule, Guid peer, params (double At, bool Works)[] reports)
+    {
+        var changed = false;
+        foreach (var (at, works) in reports) changed = rule.Heard(peer, works, At(at));
+        return changed;
+    }
+
     [Fact]
     public void Two_own_failures_in_a_row_mark_it_down_one_does_not()
     {
@@ -50,10 +67,8 @@ public sealed class BackplanePeersTests
     [Fact]
     public void A_peer_heard_before_the_outage_blocks_until_it_reports_its_own_probe_working_twice()
     {
-        var rule = DownAfterHearing(B);
-        Assert.False(rule.Probed(true, At(10)));
+        var rule = WaitingFor(B);
         Assert.True(rule.Down);
-        Assert.Equal(1, rule.Awaited);
         // Its subscriptions are not back yet: it answers, reporting its own probe failing.
         rule.Heard(B, probeWorks: false, At(10.5));
         Assert.False(rule.Probed(true, At(11)));
@@ -68,27 +83,18 @@ public sealed class BackplanePeersTests
     [Fact]
     public void A_failing_report_between_two_working_ones_starts_the_count_again()
     {
-        var rule = DownAfterHearing(B);
-        rule.Probed(true, At(10));
-        rule.Heard(B, true, At(10.5));
-        rule.Heard(B, false, At(11.5));
-        rule.Heard(B, true, At(12.5));
-        Assert.True(rule.Down);
-        rule.Heard(B, true, At(13.5));
-        Assert.False(rule.Down);
+        var rule = WaitingFor(B);
+        Assert.False(Hear(rule, B, (10.5, true), (11.5, false), (12.5, true)));
+        Assert.True(Hear(rule, B, (13.5, true)));
     }
 
     [Fact]
     public void Every_awaited_peer_must_confirm()
     {
-        var rule = DownAfterHearing(B, C);
-        rule.Probed(true, At(10));
-        rule.Heard(B, true, At(10.2));
-        rule.Heard(B, true, At(11.2));
-        Assert.True(rule.Down);
+        var rule = WaitingFor(B, C);
+        Assert.False(Hear(rule, B, (10.2, true), (11.2, true)));
         Assert.Equal(1, rule.Awaited);
-        rule.Heard(C, true, At(11.4));
-        Assert.True(rule.Heard(C, true, At(12.4)));
+        Assert.True(Hear(rule, C, (11.4, true), (12.4, true)));
         Assert.False(rule.Down);
     }
 
@@ -97,19 +103,16 @@ public sealed class BackplanePeersTests
     {
         var rule = DownAfterHearing(B);
         // Heard while this process's own probe still fails (its subscriptions, or the peer's, may be on a Redis that died).
-        rule.Heard(B, true, At(4));
-        rule.Heard(B, true, At(5));
+        Hear(rule, B, (4, true), (5, true));
         Assert.False(rule.Probed(true, At(6)));
         Assert.True(rule.Down);
-        rule.Heard(B, true, At(6.5));
-        Assert.True(rule.Heard(B, true, At(7.5)));
+        Assert.True(Hear(rule, B, (6.5, true), (7.5, true)));
     }
 
     [Fact]
     public void An_own_failure_while_waiting_starts_the_wait_again()
     {
-        var rule = DownAfterHearing(B);
-        rule.Probed(true, At(10));
+        var rule = WaitingFor(B);
         rule.Heard(B, true, At(10.5));
         rule.Probed(false, At(11));
         // The peer's report is heard, but this process's own probe fails: not up, whatever the peers say.
@@ -144,8 +147,7 @@ public sealed class BackplanePeersTests
     [Fact]
     public void A_peer_that_answered_then_fell_silent_stops_blocking_after_the_bound()
     {
-        var rule = DownAfterHearing(B);
-        rule.Probed(true, At(10));
+        var rule = WaitingFor(B);
         rule.Heard(B, false, At(11));
         Assert.False(rule.Probed(true, At(11) + BackplanePeers.SilentFor - At(0.1)));
         Assert.True(rule.Probed(true, At(11) + BackplanePeers.SilentFor + At(0.1)));
@@ -154,8 +156,7 @@ public sealed class BackplanePeersTests
     [Fact]
     public void A_peer_reporting_its_probe_failing_blocks_at_most_the_longest_wait()
     {
-        var rule = DownAfterHearing(B);
-        rule.Probed(true, At(10));
+        var rule = WaitingFor(B);
         var t = 10.0;
         for (; At(t) < At(10) + BackplanePeers.WaitAtMost; t += 1)
         {
