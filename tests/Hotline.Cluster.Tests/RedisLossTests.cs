@@ -6,7 +6,8 @@ namespace Hotline.Cluster.Tests;
 /// one never inherits a rebuilt table. Asserted: what <see cref="OutageTests"/> asserts for a restart with data
 /// (<c>unavailable</c> while down, recovery by itself, nothing acknowledged lost, events across silos, the waiting lawyer
 /// online), and that the table is rebuilt by the silos themselves (<c>MembershipTableGuard</c>): both listed active again,
-/// a killed silo is declared dead and a new one joins, and a consultation runs across them.
+/// a killed silo is declared dead and a new one joins, and a consultation runs across them. And that neither silo served
+/// writes again before the other's backplane subscriptions were back (BackplaneHealth's cluster-wide probe).
 /// </summary>
 public sealed class RedisLossTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -26,13 +27,29 @@ public sealed class RedisLossTests(ITestOutputHelper output) : IAsyncLifetime
         await ClusterMembership.SetVersion(cluster.Redis, cluster.ClusterId, OldVersion);
         var before = await ClusterMembership.Rows(cluster.Redis, cluster.ClusterId);
         output.WriteLine("membership table version before: " + before.GetValueOrDefault("Version"));
+        var restarted = DateTimeOffset.MaxValue;
         await using (var pair = await Pair.Start(cluster, cluster.Silos[0], cluster.Silos[1]))
         {
             await OutageTests.RedisOutage(cluster, pair, output, "killed (SIGKILL), its data deleted", async redis =>
             {
                 await redis.Stop("KILL");
                 redis.Wipe();
-            }, redis => redis.Start(), downFor: TimeSpan.FromSeconds(5));
+            }, redis =>
+            {
+                restarted = DateTimeOffset.UtcNow;
+                return redis.Start();
+            }, downFor: TimeSpan.FromSeconds(5));
+        }
+        // The cluster-wide probe (BackplaneHealth): neither silo served writes again before the other's own probe came
+        // back, i.e. before the other's subscriptions were back in the restarted Redis, which keeps no message for a
+        // subscriber to come. Read from their logs afterwards: no timing is arranged.
+        foreach (var (s, other) in new[] { (cluster.Silos[0], cluster.Silos[1]), (cluster.Silos[1], cluster.Silos[0]) })
+        {
+            var up = s.FirstPrinted("The Redis backplane carries events again", restarted);
+            var otherBack = other.FirstPrinted("The Redis backplane's probe comes back", restarted);
+            output.WriteLine($"{other.Name}'s probe back at +{(otherBack - restarted)?.TotalSeconds:0.0} s, {s.Name} serving at +{(up - restarted)?.TotalSeconds:0.0} s");
+            Assert.True(up is not null && otherBack is not null && up > otherBack,
+                $"{s.Name} served again before {other.Name}'s subscriptions were back:\n--- {s.Name}:\n{s.Tail(30)}\n--- {other.Name}:\n{other.Tail(30)}");
         }
         output.WriteLine("membership table version after: " + (await ClusterMembership.Rows(cluster.Redis, cluster.ClusterId)).GetValueOrDefault("Version"));
         foreach (var s in cluster.Silos)

@@ -17,6 +17,8 @@ public sealed class SiloProcess : IDisposable, IAsyncDisposable
 
     private readonly Process _process;
     private readonly List<string> _output = [];
+    // When each line of _output arrived (same index).
+    private readonly List<DateTimeOffset> _arrived = [];
     private readonly StreamWriter? _log;
 
     public string Name { get; }
@@ -67,6 +69,7 @@ public sealed class SiloProcess : IDisposable, IAsyncDisposable
         lock (_output)
         {
             _output.Add(line);
+            _arrived.Add(DateTimeOffset.UtcNow);
             _log?.WriteLine(line);
         }
     }
@@ -153,6 +156,18 @@ public sealed class SiloProcess : IDisposable, IAsyncDisposable
 
     /// <summary>Whether the silo printed a line containing <paramref name="text"/> (searches everything, not only the tail).</summary>
     public bool Printed(string text) { lock (_output) return _output.Any(l => l.Contains(text, StringComparison.Ordinal)); }
+
+    /// <summary>When the first line containing <paramref name="text"/> arrived at or after <paramref name="after"/> (this
+    /// test host's clock, so instants of different processes compare), or null.</summary>
+    public DateTimeOffset? FirstPrinted(string text, DateTimeOffset after)
+    {
+        lock (_output)
+        {
+            for (var i = 0; i < _output.Count; i++)
+                if (_arrived[i] >= after && _output[i].Contains(text, StringComparison.Ordinal)) return _arrived[i];
+            return null;
+        }
+    }
 
     public string Tail(int lines = 40) { lock (_output) return string.Join('\n', _output.TakeLast(lines)); }
 
