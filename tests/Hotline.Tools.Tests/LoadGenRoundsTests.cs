@@ -9,7 +9,9 @@ public sealed class LoadGenRoundsTests
     [Fact]
     public async Task Latency_rounds_pool_each_sides_alternated_windows()
     {
-        var (root, log) = await Run("latency", ["--pairs", "2", "--msg-rate", "10", "--duration", "2", "--warmup", "1"]);
+        // A 16 s warm-up: the relay's clients wait through the platform's warm-up and first window, longer than the relay's
+        // 15 s ping interval and the client's default 10 s ServerTimeout, so they must be built to outlast an idle side.
+        var (root, log) = await Run("latency", ["--pairs", "2", "--msg-rate", "10", "--duration", "2", "--warmup", "16"]);
         var figures = root.GetProperty("figures");
         Assert.Equal(2, figures.GetProperty("rounds (alternated windows per side)").GetDouble());
         foreach (var (side, pooled) in new[] { ("platform", root.GetProperty("latencies").GetProperty("worker -> lawyer (SendMessage -> Message)")),
@@ -26,6 +28,8 @@ public sealed class LoadGenRoundsTests
             Assert.True(figures.GetProperty($"platform: silo (round {k}) allocated MB").GetDouble() > 0, log);
             Assert.True(figures.GetProperty($"relay: server (round {k}) allocated MB").GetDouble() > 0, log);
             Assert.True(figures.GetProperty($"round {k}: delivery p99 ratio").GetDouble() > 0, log);
+            Assert.Equal(0, figures.GetProperty($"platform (round {k}): sends failed in the window").GetDouble());
+            Assert.Equal(0, figures.GetProperty($"relay (round {k}): sends failed in the window").GetDouble());
         }
         Assert.True(figures.GetProperty("rounds: median of the rounds' delivery p99 ratios").GetDouble() > 0);
     }

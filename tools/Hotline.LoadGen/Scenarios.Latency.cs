@@ -65,7 +65,8 @@ internal static partial class Scenarios
     }
 
     /// <summary>Open-loop sends at <paramref name="rate"/>/s until <paramref name="until"/>; each send's ack is recorded.</summary>
-    private static async Task SendLoop(Run run, MessageTracker tracker, double rate, long until, string receiverKey, Latency delivery, Latency ack, Func<string, Task> send)
+    private static async Task SendLoop(Run run, MessageTracker tracker, double rate, long until, string receiverKey, Latency delivery, Latency ack, Func<string, Task> send,
+        string label = "")
     {
         var pending = new List<Task>();
         while (true)
@@ -73,12 +74,12 @@ internal static partial class Scenarios
             await Task.Delay(TimeSpan.FromSeconds(run.NextExp(1 / rate)));
             if (Clock.Now >= until) break;
             var id = tracker.Expect(receiverKey, delivery);
-            pending.Add(SendOne(tracker, id, ack, send));
+            pending.Add(SendOne(run, tracker, id, ack, send, label));
         }
         await WaitAll(pending, TimeSpan.FromSeconds(30));
     }
 
-    private static async Task SendOne(MessageTracker tracker, string id, Latency ack, Func<string, Task> send)
+    private static async Task SendOne(Run run, MessageTracker tracker, string id, Latency ack, Func<string, Task> send, string label)
     {
         var t = Clock.Now;
         try
@@ -87,7 +88,13 @@ internal static partial class Scenarios
             if (tracker.Recording) ack.Record(t, Clock.Now);
             tracker.Acked(id);
         }
-        catch (Exception) { tracker.Failed(id); }
+        catch (Exception e)
+        {
+            // Nothing is owed for a failed send, but it is counted: a window whose sends fail measures nothing.
+            tracker.Failed(id);
+            run.Counters.Add(label.Length == 0 ? "send failed" : label + ": send failed");
+            run.Counters.Add($"{(label.Length == 0 ? "send failed" : label + ": send failed")}: {e.GetType().Name}");
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -198,7 +205,7 @@ internal static partial class Scenarios
         public long Lost { get; private set; }
 
         private Task Loop(Run run, long until, Latency delivery, Latency ack) =>
-            Task.WhenAll(Enumerable.Range(0, senders).Select(i => SendLoop(run, tracker, rate, until, receiver(i), delivery, ack, id => send(i, id))));
+            Task.WhenAll(Enumerable.Range(0, senders).Select(i => SendLoop(run, tracker, rate, until, receiver(i), delivery, ack, id => send(i, id), label)));
 
         /// <summary>Unmeasured sends (JIT tiering, pools), then the deliveries they owe.</summary>
         public async Task WarmUp(Run run, double seconds)
@@ -221,8 +228,12 @@ internal static partial class Scenarios
             tracker.Recording = true;
             var gc = Stages.GcWindow.StartClean();
             var server = await serverGc();
+            var failedBefore = run.Counters.Get(label + ": send failed");
             await Loop(run, Clock.Now + Ticks(seconds), delivery, ack);
             gc.Report(run.Report, name);
+            run.Report.Figures[name + ": sends failed in the window"] = run.Counters.Get(label + ": send failed") - failedBefore;
+            // A window in which nothing arrived measured nothing: a percentile of it, or a ratio with it, would be a lie.
+            if (delivery.Count == 0) throw new InvalidOperationException($"{name}: no message was delivered in the measured window ({run.Counters.Get(label + ": send failed") - failedBefore} sends failed)");
             // The topology scenario passes its mode as the label: there the clients talk to a front or a combined process.
             if (server is not null) await server.Report(run.Report, round is { } k ? $"{serverLabel} (round {k})" : serverLabel);
             // Every message of the window delivered (or counted lost) before the other side's window starts.
@@ -266,6 +277,9 @@ internal static partial class Scenarios
             });
     }
 
+    /// <summary>The relay clients' ServerTimeout: longer than any idle stretch of a side (its warm-up or the other's window and drain).</summary>
+    private static readonly TimeSpan RelayIdleTimeout = TimeSpan.FromSeconds(120);
+
     /// <summary>The relay side: the same number of senders and receivers, the same rate.</summary>
     private static async Task<LatencySide> RelaySide(Run run, Uri relayUrl, int pairsCount, double rate)
     {
@@ -274,9 +288,11 @@ internal static partial class Scenarios
         var senders = new List<RelayClient>();
         for (var i = 0; i < pairsCount; i++)
         {
-            var rc = new RelayClient(relayUrl, "l-" + i, (name, cmid) => tracker.Received(name, cmid));
+            // The relay pings every 15 s (ASP.NET Core's default) and the client's own default timeout is 10 s: with --rounds a
+            // side waits through the other's windows, so the relay's idle connections would be dropped (the silo pings every 5 s).
+            var rc = new RelayClient(relayUrl, "l-" + i, (name, cmid) => tracker.Received(name, cmid), RelayIdleTimeout);
             await rc.Start(); run.Own(rc);
-            var sc = new RelayClient(relayUrl, "w-" + i, (_, _) => { });
+            var sc = new RelayClient(relayUrl, "w-" + i, (_, _) => { }, RelayIdleTimeout);
             await sc.Start(); run.Own(sc); senders.Add(sc);
         }
         return new LatencySide("relay", tracker, pairsCount, rate, i => "l-" + i, (i, id) => senders[i].Send("l-" + i, id, "hello " + id[..6]),
