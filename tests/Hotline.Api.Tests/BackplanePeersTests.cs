@@ -110,18 +110,52 @@ public sealed class BackplanePeersTests
     }
 
     [Fact]
-    public void An_own_failure_while_waiting_starts_the_wait_again()
+    public void Two_own_failures_while_waiting_start_the_wait_again()
     {
         var rule = WaitingFor(B);
         rule.Heard(B, true, At(10.5));
         rule.Probed(false, At(11));
+        rule.Probed(false, At(12));
         // The peer's report is heard, but this process's own probe fails: not up, whatever the peers say.
-        Assert.False(rule.Heard(B, true, At(11.5)));
+        Assert.False(rule.Heard(B, true, At(12.5)));
         Assert.True(rule.Down);
-        Assert.False(rule.Probed(true, At(12)));
-        rule.Heard(B, true, At(12.5));
+        Assert.False(rule.Probed(true, At(13)));
+        rule.Heard(B, true, At(13.5));
         Assert.True(rule.Down);
-        Assert.True(rule.Heard(B, true, At(13.5)));
+        Assert.True(rule.Heard(B, true, At(14.5)));
+    }
+
+    [Fact]
+    public void A_single_own_failure_while_waiting_restarts_neither_the_wait_nor_its_bound()
+    {
+        var rule = WaitingFor(B);
+        rule.Heard(B, true, At(10.5));
+        // A slow second of its own probe is not an outage, while down as while up: the peer's next report completes it.
+        Assert.False(rule.Probed(false, At(11)));
+        Assert.True(rule.Heard(B, true, At(11.5)));
+
+        // A peer that keeps reporting its own probe failing, and this process's own probe slow every fifth second: the
+        // longest wait still counts from the first time its own probe came back.
+        rule = WaitingFor(B);
+        var t = 11.0;
+        for (; At(t) < At(10) + BackplanePeers.WaitAtMost; t += 1)
+        {
+            rule.Heard(B, false, At(t));
+            Assert.False(rule.Probed((int)t % 5 != 0, At(t)));
+        }
+        Assert.True(rule.Probed(true, At(t)));
+    }
+
+    [Fact]
+    public void A_peer_heard_just_before_the_first_failed_probe_is_waited_for()
+    {
+        var rule = new BackplanePeers(Self);
+        rule.Heard(B, true, At(0));
+        // The outage starts at 9 s: the first failure. The second, at 12 s (a probe waits up to two seconds), marks it down.
+        Assert.False(rule.Probed(false, At(9)));
+        Assert.True(rule.Probed(false, At(12)));
+        Assert.False(rule.Probed(true, At(15)));
+        Assert.Equal(1, rule.Awaited);
     }
 
     [Fact]

@@ -139,7 +139,8 @@ internal static partial class Scenarios
             if (warmup > 0) await ClosedLoop(run, tracker, pairs.Count, warmup, PlatformSender("warm"), new Latency("platform warm-up"), "messages delivered", "platform");
         }
         // One measured closed loop of either side: the load generator collects first; the server's CPU and GC, and this
-        // process's CPU, are counted over the window; then every acked message is waited for (or counted lost).
+        // process's CPU, are counted over the window; then every acked message is waited for (or counted lost: the
+        // tracker keeps the side's every message, so this is the side's running total, not the window's).
         async Task<long> MeasureWindow(string side, MessageTracker tr, Func<int, (string, Func<string, Task>)> sender, Latency delivery,
             Task<Stages.ServerGcWindow?> serverGc, string serverLabel, ChildServer? server, List<CapacityWindow> windows, int? round)
         {
@@ -154,7 +155,7 @@ internal static partial class Scenarios
             if (gc is not null) await gc.Report(r, round is { } k ? $"{serverLabel} (round {k})" : serverLabel);
             return await tr.Drain(TimeSpan.FromSeconds(10));
         }
-        async Task MeasurePlatform(int? round) => pLost += await MeasureWindow("platform", tracker, PlatformSender("cap"), pDelivery,
+        async Task MeasurePlatform(int? round) => pLost = await MeasureWindow("platform", tracker, PlatformSender("cap"), pDelivery,
             Stages.ServerGcWindow.Silo(platform), "platform: silo", run.Silo, pWindows, round);
 
         // Relay: the same numbers of connections, senders and receivers.
@@ -198,7 +199,7 @@ internal static partial class Scenarios
             run.View.Phase = "relay: warm-up";
             if (warmup > 0) await ClosedLoop(run, rTracker, pairs.Count, warmup, RelaySender("warm"), new Latency("relay warm-up"), "messages delivered", "relay");
         }
-        async Task MeasureRelay(int? round) => rLost += await MeasureWindow("relay", rTracker, RelaySender("cap"), rDelivery,
+        async Task MeasureRelay(int? round) => rLost = await MeasureWindow("relay", rTracker, RelaySender("cap"), rDelivery,
             Stages.ServerGcWindow.Relay(relayUrl), "relay: server", run.Relay, rWindows, round);
 
         // Rounds > 1: both sides stay connected and their closed loops alternate (platform, relay, relay, platform, ...), so

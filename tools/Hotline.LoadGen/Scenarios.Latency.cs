@@ -92,8 +92,9 @@ internal static partial class Scenarios
         {
             // Nothing is owed for a failed send, but it is counted: a window whose sends fail measures nothing.
             tracker.Failed(id);
-            run.Counters.Add(label.Length == 0 ? "send failed" : label + ": send failed");
-            run.Counters.Add($"{(label.Length == 0 ? "send failed" : label + ": send failed")}: {e.GetType().Name}");
+            var counter = label.Length == 0 ? "send failed" : label + ": send failed";
+            run.Counters.Add(counter);
+            run.Counters.Add($"{counter}: {e.GetType().Name}");
         }
     }
 
@@ -131,8 +132,8 @@ internal static partial class Scenarios
         else
         {
             b = await RelaySide(run, relayUrl, pairsCount, rate);
-            // The relay warms up first, so the platform's first window follows its own warm-up and every later window
-            // of either side follows the other side's window. ABBA: neither side is always the one measured second.
+            // The relay warms up first, so the platform's first window follows its own warm-up. ABBA (platform, relay,
+            // relay, platform, ...): neither side is always the one measured right after the other.
             await b.WarmUp(run, warmup);
             await p.WarmUp(run, warmup);
             for (var round = 1; round <= rounds; round++)
@@ -231,14 +232,16 @@ internal static partial class Scenarios
             var failedBefore = run.Counters.Get(label + ": send failed");
             await Loop(run, Clock.Now + Ticks(seconds), delivery, ack);
             gc.Report(run.Report, name);
-            run.Report.Figures[name + ": sends failed in the window"] = run.Counters.Get(label + ": send failed") - failedBefore;
-            // A window in which nothing arrived measured nothing: a percentile of it, or a ratio with it, would be a lie.
-            if (delivery.Count == 0) throw new InvalidOperationException($"{name}: no message was delivered in the measured window ({run.Counters.Get(label + ": send failed") - failedBefore} sends failed)");
+            var failed = run.Counters.Get(label + ": send failed") - failedBefore;
+            run.Report.Figures[name + ": sends failed in the window"] = failed;
             // The topology scenario passes its mode as the label: there the clients talk to a front or a combined process.
             if (server is not null) await server.Report(run.Report, round is { } k ? $"{serverLabel} (round {k})" : serverLabel);
-            // Every message of the window delivered (or counted lost) before the other side's window starts.
-            Lost += await tracker.Drain(TimeSpan.FromSeconds(10));
+            // Every message of the window delivered (or counted lost) before the other side's window starts. The tracker
+            // keeps every message of this side, so this is the side's running total of lost messages, not the window's.
+            Lost = await tracker.Drain(TimeSpan.FromSeconds(10));
             tracker.Recording = false;
+            // A window in which nothing arrived measured nothing: a percentile of it, or a ratio with it, would be a lie.
+            if (delivery.Count == 0) throw new InvalidOperationException($"{name}: no message was delivered in the measured window ({failed} sends failed)");
         }
 
         /// <summary>The stage report (if on) and this side's seq gaps.</summary>

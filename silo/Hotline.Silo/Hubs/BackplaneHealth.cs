@@ -14,12 +14,13 @@ namespace Hotline.Silo.Hubs;
 /// own schedule: an event published before the receiving process is back is lost (Redis pub/sub keeps nothing; seen in
 /// RedisLossTests, Redis restarted empty). So every process also reports on one shared channel, every second, its id and
 /// whether its own probe works, and a backplane that was down is trusted again only once its own probe round-trips and
-/// every process heard shortly before or during the outage has reported its own probe working since (two reports in a
-/// row), or has been silent long enough to be taken as gone (<see cref="BackplanePeers"/> holds the rule and its bounds).
+/// every process heard shortly before its own probe first failed, or while down, has reported its own probe working since
+/// (two reports in a row), or has been silent long enough to be taken as gone (<see cref="BackplanePeers"/> holds the rule and its bounds).
 /// </para>
 /// <para>
 /// While up, a peer reporting its own probe failing does not pull this process down: that peer refuses its own writes,
-/// and what it misses meanwhile is caught up when its clients re-join; refusing here too would turn one sick process
+/// (its clients miss the events published to them meanwhile: events are not replayed, and they see the state when they
+/// next join or reconnect); refusing here too would turn one sick process
 /// into a cluster-wide outage, and an outage of Redis itself shows in this process's own probe within two seconds. The
 /// wait on recovery is different: there every process lost its subscriptions at once and they come back seconds apart,
 /// a gap every write would fall into, and the wait is bounded.
@@ -130,7 +131,9 @@ public sealed class BackplaneHealth(string? redis, ILogger<BackplaneHealth> logg
         {
             try
             {
-                await subscriber.SubscribeAsync(channel, (_, value) => onMessage(value));
+                // A channel queue delivers in order, one at a time (the handler overload runs messages concurrently): the
+                // rule counts a peer's reports "in a row", so an older report must not land after a newer one.
+                (await subscriber.SubscribeAsync(channel)).OnMessage(message => onMessage(message.Message));
                 return;
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)

@@ -8,9 +8,10 @@ namespace Hotline.Silo.Hubs;
 /// <item>Up to down: <see cref="DownAfterFailures"/> own probe failures in a row, or a subscription that fails. Peers never
 /// pull a process down (see <see cref="BackplaneHealth"/> for why).</item>
 /// <item>Down to up: this process's own probe round-trips (its subscriptions are back), and every peer it heard within
-/// <see cref="RecentlyHeard"/> before going down or while down has since reported its own probe working in
+/// <see cref="RecentlyHeard"/> before its own probe first failed, or while down, has since reported its own probe working in
 /// <see cref="ReportsNeeded"/> reports in a row, heard after this process's own probe came back; a peer silent for
-/// <see cref="SilentFor"/> since then (dead or departed) stops counting, and after <see cref="WaitAtMost"/> no peer does.
+/// <see cref="SilentFor"/> since then (dead or departed) stops counting, and <see cref="WaitAtMost"/> after its own probe
+/// first came back in this outage no peer does (a single failed probe while waiting does not restart the wait).
 /// A peer first heard after this process's own probe came back was not there during the outage and does not count.</item>
 /// </list>
 /// </summary>
@@ -44,9 +45,14 @@ internal sealed class BackplanePeers(Guid self)
 
     private readonly Dictionary<Guid, Peer> _peers = [];
     private int _failures;
+    // When the current run of own probe failures began: the outage as this process first saw it.
+    private TimeSpan _failingSince;
     private TimeSpan _downSince;
     // While down: when the own probe came back (null while it fails) and the peers heard before that, to wait for.
     private TimeSpan? _back;
+    // While down: when the own probe first came back in this outage; WaitAtMost counts from here, so a probe that
+    // flaps (a slow second now and then) cannot restart the bound for ever.
+    private TimeSpan? _firstBack;
     private HashSet<Guid> _awaited = [];
 
     /// <summary>This process's id, in its reports.</summary>
@@ -63,9 +69,12 @@ internal sealed class BackplanePeers(Guid self)
     {
         if (!roundTripped)
         {
+            if (_failures++ == 0) _failingSince = now;
+            // One failure may be a slow second, while down as while up: only a second one in a row starts the wait anew.
+            if (_failures < DownAfterFailures) return false;
             _back = null;
             _awaited = [];
-            return ++_failures >= DownAfterFailures && GoDown(now);
+            return GoDown(now);
         }
         _failures = 0;
         if (!Down)
@@ -78,6 +87,7 @@ internal sealed class BackplanePeers(Guid self)
         if (_back is null)
         {
             _back = now;
+            _firstBack ??= now;
             _awaited = _peers.Where(p => p.Value.LastHeard >= _downSince - RecentlyHeard).Select(p => p.Key).ToHashSet();
             // Only reports heard from now on count.
             foreach (var peer in _peers.Values) peer.Streak = 0;
@@ -120,14 +130,16 @@ internal sealed class BackplanePeers(Guid self)
     {
         if (Down) return false;
         Down = true;
-        _downSince = now;
+        // From the first failed probe, not from the second: a peer heard just before the outage began is waited for.
+        _downSince = _failures > 0 ? _failingSince : now;
+        _firstBack = null;
         return true;
     }
 
     private bool TryUp(TimeSpan now)
     {
         var back = _back!.Value;
-        if (now - back < WaitAtMost)
+        if (now - (_firstBack ?? back) < WaitAtMost)
         {
             _awaited.RemoveWhere(id => !_peers.TryGetValue(id, out var p) || p.Streak >= ReportsNeeded
                                        || now - Max(p.LastHeard, back) > SilentFor);
@@ -135,6 +147,7 @@ internal sealed class BackplanePeers(Guid self)
         }
         Down = false;
         _back = null;
+        _firstBack = null;
         _awaited = [];
         return true;
     }
