@@ -273,16 +273,17 @@ internal static partial class Scenarios
         r.Figures["rounds (alternated closed-loop windows per side)"] = rounds;
         r.Figures["platform: messages/s delivered"] = pRate;
         r.Figures["relay: messages/s delivered"] = rRate;
-        if (CapacityWindow.PooledServerCpuPer1000(pWindows) is { } pc) r.Figures["platform: silo CPU seconds per 1000 messages"] = pc;
-        if (CapacityWindow.PooledServerCpuPer1000(rWindows) is { } rc2) r.Figures["relay: CPU seconds per 1000 messages"] = rc2;
+        var pCpu = CapacityWindow.PooledServerCpuPer1000(pWindows);
+        var rCpu = CapacityWindow.PooledServerCpuPer1000(rWindows);
+        if (pCpu is { } pc) r.Figures["platform: silo CPU seconds per 1000 messages"] = pc;
+        if (rCpu is { } rc2) r.Figures["relay: CPU seconds per 1000 messages"] = rc2;
         // The clients share the 2 cores with the server: their CPU per message also limits the server's messages/s.
         r.Figures["platform: load generator CPU seconds per 1000 messages"] = CapacityWindow.PooledClientCpuPer1000(pWindows);
         r.Figures["relay: load generator CPU seconds per 1000 messages"] = CapacityWindow.PooledClientCpuPer1000(rWindows);
         r.Figures["load generator RSS (MB)"] = ChildServer.ReadRss(Environment.ProcessId) / 1048576.0;
         r.Ratios["memory per connection (platform / relay)"] = pPer / rPer;
         r.Ratios["messages/s (platform / relay)"] = pRate / rRate;
-        if (CapacityWindow.PooledServerCpuPer1000(pWindows) is { } pcpu && CapacityWindow.PooledServerCpuPer1000(rWindows) is { } rcpu)
-            r.Ratios["server CPU per message (platform / relay)"] = pcpu / rcpu;
+        if (pCpu is { } pcpu && rCpu is { } rcpu) r.Ratios["server CPU per message (platform / relay)"] = pcpu / rcpu;
         r.Latencies[pDelivery.Name] = pDelivery.Summary();
         r.BaselineLatencies[rDelivery.Name] = rDelivery.Summary();
         r.LostMessages = pLost + rLost;

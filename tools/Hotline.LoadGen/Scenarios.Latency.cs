@@ -193,11 +193,11 @@ internal static partial class Scenarios
     /// <summary>
     /// One side of the latency comparison, connected and ready: each measured window sends Poisson at the rate from every
     /// sender for the given seconds, into a histogram of its own (<see cref="Windows"/>) and pooled (<see cref="Delivery"/>).
+    /// <paramref name="deliveryName"/> and <paramref name="ackName"/> name a window's histograms after the label.
     /// </summary>
-    private sealed class LatencySide(string label, MessageTracker tracker, int senders, double rate, Func<int, string> receiver, Func<int, string, Task> send,
-        Func<Task<Stages.ServerGcWindow?>> serverGc, string serverLabel, Func<Run, Task<long>>? finish = null)
+    private sealed class LatencySide(string label, string deliveryName, string ackName, MessageTracker tracker, int senders, double rate,
+        Func<int, string> receiver, Func<int, string, Task> send, Func<Task<Stages.ServerGcWindow?>> serverGc, string serverLabel, Func<Run, Task<long>> finish)
     {
-        public string Label => label;
         public MessageTracker Tracker => tracker;
         public List<Latency> Windows { get; } = [];
         public List<Latency> AckWindows { get; } = [];
@@ -222,8 +222,8 @@ internal static partial class Scenarios
         {
             var name = round is { } n ? $"{label} (round {n})" : label;
             run.View.Phase = name + ": measuring";
-            var delivery = run.Latency(name + (label == "relay" ? ": Send -> receiver Message" : ": SendMessage -> lawyer Message"));
-            var ack = run.Latency(name + (label == "relay" ? ": Send ack" : ": SendMessage ack"));
+            var delivery = run.Latency($"{name}: {deliveryName}");
+            var ack = run.Latency($"{name}: {ackName}");
             Windows.Add(delivery);
             AckWindows.Add(ack);
             tracker.Recording = true;
@@ -245,7 +245,7 @@ internal static partial class Scenarios
         }
 
         /// <summary>The stage report (if on) and this side's seq gaps.</summary>
-        public Task<long> Finish(Run run) => finish?.Invoke(run) ?? Task.FromResult(0L);
+        public Task<long> Finish(Run run) => finish(run);
     }
 
     /// <summary>
@@ -270,7 +270,7 @@ internal static partial class Scenarios
         var tokens = await platform.CreateWorkerTokens(pairsCount, 8, c);
         var workers = await ConnectWorkers(run, platform, tokens, 8, tracker);
         var pairs = await OpenAssigned(run, platform, workers, "unpaid_wages", "mandarin", 8);
-        return new LatencySide(label, tracker, pairs.Count, rate, i => "l:" + pairs[i].ConsultationId,
+        return new LatencySide(label, "SendMessage -> lawyer Message", "SendMessage ack", tracker, pairs.Count, rate, i => "l:" + pairs[i].ConsultationId,
             (i, id) => pairs[i].Worker.SendMessage(pairs[i].ConsultationId, "hello " + id[..6], id),
             () => Stages.ServerGcWindow.Silo(platform), label == "platform" ? "platform: silo" : label + ": web process",
             async run =>
@@ -298,7 +298,7 @@ internal static partial class Scenarios
             var sc = new RelayClient(relayUrl, "w-" + i, (_, _) => { }, RelayIdleTimeout);
             await sc.Start(); run.Own(sc); senders.Add(sc);
         }
-        return new LatencySide("relay", tracker, pairsCount, rate, i => "l-" + i, (i, id) => senders[i].Send("l-" + i, id, "hello " + id[..6]),
+        return new LatencySide("relay", "Send -> receiver Message", "Send ack", tracker, pairsCount, rate, i => "l-" + i, (i, id) => senders[i].Send("l-" + i, id, "hello " + id[..6]),
             () => Stages.ServerGcWindow.Relay(relayUrl), "relay: server",
             async run =>
             {
