@@ -5,9 +5,11 @@ namespace Hotline.Client;
 /// (<c>Hotline:Messages:EarlyDelivery</c>) a <c>Message</c> push can arrive while its durable write still runs, so:
 /// a later <c>Message</c> with the same seq and another clientMessageId replaces the shown one; <c>MessageWithdrawn</c>
 /// removes it; and a join drops what was shown above the joined view's <c>lastSeq</c> (never stored: its withdrawal was
-/// missed while the connection was away).
+/// missed while the connection was away). With a <see cref="Capacity"/>, only the newest messages are kept: older ones
+/// leave once they are stored and every seq up to them was seen, so nothing that can still be withdrawn or replaced
+/// leaves, and <see cref="Contiguous"/> and <see cref="Missing"/> still count them.
 /// </summary>
-internal sealed class ChatTranscript
+internal sealed class ChatTranscript(int? capacity = null)
 {
     // Ordered by seq, distinct seqs. Messages arrive almost always in seq order, so filing one is an append; a list
     // instead of a sorted tree also keeps no node per message.
@@ -16,6 +18,16 @@ internal sealed class ChatTranscript
     private long _arrivals;
     // Every seq up to this one is known to be stored (acked, read on a join, or followed by a later message).
     private long _stored;
+    // Every seq up to this one was seen, stored and dropped from the list (Capacity); the list holds only later seqs.
+    private long _dropped;
+    private int? _capacity = capacity;
+
+    /// <summary>Keep only about this many newest messages (null: all). Applies from the next message filed.</summary>
+    public int? Capacity
+    {
+        get { lock (_gate) return _capacity; }
+        set { lock (_gate) _capacity = value; }
+    }
 
     /// <summary>Adds a message; true when it is new or replaced another at its seq. <paramref name="stored"/>: read from storage.</summary>
     public bool Add(ChatMessage message, bool stored)
@@ -24,9 +36,12 @@ internal sealed class ChatTranscript
         {
             // The grain numbers a message only after the one before it was stored: a push for seq n confirms n - 1.
             _stored = Math.Max(_stored, stored ? message.Seq : message.Seq - 1);
+            // Dropped seqs were seen and stored: this is a replay (a join's missed messages overlap what was pushed).
+            if (message.Seq <= _dropped) return false;
             if (_bySeq.Count == 0 || _bySeq[^1].Message.Seq < message.Seq)
             {
                 _bySeq.Add((message, ++_arrivals));
+                Trim();
                 return true;
             }
             var at = IndexOf(message.Seq);
@@ -38,6 +53,21 @@ internal sealed class ChatTranscript
             else _bySeq.Insert(~at, (message, ++_arrivals));
             return true;
         }
+    }
+
+    /// <summary>
+    /// Past the capacity by half, drops the oldest messages down to it, in one move (amortised O(1) per message), but only
+    /// those stored and without a gap before them: a message that may still be withdrawn, replaced or re-read stays.
+    /// </summary>
+    private void Trim()
+    {
+        if (_capacity is not { } keep || _bySeq.Count <= keep + keep / 2 + 1) return;
+        var limit = Math.Min(ContiguousLocked(), _stored);
+        var drop = 0;
+        while (drop < _bySeq.Count - keep && _bySeq[drop].Message.Seq <= limit) drop++;
+        if (drop == 0) return;
+        _dropped = _bySeq[drop - 1].Message.Seq;
+        _bySeq.RemoveRange(0, drop);
     }
 
     /// <summary>Index of <paramref name="seq"/>, or the bitwise complement of where it would be inserted.</summary>
@@ -101,16 +131,25 @@ internal sealed class ChatTranscript
         }
     }
 
-    // Seqs are distinct and sorted, so seq - index never decreases along the list: the gap-free prefix (seq == index + 1)
-    // is found by binary search.
+    /// <summary>Seqs below the highest seen that were never seen (a gap-free transcript has none), dropped ones included.</summary>
+    public long Missing
+    {
+        get
+        {
+            lock (_gate) return _bySeq.Count == 0 ? 0 : _bySeq[^1].Message.Seq - _dropped - _bySeq.Count;
+        }
+    }
+
+    // Seqs are distinct and sorted, so seq - index never decreases along the list: the gap-free prefix
+    // (seq == dropped + index + 1) is found by binary search.
     private long ContiguousLocked()
     {
-        if (_bySeq.Count == 0 || _bySeq[0].Message.Seq != 1) return 0;
+        if (_bySeq.Count == 0 || _bySeq[0].Message.Seq != _dropped + 1) return _dropped;
         int lo = 0, hi = _bySeq.Count - 1;
         while (lo < hi)
         {
             var mid = lo + (hi - lo + 1) / 2;
-            if (_bySeq[mid].Message.Seq == mid + 1) lo = mid;
+            if (_bySeq[mid].Message.Seq == _dropped + mid + 1) lo = mid;
             else hi = mid - 1;
         }
         return _bySeq[lo].Message.Seq;
@@ -125,7 +164,7 @@ internal sealed class ChatTranscript
         }
     }
 
-    /// <summary>The messages, ordered by seq.</summary>
+    /// <summary>The messages kept, ordered by seq (with a <see cref="Capacity"/>, the newest).</summary>
     public IReadOnlyList<ChatMessage> Messages
     {
         get

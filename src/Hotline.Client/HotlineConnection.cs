@@ -134,13 +134,38 @@ public sealed class HotlineConnection : IAsyncDisposable
         await ConnectWithRetry(cancellationToken);
     }
 
-    /// <summary>Messages of a consultation seen so far, ordered by seq, without duplicates (withdrawn ones removed).</summary>
+    /// <summary>
+    /// Messages of a consultation seen so far, ordered by seq, without duplicates (withdrawn ones removed); with a
+    /// <see cref="TranscriptCapacity"/>, the newest of them.
+    /// </summary>
     public IReadOnlyList<ChatMessage> Transcript(string consultationId) => Of(consultationId).Messages;
 
     /// <summary>Highest seq up to which every message of the consultation has been seen.</summary>
     public long ContiguousSeq(string consultationId) => Of(consultationId).Contiguous;
 
-    private ChatTranscript Of(string consultationId) => _messages.GetOrAdd(consultationId, _ => new ChatTranscript());
+    /// <summary>Seqs of the consultation below the highest seen that this connection never saw (0 when gap-free).</summary>
+    public long MissingSeqs(string consultationId) => Of(consultationId).Missing;
+
+    /// <summary>
+    /// Null (default): each consultation's <see cref="Transcript"/> keeps every message, as a chat window shows it. A
+    /// number: it keeps about that many newest ones (up to half as many again before it trims); older messages leave once
+    /// stored and gap-free, and <see cref="ContiguousSeq"/>, <see cref="MissingSeqs"/> and re-joins still count them. For
+    /// long-lived clients (bots, load generators) that must not hold every message they ever saw. Applies to every
+    /// consultation, from its next message; best set before <see cref="StartAsync"/>.
+    /// </summary>
+    public int? TranscriptCapacity
+    {
+        get => _transcriptCapacity;
+        set
+        {
+            if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), "a capacity is not negative");
+            _transcriptCapacity = value;
+            foreach (var transcript in _messages.Values) transcript.Capacity = value;
+        }
+    }
+    private int? _transcriptCapacity;
+
+    private ChatTranscript Of(string consultationId) => _messages.GetOrAdd(consultationId, static (_, capacity) => new ChatTranscript(capacity), _transcriptCapacity);
 
     public async Task<JoinResult> JoinConsultation(string consultationId, long afterSeq = 0)
     {

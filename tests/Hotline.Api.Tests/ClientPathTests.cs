@@ -156,4 +156,39 @@ public sealed class ChatTranscriptTests
         t.Acked(4);
         Assert.Equal(1, t.RejoinSeq);
     }
+
+    [Fact]
+    public void A_bounded_transcript_keeps_the_newest_and_drops_only_stored_gap_free_messages()
+    {
+        var t = new ChatTranscript(capacity: 10);
+        // A gap at the front: nothing may leave (the list's count of what was seen starts there).
+        for (var seq = 2; seq <= 40; seq++) t.Add(M(seq, "m" + seq), stored: false);
+        Assert.Equal(39, t.Messages.Count); // seq 1 is missing: nothing after the gap may leave
+        Assert.Equal(0, t.Contiguous);
+        Assert.Equal(1, t.Missing);
+        // The gap fills: the oldest stored, gap-free ones leave once the list is half again past its bound.
+        t.Add(M(1, "a"), stored: true);
+        t.Add(M(41, "m41"), stored: false);
+        Assert.Equal(Enumerable.Range(32, 10).Select(i => (long)i), t.Messages.Select(m => m.Seq));
+        Assert.Equal(41, t.Contiguous);
+        Assert.Equal(40, t.RejoinSeq); // 41 is pushed only: it stays re-readable
+        Assert.Equal(0, t.Missing);
+        // A replay of a dropped seq (a join's missed messages) is not new; the newest can still be withdrawn.
+        Assert.False(t.Add(M(5, "m5"), stored: true));
+        Assert.True(t.Withdraw(41, "m41"));
+        Assert.Equal(40, t.Contiguous);
+        // Many more: the list stays within one and a half times its bound, and a later gap is still counted.
+        for (var seq = 41; seq <= 5000; seq++) t.Add(M(seq, "n" + seq), stored: seq % 2 == 0);
+        Assert.InRange(t.Messages.Count, 10, 16);
+        Assert.Equal(5000, t.Contiguous);
+        t.Add(M(5003, "late"), stored: false);
+        Assert.Equal(2, t.Missing);
+        Assert.Equal(5000, t.Contiguous);
+        // Unbounded again: nothing more leaves.
+        t.Capacity = null;
+        for (var seq = 5001; seq <= 5002; seq++) t.Add(M(seq, "n" + seq), stored: true);
+        for (var seq = 5004; seq <= 5100; seq++) t.Add(M(seq, "n" + seq), stored: true);
+        Assert.Equal(5100, t.Contiguous);
+        Assert.True(t.Messages.Count >= 100);
+    }
 }

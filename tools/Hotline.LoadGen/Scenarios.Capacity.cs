@@ -97,6 +97,7 @@ internal static partial class Scenarios
         {
             var conn = Run.Own(run, HotlineConnection.Lawyer(platform.Url, lawyerLogins[i].Token));
             conn.ServerTimeout = serverTimeout;
+            Platform.KeepLittle(conn);
             await conn.StartAsync();
             await conn.Invoke<System.Text.Json.JsonElement>("SetAvailability", ["available"]);
             conn.Messages.Added += m => tracker.Received("l:" + m.ConsultationId, m.ClientMessageId);

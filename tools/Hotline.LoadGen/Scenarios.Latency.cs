@@ -57,6 +57,7 @@ internal static partial class Scenarios
             var conn = Run.Own(run, HotlineConnection.Worker(platform.Url, tokens[i]));
             if (serverTimeout is { } st) conn.ServerTimeout = st;
             conn.EchoOwnMessages = echo;
+            Platform.KeepLittle(conn);
             await conn.StartAsync();
             conns[i] = (tokens[i], conn);
             run.Counters.Add("worker connections");
