@@ -59,6 +59,8 @@ internal sealed class Options
                    --rounds 1 (N > 1: both sides stay up, N alternated windows of --duration s each, pooled)
                    --stages (spawned silo and relay log when each message passed each stage; the report gives p50/p99 per
                    stage, where the slowest 1 % spent their time, and this process's GC during each measured window)
+                   --client-no-gc-mb 256 (this process holds a no-GC region of that size through each measured window,
+                   either side, so its own collections do not stall the receivers; 0: off)
           routing  (b) POST /api/consultations -> Offer, vs GET /api/catalog round trip at the same rate:
                    --rate 50 --duration 25 --lawyers 50 --capacity 10 --handle-mean 0.2
           erlang   (c) M/M/N: --servers 20 --erlangs 17 --handle-mean 2 --arrivals 2500 --epsilon 0.05 --batches 20 --warmup-fraction 0.1

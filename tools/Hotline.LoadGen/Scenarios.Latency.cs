@@ -228,7 +228,8 @@ internal static partial class Scenarios
             Windows.Add(delivery);
             AckWindows.Add(ack);
             tracker.Recording = true;
-            var gc = Stages.GcWindow.StartClean();
+            // The load generator's own collections stay out of both sides' windows (--client-no-gc-mb, 0: off).
+            var gc = Stages.GcWindow.StartClean((long)(run.Options.Num("client-no-gc-mb", 256) * 1024 * 1024));
             var server = await serverGc();
             var failedBefore = run.Counters.Get(label + ": send failed");
             await Loop(run, Clock.Now + Ticks(seconds), delivery, ack);
