@@ -18,6 +18,6 @@ lg --scenario erlang --servers 20 --erlangs 17 --handle-mean 2 --arrivals 8000 -
 # e: through a front vs combined (both in cluster mode on a spawned PostgreSQL + Redis), same run.
 dotnet run -c Release --no-build --project tools/Hotline.LoadGen -- --scenario topology --no-live --out "$out" \
   --modes combined,front --pairs 20 --msg-rate 5 --duration 20 --warmup 3 --idle-connections 1000 --name e-topology
-lg --scenario capacity --workers 300 --lawyers 60 --capacity 5 --senders 200 --duration 30 --warmup 15 --rounds 4 --name d-capacity-issue14
+lg --scenario capacity --workers 300 --lawyers 60 --capacity 5 --senders 200 --duration 30 --warmup 30 --rounds 4 --name d-capacity-issue14
 ( ulimit -n 20000; lg --scenario capacity --workers 5000 --lawyers 200 --capacity 5 --senders 500 --duration 20 --name d-capacity )
 HOTLINE_BENCH_ROUNDS=3 dotnet test tests/Hotline.Storage.Tests -c Release --filter Category=Benchmark --logger "console;verbosity=detailed" | grep -E "appends/s|ratio|per-op|group" | tee "$out/storage.txt"

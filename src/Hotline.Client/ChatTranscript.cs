@@ -5,28 +5,37 @@ namespace Hotline.Client;
 /// (<c>Hotline:Messages:EarlyDelivery</c>) a <c>Message</c> push can arrive while its durable write still runs, so:
 /// a later <c>Message</c> with the same seq and another clientMessageId replaces the shown one; <c>MessageWithdrawn</c>
 /// removes it; and a join drops what was shown above the joined view's <c>lastSeq</c> (never stored: its withdrawal was
-/// missed while the connection was away). With a <see cref="Capacity"/>, only the newest messages are kept: older ones
-/// leave once they are stored and every seq up to them was seen, so nothing that can still be withdrawn or replaced
-/// leaves, and <see cref="Contiguous"/> and <see cref="Missing"/> still count them.
+/// missed while the connection was away). With a bound (<see cref="TranscriptBound"/>), only the newest messages are
+/// kept: older ones leave once stored, with every seq up to them seen, and never while a join is outstanding (its answer
+/// may still correct them), so <see cref="Contiguous"/>, <see cref="RejoinSeq"/> and <see cref="Missing"/> count them
+/// as before. A gap that never fills stops the trimming of what follows it.
 /// </summary>
-internal sealed class ChatTranscript(int? capacity = null)
+internal sealed class ChatTranscript
 {
     // Ordered by seq, distinct seqs. Messages arrive almost always in seq order, so filing one is an append; a list
     // instead of a sorted tree also keeps no node per message.
     private readonly List<(ChatMessage Message, long Arrival)> _bySeq = [];
     private readonly Lock _gate = new();
+    private readonly TranscriptBound _bound;
     private long _arrivals;
     // Every seq up to this one is known to be stored (acked, read on a join, or followed by a later message).
     private long _stored;
-    // Every seq up to this one was seen, stored and dropped from the list (Capacity); the list holds only later seqs.
+    // Every seq up to this one was seen, stored and dropped from the list (the bound); the list holds only later seqs.
     private long _dropped;
-    private int? _capacity = capacity;
+    // Joins sent (Mark) and not yet answered (Joined) or given up (JoinAbandoned): nothing is dropped meanwhile.
+    private int _pendingJoins;
+
+    /// <summary>A transcript with the connection's shared bound (null: its own, unbounded).</summary>
+    public ChatTranscript(TranscriptBound? bound = null) => _bound = bound ?? new TranscriptBound();
+
+    /// <summary>A transcript with a bound of its own (tests).</summary>
+    public ChatTranscript(int? capacity) : this(new TranscriptBound { Capacity = capacity }) { }
 
     /// <summary>Keep only about this many newest messages (null: all). Applies from the next message filed.</summary>
     public int? Capacity
     {
-        get { lock (_gate) return _capacity; }
-        set { lock (_gate) _capacity = value; }
+        get => _bound.Capacity;
+        set => _bound.Capacity = value;
     }
 
     /// <summary>Adds a message; true when it is new or replaced another at its seq. <paramref name="stored"/>: read from storage.</summary>
@@ -57,11 +66,12 @@ internal sealed class ChatTranscript(int? capacity = null)
 
     /// <summary>
     /// Past the capacity by half, drops the oldest messages down to it, in one move (amortised O(1) per message), but only
-    /// those stored and without a gap before them: a message that may still be withdrawn, replaced or re-read stays.
+    /// those stored and without a gap before them, and none while a join is outstanding: a message that may still be
+    /// withdrawn, replaced or re-read stays.
     /// </summary>
     private void Trim()
     {
-        if (_capacity is not { } keep || _bySeq.Count <= keep + keep / 2 + 1) return;
+        if (_bound.Capacity is not { } keep || _pendingJoins > 0 || _bySeq.Count <= keep + (long)keep / 2 + 1) return;
         var limit = Math.Min(ContiguousLocked(), _stored);
         var drop = 0;
         while (drop < _bySeq.Count - keep && _bySeq[drop].Message.Seq <= limit) drop++;
@@ -103,10 +113,23 @@ internal sealed class ChatTranscript(int? capacity = null)
         lock (_gate) _stored = Math.Max(_stored, seq);
     }
 
-    /// <summary>Taken just before a join is sent: messages that arrive after it are not dropped by that join.</summary>
+    /// <summary>
+    /// Taken just before a join is sent: messages that arrive after it are not dropped by that join. Until the join is
+    /// answered (<see cref="Joined"/>) or given up (<see cref="JoinAbandoned"/>), no message leaves the transcript.
+    /// </summary>
     public long Mark()
     {
-        lock (_gate) return _arrivals;
+        lock (_gate)
+        {
+            _pendingJoins++;
+            return _arrivals;
+        }
+    }
+
+    /// <summary>A join marked with <see cref="Mark"/> was not answered: trimming may go on.</summary>
+    public void JoinAbandoned()
+    {
+        lock (_gate) _pendingJoins = Math.Max(0, _pendingJoins - 1);
     }
 
     /// <summary>
@@ -117,8 +140,12 @@ internal sealed class ChatTranscript(int? capacity = null)
     {
         lock (_gate)
         {
+            _pendingJoins = Math.Max(0, _pendingJoins - 1);
             _stored = Math.Max(_stored, lastSeq);
             _bySeq.RemoveAll(e => e.Message.Seq > lastSeq && e.Arrival <= mark);
+            // Seqs dropped above what the store holds were never stored after all (a missed withdrawal): they count as
+            // unseen again, so a re-join reads what the store has there and a replay is filed.
+            if (lastSeq < _dropped) _dropped = lastSeq;
         }
     }
 
@@ -174,4 +201,24 @@ internal sealed class ChatTranscript(int? capacity = null)
     }
 
     private static bool Same(ChatMessage shown, string senderId, string clientMessageId) => shown.SenderId == senderId && shown.ClientMessageId == clientMessageId;
+}
+
+/// <summary>
+/// The bound of a connection's transcripts, shared by all of them so that a change reaches every one at once: about how
+/// many newest messages each keeps (null: all).
+/// </summary>
+internal sealed class TranscriptBound
+{
+    // -1: unbounded. One volatile int, so readers on other threads see a whole value.
+    private volatile int _capacity = -1;
+
+    public int? Capacity
+    {
+        get => _capacity < 0 ? null : _capacity;
+        set
+        {
+            if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), "a capacity is not negative");
+            _capacity = value ?? -1;
+        }
+    }
 }

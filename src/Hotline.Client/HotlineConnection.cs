@@ -48,11 +48,13 @@ public sealed class HotlineConnection : IAsyncDisposable
     public HotlineConnection(Uri baseUrl, string hubPath, string token) : this([baseUrl], hubPath, () => token) { }
 
     // Every event log keeps its newest EventLog<T>.DefaultCapacity items (set Capacity to change it): a long-lived
-    // connection must not hold every event it ever received. The transcripts (Transcript) keep every message.
+    // connection must not hold every event it ever received. The transcripts (Transcript) keep every message unless
+    // TranscriptCapacity bounds them.
 
     /// <summary>
     /// Messages seen, each seq once per consultation (pushed, replayed on join, or merged after a reconnect), and again
-    /// only when a message withdrawn from that seq was replaced by another. The newest ones; <see cref="Transcript"/> has all.
+    /// only when a message withdrawn from that seq was replaced by another. The newest ones; <see cref="Transcript"/> has
+    /// all (or, with <see cref="TranscriptCapacity"/>, its newest).
     /// </summary>
     public EventLog<ChatMessage> Messages { get; } = new();
     /// <summary><c>MessageWithdrawn</c> pushes: an early-delivered message whose write failed.</summary>
@@ -149,33 +151,51 @@ public sealed class HotlineConnection : IAsyncDisposable
     /// <summary>
     /// Null (default): each consultation's <see cref="Transcript"/> keeps every message, as a chat window shows it. A
     /// number: it keeps about that many newest ones (up to half as many again before it trims); older messages leave once
-    /// stored and gap-free, and <see cref="ContiguousSeq"/>, <see cref="MissingSeqs"/> and re-joins still count them. For
-    /// long-lived clients (bots, load generators) that must not hold every message they ever saw. Applies to every
-    /// consultation, from its next message; best set before <see cref="StartAsync"/>.
+    /// stored and gap-free, never while a join is outstanding, and <see cref="ContiguousSeq"/>, <see cref="MissingSeqs"/>
+    /// and re-joins still count them. A gap that never fills (a message missed until the next re-join) holds what follows
+    /// it. For long-lived clients (bots, load generators) that must not hold every message they ever saw. Applies to
+    /// every consultation at once, from its next message.
     /// </summary>
     public int? TranscriptCapacity
     {
-        get => _transcriptCapacity;
-        set
-        {
-            if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), "a capacity is not negative");
-            _transcriptCapacity = value;
-            foreach (var transcript in _messages.Values) transcript.Capacity = value;
-        }
+        get => _transcriptBound.Capacity;
+        set => _transcriptBound.Capacity = value;
     }
-    private int? _transcriptCapacity;
 
-    private ChatTranscript Of(string consultationId) => _messages.GetOrAdd(consultationId, static (_, capacity) => new ChatTranscript(capacity), _transcriptCapacity);
+    // Shared by every transcript of this connection: a new bound reaches them all at once.
+    private readonly TranscriptBound _transcriptBound = new();
+
+    private ChatTranscript Of(string consultationId) => _messages.GetOrAdd(consultationId, static (_, bound) => new ChatTranscript(bound), _transcriptBound);
 
     public async Task<JoinResult> JoinConsultation(string consultationId, long afterSeq = 0)
     {
         // No id is the server's to refuse (validation_failed); there is no transcript to keep for it.
         if (consultationId is null) return await Invoke<JoinResult>("JoinConsultation", [consultationId, afterSeq]);
-        var mark = Of(consultationId).Mark();
-        var result = await Invoke<JoinResult>("JoinConsultation", [consultationId, afterSeq]);
+        var result = await Marked(consultationId, () => Invoke<JoinResult>("JoinConsultation", [consultationId, afterSeq]));
         _joined[consultationId] = 0;
-        Joined(consultationId, result, mark);
         CatchUp(result.Consultation);
+        return result;
+    }
+
+    /// <summary>
+    /// A join (or accept) of <paramref name="consultationId"/>: its transcript is marked before the call and given the
+    /// answer after it; a call that fails leaves the mark (so the transcript trims again).
+    /// </summary>
+    private async Task<JoinResult> Marked(string consultationId, Func<Task<JoinResult>> join)
+    {
+        var transcript = Of(consultationId);
+        var mark = transcript.Mark();
+        JoinResult result;
+        try
+        {
+            result = await join();
+        }
+        catch
+        {
+            transcript.JoinAbandoned();
+            throw;
+        }
+        Joined(consultationId, result, mark);
         return result;
     }
 
@@ -207,10 +227,8 @@ public sealed class HotlineConnection : IAsyncDisposable
     public async Task<JoinResult> AcceptOffer(string consultationId)
     {
         if (consultationId is null) return await Invoke<JoinResult>("AcceptOffer", [consultationId]); // the server refuses it
-        var mark = Of(consultationId).Mark();
-        var result = await Invoke<JoinResult>("AcceptOffer", [consultationId]);
+        var result = await Marked(consultationId, () => Invoke<JoinResult>("AcceptOffer", [consultationId]));
         _joined[consultationId] = 0;
-        Joined(consultationId, result, mark);
         return result;
     }
 
@@ -487,9 +505,7 @@ public sealed class HotlineConnection : IAsyncDisposable
                     // Re-join before releasing senders, so no event between the drop and now is missed.
                     foreach (var id in _joined.Keys)
                     {
-                        var mark = Of(id).Mark();
-                        var result = await connection.InvokeCoreAsync<JoinResult>("JoinConsultation", [id, Of(id).RejoinSeq], cancellationToken);
-                        Joined(id, result, mark);
+                        var result = await Marked(id, () => connection.InvokeCoreAsync<JoinResult>("JoinConsultation", [id, Of(id).RejoinSeq], cancellationToken));
                         CatchUp(result.Consultation);
                     }
                     _connected.TrySetResult();

@@ -191,4 +191,39 @@ public sealed class ChatTranscriptTests
         Assert.Equal(5100, t.Contiguous);
         Assert.True(t.Messages.Count >= 100);
     }
+
+    [Fact]
+    public void A_bounded_transcript_keeps_what_a_join_may_still_correct_and_reopens_seqs_the_store_never_held()
+    {
+        var t = new ChatTranscript(capacity: 0);
+        t.Add(M(1, "a"), stored: true);
+        t.Add(M(2, "b"), stored: false); // confirms 1 stored; 2 itself may still be withdrawn, so it stays
+        Assert.Equal([2L], t.Messages.Select(m => m.Seq));
+        Assert.True(t.Withdraw(2, "b"));
+        t.Add(M(2, "b2"), stored: false);
+        t.Add(M(3, "c"), stored: false); // confirms 2: it leaves
+        Assert.Equal([3L], t.Messages.Select(m => m.Seq));
+        // While a join is outstanding nothing leaves: its answer may still correct what is shown.
+        var mark = t.Mark();
+        t.Add(M(4, "d"), stored: false);
+        Assert.Equal([3L, 4], t.Messages.Select(m => m.Seq));
+        // The store holds only seq 1 (the withdrawals of 2 and 3 were missed): 3 is dropped, 4 arrived after the mark and
+        // stays, and the dropped seq 2 is unseen again, so the store's message there is filed.
+        t.Joined(lastSeq: 1, mark);
+        Assert.Equal([4L], t.Messages.Select(m => m.Seq));
+        Assert.Equal(1, t.Contiguous);
+        Assert.Equal(1, t.RejoinSeq);
+        Assert.Equal(2, t.Missing);
+        Assert.True(t.Add(M(2, "b3"), stored: true));
+        Assert.True(t.Add(M(3, "c3"), stored: true));
+        Assert.Equal(4, t.Contiguous);
+        // A join given up (its call failed) does not hold trimming for good.
+        t.Mark();
+        t.JoinAbandoned();
+        t.Add(M(5, "e"), stored: false);
+        Assert.Equal([5L], t.Messages.Select(m => m.Seq));
+        Assert.Equal(5, t.Contiguous);
+        Assert.Equal(0, t.Missing);
+        Assert.Throws<ArgumentOutOfRangeException>(() => t.Capacity = -1);
+    }
 }

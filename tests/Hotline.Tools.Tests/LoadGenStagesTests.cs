@@ -42,7 +42,12 @@ public sealed class LoadGenStagesTests
                 Assert.True(figures.GetProperty($"{server} allocated MB").GetDouble() > 0, server + "\n" + log);
                 Assert.True(figures.GetProperty($"{server} GC pause total ms").GetDouble() >= 0, server);
                 Assert.True(figures.GetProperty($"{server} GCs (all generations)").GetDouble() >= 0, server);
+                // And their JIT in the window: present for both, never negative (a short run still tiers up).
+                Assert.True(figures.GetProperty($"{server} methods JIT-compiled").GetDouble() >= 0, server);
+                Assert.True(figures.GetProperty($"{server} JIT time ms").GetDouble() >= 0, server);
             }
+            // The load generator's no-GC region through each window: reported for both sides.
+            Assert.True(figures.EnumerateObject().Count(f => f.Name.EndsWith("load generator no-GC region held (1 yes, 0 no, -1 not started)", StringComparison.Ordinal)) >= 2, log);
         }
         finally
         {

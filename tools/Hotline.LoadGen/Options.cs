@@ -59,15 +59,16 @@ internal sealed class Options
                    --rounds 1 (N > 1: both sides stay up, N alternated windows of --duration s each, pooled)
                    --stages (spawned silo and relay log when each message passed each stage; the report gives p50/p99 per
                    stage, where the slowest 1 % spent their time, and this process's GC during each measured window)
-                   --client-no-gc-mb 256 (this process holds a no-GC region of that size through each measured window,
-                   either side, so its own collections do not stall the receivers; 0: off)
+                   --client-no-gc-mb 256 (this process asks for a no-GC region of that size, 16 MB of it for large
+                   objects, through each measured window, either side, so its own collections do not stall the
+                   receivers; reported per window: held, ended by a collection, or not started; also in topology; 0: off)
           routing  (b) POST /api/consultations -> Offer, vs GET /api/catalog round trip at the same rate:
                    --rate 50 --duration 25 --lawyers 50 --capacity 10 --handle-mean 0.2
           erlang   (c) M/M/N: --servers 20 --erlangs 17 --handle-mean 2 --arrivals 2500 --epsilon 0.05 --batches 20 --warmup-fraction 0.1
           soak     steady realistic load, lawyers coming and going; the silo's RSS, GC heap, thread pool, p99, errors per sample:
                    --duration 1800 --sample-seconds 60 --rate 0.5 --lawyers 12 --capacity 3 --handle-mean 30 --chat-rate 0.5
                    --churn-seconds 60 --away-seconds 10 --full-gc true (each sample forces a full GC first: the heap is live data)
-          capacity (d) --workers 5000 --lawyers 200 --capacity 5 --senders 500 --duration 20 --warmup 10 --connect-parallelism 64 --echo false
+          capacity (d) --workers 5000 --lawyers 200 --capacity 5 --senders 500 --duration 20 --warmup 30 --connect-parallelism 64 --echo false
           topology (e) latency and connection memory through a front vs combined, cluster mode on a spawned PostgreSQL +
                    Redis: --modes combined,front --pairs 20 --msg-rate 10 --duration 20 --warmup 3 --idle-connections 1000
         """;

@@ -46,15 +46,14 @@ internal sealed class Platform : IDisposable
         return [.. tokens];
     }
 
-    /// <summary>Creates lawyers through the admin API, logs them in, connects them and sets them available.</summary>
     /// <summary>
     /// Makes a measured connection keep little of what it receives: each consultation's transcript its newest 256
     /// messages, the message event logs their newest 16. Delivery is checked by the <see cref="MessageTracker"/> (through
     /// <c>Messages.Added</c>); the transcripts only count seq gaps, which the client counts for dropped messages too. A
     /// closed loop files hundreds of thousands of messages per connection: kept in 1,024-item logs and whole transcripts,
     /// each one lived long enough to be promoted and later collected by this process's background GC, CPU on the two
-    /// shared cores that the bare relay's clients, which keep nothing, did not spend (docs/perf-message-path.md, tenth
-    /// session).
+    /// shared cores that the bare relay's clients, which keep nothing, did not spend (docs/perf-message-path.md, "Tenth
+    /// session").
     /// </summary>
     public static HotlineConnection KeepLittle(HotlineConnection connection)
     {
@@ -64,6 +63,7 @@ internal sealed class Platform : IDisposable
         return connection;
     }
 
+    /// <summary>Creates lawyers through the admin API, logs them in, connects them and sets them available.</summary>
     public async Task<List<SimLawyer>> CreateLawyers(int n, IReadOnlyList<string> skills, IReadOnlyList<string> dialects, int capacity, int parallelism, Counters counters,
         Func<int, IReadOnlyList<string>>? skillsOf = null, Func<int, IReadOnlyList<string>>? dialectsOf = null)
     {

@@ -60,7 +60,9 @@ internal static partial class Scenarios
         var duration = o.Num("duration", 20);
         // Unmeasured closed loop first, for the platform and the relay alike: the JIT's tiering (tier 0, instrumented,
         // optimised) settles before CPU and throughput are counted, as in a process that has been serving for a while.
-        var warmup = o.Num("warmup", 10);
+        // 30 s: after 15 s the silo still compiled about 900 methods (1.7 s of JIT) inside its first 30 s window, the
+        // relay 100 (0.08 s); each server's JIT in each window is reported (docs/perf-message-path.md, tenth session).
+        var warmup = o.Num("warmup", 30);
         var par = o.Int("connect-parallelism", 64);
         // Client-side ServerTimeout for every platform and relay connection of this scenario. The servers ping every 15 s
         // (ASP.NET Core default KeepAliveInterval); the client library's default of 10 s drops any connection that stays

@@ -139,8 +139,8 @@ internal static class Stages
         private readonly IDisposable? _owned;
         private readonly Sample _before;
 
-        /// <summary>The figures read at one instant.</summary>
-        private sealed record Sample(long Gen0, long Gen1, long Gen2, long AllocatedBytes, double PauseMs);
+        /// <summary>The figures read at one instant; the JIT's are null from a server built before it reported them.</summary>
+        private sealed record Sample(long Gen0, long Gen1, long Gen2, long AllocatedBytes, double PauseMs, long? JitMethods, double? JitMs);
 
         private ServerGcWindow(Func<Task<JsonElement>> get, IDisposable? owned, Sample before) { _get = get; _owned = owned; _before = before; }
 
@@ -176,7 +176,9 @@ internal static class Stages
                 var json = await get();
                 return json.TryGetProperty("gen0", out var g0) && json.TryGetProperty("gen1", out var g1) && json.TryGetProperty("gen2", out var g2)
                     && json.TryGetProperty("totalAllocatedBytes", out var allocated) && json.TryGetProperty("gcPauseTotalMs", out var pause)
-                    ? new Sample(g0.GetInt64(), g1.GetInt64(), g2.GetInt64(), allocated.GetInt64(), pause.GetDouble())
+                    ? new Sample(g0.GetInt64(), g1.GetInt64(), g2.GetInt64(), allocated.GetInt64(), pause.GetDouble(),
+                        json.TryGetProperty("jitCompiledMethods", out var jit) ? jit.GetInt64() : null,
+                        json.TryGetProperty("jitTimeMs", out var jitMs) ? jitMs.GetDouble() : null)
                     : null;
             }
             catch (Exception e) when (e is HttpRequestException or Hotline.Client.HotlineApiException or TaskCanceledException or JsonException
@@ -197,12 +199,17 @@ internal static class Stages
             report.Figures[$"{label} gen2 GCs"] = after.Gen2 - _before.Gen2;
             report.Figures[$"{label} allocated MB"] = (after.AllocatedBytes - _before.AllocatedBytes) / 1e6;
             report.Figures[$"{label} GC pause total ms"] = after.PauseMs - _before.PauseMs;
+            // Compilation inside the window: the server was still warming up (tiering) while it was measured.
+            if (after.JitMethods is { } methods && _before.JitMethods is { } before)
+                report.Figures[$"{label} methods JIT-compiled"] = methods - before;
+            if (after.JitMs is { } ms && _before.JitMs is { } beforeMs)
+                report.Figures[$"{label} JIT time ms"] = ms - beforeMs;
         }
     }
 
     /// <summary>
     /// A full blocking collection of this process (the load generator) before a measured window, as benchmark harnesses
-    /// do between iterations: the tracker and the transcripts keep every message, so a gen0 collection that happens to
+    /// do between iterations: the tracker keeps every message (the transcripts did too, before KeepLittle), so a gen0 collection that happens to
     /// fall in a window copies all that survived since the last one (85-104 ms pauses were seen in the platform's window
     /// after a 30 s warm-up). The servers are left alone: their collections are part of what is measured.
     /// </summary>
@@ -225,30 +232,40 @@ internal static class Stages
         public static GcWindow StartClean(long noGcBytes = 0)
         {
             CollectClient();
-            var region = false;
+            bool? region = null;
             if (noGcBytes > 0)
             {
-                try { region = GC.TryStartNoGCRegion(noGcBytes); }
-                catch (ArgumentOutOfRangeException) { } // more than the runtime can set aside: the window runs without it
+                // A little of it for the large object heap, the rest for small objects (the one-argument overload would
+                // set the whole amount aside for each).
+                try { region = GC.TryStartNoGCRegion(noGcBytes, Math.Min(noGcBytes / 4, 16L << 20)); }
+                catch (ArgumentOutOfRangeException) { region = false; } // more than the runtime can set aside
             }
             return new GcWindow(region);
         }
 
-        private readonly bool _region;
+        private readonly bool? _region;
         private readonly int[] _counts = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         private readonly TimeSpan _pause = GC.GetTotalPauseDuration();
         private readonly long _allocated = GC.GetTotalAllocatedBytes();
 
-        private GcWindow(bool region) => _region = region;
+        private GcWindow(bool? region) => _region = region;
 
+        /// <summary>
+        /// Ends the window's no-GC region if it still holds, and reports this process's GC in the window. A window that
+        /// throws before this leaves the region to the runtime: the next window's collection ends it.
+        /// </summary>
         public void Report(RunReport report, string label)
         {
-            if (_region)
+            if (_region is { } started)
             {
-                // Still in the region: it held. Otherwise a collection ended it (the counts below show it).
-                var held = System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion;
-                if (held) GC.EndNoGCRegion();
-                report.Figures[$"{label}: load generator no-GC region held (1 yes, 0 no)"] = held ? 1 : 0;
+                // 1: the region held to the end; 0: a collection ended it (the counts below show it); -1: it never started.
+                var held = -1;
+                if (started)
+                {
+                    try { GC.EndNoGCRegion(); held = 1; }
+                    catch (InvalidOperationException) { held = 0; } // the window allocated past it and the runtime collected
+                }
+                report.Figures[$"{label}: load generator no-GC region held (1 yes, 0 no, -1 not started)"] = held;
             }
             report.Figures[$"{label}: load generator GCs (all generations)"] = GC.CollectionCount(0) - _counts[0];
             report.Figures[$"{label}: load generator gen1 GCs"] = GC.CollectionCount(1) - _counts[1];

@@ -20,6 +20,7 @@ app.MapGet("/api/runtime", () => Results.Ok(new
 {
     gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2),
     totalAllocatedBytes = GC.GetTotalAllocatedBytes(), gcPauseTotalMs = GC.GetTotalPauseDuration().TotalMilliseconds,
+    jitCompiledMethods = System.Runtime.JitInfo.GetCompiledMethodCount(), jitTimeMs = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds,
 }));
 app.MapHub<RelayHub>("/hubs/relay");
 app.Run();

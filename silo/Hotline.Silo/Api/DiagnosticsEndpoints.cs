@@ -56,7 +56,8 @@ public static class DiagnosticsEndpoints
 
     /// <summary>Runtime figures of the answering silo process (no personal data).</summary>
     public sealed record RuntimeInfo(long WorkingSetBytes, long GcHeapBytes, long GcCommittedBytes, long TotalAllocatedBytes, int Gen0, int Gen1, int Gen2,
-        int ThreadPoolThreads, long ThreadPoolQueued, int ProcessThreads, double UptimeSeconds, double GcPauseTotalMs)
+        int ThreadPoolThreads, long ThreadPoolQueued, int ProcessThreads, double UptimeSeconds, double GcPauseTotalMs,
+        long JitCompiledMethods, double JitTimeMs)
     {
         public static RuntimeInfo Now()
         {
@@ -65,7 +66,9 @@ public static class DiagnosticsEndpoints
             // Heap size as of the last collection: steadier than GC.GetTotalMemory, which saws between collections.
             return new RuntimeInfo(process.WorkingSet64, gc.HeapSizeBytes, gc.TotalCommittedBytes, GC.GetTotalAllocatedBytes(),
                 GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount,
-                process.Threads.Count, (DateTime.Now - process.StartTime).TotalSeconds, GC.GetTotalPauseDuration().TotalMilliseconds);
+                process.Threads.Count, (DateTime.Now - process.StartTime).TotalSeconds, GC.GetTotalPauseDuration().TotalMilliseconds,
+                // Methods compiled so far (every tier) and the time spent: a benchmark tells a warmed-up window by them.
+                System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds);
         }
     }
 
