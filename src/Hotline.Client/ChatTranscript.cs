@@ -143,9 +143,14 @@ internal sealed class ChatTranscript
             _pendingJoins = Math.Max(0, _pendingJoins - 1);
             _stored = Math.Max(_stored, lastSeq);
             _bySeq.RemoveAll(e => e.Message.Seq > lastSeq && e.Arrival <= mark);
-            // Seqs dropped above what the store holds were never stored after all (a missed withdrawal): they count as
-            // unseen again, so a re-join reads what the store has there and a replay is filed.
-            if (lastSeq < _dropped) _dropped = lastSeq;
+            // Seqs dropped above what the store holds were never stored after all (a missed withdrawal, or a store that
+            // lost its tail): they count as unseen again, so a re-join reads what the store has there and a replay is
+            // filed, and nothing above the store's last seq counts as stored (so nothing there leaves early).
+            if (lastSeq < _dropped)
+            {
+                _dropped = lastSeq;
+                _stored = lastSeq;
+            }
         }
     }
 
@@ -214,7 +219,11 @@ internal sealed class TranscriptBound
 
     public int? Capacity
     {
-        get => _capacity < 0 ? null : _capacity;
+        get
+        {
+            var capacity = _capacity; // one read: a concurrent set must not yield -1
+            return capacity < 0 ? null : capacity;
+        }
         set
         {
             if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), "a capacity is not negative");

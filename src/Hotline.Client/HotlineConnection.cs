@@ -172,16 +172,16 @@ public sealed class HotlineConnection : IAsyncDisposable
         // No id is the server's to refuse (validation_failed); there is no transcript to keep for it.
         if (consultationId is null) return await Invoke<JoinResult>("JoinConsultation", [consultationId, afterSeq]);
         var result = await Marked(consultationId, () => Invoke<JoinResult>("JoinConsultation", [consultationId, afterSeq]));
-        _joined[consultationId] = 0;
         CatchUp(result.Consultation);
         return result;
     }
 
     /// <summary>
     /// A join (or accept) of <paramref name="consultationId"/>: its transcript is marked before the call and given the
-    /// answer after it; a call that fails leaves the mark (so the transcript trims again).
+    /// answer after it; a call that fails gives the mark up (so the transcript trims again). <paramref name="remember"/>:
+    /// from the answer on, the consultation is re-joined after every reconnect.
     /// </summary>
-    private async Task<JoinResult> Marked(string consultationId, Func<Task<JoinResult>> join)
+    private async Task<JoinResult> Marked(string consultationId, Func<Task<JoinResult>> join, bool remember = true)
     {
         var transcript = Of(consultationId);
         var mark = transcript.Mark();
@@ -195,6 +195,7 @@ public sealed class HotlineConnection : IAsyncDisposable
             transcript.JoinAbandoned();
             throw;
         }
+        if (remember) _joined[consultationId] = 0;
         Joined(consultationId, result, mark);
         return result;
     }
@@ -228,7 +229,6 @@ public sealed class HotlineConnection : IAsyncDisposable
     {
         if (consultationId is null) return await Invoke<JoinResult>("AcceptOffer", [consultationId]); // the server refuses it
         var result = await Marked(consultationId, () => Invoke<JoinResult>("AcceptOffer", [consultationId]));
-        _joined[consultationId] = 0;
         return result;
     }
 
@@ -350,8 +350,17 @@ public sealed class HotlineConnection : IAsyncDisposable
     /// <summary>A join's answer: its missed messages are stored ones; what was shown above its lastSeq before it was sent never was.</summary>
     private void Joined(string consultationId, JoinResult result, long mark)
     {
-        foreach (var m in result.Missed) Record(m, stored: true);
-        Of(consultationId).Joined(result.Consultation.LastSeq, mark);
+        try
+        {
+            foreach (var m in result.Missed) Record(m, stored: true);
+        }
+        finally
+        {
+            // Even if filing (or a handler of Messages) threw: the join's mark is settled, so trimming goes on. An
+            // answer without its consultation (not the contract's) corrects nothing.
+            if (result.Consultation is { } joined) Of(consultationId).Joined(joined.LastSeq, mark);
+            else Of(consultationId).JoinAbandoned();
+        }
     }
 
     /// <summary>How events and results are read from their JSON shape (camelCase, case-insensitive, numbers also from strings).</summary>
@@ -505,7 +514,7 @@ public sealed class HotlineConnection : IAsyncDisposable
                     // Re-join before releasing senders, so no event between the drop and now is missed.
                     foreach (var id in _joined.Keys)
                     {
-                        var result = await Marked(id, () => connection.InvokeCoreAsync<JoinResult>("JoinConsultation", [id, Of(id).RejoinSeq], cancellationToken));
+                        var result = await Marked(id, () => connection.InvokeCoreAsync<JoinResult>("JoinConsultation", [id, Of(id).RejoinSeq], cancellationToken), remember: false);
                         CatchUp(result.Consultation);
                     }
                     _connected.TrySetResult();
