@@ -106,6 +106,41 @@ public sealed class ClientSendTests(HotlineHost host)
     }
 }
 
+/// <summary>
+/// A connection with a bounded transcript (<see cref="HotlineConnection.TranscriptCapacity"/>) keeps trimming after a join
+/// whose answer could not be filed whole: a throwing <c>Messages.Added</c> handler must not leave the join's mark pending
+/// (which stops all trimming of that consultation for the connection's life).
+/// </summary>
+[Collection(MainCollection.Name)]
+public sealed class ClientTranscriptBoundTests(HotlineHost host)
+{
+    [Fact]
+    public async Task A_bounded_transcript_keeps_trimming_after_a_join_whose_filing_threw()
+    {
+        await using var kit = new TestKit(host);
+        var (_, worker, c) = await kit.ActiveCase();
+        for (var i = 1; i <= 5; i++) await worker.Hub.SendMessage(c.Id, "before " + i);
+
+        var reader = HotlineConnection.Worker(kit.BaseUrl, worker.Token);
+        reader.TranscriptCapacity = 2;
+        var thrown = 0;
+        reader.Messages.Added += m =>
+        {
+            if (m.ConsultationId == c.Id && m.Seq == 5 && Interlocked.Exchange(ref thrown, 1) == 0) throw new InvalidOperationException("a handler failed");
+        };
+        await kit.Start(reader);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => reader.JoinConsultation(c.Id, 0));
+        Assert.Equal(5, reader.ContiguousSeq(c.Id));
+
+        for (var i = 6; i <= 25; i++) await worker.Hub.SendMessage(c.Id, "after " + i);
+        await reader.Messages.WaitAsync(m => m.ConsultationId == c.Id && m.Seq == 25, TimeSpan.FromSeconds(30));
+        // Trimmed to its bound (half again at most before a trim), every seq still counted.
+        Assert.InRange(reader.Transcript(c.Id).Count, 2, 4);
+        Assert.Equal(25, reader.ContiguousSeq(c.Id));
+        Assert.Equal(0, reader.MissingSeqs(c.Id));
+    }
+}
+
 /// <summary>One consultation's transcript as the client files it: in seq order whatever the arrival order, each seq once.</summary>
 public sealed class ChatTranscriptTests
 {
