@@ -228,8 +228,7 @@ public sealed class HotlineConnection : IAsyncDisposable
     public async Task<JoinResult> AcceptOffer(string consultationId)
     {
         if (consultationId is null) return await Invoke<JoinResult>("AcceptOffer", [consultationId]); // the server refuses it
-        var result = await Marked(consultationId, () => Invoke<JoinResult>("AcceptOffer", [consultationId]));
-        return result;
+        return await Marked(consultationId, () => Invoke<JoinResult>("AcceptOffer", [consultationId]));
     }
 
     /// <summary>
