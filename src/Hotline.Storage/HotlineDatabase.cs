@@ -18,9 +18,10 @@ namespace Hotline.Storage;
 /// <remarks>
 /// SQLite durability: WAL journal with <c>synchronous=FULL</c>. In WAL mode NORMAL already survives a kill -9 of the
 /// process (the WAL is in the OS page cache), but not a power loss or kernel crash, which can roll back the last
-/// commits. An acknowledged chat message must never be lost, so every commit fsyncs the WAL (FULL, the default of
-/// <see cref="HotlineStorageOptions.SqliteSynchronous"/>). Group commit makes that one fsync per batch of writes
-/// instead of one per write.
+/// commits. An acknowledged chat message must never be lost, so every commit is fsynced before it is acknowledged (FULL,
+/// the default of <see cref="HotlineStorageOptions.SqliteSynchronous"/>). Group commit makes that one fsync per batch of
+/// writes instead of one per write, and by default overlaps it with the next batch
+/// (<see cref="HotlineStorageOptions.SqliteOverlapSync"/>).
 /// </remarks>
 public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
 {
@@ -63,7 +64,8 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
                 Description = $"SQLite {file}";
                 if (options.SqliteGroupCommit)
                     _groupCommit = new SqliteGroupCommit(OpenConnectionAsync, _sqliteWriteLock, options.SqliteMaxBatch, _logger, Description,
-                        options.SqliteCheckpointInterval, options.SqliteWalBackstopPages);
+                        options.SqliteCheckpointInterval, options.SqliteWalBackstopPages,
+                        overlapSync: options.SqliteOverlapSync && options.SqliteSynchronous == SqliteSynchronous.Full);
                 break;
             case HotlineStorageProvider.Postgres:
                 if (string.IsNullOrWhiteSpace(options.ConnectionString))
@@ -99,6 +101,18 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
 
     /// <summary>The SQLite group-commit writer (null: PostgreSQL, or group commit off).</summary>
     internal SqliteGroupCommit? GroupCommit => _groupCommit;
+
+    /// <summary>
+    /// Why this database takes no more writes (a failed WAL fsync of the SQLite group commit left it unknown what reached
+    /// the disk), or null while it does. The silo reports itself not ready then.
+    /// </summary>
+    public string? WritesStopped => _groupCommit?.Poisoned?.Message;
+
+    /// <summary>Whether a write may be committed before it is durable (SQLite with the overlapped sync).</summary>
+    public bool CommitsBeforeDurable => _groupCommit?.OverlapSyncEnabled == true;
+
+    /// <summary>Completes once every write committed before the call is durable; throws if its fsync failed.</summary>
+    public Task WhenDurableAsync(CancellationToken cancellationToken = default) => _groupCommit?.WhenDurableAsync(cancellationToken) ?? Task.CompletedTask;
 
     /// <summary>Tests: holds this file's in-process write lock, so queued group-commit writes wait and form one batch.</summary>
     internal async Task<IDisposable> HoldSqliteWriteLockAsync()
@@ -226,8 +240,12 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
     /// <paramref name="write"/>, and through the PostgreSQL retry pipeline (each attempt on a new connection, so
     /// the work must be safe to repeat).
     /// </summary>
+    /// <param name="committedOnly">
+    /// A SQLite group-commit write may complete once committed, before its fsync (<see cref="CommitsBeforeDurable"/>):
+    /// whoever acknowledges it awaits <see cref="WhenDurableAsync"/> first.
+    /// </param>
     internal async Task<T> RunAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, bool write, CancellationToken cancellationToken, bool ensureSchema = true,
-        bool singleStatement = false)
+        bool singleStatement = false, bool committedOnly = false)
     {
         if (ensureSchema)
         {
@@ -252,7 +270,7 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
                 return await work(connection, cancellationToken);
             }
             if (_groupCommit is not null)
-                return await _groupCommit.EnqueueAsync(work, cancellationToken, singleStatement);
+                return await _groupCommit.EnqueueAsync(work, cancellationToken, singleStatement, committedOnly);
             return await WithSqliteWriteLock(async () =>
             {
                 await using var connection = await OpenConnectionAsync(cancellationToken);

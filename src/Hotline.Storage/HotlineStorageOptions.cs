@@ -82,6 +82,14 @@ public sealed class HotlineStorageOptions
     /// </summary>
     public SqliteSynchronous SqliteSynchronous { get; set; } = SqliteSynchronous.Full;
 
+    /// <summary>
+    /// SQLite group commit with <see cref="SqliteSynchronous.Full"/>: the WAL is fsynced beside the writer instead of
+    /// inside each COMMIT (default true). The writer commits the next batch while the previous one is being synced; a
+    /// write is still acknowledged only after an fsync that covers it, so durability is unchanged (see
+    /// <c>SqliteGroupCommit</c>). False: each COMMIT waits for its own fsync.
+    /// </summary>
+    public bool SqliteOverlapSync { get; set; } = true;
+
     /// <summary>PostgreSQL: total time budget of one storage call, retries included. Beyond it: <see cref="StorageUnavailableException"/>.</summary>
     public TimeSpan RetryBudget { get; set; } = TimeSpan.FromSeconds(30);
 

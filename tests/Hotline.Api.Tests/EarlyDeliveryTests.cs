@@ -89,6 +89,42 @@ public sealed class EarlyDeliveryTests(HotlineHost host)
     }
 
     [Fact]
+    public async Task The_ack_waits_for_the_fsync_but_the_consultations_next_message_does_not()
+    {
+        // Embedded SQLite syncs the WAL beside its writer; the hub waits for that fsync, the consultation's turn does not.
+        await using var kit = new TestKit(host);
+        var (lawyer, worker, c) = await kit.ActiveCase();
+        Assert.Equal(1, (await worker.Hub.SendMessage(c.Id, "before", "sync-0")).Seq);
+        var store = host.Services.GetRequiredService<Hotline.Storage.HotlineDatabase>().GroupCommit!;
+        Assert.True(store.OverlapsSync, "the store commits with its own fsync: nothing to overlap");
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.BeforeSync = () => { held.TrySetResult(); return release.Task; };
+        try
+        {
+            var first = worker.Hub.SendMessage(c.Id, "one", "sync-1");
+            await held.Task.WaitAsync(Wait);
+            await lawyer.Hub.Messages.WaitAsync(m => m.ConsultationId == c.Id && m.Seq == 2, Wait);
+            // The first message is committed and its fsync held: the next one is taken, stored and pushed meanwhile.
+            var second = worker.Hub.SendMessage(c.Id, "two", "sync-2");
+            await lawyer.Hub.Messages.WaitAsync(m => m.ConsultationId == c.Id && m.Seq == 3, Wait);
+            Assert.False(first.IsCompleted || second.IsCompleted, "acknowledged before the fsync");
+            store.BeforeSync = null;
+            release.SetResult();
+            var (one, two) = (await first.WaitAsync(Wait), await second.WaitAsync(Wait));
+            Assert.Equal([(2L, false), (3L, false)], new[] { (one.Seq, one.Duplicate), (two.Seq, two.Duplicate) });
+        }
+        finally
+        {
+            store.BeforeSync = null;
+            release.TrySetResult();
+        }
+        // A resend of an acknowledged message is answered from the grain, after the same wait.
+        var resend = await worker.Hub.SendMessage(c.Id, "two", "sync-2");
+        Assert.Equal((3L, true), (resend.Seq, resend.Duplicate));
+    }
+
+    [Fact]
     public async Task With_early_delivery_off_a_failed_write_pushes_nothing()
     {
         // The setting is read per message: this test turns it off on the shared host's options and back on.
