@@ -16,11 +16,9 @@ public interface IConsultationGrain : IGrainWithStringKey
     /// <summary>
     /// Stores a message and answers once it is durable. <paramref name="exceptConnection"/>: the sending connection, when it
     /// files its own message from the ack, so its copy of the <c>Message</c> event is not pushed to it (its other
-    /// connections still get it). <paramref name="callerAwaitsDurable"/>: the caller shares the silo's message store and
-    /// awaits <see cref="IMessageStore.WhenDurableAsync"/> before it acknowledges the message, so the grain answers once
-    /// the message is committed and its next message need not wait for the disk (only the hub of a combined process).
+    /// connections still get it).
     /// </summary>
-    [Alias("SendMessage")] Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text, string? exceptConnection = null, bool callerAwaitsDurable = false);
+    [Alias("SendMessage")] Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text, string? exceptConnection = null);
     [Alias("GetMessages")] Task<IReadOnlyList<MessageView>> GetMessages(Caller caller, long afterSeq, int limit);
     [Alias("Typing")] Task Typing(Caller caller);
     [Alias("CloseByWorker")] Task<ConsultationView> CloseByWorker(Caller caller, int? rating, string? comment);

@@ -34,21 +34,6 @@ public interface IMessageStore
     /// free seq is the writer's to prevent (see the type's summary).
     /// </summary>
     Task<AppendOutcome> AppendAsync(StoredMessage message, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Whether <see cref="AppendCommittedAsync"/> can answer before the message is durable: then whoever acknowledges it
-    /// must await <see cref="WhenDurableAsync"/> first. False for a store whose every commit is durable.
-    /// </summary>
-    bool CommitsBeforeDurable => false;
-
-    /// <summary>
-    /// As <see cref="AppendAsync"/>, but may complete once the message is committed (in order, visible to reads) and before
-    /// it is durable (see <see cref="CommitsBeforeDurable"/>). The consultation's next message need not wait for the disk.
-    /// </summary>
-    Task<AppendOutcome> AppendCommittedAsync(StoredMessage message, CancellationToken cancellationToken = default) => AppendAsync(message, cancellationToken);
-
-    /// <summary>Completes once every write this store committed before the call is durable; throws if that failed.</summary>
-    Task WhenDurableAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
     /// <summary>Messages with seq &gt; afterSeq, ordered by seq, at most limit.</summary>
     Task<IReadOnlyList<StoredMessage>> ReadAsync(string consultationId, long afterSeq, int limit, CancellationToken cancellationToken = default);
     /// <summary>Highest seq stored for the consultation (0 if none).</summary>

@@ -285,7 +285,7 @@ public sealed class ConsultationGrain(
     // The metric's tag per sender role, made once (formatting the enum allocated two strings per message).
     private static readonly KeyValuePair<string, object?> WorkerMessageTag = new("role", "worker"), LawyerMessageTag = new("role", "lawyer");
 
-    public async Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text, string? exceptConnection = null, bool callerAwaitsDurable = false)
+    public async Task<MessageAck> SendMessage(Caller caller, string clientMessageId, string text, string? exceptConnection = null)
     {
         MessageStageLog.Mark(MessageStageLog.Grain, clientMessageId);
         EnsureExists();
@@ -296,12 +296,7 @@ public sealed class ConsultationGrain(
         // A repeated clientMessageId of the same sender stores nothing new and answers with the original seq, even after
         // close. Ids are the sender's own: the worker and a lawyer may pick the same one for different messages.
         var sent = await Sent();
-        if (sent.TryGetValue((caller.Id, clientMessageId), out var existing))
-        {
-            // The original may be committed and not yet durable (sent through a hub that waits for that itself).
-            if (!callerAwaitsDurable) await messages.WhenDurableAsync();
-            return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
-        }
+        if (sent.TryGetValue((caller.Id, clientMessageId), out var existing)) return new MessageAck { Seq = existing.Seq, SentAt = existing.SentAt, Duplicate = true };
         if (ConsultationStateMachine.IsTerminal(S.Status)) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
         // Checked here, where the pushes start: the silo that took the call may see the backplane back before this one.
         if (!notifier.CanPush) throw Guard.Unavailable("the message bus (Redis) does not answer, try again");
@@ -317,9 +312,7 @@ public sealed class ConsultationGrain(
         AppendOutcome outcome;
         try
         {
-            // The caller that waits for durability itself lets this turn end at the commit: a message sent right behind
-            // this one (2 % of them at 20 per second) then waits for the commit only, not for the fsync.
-            outcome = callerAwaitsDurable ? await messages.AppendCommittedAsync(message) : await messages.AppendAsync(message);
+            outcome = await messages.AppendAsync(message);
             MessageStageLog.Mark(MessageStageLog.Stored, clientMessageId);
         }
         catch (Exception failure)

@@ -103,16 +103,10 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
     internal SqliteGroupCommit? GroupCommit => _groupCommit;
 
     /// <summary>
-    /// Why this database takes no more writes (a failed WAL fsync of the SQLite group commit left it unknown what reached
-    /// the disk), or null while it does. The silo reports itself not ready then.
+    /// Why this database serves nothing any more (a failed WAL fsync of the SQLite group commit left it unknown what
+    /// reached the disk), or null while it does. The silo reports itself not ready then.
     /// </summary>
     public string? WritesStopped => _groupCommit?.Poisoned?.Message;
-
-    /// <summary>Whether a write may be committed before it is durable (SQLite with the overlapped sync).</summary>
-    public bool CommitsBeforeDurable => _groupCommit?.OverlapSyncEnabled == true;
-
-    /// <summary>Completes once every write committed before the call is durable; throws if its fsync failed.</summary>
-    public Task WhenDurableAsync(CancellationToken cancellationToken = default) => _groupCommit?.WhenDurableAsync(cancellationToken) ?? Task.CompletedTask;
 
     /// <summary>Tests: holds this file's in-process write lock, so queued group-commit writes wait and form one batch.</summary>
     internal async Task<IDisposable> HoldSqliteWriteLockAsync()
@@ -240,12 +234,8 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
     /// <paramref name="write"/>, and through the PostgreSQL retry pipeline (each attempt on a new connection, so
     /// the work must be safe to repeat).
     /// </summary>
-    /// <param name="committedOnly">
-    /// A SQLite group-commit write may complete once committed, before its fsync (<see cref="CommitsBeforeDurable"/>):
-    /// whoever acknowledges it awaits <see cref="WhenDurableAsync"/> first.
-    /// </param>
     internal async Task<T> RunAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, bool write, CancellationToken cancellationToken, bool ensureSchema = true,
-        bool singleStatement = false, bool committedOnly = false)
+        bool singleStatement = false)
     {
         if (ensureSchema)
         {
@@ -261,6 +251,9 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
 
         if (_dataSource is not null)
             return await RunPostgresAsync(work, cancellationToken);
+        // After a failed fsync committed rows may be readable that never reached the disk: nothing is read or written
+        // until the process restarts (a failed append's look-up must not find its own row and call it stored).
+        if (_groupCommit?.Poisoned is { } stopped) throw stopped;
 
         try
         {
@@ -270,7 +263,7 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
                 return await work(connection, cancellationToken);
             }
             if (_groupCommit is not null)
-                return await _groupCommit.EnqueueAsync(work, cancellationToken, singleStatement, committedOnly);
+                return await _groupCommit.EnqueueAsync(work, cancellationToken, singleStatement);
             return await WithSqliteWriteLock(async () =>
             {
                 await using var connection = await OpenConnectionAsync(cancellationToken);

@@ -76,8 +76,9 @@ public sealed class HotlineStorageOptions
     public int SqliteWalBackstopPages { get; set; } = 16384;
 
     /// <summary>
-    /// SQLite <c>PRAGMA synchronous</c>. <see cref="SqliteSynchronous.Full"/> (default): every commit fsyncs the WAL,
-    /// an acknowledged write survives kill -9 and power loss. <see cref="SqliteSynchronous.Normal"/> (WAL): survives
+    /// SQLite <c>PRAGMA synchronous</c>. <see cref="SqliteSynchronous.Full"/> (default): every write is fsynced before it
+    /// is acknowledged (in its COMMIT, or beside the writer with <see cref="SqliteOverlapSync"/>), an acknowledged write
+    /// survives kill -9 and power loss. <see cref="SqliteSynchronous.Normal"/> (WAL): survives
     /// kill -9 of the process, but an OS crash or power loss can lose the last commits.
     /// </summary>
     public SqliteSynchronous SqliteSynchronous { get; set; } = SqliteSynchronous.Full;

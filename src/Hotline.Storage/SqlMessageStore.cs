@@ -32,18 +32,7 @@ public sealed class SqlMessageStore : IMessageStore
     /// lost its connection before learning the outcome, and the row is there with this very seq, sender and text, it
     /// is this call's own write: it is returned with Duplicate = false (the message was stored by this call, once).
     /// </remarks>
-    public Task<AppendOutcome> AppendAsync(StoredMessage message, CancellationToken cancellationToken = default) => Append(message, committedOnly: false, cancellationToken);
-
-    /// <inheritdoc />
-    public bool CommitsBeforeDurable => _database.CommitsBeforeDurable;
-
-    /// <inheritdoc />
-    public Task<AppendOutcome> AppendCommittedAsync(StoredMessage message, CancellationToken cancellationToken = default) => Append(message, committedOnly: true, cancellationToken);
-
-    /// <inheritdoc />
-    public Task WhenDurableAsync(CancellationToken cancellationToken = default) => _database.WhenDurableAsync(cancellationToken);
-
-    private async Task<AppendOutcome> Append(StoredMessage message, bool committedOnly, CancellationToken cancellationToken)
+    public async Task<AppendOutcome> AppendAsync(StoredMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentException.ThrowIfNullOrEmpty(message.ConsultationId);
@@ -84,7 +73,7 @@ public sealed class SqlMessageStore : IMessageStore
             if (existing is not null)
                 return new AppendOutcome(existing, Duplicate: !(ownEarlierInsert && SameMessage(existing, stored)));
             throw new MessageSequenceConflictException(stored.ConsultationId, stored.Seq, null);
-        }, write: true, cancellationToken, singleStatement: true, committedOnly: committedOnly); // the INSERT is its only change: no savepoint needed
+        }, write: true, cancellationToken, singleStatement: true); // the INSERT is its only change: no savepoint needed
     }
 
     /// <inheritdoc />

@@ -22,7 +22,8 @@ namespace Hotline.Storage;
 /// of each 7.4 ms batch, docs/perf-message-path.md, eleventh session). An acknowledged write is as durable as before: its
 /// WAL frames were fsynced. Checkpoints stay safe: with NORMAL, SQLite still syncs the WAL before a checkpoint copies it
 /// and the database after. A failed fsync leaves it unknown what reached the disk (the kernel may have dropped the dirty
-/// pages), so, as PostgreSQL does, the store then refuses every further write until the process restarts.
+/// pages, and a second fsync would succeed), so the store then serves nothing (see <see cref="HotlineDatabase.WritesStopped"/>)
+/// until the process restarts and SQLite recovers from its WAL, rather than acknowledging writes on a log with a hole.
 /// </para>
 /// <para>
 /// The transaction is opened with raw SQL (not <see cref="SqliteConnection.BeginTransaction()"/>) so that the ops'
@@ -53,9 +54,6 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     // Set once an fsync failed: what reached the disk is unknown, so no write is taken any more.
     private volatile Exception? _poisoned;
     private long _syncs;
-    // Batches committed so far, and the last one known durable; the signal is replaced (and the old one set) at each sync.
-    private long _committedBatches, _syncedBatches;
-    private TaskCompletionSource _syncSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DbConnection? _connection;
     // Prepared once per writer connection: every op of every batch runs these two.
     private DbCommand? _savepoint, _release;
@@ -138,12 +136,10 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     /// The op changes the database with at most one statement (anything else it runs only reads): SQLite undoes a failing
     /// statement by itself, so the op needs no savepoint of its own (two statements fewer per op).
     /// </param>
-    /// <param name="committedOnly">Complete once committed, before the fsync (overlapped sync); <see cref="WhenDurableAsync"/> tells when it is durable.</param>
-    public Task<T> EnqueueAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken, bool singleStatement = false,
-        bool committedOnly = false)
+    public Task<T> EnqueueAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken, bool singleStatement = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var op = new WriteOp<T>(work, cancellationToken) { SingleStatement = singleStatement, CommittedOnly = committedOnly };
+        var op = new WriteOp<T>(work, cancellationToken) { SingleStatement = singleStatement };
         Interlocked.Increment(ref _pending);
         if (!_queue.Writer.TryWrite(op))
         {
@@ -219,17 +215,14 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
                         var started = Stopwatch.GetTimestamp();
                         // Every WAL file the batches were written to (one, unless the writer reopened its connection).
                         foreach (var c in pending)
-                            if (c.Wal is { } wal && !files.Contains(wal)) files.Add(wal);
+                            if (!files.Contains(c.Wal)) files.Add(c.Wal);
                         foreach (var file in files)
                         {
                             if (FaultInsteadOfSync?.Invoke() is { } fault) throw fault;
                             file.Sync();
                         }
-                        if (files.Count > 0)
-                        {
-                            Interlocked.Increment(ref _syncs);
-                            StorageMeter.Sync.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                        }
+                        Interlocked.Increment(ref _syncs);
+                        StorageMeter.Sync.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     }
                     catch (Exception ex)
                     {
@@ -237,31 +230,37 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
                     }
                     files.Clear();
                 }
-                foreach (var c in pending)
-                {
-                    foreach (var op in c.Ops)
-                        if (failure is null) op.Complete();
-                        else op.Fail(failure);
-                    if (c.Retire) c.Wal?.Dispose();
-                }
-                var last = pending.Count > 0 ? pending.Max(c => c.Index) : 0;
-                pending.Clear();
-                // A failure wakes the waiters too: they find the store poisoned.
-                if (failure is null && last > 0) Synced(last);
-                else if (failure is not null) Interlocked.Exchange(ref _syncSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                Settle(pending, failure);
             }
         }
         catch (Exception ex)
         {
-            // Last resort, as in the writer: no caller may hang.
+            // Last resort, as in the writer: no caller may hang, so what is queued and whatever comes later still fails.
             var failure = Poison(ex);
-            foreach (var c in pending)
-                foreach (var op in c.Ops) op.Fail(failure);
+            Settle(pending, failure);
+            while (await _toSync.Reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (_toSync.Reader.TryRead(out var committed)) pending.Add(committed);
+                Settle(pending, failure);
+            }
         }
         finally
         {
             _syncerDone.TrySetResult();
         }
+    }
+
+    /// <summary>Completes (or fails) the ops of the synced batches in commit order, closes retired WAL files, clears the list.</summary>
+    private static void Settle(List<Committed> pending, Exception? failure)
+    {
+        foreach (var c in pending)
+        {
+            foreach (var op in c.Ops)
+                if (failure is null) op.Complete();
+                else op.Fail(failure);
+            if (c.Retire) c.Wal.Dispose();
+        }
+        pending.Clear();
     }
 
     /// <summary>Stops taking writes after a failed fsync; the first failure is logged and kept.</summary>
@@ -270,7 +269,6 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         var poisoned = new StorageUnavailableException(
             $"The WAL fsync of {_description} failed: what reached the disk is unknown, so no further write is taken until the process restarts ({cause.Message}).", cause);
         if (Interlocked.CompareExchange(ref _poisoned, poisoned, null) is { } earlier) return earlier;
-        Interlocked.Exchange(ref _syncSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         _logger.LogCritical(cause, "Hotline storage: the WAL fsync of {Target} failed; the store refuses writes until the process restarts", _description);
         return poisoned;
     }
@@ -405,51 +403,13 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
             return;
         }
 
-        var index = Interlocked.Increment(ref _committedBatches);
-        if (_overlapSync)
+        if (_wal is { } wal)
         {
-            // Acknowledged by the sync loop once an fsync that started after this COMMIT returned; an op that asked for
-            // the commit alone completes now (its caller waits for WhenDurableAsync, whose target includes this batch).
-            // Without the WAL file (not found) the COMMIT synced itself, and the loop only keeps the order.
-            var rest = new List<WriteOp>(batch.Count);
-            foreach (var op in batch)
-                if (op.CommittedOnly) op.Complete();
-                else rest.Add(op);
-            if (_toSync.Writer.TryWrite(new Committed([.. rest], _wal, Retire: false, index))) return;
-            batch = rest;
+            // Acknowledged by the sync loop once an fsync that started after this COMMIT returned.
+            if (_toSync.Writer.TryWrite(new Committed([.. batch], wal, Retire: false))) return;
+            wal.Sync(); // the loop has ended (unreachable while the writer runs): sync here rather than ack unsynced
         }
         foreach (var op in batch) op.Complete();
-        Synced(index);
-    }
-
-    /// <summary>Every batch up to <paramref name="index"/> is durable: wakes whoever waits for it.</summary>
-    private void Synced(long index)
-    {
-        Volatile.Write(ref _syncedBatches, index);
-        Interlocked.Exchange(ref _syncSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-    }
-
-    /// <summary>Whether writes are synced beside the writer (the option, whether or not the WAL file was found).</summary>
-    public bool OverlapSyncEnabled => _overlapSync;
-
-    /// <summary>Completes once every batch committed before the call is durable; throws once an fsync failed.</summary>
-    public Task WhenDurableAsync(CancellationToken cancellationToken = default)
-    {
-        if (_poisoned is { } poisoned) return Task.FromException(poisoned);
-        var target = Interlocked.Read(ref _committedBatches);
-        return Volatile.Read(ref _syncedBatches) >= target ? Task.CompletedTask : WaitSyncedAsync(target, cancellationToken);
-    }
-
-    private async Task WaitSyncedAsync(long target, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            // The signal is read before the count: a sync that lands in between completes this very signal.
-            var signal = Volatile.Read(ref _syncSignal);
-            if (_poisoned is { } poisoned) throw poisoned;
-            if (Volatile.Read(ref _syncedBatches) >= target) return;
-            await signal.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
     }
 
     /// <summary>The writer connection's page cache, KiB.</summary>
@@ -522,14 +482,8 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         if (_wal is { } wal)
         {
             _wal = null;
-            if (!_toSync.Writer.TryWrite(new Committed([], wal, Retire: true, Interlocked.Read(ref _committedBatches)))) wal.Dispose();
-            // The connection goes back to the pool, where it may write again: never with its own fsync skipped.
-            try { await ExecAsync(_connection, "PRAGMA synchronous = FULL").ConfigureAwait(false); }
-            catch (Exception ex)
-            {
-                _logger.LogDebug(ex, "Hotline storage: restoring synchronous=FULL on the writer of {Target}; its pool is cleared", _description);
-                if (_connection is SqliteConnection sqlite) SqliteConnection.ClearPool(sqlite);
-            }
+            if (!_toSync.Writer.TryWrite(new Committed([], wal, Retire: true))) wal.Dispose();
+            // The connection goes back to the pool with synchronous=NORMAL: harmless, every open sets the database's pragmas again.
         }
         // The connection goes back to the pool, where a reader may take it: without the writer's large page cache.
         try { await ExecAsync(_connection, $"PRAGMA cache_size = -{DefaultCacheKiB}").ConfigureAwait(false); }
@@ -554,7 +508,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     }
 
     /// <summary>A committed batch for the sync loop, or (<c>Retire</c>) a WAL file to close once what was written to it is synced.</summary>
-    private readonly record struct Committed(WriteOp[] Ops, WalFile? Wal, bool Retire, long Index);
+    private readonly record struct Committed(WriteOp[] Ops, WalFile Wal, bool Retire);
 
     /// <summary>The WAL file, held open to be fsynced: an fsync of any descriptor of a file flushes all its written pages.</summary>
     private sealed class WalFile(string path) : IDisposable
@@ -572,7 +526,6 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         public CancellationToken CallerToken { get; } = callerToken;
         public long EnqueuedAt { get; } = Stopwatch.GetTimestamp();
         public bool SingleStatement { get; init; }
-        public bool CommittedOnly { get; init; }
         public Exception? Failure { get; set; }
         public abstract Task RunAsync(DbConnection connection);
         public abstract void Complete();

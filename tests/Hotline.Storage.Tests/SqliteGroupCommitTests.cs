@@ -228,12 +228,11 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
         Assert.Equal([1L, 2L], (await _messages.ReadAsync("c-sync", 0, 10)).Select(m => m.Seq));
         Assert.False(second.IsCompleted, "acknowledged before its fsync");
 
-        // The writer is not held by the pending fsync: the next batch commits meanwhile, and waits for a later fsync.
-        var batches = writer.Batches;
+        // The writer is not held by the pending fsync: the next batch commits meanwhile (a reader sees it), and waits for a
+        // later fsync.
         var third = _messages.AppendAsync(Msg("c-sync", 3, "m3"));
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (writer.Batches == batches && DateTime.UtcNow < deadline) await Task.Delay(5);
-        Assert.Equal(batches + 1, writer.Batches);
+        while ((await _messages.ReadAsync("c-sync", 0, 10)).Count < 3 && DateTime.UtcNow < deadline) await Task.Delay(5);
         Assert.Equal(3, (await _messages.ReadAsync("c-sync", 0, 10)).Count);
         Assert.False(second.IsCompleted || third.IsCompleted, "acknowledged before its fsync");
 
@@ -253,9 +252,13 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
         writer.FaultInsteadOfSync = () => new IOException("fsync: input/output error");
         await Assert.ThrowsAsync<StorageUnavailableException>(() => _messages.AppendAsync(Msg("c-eio", 2, "m2")));
 
-        // Even with the disk answering again: what the failed fsync covered is unknown, so every later write is refused.
+        // Even with the disk answering again: what the failed fsync covered is unknown, so every later write is refused,
+        // and nothing is read either (the failed append's own row is committed: a look-up must not call it stored).
         writer.FaultInsteadOfSync = null;
         await Assert.ThrowsAsync<StorageUnavailableException>(() => _messages.AppendAsync(Msg("c-eio", 3, "m3")));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => _messages.FindByClientMessageIdAsync("c-eio", "w-1", "m2"));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => _messages.ReadAsync("c-eio", 0, 10));
+        Assert.NotNull(_database.WritesStopped);
         var state = new GrainState<SampleState>(new SampleState { Name = "after" });
         await Assert.ThrowsAsync<StorageUnavailableException>(() => _grains.WriteStateAsync("state", GrainId.Create("consultation", "eio"), state));
         Assert.Null(state.ETag);

@@ -77,25 +77,12 @@ public sealed class InjectedStoreFailure(string message) : Exception(message);
 public sealed class FailingMessageStore(IMessageStore inner, StoreFaults faults) : IMessageStore
 {
     /// <inheritdoc />
-    public Task<AppendOutcome> AppendAsync(StoredMessage message, CancellationToken cancellationToken = default) =>
-        Append(message, committedOnly: false, cancellationToken);
-
-    /// <inheritdoc />
-    public bool CommitsBeforeDurable => inner.CommitsBeforeDurable;
-
-    /// <inheritdoc />
-    public Task<AppendOutcome> AppendCommittedAsync(StoredMessage message, CancellationToken cancellationToken = default) =>
-        Append(message, committedOnly: true, cancellationToken);
-
-    /// <inheritdoc />
-    public Task WhenDurableAsync(CancellationToken cancellationToken = default) => inner.WhenDurableAsync(cancellationToken);
-
-    private async Task<AppendOutcome> Append(StoredMessage message, bool committedOnly, CancellationToken cancellationToken)
+    public async Task<AppendOutcome> AppendAsync(StoredMessage message, CancellationToken cancellationToken = default)
     {
         await faults.PassGate(message.ConsultationId);
         var fault = faults.TakeFault(message.ConsultationId);
         if (fault == AppendFault.FailBefore) throw new InjectedStoreFailure($"injected: append of seq {message.Seq} failed before the write");
-        var outcome = committedOnly ? await inner.AppendCommittedAsync(message, cancellationToken) : await inner.AppendAsync(message, cancellationToken);
+        var outcome = await inner.AppendAsync(message, cancellationToken);
         if (fault == AppendFault.FailAfterCommitAndLookup) faults.FailNextLookup(message.ConsultationId);
         if (fault is AppendFault.FailAfterCommit or AppendFault.FailAfterCommitAndLookup) throw new InjectedStoreFailure($"injected: append of seq {message.Seq} failed after the write");
         return outcome;

@@ -36,39 +36,12 @@ public abstract class ConsultationHub<TClient>(IGrainFactory grains, GrainCalls 
     public async Task<JoinResult> JoinConsultation(string consultationId, long afterSeq)
         => (await calls.RunIdempotent(() => Consultation(consultationId).Join(Me, afterSeq))).Reveal(Phones);
 
-    /// <summary>
-    /// Answers only after the message is durably stored; a repeated clientMessageId answers the original seq. When this
-    /// process holds the message store and the store commits before its fsync (embedded SQLite), the grain answers at the
-    /// commit and the wait for the disk happens here, outside the consultation's turn.
-    /// </summary>
+    /// <summary>Answers only after the message is durably stored; a repeated clientMessageId answers the original seq.</summary>
     public Task<MessageAck> SendMessage(string consultationId, string clientMessageId, string text)
     {
         MessageStageLog.Mark(MessageStageLog.Hub, clientMessageId);
         var except = FilesOwnMessages ? Context.ConnectionId : null;
-        var store = LocalStore;
-        var sent = calls.RunIdempotent(() => Consultation(consultationId).SendMessage(Me, clientMessageId, text, except, callerAwaitsDurable: store is not null));
-        return MessageStageLog.Completed(store is null ? sent : WhenDurable(sent, store), MessageStageLog.Ack, clientMessageId);
-    }
-
-    /// <summary>This process's message store if it may commit before it is durable (embedded SQLite), else null (a front has none).</summary>
-    private IMessageStore? LocalStore
-    {
-        get
-        {
-            if (Context.Items.TryGetValue(StoreKey, out var known)) return known as IMessageStore;
-            var store = Context.GetHttpContext()?.RequestServices.GetService<IMessageStore>() is { CommitsBeforeDurable: true } local ? local : null;
-            Context.Items[StoreKey] = store;
-            return store;
-        }
-    }
-
-    private const string StoreKey = "hotline.local-store";
-
-    private static async Task<MessageAck> WhenDurable(Task<MessageAck> sent, IMessageStore store)
-    {
-        var ack = await sent;
-        await store.WhenDurableAsync();
-        return ack;
+        return MessageStageLog.Completed(calls.RunIdempotent(() => Consultation(consultationId).SendMessage(Me, clientMessageId, text, except)), MessageStageLog.Ack, clientMessageId);
     }
 
     /// <summary>
