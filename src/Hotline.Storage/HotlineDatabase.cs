@@ -20,7 +20,7 @@ namespace Hotline.Storage;
 /// process (the WAL is in the OS page cache), but not a power loss or kernel crash, which can roll back the last
 /// commits. An acknowledged chat message must never be lost, so every commit is fsynced before it is acknowledged (FULL,
 /// the default of <see cref="HotlineStorageOptions.SqliteSynchronous"/>). Group commit makes that one fsync per batch of
-/// writes instead of one per write, and by default overlaps it with the next batch
+/// writes instead of one per write, and can overlap it with the next batch
 /// (<see cref="HotlineStorageOptions.SqliteOverlapSync"/>).
 /// </remarks>
 public sealed class HotlineDatabase : IAsyncDisposable, IDisposable

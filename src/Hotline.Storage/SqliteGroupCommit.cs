@@ -15,11 +15,11 @@ namespace Hotline.Storage;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Overlapped sync (the default with <c>synchronous=FULL</c>): the writer's own connection commits with
+/// Overlapped sync (opt-in, with <c>synchronous=FULL</c>): the writer's own connection commits with
 /// <c>synchronous=NORMAL</c>, so its COMMIT writes the WAL frames without waiting for the disk, and a second loop fsyncs
 /// the WAL file and then completes every batch committed before that fsync started. The next batch is written while the
-/// previous one is being synced, instead of the writer sitting idle through each fsync (under load the COMMIT took 6 ms
-/// of each 7.4 ms batch, docs/perf-message-path.md, eleventh session). An acknowledged write is as durable as before: its
+/// previous one is being synced, instead of the writer sitting idle through each fsync (under load the COMMIT took 5.4 ms
+/// of each 6.6 ms batch, docs/perf-message-path.md, eleventh session). An acknowledged write is as durable as before: its
 /// WAL frames were fsynced. Checkpoints stay safe: with NORMAL, SQLite still syncs the WAL before a checkpoint copies it
 /// and the database after. A failed fsync leaves it unknown what reached the disk (the kernel may have dropped the dirty
 /// pages, and a second fsync would succeed), so the store then serves nothing (see <see cref="HotlineDatabase.WritesStopped"/>)

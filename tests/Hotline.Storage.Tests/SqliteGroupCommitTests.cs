@@ -15,6 +15,7 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _options = HotlineStorageOptions.ForSqlite(Path.Combine(_root, "data"));
+        _options.SqliteOverlapSync = true; // opt-in; every test here but the one that turns it off runs with it
         _database = new HotlineDatabase(_options);
         _messages = new SqlMessageStore(_database);
         _grains = new HotlineGrainStorage(_database);
