@@ -18,10 +18,9 @@ namespace Hotline.Storage;
 /// <remarks>
 /// SQLite durability: WAL journal with <c>synchronous=FULL</c>. In WAL mode NORMAL already survives a kill -9 of the
 /// process (the WAL is in the OS page cache), but not a power loss or kernel crash, which can roll back the last
-/// commits. An acknowledged chat message must never be lost, so every commit is fsynced before it is acknowledged (FULL,
-/// the default of <see cref="HotlineStorageOptions.SqliteSynchronous"/>). Group commit makes that one fsync per batch of
-/// writes instead of one per write, and can overlap it with the next batch
-/// (<see cref="HotlineStorageOptions.SqliteOverlapSync"/>).
+/// commits. An acknowledged chat message must never be lost, so every commit fsyncs the WAL (FULL, the default of
+/// <see cref="HotlineStorageOptions.SqliteSynchronous"/>). Group commit makes that one fsync per batch of writes
+/// instead of one per write.
 /// </remarks>
 public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
 {
@@ -64,8 +63,7 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
                 Description = $"SQLite {file}";
                 if (options.SqliteGroupCommit)
                     _groupCommit = new SqliteGroupCommit(OpenConnectionAsync, _sqliteWriteLock, options.SqliteMaxBatch, _logger, Description,
-                        options.SqliteCheckpointInterval, options.SqliteWalBackstopPages,
-                        overlapSync: options.SqliteOverlapSync && options.SqliteSynchronous == SqliteSynchronous.Full);
+                        options.SqliteCheckpointInterval, options.SqliteWalBackstopPages);
                 break;
             case HotlineStorageProvider.Postgres:
                 if (string.IsNullOrWhiteSpace(options.ConnectionString))
@@ -101,12 +99,6 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
 
     /// <summary>The SQLite group-commit writer (null: PostgreSQL, or group commit off).</summary>
     internal SqliteGroupCommit? GroupCommit => _groupCommit;
-
-    /// <summary>
-    /// Why this database serves nothing any more (a failed WAL fsync of the SQLite group commit left it unknown what
-    /// reached the disk), or null while it does. The silo reports itself not ready then.
-    /// </summary>
-    public string? WritesStopped => _groupCommit?.Poisoned?.Message;
 
     /// <summary>Tests: holds this file's in-process write lock, so queued group-commit writes wait and form one batch.</summary>
     internal async Task<IDisposable> HoldSqliteWriteLockAsync()
@@ -251,9 +243,6 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
 
         if (_dataSource is not null)
             return await RunPostgresAsync(work, cancellationToken);
-        // After a failed fsync committed rows may be readable that never reached the disk: nothing is read or written
-        // until the process restarts (a failed append's look-up must not find its own row and call it stored).
-        if (_groupCommit?.Poisoned is { } stopped) throw stopped;
 
         try
         {

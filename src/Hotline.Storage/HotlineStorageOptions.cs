@@ -76,22 +76,11 @@ public sealed class HotlineStorageOptions
     public int SqliteWalBackstopPages { get; set; } = 16384;
 
     /// <summary>
-    /// SQLite <c>PRAGMA synchronous</c>. <see cref="SqliteSynchronous.Full"/> (default): every write is fsynced before it
-    /// is acknowledged (in its COMMIT, or beside the writer with <see cref="SqliteOverlapSync"/>), an acknowledged write
-    /// survives kill -9 and power loss. <see cref="SqliteSynchronous.Normal"/> (WAL): survives
+    /// SQLite <c>PRAGMA synchronous</c>. <see cref="SqliteSynchronous.Full"/> (default): every commit fsyncs the WAL,
+    /// an acknowledged write survives kill -9 and power loss. <see cref="SqliteSynchronous.Normal"/> (WAL): survives
     /// kill -9 of the process, but an OS crash or power loss can lose the last commits.
     /// </summary>
     public SqliteSynchronous SqliteSynchronous { get; set; } = SqliteSynchronous.Full;
-
-    /// <summary>
-    /// SQLite group commit with <see cref="SqliteSynchronous.Full"/>: the WAL is fsynced beside the writer instead of
-    /// inside each COMMIT. The writer commits the next batch while the previous one is being synced; a write is still
-    /// acknowledged only after an fsync that covers it, so durability is unchanged (see <c>SqliteGroupCommit</c>).
-    /// Default false: on the project's machine it halved the writer's busy time but moved neither throughput nor CPU per
-    /// message, and the delivery p99 was the same or slightly higher (docs/perf-message-path.md, eleventh session); it is
-    /// for a disk whose fsync, not the CPU, caps the writer.
-    /// </summary>
-    public bool SqliteOverlapSync { get; set; }
 
     /// <summary>PostgreSQL: total time budget of one storage call, retries included. Beyond it: <see cref="StorageUnavailableException"/>.</summary>
     public TimeSpan RetryBudget { get; set; } = TimeSpan.FromSeconds(30);

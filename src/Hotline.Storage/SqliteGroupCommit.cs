@@ -10,27 +10,14 @@ namespace Hotline.Storage;
 /// Group commit for one SQLite database: callers enqueue their write (a unit of work on a connection); one writer
 /// loop takes everything queued (up to <see cref="HotlineStorageOptions.SqliteMaxBatch"/>), runs it in ONE
 /// <c>BEGIN IMMEDIATE ... COMMIT</c>, each op inside its own <c>SAVEPOINT</c> (an op that throws is rolled back to its
-/// savepoint and fails alone), and completes every caller only once the batch is durable: after the WAL fsync. If BEGIN
-/// or COMMIT fails, every op of the batch fails.
+/// savepoint and fails alone), and completes every caller after the COMMIT returned, i.e. after the WAL fsync
+/// (<c>synchronous=FULL</c>): an acknowledged write is durable. If BEGIN or COMMIT fails, every op of the batch fails.
 /// </summary>
 /// <remarks>
-/// <para>
-/// Overlapped sync (opt-in, with <c>synchronous=FULL</c>): the writer's own connection commits with
-/// <c>synchronous=NORMAL</c>, so its COMMIT writes the WAL frames without waiting for the disk, and a second loop fsyncs
-/// the WAL file and then completes every batch committed before that fsync started. The next batch is written while the
-/// previous one is being synced, instead of the writer sitting idle through each fsync (under load the COMMIT took 5.4 ms
-/// of each 6.6 ms batch, docs/perf-message-path.md, eleventh session). An acknowledged write is as durable as before: its
-/// WAL frames were fsynced. Checkpoints stay safe: with NORMAL, SQLite still syncs the WAL before a checkpoint copies it
-/// and the database after. A failed fsync leaves it unknown what reached the disk (the kernel may have dropped the dirty
-/// pages, and a second fsync would succeed), so the store then serves nothing (see <see cref="HotlineDatabase.WritesStopped"/>)
-/// until the process restarts and SQLite recovers from its WAL, rather than acknowledging writes on a log with a hole.
-/// </para>
-/// <para>
 /// The transaction is opened with raw SQL (not <see cref="SqliteConnection.BeginTransaction()"/>) so that the ops'
 /// commands, written for a plain connection, run inside it unchanged. Ops run with <see cref="CancellationToken.None"/>:
 /// cancelling a SQLite command interrupts the connection, which would roll back the whole batch. A caller's token is
 /// honoured only while its op is still queued.
-/// </para>
 /// </remarks>
 internal sealed class SqliteGroupCommit : IAsyncDisposable
 {
@@ -45,15 +32,6 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _checkpointerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
-    private readonly bool _overlapSync;
-    // Committed batches waiting for the fsync that makes them durable (overlapped sync only), in commit order.
-    private readonly Channel<Committed> _toSync = Channel.CreateUnbounded<Committed>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    private readonly TaskCompletionSource _syncerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    // The writer connection's WAL file, fsynced by the sync loop; null: each COMMIT syncs itself (synchronous=FULL).
-    private WalFile? _wal;
-    // Set once an fsync failed: what reached the disk is unknown, so no write is taken any more.
-    private volatile Exception? _poisoned;
-    private long _syncs;
     private DbConnection? _connection;
     // Prepared once per writer connection: every op of every batch runs these two.
     private DbCommand? _savepoint, _release;
@@ -67,14 +45,9 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     /// <param name="description">The database, for logs.</param>
     /// <param name="checkpointInterval">Background PASSIVE checkpoints (own thread) this often; zero or less: SQLite's automatic checkpoint in the COMMIT.</param>
     /// <param name="walBackstopPages">With background checkpoints: the writer's own <c>wal_autocheckpoint</c>, a bound if they fall behind.</param>
-    /// <param name="overlapSync">
-    /// Fsync the WAL beside the writer (see the remarks) instead of inside each COMMIT. Only for a database opened with
-    /// <c>synchronous=FULL</c> in WAL mode; anything else (an in-memory database) keeps syncing in the COMMIT.
-    /// </param>
     public SqliteGroupCommit(Func<CancellationToken, Task<DbConnection>> open, SemaphoreSlim? fileLock, int maxBatch, ILogger logger, string description,
-        TimeSpan checkpointInterval = default, int walBackstopPages = 16384, bool overlapSync = false)
+        TimeSpan checkpointInterval = default, int walBackstopPages = 16384)
     {
-        _overlapSync = overlapSync;
         _open = open;
         _fileLock = fileLock;
         _maxBatch = Math.Max(1, maxBatch);
@@ -87,9 +60,6 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         // for every completion, which under load cost far more than the fsync it kept off the pool (measured,
         // docs/perf-message-path.md, third round).
         _ = Task.Run(WriterLoopAsync);
-        // Also on the pool, for the same reason: the acknowledged ops' continuations run on the sync loop's thread.
-        if (overlapSync) _ = Task.Run(SyncLoopAsync);
-        else _syncerDone.SetResult();
         if (checkpointInterval > TimeSpan.Zero)
             new Thread(CheckpointLoop) { IsBackground = true, Name = "Hotline SQLite checkpointer" }.Start();
         else _checkpointerDone.SetResult();
@@ -106,21 +76,6 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
 
     /// <summary>Size of the last batch (tests).</summary>
     public int LastBatchSize { get; private set; }
-
-    /// <summary>Why no write is taken any more (a failed fsync), or null.</summary>
-    public Exception? Poisoned => _poisoned;
-
-    /// <summary>WAL fsyncs of the overlapped sync so far (zero without it).</summary>
-    public long Syncs => Interlocked.Read(ref _syncs);
-
-    /// <summary>Whether commits are synced beside the writer (the writer connection is open and its WAL file found).</summary>
-    public bool OverlapsSync => _wal is not null;
-
-    /// <summary>Test hook: thrown instead of the WAL fsync of the overlapped sync, as if it failed.</summary>
-    public Func<Exception?>? FaultInsteadOfSync { get; set; }
-
-    /// <summary>Test hook: awaited before each WAL fsync of the overlapped sync (the batches are committed, not yet acknowledged).</summary>
-    public Func<Task>? BeforeSync { get; set; }
 
     /// <summary>Background checkpoints that ran (tests).</summary>
     public long Checkpoints => Interlocked.Read(ref _checkpoints);
@@ -166,11 +121,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
                         if (op.CallerToken.IsCancellationRequested) op.Cancel();
                         else batch.Add(op);
                     }
-                    if (batch.Count > 0)
-                    {
-                        if (_poisoned is { } poisoned) foreach (var op in batch) op.Fail(poisoned);
-                        else await RunBatchAsync(batch).ConfigureAwait(false);
-                    }
+                    if (batch.Count > 0) await RunBatchAsync(batch).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
@@ -188,89 +139,8 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         }
         finally
         {
-            _toSync.Writer.TryComplete();
             _writerDone.TrySetResult();
         }
-    }
-
-    /// <summary>
-    /// The overlapped sync: takes every batch committed so far, fsyncs the WAL once, then acknowledges them in commit
-    /// order. While it waits for the disk the writer commits the next batch, which the next fsync covers.
-    /// </summary>
-    private async Task SyncLoopAsync()
-    {
-        var pending = new List<Committed>();
-        var files = new List<WalFile>(1);
-        try
-        {
-            while (await _toSync.Reader.WaitToReadAsync().ConfigureAwait(false))
-            {
-                while (_toSync.Reader.TryRead(out var committed)) pending.Add(committed);
-                var failure = _poisoned;
-                if (failure is null)
-                {
-                    try
-                    {
-                        if (BeforeSync is { } before) await before().ConfigureAwait(false);
-                        var started = Stopwatch.GetTimestamp();
-                        // Every WAL file the batches were written to (one, unless the writer reopened its connection).
-                        foreach (var c in pending)
-                            if (!files.Contains(c.Wal)) files.Add(c.Wal);
-                        foreach (var file in files)
-                        {
-                            if (FaultInsteadOfSync?.Invoke() is { } fault) throw fault;
-                            file.Sync();
-                        }
-                        Interlocked.Increment(ref _syncs);
-                        StorageMeter.Sync.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    }
-                    catch (Exception ex)
-                    {
-                        failure = Poison(ex);
-                    }
-                    files.Clear();
-                }
-                Settle(pending, failure);
-            }
-        }
-        catch (Exception ex)
-        {
-            // Last resort, as in the writer: no caller may hang, so what is queued and whatever comes later still fails.
-            var failure = Poison(ex);
-            Settle(pending, failure);
-            while (await _toSync.Reader.WaitToReadAsync().ConfigureAwait(false))
-            {
-                while (_toSync.Reader.TryRead(out var committed)) pending.Add(committed);
-                Settle(pending, failure);
-            }
-        }
-        finally
-        {
-            _syncerDone.TrySetResult();
-        }
-    }
-
-    /// <summary>Completes (or fails) the ops of the synced batches in commit order, closes retired WAL files, clears the list.</summary>
-    private static void Settle(List<Committed> pending, Exception? failure)
-    {
-        foreach (var c in pending)
-        {
-            foreach (var op in c.Ops)
-                if (failure is null) op.Complete();
-                else op.Fail(failure);
-            if (c.Retire) c.Wal.Dispose();
-        }
-        pending.Clear();
-    }
-
-    /// <summary>Stops taking writes after a failed fsync; the first failure is logged and kept.</summary>
-    private Exception Poison(Exception cause)
-    {
-        var poisoned = new StorageUnavailableException(
-            $"The WAL fsync of {_description} failed: what reached the disk is unknown, so no further write is taken until the process restarts ({cause.Message}).", cause);
-        if (Interlocked.CompareExchange(ref _poisoned, poisoned, null) is { } earlier) return earlier;
-        _logger.LogCritical(cause, "Hotline storage: the WAL fsync of {Target} failed; the store refuses writes until the process restarts", _description);
-        return poisoned;
     }
 
     /// <summary>
@@ -403,12 +273,6 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
             return;
         }
 
-        if (_wal is { } wal)
-        {
-            // Acknowledged by the sync loop once an fsync that started after this COMMIT returned.
-            if (_toSync.Writer.TryWrite(new Committed([.. batch], wal, Retire: false))) return;
-            wal.Sync(); // the loop has ended (unreachable while the writer runs): sync here rather than ack unsynced
-        }
         foreach (var op in batch) op.Complete();
     }
 
@@ -432,32 +296,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
             try { await ExecAsync(connection, $"PRAGMA wal_autocheckpoint = {_walBackstopPages}").ConfigureAwait(false); }
             catch { await connection.DisposeAsync().ConfigureAwait(false); throw; }
         }
-        if (_overlapSync && _poisoned is null) await OverlapSyncAsync(connection).ConfigureAwait(false);
         return connection;
-    }
-
-    /// <summary>
-    /// Opens the WAL file the sync loop fsyncs, then lets this connection's COMMIT skip its own fsync. The WAL exists once
-    /// the database is in WAL mode and has been read (the schema migrations did); if it cannot be found or opened, the
-    /// connection keeps <c>synchronous=FULL</c> and each COMMIT syncs itself, as without the option.
-    /// </summary>
-    private async Task OverlapSyncAsync(DbConnection connection)
-    {
-        WalFile? wal = null;
-        try
-        {
-            await using (var mode = connection.Command("PRAGMA journal_mode"))
-                if (!string.Equals(await mode.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false) as string, "wal", StringComparison.OrdinalIgnoreCase)) return;
-            if (connection is not SqliteConnection { DataSource: { Length: > 0 } file } || !Path.IsPathFullyQualified(file) || !File.Exists(file + "-wal")) return;
-            wal = new WalFile(file + "-wal");
-            await ExecAsync(connection, "PRAGMA synchronous = NORMAL").ConfigureAwait(false);
-            _wal = wal;
-        }
-        catch (Exception ex)
-        {
-            wal?.Dispose();
-            _logger.LogWarning(ex, "Hotline storage: the WAL of {Target} could not be opened for the overlapped sync; each commit syncs itself", _description);
-        }
     }
 
     private static async Task ExecAsync(DbConnection connection, string sql)
@@ -478,13 +317,6 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         _savepoint?.Dispose();
         _release?.Dispose();
         _savepoint = _release = null;
-        // The WAL file is closed by the sync loop once the batches committed through this connection are synced.
-        if (_wal is { } wal)
-        {
-            _wal = null;
-            if (!_toSync.Writer.TryWrite(new Committed([], wal, Retire: true))) wal.Dispose();
-            // The connection goes back to the pool with synchronous=NORMAL: harmless, every open sets the database's pragmas again.
-        }
         // The connection goes back to the pool, where a reader may take it: without the writer's large page cache.
         try { await ExecAsync(_connection, $"PRAGMA cache_size = -{DefaultCacheKiB}").ConfigureAwait(false); }
         catch (Exception ex) { _logger.LogDebug(ex, "Hotline storage: resetting the writer's page cache on {Target}", _description); }
@@ -501,24 +333,9 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return; // a second dispose would cancel a disposed token source
         _queue.Writer.TryComplete();
         await _writerDone.Task.ConfigureAwait(false);
-        await _syncerDone.Task.ConfigureAwait(false);
         _stop.Cancel();
         await _checkpointerDone.Task.ConfigureAwait(false);
         _stop.Dispose();
-    }
-
-    /// <summary>A committed batch for the sync loop, or (<c>Retire</c>) a WAL file to close once what was written to it is synced.</summary>
-    private readonly record struct Committed(WriteOp[] Ops, WalFile Wal, bool Retire);
-
-    /// <summary>The WAL file, held open to be fsynced: an fsync of any descriptor of a file flushes all its written pages.</summary>
-    private sealed class WalFile(string path) : IDisposable
-    {
-        // Read-write only because .NET flushes to disk only a writable stream; nothing is written through it.
-        private readonly FileStream _stream = new(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-
-        public void Sync() => _stream.Flush(flushToDisk: true);
-
-        public void Dispose() => _stream.Dispose();
     }
 
     private abstract class WriteOp(CancellationToken callerToken)

@@ -26,9 +26,6 @@ public static class StorageMeter
     /// <summary>Ops per batch.</summary>
     internal static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>("hotline.storage.sqlite.batch_size", "{op}", "Writes per group-commit batch");
 
-    /// <summary>One WAL fsync of the overlapped sync, off the writer's path (it covers every batch committed before it).</summary>
-    internal static readonly Histogram<double> Sync = Meter.CreateHistogram<double>("hotline.storage.sqlite.sync", "ms", "Duration of one WAL fsync that acknowledges the batches committed before it");
-
     /// <summary>One background WAL checkpoint (PASSIVE), off the writer's path.</summary>
     internal static readonly Histogram<double> Checkpoint = Meter.CreateHistogram<double>("hotline.storage.sqlite.checkpoint", "ms", "Duration of one background WAL checkpoint");
 }

@@ -89,37 +89,6 @@ public sealed class EarlyDeliveryTests(HotlineHost host)
     }
 
     [Fact]
-    public async Task The_ack_waits_for_the_fsync_that_the_store_runs_beside_its_writer()
-    {
-        // Embedded SQLite syncs the WAL beside its writer (overlapped sync): the row is committed and pushed early, and the
-        // sender's ack still waits for the fsync that covers it.
-        await using var kit = new TestKit(host);
-        var (lawyer, worker, c) = await kit.ActiveCase();
-        Assert.Equal(1, (await worker.Hub.SendMessage(c.Id, "before", "sync-0")).Seq);
-        var store = host.Services.GetRequiredService<Hotline.Storage.HotlineDatabase>().GroupCommit!;
-        Assert.True(store.OverlapsSync, "the store commits with its own fsync: nothing to overlap");
-        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        store.BeforeSync = () => { held.TrySetResult(); return release.Task; };
-        try
-        {
-            var send = worker.Hub.SendMessage(c.Id, "one", "sync-1");
-            await held.Task.WaitAsync(Wait);
-            await lawyer.Hub.Messages.WaitAsync(m => m.ConsultationId == c.Id && m.Seq == 2, Wait);
-            Assert.False(send.IsCompleted, "acknowledged before the fsync");
-            store.BeforeSync = null;
-            release.SetResult();
-            var ack = await send.WaitAsync(Wait);
-            Assert.Equal((2L, false), (ack.Seq, ack.Duplicate));
-        }
-        finally
-        {
-            store.BeforeSync = null;
-            release.TrySetResult();
-        }
-    }
-
-    [Fact]
     public async Task With_early_delivery_off_a_failed_write_pushes_nothing()
     {
         // The setting is read per message: this test turns it off on the shared host's options and back on.

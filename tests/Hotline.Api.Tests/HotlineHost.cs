@@ -44,8 +44,6 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
         ["Hotline:RateLimits:UserBurst"] = "1000",
         ["Hotline:RateLimits:ConnectionPerSecond"] = "500",
         ["Hotline:RateLimits:ConnectionBurst"] = "1000",
-        // Opt-in overlapped sync: every test of the main host runs with it (the other hosts keep the default).
-        ["Hotline:Storage:SqliteOverlapSync"] = "true",
     };
 
     /// <summary>Settings every host of these tests shares: all test clients come from 127.0.0.1.</summary>

@@ -15,7 +15,6 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _options = HotlineStorageOptions.ForSqlite(Path.Combine(_root, "data"));
-        _options.SqliteOverlapSync = true; // opt-in; every test here but the one that turns it off runs with it
         _database = new HotlineDatabase(_options);
         _messages = new SqlMessageStore(_database);
         _grains = new HotlineGrainStorage(_database);
@@ -210,73 +209,6 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
             sync.CommandText = "PRAGMA synchronous";
             Assert.Equal(1L, (long)(await sync.ExecuteScalarAsync())!);
         }
-    }
-
-    [Fact]
-    public async Task Overlapped_sync_acks_a_write_only_after_an_fsync_and_commits_the_next_batch_meanwhile()
-    {
-        var writer = _database.GroupCommit!;
-        await _messages.AppendAsync(Msg("c-sync", 1, "m1"));
-        Assert.True(writer.OverlapsSync, "the writer did not find its WAL file: each commit syncs itself");
-        var syncsBefore = writer.Syncs;
-
-        // The sync loop is held before its next fsync: the batch is committed (readers see it) but not acknowledged.
-        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        writer.BeforeSync = () => { waiting.TrySetResult(); return release.Task; };
-        var second = _messages.AppendAsync(Msg("c-sync", 2, "m2"));
-        await waiting.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal([1L, 2L], (await _messages.ReadAsync("c-sync", 0, 10)).Select(m => m.Seq));
-        Assert.False(second.IsCompleted, "acknowledged before its fsync");
-
-        // The writer is not held by the pending fsync: the next batch commits meanwhile (a reader sees it), and waits for a
-        // later fsync.
-        var third = _messages.AppendAsync(Msg("c-sync", 3, "m3"));
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((await _messages.ReadAsync("c-sync", 0, 10)).Count < 3 && DateTime.UtcNow < deadline) await Task.Delay(5);
-        Assert.Equal(3, (await _messages.ReadAsync("c-sync", 0, 10)).Count);
-        Assert.False(second.IsCompleted || third.IsCompleted, "acknowledged before its fsync");
-
-        writer.BeforeSync = null;
-        release.SetResult();
-        Assert.False((await second).Duplicate);
-        Assert.False((await third).Duplicate);
-        Assert.True(writer.Syncs >= syncsBefore + 2, $"{writer.Syncs - syncsBefore} fsyncs for two batches committed apart");
-    }
-
-    [Fact]
-    public async Task A_failed_fsync_fails_the_writes_it_covered_and_the_store_takes_no_more()
-    {
-        var writer = _database.GroupCommit!;
-        await _messages.AppendAsync(Msg("c-eio", 1, "m1"));
-        Assert.True(writer.OverlapsSync);
-        writer.FaultInsteadOfSync = () => new IOException("fsync: input/output error");
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => _messages.AppendAsync(Msg("c-eio", 2, "m2")));
-
-        // Even with the disk answering again: what the failed fsync covered is unknown, so every later write is refused,
-        // and nothing is read either (the failed append's own row is committed: a look-up must not call it stored).
-        writer.FaultInsteadOfSync = null;
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => _messages.AppendAsync(Msg("c-eio", 3, "m3")));
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => _messages.FindByClientMessageIdAsync("c-eio", "w-1", "m2"));
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => _messages.ReadAsync("c-eio", 0, 10));
-        Assert.NotNull(_database.WritesStopped);
-        var state = new GrainState<SampleState>(new SampleState { Name = "after" });
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => _grains.WriteStateAsync("state", GrainId.Create("consultation", "eio"), state));
-        Assert.Null(state.ETag);
-    }
-
-    [Fact]
-    public async Task Without_overlapped_sync_each_commit_syncs_itself()
-    {
-        var inline = HotlineStorageOptions.ForSqlite(Path.Combine(_root, "inline"));
-        inline.SqliteOverlapSync = false;
-        await using var database = new HotlineDatabase(inline);
-        await database.EnsureSchemaAsync();
-        var messages = new SqlMessageStore(database);
-        for (var seq = 1; seq <= 3; seq++) Assert.False((await messages.AppendAsync(Msg("c-inline", seq, $"m{seq}"))).Duplicate);
-        Assert.False(database.GroupCommit!.OverlapsSync);
-        Assert.Equal(0, database.GroupCommit.Syncs);
-        Assert.Equal(3, (await messages.ReadAsync("c-inline", 0, 10)).Count);
     }
 
     /// <summary>Writes about 1,300 WAL pages (past SQLite's 1000-page auto-checkpoint) through the group commit.</summary>

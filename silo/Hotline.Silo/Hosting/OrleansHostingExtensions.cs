@@ -121,8 +121,6 @@ public static class OrleansHostingExtensions
                 // 0 (default): SQLite's own checkpoint inside the COMMIT that crosses 1000 WAL pages.
                 sqlite.SqliteCheckpointInterval = TimeSpan.FromMilliseconds(
                     builder.Configuration.GetValue("Hotline:Storage:SqliteCheckpointMs", (int)sqlite.SqliteCheckpointInterval.TotalMilliseconds));
-                // true: the WAL fsync runs beside the writer, which commits the next batch meanwhile (default false, measured neutral).
-                sqlite.SqliteOverlapSync = builder.Configuration.GetValue("Hotline:Storage:SqliteOverlapSync", sqlite.SqliteOverlapSync);
                 silo.AddHotlineStorage(sqlite);
             }
             // Per-case grains are many and short-lived: collect them sooner than Orleans' 15 minutes (see GrainOptions).

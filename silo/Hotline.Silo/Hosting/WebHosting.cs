@@ -75,15 +75,9 @@ public static class WebHosting
         return app;
     }
 
-    /// <summary>Ready once started and not stopping, and while the embedded store takes writes (a failed fsync stops it).</summary>
-    private sealed class ReadinessCheck(Readiness readiness, IServiceProvider services) : IHealthCheck
+    private sealed class ReadinessCheck(Readiness readiness) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            if (!readiness.Ready) return Task.FromResult(HealthCheckResult.Unhealthy("starting or stopping"));
-            // A front has no database of its own.
-            if (services.GetService<Hotline.Storage.HotlineDatabase>()?.WritesStopped is { } stopped) return Task.FromResult(HealthCheckResult.Unhealthy(stopped));
-            return Task.FromResult(HealthCheckResult.Healthy());
-        }
+            => Task.FromResult(readiness.Ready ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("starting or stopping"));
     }
 }
