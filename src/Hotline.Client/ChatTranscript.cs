@@ -129,8 +129,11 @@ internal sealed class ChatTranscript
     /// <summary>A join marked with <see cref="Mark"/> was not answered: trimming may go on.</summary>
     public void JoinAbandoned()
     {
-        lock (_gate) _pendingJoins = Math.Max(0, _pendingJoins - 1);
+        lock (_gate) SettleJoinLocked();
     }
+
+    /// <summary>One marked join is over (answered or given up).</summary>
+    private void SettleJoinLocked() => _pendingJoins = Math.Max(0, _pendingJoins - 1);
 
     /// <summary>
     /// A join answered with <paramref name="lastSeq"/>: every message shown above it that arrived before
@@ -140,7 +143,7 @@ internal sealed class ChatTranscript
     {
         lock (_gate)
         {
-            _pendingJoins = Math.Max(0, _pendingJoins - 1);
+            SettleJoinLocked();
             _stored = Math.Max(_stored, lastSeq);
             _bySeq.RemoveAll(e => e.Message.Seq > lastSeq && e.Arrival <= mark);
             // Seqs dropped above what the store holds were never stored after all (a missed withdrawal, or a store that

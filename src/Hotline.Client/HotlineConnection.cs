@@ -196,7 +196,7 @@ public sealed class HotlineConnection : IAsyncDisposable
             throw;
         }
         if (remember) _joined[consultationId] = 0;
-        Joined(consultationId, result, mark);
+        Joined(transcript, result, mark);
         return result;
     }
 
@@ -347,7 +347,7 @@ public sealed class HotlineConnection : IAsyncDisposable
     }
 
     /// <summary>A join's answer: its missed messages are stored ones; what was shown above its lastSeq before it was sent never was.</summary>
-    private void Joined(string consultationId, JoinResult result, long mark)
+    private void Joined(ChatTranscript transcript, JoinResult result, long mark)
     {
         try
         {
@@ -357,8 +357,8 @@ public sealed class HotlineConnection : IAsyncDisposable
         {
             // Even if filing (or a handler of Messages) threw: the join's mark is settled, so trimming goes on. An
             // answer without its consultation (not the contract's) corrects nothing.
-            if (result.Consultation is { } joined) Of(consultationId).Joined(joined.LastSeq, mark);
-            else Of(consultationId).JoinAbandoned();
+            if (result.Consultation is { } joined) transcript.Joined(joined.LastSeq, mark);
+            else transcript.JoinAbandoned();
         }
     }
 

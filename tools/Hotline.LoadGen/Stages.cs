@@ -211,7 +211,8 @@ internal static class Stages
     /// A full blocking collection of this process (the load generator) before a measured window, as benchmark harnesses
     /// do between iterations: the tracker keeps every message (the transcripts did too, before KeepLittle), so a gen0
     /// collection that happens to fall in a window copies all that survived since the last one (85-104 ms pauses were
-    /// seen in the platform's window after a 30 s warm-up). The servers are left alone: their collections are part of what is measured.
+    /// seen in the platform's window after a 30 s warm-up). The servers are left alone: their collections are part of what
+    /// is measured.
     /// </summary>
     public static void CollectClient()
     {
