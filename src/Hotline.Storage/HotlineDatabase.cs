@@ -63,7 +63,7 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
                 Description = $"SQLite {file}";
                 if (options.SqliteGroupCommit)
                     _groupCommit = new SqliteGroupCommit(OpenConnectionAsync, _sqliteWriteLock, options.SqliteMaxBatch, _logger, Description,
-                        options.SqliteCheckpointInterval, options.SqliteWalBackstopPages);
+                        options.SqliteCheckpointInterval, options.SqliteWalBackstopPages, options.SqliteAutoCheckpointPages);
                 break;
             case HotlineStorageProvider.Postgres:
                 if (string.IsNullOrWhiteSpace(options.ConnectionString))

@@ -62,12 +62,21 @@ public sealed class HotlineStorageOptions
 
     /// <summary>
     /// SQLite group commit: zero or negative (default) keeps SQLite's automatic checkpoint, run inside the COMMIT that
-    /// crosses 1000 WAL pages. Positive: a background connection checkpoints the WAL this often (PASSIVE, never blocks
+    /// crosses <see cref="SqliteAutoCheckpointPages"/> WAL pages. Positive: a background connection checkpoints the WAL this often (PASSIVE, never blocks
     /// the writer) and the writer checkpoints itself only as a backstop, past <see cref="SqliteWalBackstopPages"/>.
     /// Measured (docs/perf-message-path.md, third round): the background checkpoint's fsync then overlaps the commits'
     /// fsyncs and the append tail got worse, not better, so it is off by default.
     /// </summary>
     public TimeSpan SqliteCheckpointInterval { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// SQLite group commit without background checkpoints: the writer's <c>wal_autocheckpoint</c> (pages), the WAL size
+    /// past which the COMMIT that crosses it checkpoints. Default 10000 (about 40 MB of WAL at 4 KB pages), where SQLite's
+    /// own default is 1000. A checkpoint copies each page changed since the last one once, and the appends rewrite the
+    /// same few leaf pages (each active consultation's) over and over, so checkpointing ten times less often copies
+    /// far fewer pages per message (docs/perf-message-path.md, twelfth session). At least 1000.
+    /// </summary>
+    public int SqliteAutoCheckpointPages { get; set; } = 10_000;
 
     /// <summary>
     /// SQLite group commit with background checkpoints: the writer's own <c>wal_autocheckpoint</c> (pages), reached

@@ -29,6 +29,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     private readonly string _description;
     private readonly TimeSpan _checkpointInterval;
     private readonly int _walBackstopPages;
+    private readonly int _autoCheckpointPages;
     private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _checkpointerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
@@ -45,8 +46,9 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     /// <param name="description">The database, for logs.</param>
     /// <param name="checkpointInterval">Background PASSIVE checkpoints (own thread) this often; zero or less: SQLite's automatic checkpoint in the COMMIT.</param>
     /// <param name="walBackstopPages">With background checkpoints: the writer's own <c>wal_autocheckpoint</c>, a bound if they fall behind.</param>
+    /// <param name="autoCheckpointPages">Without them: the writer's <c>wal_autocheckpoint</c> (SQLite's own default is 1000).</param>
     public SqliteGroupCommit(Func<CancellationToken, Task<DbConnection>> open, SemaphoreSlim? fileLock, int maxBatch, ILogger logger, string description,
-        TimeSpan checkpointInterval = default, int walBackstopPages = 16384)
+        TimeSpan checkpointInterval = default, int walBackstopPages = 16384, int autoCheckpointPages = 1000)
     {
         _open = open;
         _fileLock = fileLock;
@@ -55,6 +57,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         _description = description;
         _checkpointInterval = checkpointInterval;
         _walBackstopPages = Math.Max(1000, walBackstopPages);
+        _autoCheckpointPages = Math.Max(1000, autoCheckpointPages);
         // The writer loop runs on the thread pool: a committed op's continuation (the grain's turn) is then queued to the
         // writer's own pool thread and runs right after the batch. A dedicated writer thread had to wake a pool thread
         // for every completion, which under load cost far more than the fsync it kept off the pool (measured,
@@ -285,17 +288,16 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     private async Task<DbConnection> OpenWriterAsync()
     {
         var connection = await _open(CancellationToken.None).ConfigureAwait(false);
-        // Every append touches the leaf pages of each active consultation in the table's two indexes; SQLite's default
+        // Every append touches its consultation's leaf page of the messages key (and the table's last page); SQLite's default
         // page cache (2 MB per connection) held too few of them under load, so appends re-read pages with pread. The one
         // long-lived writer keeps a larger cache (it is the only writer, so its cache stays valid across commits).
         try { await ExecAsync(connection, $"PRAGMA cache_size = -{WriterCacheKiB}").ConfigureAwait(false); }
         catch { await connection.DisposeAsync().ConfigureAwait(false); throw; }
-        // Background checkpoints: the writer checkpoints itself only if they fall far behind (see the options).
-        if (_checkpointInterval > TimeSpan.Zero)
-        {
-            try { await ExecAsync(connection, $"PRAGMA wal_autocheckpoint = {_walBackstopPages}").ConfigureAwait(false); }
-            catch { await connection.DisposeAsync().ConfigureAwait(false); throw; }
-        }
+        // Background checkpoints: the writer checkpoints itself only if they fall far behind (see the options). Without
+        // them, its own checkpoints come at the options' WAL size.
+        var pages = _checkpointInterval > TimeSpan.Zero ? _walBackstopPages : _autoCheckpointPages;
+        try { await ExecAsync(connection, $"PRAGMA wal_autocheckpoint = {pages}").ConfigureAwait(false); }
+        catch { await connection.DisposeAsync().ConfigureAwait(false); throw; }
         return connection;
     }
 

@@ -32,6 +32,31 @@ public sealed class SafeStartTests
         }
     }
 
+    [Theory]
+    [InlineData("500")]
+    [InlineData("lots")]
+    public async Task A_WAL_checkpoint_size_that_is_not_a_number_of_at_least_1000_pages_is_refused_by_name(string pages)
+    {
+        var data = Directory.CreateTempSubdirectory("hotline-safestart-").FullName;
+        try
+        {
+            var (code, output) = await SiloProcess.RunToExitAsync(new Dictionary<string, string>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["Hotline__DataPath"] = data,
+                ["Hotline__Storage__SqliteAutoCheckpointPages"] = pages,
+            }, TimeSpan.FromSeconds(60));
+            Assert.Equal(1, code);
+            Assert.Single(output.Split('\n'), l => l.Contains("Refusing to start", StringComparison.Ordinal)
+                && l.Contains($"Hotline:Storage:SqliteAutoCheckpointPages is '{pages}'", StringComparison.Ordinal));
+            Assert.False(File.Exists(Path.Combine(data, "hotline.db")));
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task With_real_secrets_it_starts_and_creates_its_key_and_database_files_0600()

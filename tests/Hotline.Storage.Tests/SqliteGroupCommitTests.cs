@@ -233,6 +233,39 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Without_background_checkpoints_the_writer_checkpoints_at_its_configured_WAL_size()
+    {
+        // SQLite's own threshold: the commits past 1000 pages checkpointed, and the WAL restarted from its start.
+        var small = HotlineStorageOptions.ForSqlite(Path.Combine(_root, "small"));
+        small.SqliteAutoCheckpointPages = 1000;
+        await using (var database = new HotlineDatabase(small))
+        {
+            await database.EnsureSchemaAsync();
+            await WriteManyPages(new SqlMessageStore(database));
+            var (log, _) = await CheckpointNow(database);
+            Assert.True(log < 1000, $"the WAL holds {log} frames: the writer did not checkpoint at 1000 pages");
+        }
+
+        // Ten times that (the default): every frame is still in the WAL, none copied by the writer.
+        var large = HotlineStorageOptions.ForSqlite(Path.Combine(_root, "large"));
+        Assert.Equal(10_000, large.SqliteAutoCheckpointPages);
+        await using (var database = new HotlineDatabase(large))
+        {
+            await database.EnsureSchemaAsync();
+            await WriteManyPages(new SqlMessageStore(database));
+            var (log, done) = await CheckpointNow(database);
+            Assert.True(log > 1000, $"the WAL holds {log} frames: the writer checkpointed before its configured size");
+            Assert.Equal(log, done);
+            Assert.Equal(0, database.GroupCommit!.Checkpoints);
+        }
+        await using (var database = new HotlineDatabase(large))
+        {
+            var messages = new SqlMessageStore(database);
+            for (var w = 0; w < 4; w++) Assert.Equal(90, (await messages.ReadAsync($"big{w}", 0, 1000)).Count);
+        }
+    }
+
+    [Fact]
     public async Task The_writer_never_checkpoints_inside_a_commit_a_background_connection_does()
     {
         // Background checkpoints far apart: the commits alone must leave every frame in the WAL (SQLite's own

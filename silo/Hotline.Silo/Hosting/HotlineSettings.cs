@@ -28,6 +28,12 @@ public sealed class HotlineSettings
     public System.Net.IPAddress AdvertisedAddress { get; init; } = System.Net.IPAddress.Loopback;
     /// <summary>Cluster mode: listen on all interfaces (containers), not only the advertised address.</summary>
     public bool ListenOnAnyAddress { get; init; }
+    /// <summary>Embedded mode: <c>Hotline:Storage:SqliteAutoCheckpointPages</c> (see <see cref="Hotline.Storage.HotlineStorageOptions.SqliteAutoCheckpointPages"/>).</summary>
+    public int SqliteAutoCheckpointPages { get; init; } = DefaultAutoCheckpointPages;
+    /// <summary>The setting's raw value when it is not a whole number of at least 1000, kept for <see cref="Problems"/>.</summary>
+    public string? InvalidAutoCheckpointPages { get; init; }
+
+    private static readonly int DefaultAutoCheckpointPages = new Hotline.Storage.HotlineStorageOptions().SqliteAutoCheckpointPages;
 
     /// <summary>Cluster mode is on when both PostgreSQL and Redis are configured (shared/contract.md).</summary>
     public bool ClusterMode => !string.IsNullOrWhiteSpace(PostgresConnectionString) && !string.IsNullOrWhiteSpace(RedisConnectionString);
@@ -45,11 +51,16 @@ public sealed class HotlineSettings
             yield return $"Hotline:Mode is '{InvalidMode}': use combined, silo or front";
         else if (Mode != HostMode.Combined && !ClusterMode)
             yield return $"Hotline:Mode={Mode.ToString().ToLowerInvariant()} needs cluster mode: set ConnectionStrings:Postgres and ConnectionStrings:Redis (and the same Orleans:ClusterId as the cluster)";
+        if (InvalidAutoCheckpointPages is not null)
+            yield return $"Hotline:Storage:SqliteAutoCheckpointPages is '{InvalidAutoCheckpointPages}': use a whole number of pages, at least 1000 (SQLite's own default)";
     }
 
     public static HotlineSettings From(IConfiguration configuration)
     {
         var mode = configuration["Hotline:Mode"];
+        var checkpointPages = configuration["Hotline:Storage:SqliteAutoCheckpointPages"];
+        var pages = string.IsNullOrWhiteSpace(checkpointPages) ? DefaultAutoCheckpointPages
+            : int.TryParse(checkpointPages.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p) && p >= 1000 ? p : (int?)null;
         var parsed = string.IsNullOrWhiteSpace(mode) ? HostMode.Combined
             : Enum.TryParse<HostMode>(mode.Trim(), ignoreCase: true, out var m) && Enum.IsDefined(m) && !int.TryParse(mode, out _) ? m : (HostMode?)null;
         return new()
@@ -65,6 +76,8 @@ public sealed class HotlineSettings
             ServiceId = configuration["Orleans:ServiceId"] ?? "hotline12351",
             AdvertisedAddress = ResolveAddress(configuration["Orleans:AdvertisedIP"]),
             ListenOnAnyAddress = configuration.GetValue("Orleans:ListenOnAnyAddress", false),
+            SqliteAutoCheckpointPages = pages ?? DefaultAutoCheckpointPages,
+            InvalidAutoCheckpointPages = pages is null ? checkpointPages : null,
         };
     }
 

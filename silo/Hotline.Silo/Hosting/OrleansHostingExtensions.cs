@@ -118,9 +118,10 @@ public static class OrleansHostingExtensions
             {
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
                 var sqlite = HotlineStorageOptions.ForSqlite(settings.DataPath);
-                // 0 (default): SQLite's own checkpoint inside the COMMIT that crosses 1000 WAL pages.
+                // 0 (default): SQLite's own checkpoint inside the COMMIT that crosses SqliteAutoCheckpointPages WAL pages.
                 sqlite.SqliteCheckpointInterval = TimeSpan.FromMilliseconds(
                     builder.Configuration.GetValue("Hotline:Storage:SqliteCheckpointMs", (int)sqlite.SqliteCheckpointInterval.TotalMilliseconds));
+                sqlite.SqliteAutoCheckpointPages = settings.SqliteAutoCheckpointPages;
                 silo.AddHotlineStorage(sqlite);
             }
             // Per-case grains are many and short-lived: collect them sooner than Orleans' 15 minutes (see GrainOptions).
