@@ -42,4 +42,11 @@ public interface IMessageStore
     Task<StoredMessage?> FindByClientMessageIdAsync(string consultationId, string senderId, string clientMessageId, CancellationToken cancellationToken = default);
     /// <summary>Blanks the text and sender name of every message of the consultation (erase, retention purge); seq and times stay.</summary>
     Task EraseTextsAsync(string consultationId, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// After an erase (texts, or personal fields in grain state): leaves no copy of what was overwritten in the store's
+    /// files. SQLite copies the WAL into the database, whose pages <c>secure_delete</c> wrote zeroed, and truncates it;
+    /// PostgreSQL has nothing to do here (its old row versions are vacuumed). Returns false if the store could not finish
+    /// it now (readers still on an older snapshot): the next checkpoint does it.
+    /// </summary>
+    Task<bool> ScrubErasedAsync(CancellationToken cancellationToken = default);
 }

@@ -1,4 +1,5 @@
 using Hotline.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace Hotline.Grains;
 
@@ -18,7 +19,8 @@ public sealed class WorkerState
 }
 
 /// <summary>An anonymous worker: the consultations they opened, so they can leave and resume later.</summary>
-public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.Hotline)] IPersistentState<WorkerState> state, TimeProvider time) : Grain, IWorkerGrain
+public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.Hotline)] IPersistentState<WorkerState> state, TimeProvider time,
+    IMessageStore messages, ILogger<WorkerGrain> logger) : Grain, IWorkerGrain
 {
     public async Task Register(string? displayName, string? phone)
     {
@@ -60,6 +62,8 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
             await AuditLog.Write(GrainFactory, new AuditEntry { At = time.GetUtcNow(), ActorId = workerId, ActorRole = "worker", Action = AuditActions.Erase });
         state.State.ConsultationIds.Clear();
         await state.WriteStateAsync();
+        // The worker's name and number were overwritten above: as each consultation does after its own erase.
+        await ConsultationGrain.Scrub(messages, logger);
         return ids.Count;
     }
 }

@@ -139,6 +139,27 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// SQLite: copies every WAL frame into the database and truncates the WAL (<c>wal_checkpoint(TRUNCATE)</c>), waiting
+    /// up to a second for the writer and for readers on older snapshots. The writer checkpoints only every
+    /// <see cref="HotlineStorageOptions.SqliteAutoCheckpointPages"/> pages, so after an erase the overwritten text would
+    /// otherwise stay in the database file (and the old frames in the WAL) until then. Returns false if a reader kept it
+    /// from finishing. PostgreSQL: nothing to do, true.
+    /// </summary>
+    public async Task<bool> CheckpointAndTruncateAsync(CancellationToken cancellationToken = default)
+    {
+        if (Provider != HotlineStorageProvider.Sqlite) return true;
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        // While it waits for readers on older snapshots, new writes wait too: wait at most a second, not the busy timeout
+        // (the next open of this pooled connection sets the busy timeout again).
+        await using (var wait = connection.Command("PRAGMA busy_timeout = 1000")) await wait.ExecuteNonQueryAsync(cancellationToken);
+        await using var checkpoint = connection.Command("PRAGMA wal_checkpoint(TRUNCATE)");
+        await using var reader = await checkpoint.ExecuteReaderAsync(cancellationToken);
+        // One row: busy (1 if it could not finish), frames in the WAL, frames checkpointed.
+        return await reader.ReadAsync(cancellationToken) && reader.GetInt64(0) == 0;
+    }
+
     /// <summary>Applies pending migrations once per instance (re-tried on the next call if it failed). Idempotent.</summary>
     public Task EnsureSchemaAsync(CancellationToken cancellationToken = default)
     {

@@ -126,6 +126,9 @@ public sealed class SqlMessageStore : IMessageStore
         }, write: true, cancellationToken);
     }
 
+    /// <inheritdoc />
+    public Task<bool> ScrubErasedAsync(CancellationToken cancellationToken = default) => _database.CheckpointAndTruncateAsync(cancellationToken);
+
     private static async Task<StoredMessage?> FindAsync(DbConnection connection, string consultationId, string senderId, string clientMessageId, CancellationToken ct)
     {
         await using var select = connection.Command(

@@ -319,8 +319,9 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         _savepoint?.Dispose();
         _release?.Dispose();
         _savepoint = _release = null;
-        // The connection goes back to the pool, where a reader may take it: without the writer's large page cache.
-        try { await ExecAsync(_connection, $"PRAGMA cache_size = -{DefaultCacheKiB}").ConfigureAwait(false); }
+        // The connection goes back to the pool, where a reader may take it: without the writer's large page cache, and
+        // with SQLite's own checkpoint size should it ever write.
+        try { await ExecAsync(_connection, $"PRAGMA cache_size = -{DefaultCacheKiB}; PRAGMA wal_autocheckpoint = 1000").ConfigureAwait(false); }
         catch (Exception ex) { _logger.LogDebug(ex, "Hotline storage: resetting the writer's page cache on {Target}", _description); }
         try { await _connection.DisposeAsync().ConfigureAwait(false); }
         catch (Exception ex) { _logger.LogDebug(ex, "Hotline storage: closing the writer connection of {Target}", _description); }

@@ -34,8 +34,9 @@ public sealed class SafeStartTests
 
     [Theory]
     [InlineData("500")]
+    [InlineData("100001")]
     [InlineData("lots")]
-    public async Task A_WAL_checkpoint_size_that_is_not_a_number_of_at_least_1000_pages_is_refused_by_name(string pages)
+    public async Task A_WAL_checkpoint_size_outside_1000_to_100000_pages_is_refused_by_name(string pages)
     {
         var data = Directory.CreateTempSubdirectory("hotline-safestart-").FullName;
         try

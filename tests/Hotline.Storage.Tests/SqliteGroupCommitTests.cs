@@ -212,12 +212,12 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
     }
 
     /// <summary>Writes about 1,300 WAL pages (past SQLite's 1000-page auto-checkpoint) through the group commit.</summary>
-    private static async Task WriteManyPages(SqlMessageStore messages)
+    private static async Task WriteManyPages(SqlMessageStore messages, string prefix = "big")
     {
         var text = new string('x', 12_000); // three to four pages per row
         await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
         {
-            for (var seq = 1; seq <= 90; seq++) await messages.AppendAsync(Msg($"big{w}", seq, $"m{seq}", text));
+            for (var seq = 1; seq <= 90; seq++) await messages.AppendAsync(Msg($"{prefix}{w}", seq, $"m{seq}", text));
         })));
     }
 
@@ -233,22 +233,72 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_an_erase_and_its_scrub_no_file_of_the_store_holds_the_erased_text()
+    {
+        const string secret = "wage-claim-7f3a91";
+        for (var seq = 1; seq <= 20; seq++) await _messages.AppendAsync(Msg("erase-me", seq, $"e{seq}", $"{secret} {seq}"));
+        await _messages.AppendAsync(Msg("keep", 1, "k1", "kept text"));
+        Assert.True(FilesContain(secret), "the appended text is in no file: the test reads the wrong folder");
+
+        // Erased, but the frames written before the erase are still in the WAL (the writer checkpoints only past its
+        // configured size): without the scrub the text would stay on disk.
+        await _messages.EraseTextsAsync("erase-me");
+        Assert.Equal("", (await _messages.ReadAsync("erase-me", 0, 100))[0].Text);
+        Assert.True(FilesContain(secret), "the erased text was gone before the scrub: this test no longer shows what the scrub does");
+
+        Assert.True(await _messages.ScrubErasedAsync());
+        Assert.False(FilesContain(secret), "the erased text is still in a file of the store after the scrub");
+        Assert.Equal("kept text", (await _messages.ReadAsync("keep", 0, 10))[0].Text);
+        Assert.Equal(20, (await _messages.ReadAsync("erase-me", 0, 100)).Count);
+    }
+
+    private bool FilesContain(string text)
+    {
+        foreach (var file in Directory.GetFiles(Path.Combine(_root, "data")))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            if (System.Text.Encoding.Latin1.GetString(copy.ToArray()).Contains(text, StringComparison.Ordinal)) return true;
+        }
+        return false;
+    }
+
+    [Fact]
     public async Task Without_background_checkpoints_the_writer_checkpoints_at_its_configured_WAL_size()
     {
-        // SQLite's own threshold: the commits past 1000 pages checkpointed, and the WAL restarted from its start.
+        // The writer's own setting, read on the writer's connection: the configured size, the default, the backstop.
+        static async Task<long> WriterSetting(HotlineDatabase database) => await database.GroupCommit!.EnqueueAsync(async (connection, ct) =>
+        {
+            await using var read = connection.Command("PRAGMA wal_autocheckpoint");
+            return Convert.ToInt64(await read.ExecuteScalarAsync(ct));
+        }, CancellationToken.None);
+        foreach (var (configured, interval, expected) in new[] { (1500, TimeSpan.Zero, 1500L), (0, TimeSpan.Zero, 10_000L), (1500, TimeSpan.FromHours(1), 16_384L) })
+        {
+            var options = HotlineStorageOptions.ForSqlite(Path.Combine(_root, $"setting-{configured}-{interval.TotalSeconds}"));
+            if (configured > 0) options.SqliteAutoCheckpointPages = configured;
+            options.SqliteCheckpointInterval = interval;
+            await using var database = new HotlineDatabase(options);
+            await database.EnsureSchemaAsync();
+            Assert.Equal(expected, await WriterSetting(database));
+        }
+
+        // 1500 pages: writing well over 2,000 crosses it, the commit that did checkpointed, and the WAL restarted from
+        // its start (with the default, 10,000, it would hold them all).
         var small = HotlineStorageOptions.ForSqlite(Path.Combine(_root, "small"));
-        small.SqliteAutoCheckpointPages = 1000;
+        small.SqliteAutoCheckpointPages = 1500;
         await using (var database = new HotlineDatabase(small))
         {
             await database.EnsureSchemaAsync();
-            await WriteManyPages(new SqlMessageStore(database));
+            var messages = new SqlMessageStore(database);
+            await WriteManyPages(messages);
+            await WriteManyPages(messages, "again");
             var (log, _) = await CheckpointNow(database);
-            Assert.True(log < 1000, $"the WAL holds {log} frames: the writer did not checkpoint at 1000 pages");
+            Assert.True(log < 1500, $"the WAL holds {log} frames: the writer did not checkpoint at 1500 pages");
         }
 
-        // Ten times that (the default): every frame is still in the WAL, none copied by the writer.
+        // The default, ten times SQLite's: every frame is still in the WAL, none copied by the writer.
         var large = HotlineStorageOptions.ForSqlite(Path.Combine(_root, "large"));
-        Assert.Equal(10_000, large.SqliteAutoCheckpointPages);
         await using (var database = new HotlineDatabase(large))
         {
             await database.EnsureSchemaAsync();
@@ -256,7 +306,6 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
             var (log, done) = await CheckpointNow(database);
             Assert.True(log > 1000, $"the WAL holds {log} frames: the writer checkpointed before its configured size");
             Assert.Equal(log, done);
-            Assert.Equal(0, database.GroupCommit!.Checkpoints);
         }
         await using (var database = new HotlineDatabase(large))
         {

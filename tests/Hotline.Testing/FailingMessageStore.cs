@@ -105,4 +105,7 @@ public sealed class FailingMessageStore(IMessageStore inner, StoreFaults faults)
     /// <inheritdoc />
     public Task EraseTextsAsync(string consultationId, CancellationToken cancellationToken = default) =>
         inner.EraseTextsAsync(consultationId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> ScrubErasedAsync(CancellationToken cancellationToken = default) => inner.ScrubErasedAsync(cancellationToken);
 }

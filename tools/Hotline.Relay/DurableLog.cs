@@ -20,7 +20,8 @@ public sealed class DurableLog : IAsyncDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         _connection = new SqliteConnection($"Data Source={path};Pooling=false");
         _connection.Open();
-        Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+        // The platform's writer checkpoints at 10,000 WAL pages (HotlineStorageOptions.SqliteAutoCheckpointPages).
+        Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 10000;");
         Execute("CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, conversation TEXT NOT NULL, sender TEXT NOT NULL, client_id TEXT NOT NULL, text TEXT NOT NULL, sent_at TEXT NOT NULL)");
         _writer = Task.Run(WriteLoop);
     }

@@ -34,6 +34,9 @@ public sealed class HotlineSettings
     public string? InvalidAutoCheckpointPages { get; init; }
 
     private static readonly int DefaultAutoCheckpointPages = new Hotline.Storage.HotlineStorageOptions().SqliteAutoCheckpointPages;
+    // SQLite's own default at the low end; at the high end a WAL of about 400 MB (4 KB pages), past which recovery and
+    // the checkpoint at close grow long for no gain.
+    private const int MinAutoCheckpointPages = 1000, MaxAutoCheckpointPages = 100_000;
 
     /// <summary>Cluster mode is on when both PostgreSQL and Redis are configured (shared/contract.md).</summary>
     public bool ClusterMode => !string.IsNullOrWhiteSpace(PostgresConnectionString) && !string.IsNullOrWhiteSpace(RedisConnectionString);
@@ -52,7 +55,7 @@ public sealed class HotlineSettings
         else if (Mode != HostMode.Combined && !ClusterMode)
             yield return $"Hotline:Mode={Mode.ToString().ToLowerInvariant()} needs cluster mode: set ConnectionStrings:Postgres and ConnectionStrings:Redis (and the same Orleans:ClusterId as the cluster)";
         if (InvalidAutoCheckpointPages is not null)
-            yield return $"Hotline:Storage:SqliteAutoCheckpointPages is '{InvalidAutoCheckpointPages}': use a whole number of pages, at least 1000 (SQLite's own default)";
+            yield return $"Hotline:Storage:SqliteAutoCheckpointPages is '{InvalidAutoCheckpointPages}': use a whole number of pages from {MinAutoCheckpointPages} (SQLite's own default) to {MaxAutoCheckpointPages}";
     }
 
     public static HotlineSettings From(IConfiguration configuration)
@@ -60,7 +63,8 @@ public sealed class HotlineSettings
         var mode = configuration["Hotline:Mode"];
         var checkpointPages = configuration["Hotline:Storage:SqliteAutoCheckpointPages"];
         var pages = string.IsNullOrWhiteSpace(checkpointPages) ? DefaultAutoCheckpointPages
-            : int.TryParse(checkpointPages.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p) && p >= 1000 ? p : (int?)null;
+            : int.TryParse(checkpointPages.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p)
+              && p is >= MinAutoCheckpointPages and <= MaxAutoCheckpointPages ? p : (int?)null;
         var parsed = string.IsNullOrWhiteSpace(mode) ? HostMode.Combined
             : Enum.TryParse<HostMode>(mode.Trim(), ignoreCase: true, out var m) && Enum.IsDefined(m) && !int.TryParse(mode, out _) ? m : (HostMode?)null;
         return new()
