@@ -45,8 +45,9 @@ public interface IMessageStore
     /// <summary>
     /// After an erase (texts, or personal fields in grain state): leaves no copy of what was overwritten in the store's
     /// files. SQLite copies the WAL into the database, whose pages <c>secure_delete</c> wrote zeroed, and truncates it;
-    /// PostgreSQL has nothing to do here (its old row versions are vacuumed). Returns false if the store could not finish
-    /// it now (readers still on an older snapshot): the next checkpoint does it.
+    /// PostgreSQL does nothing here: its old row versions stay until vacuumed (and in its WAL and any archive; see
+    /// SECURITY.md). Returns false if the store could not finish it now (readers still on an older snapshot): the next
+    /// checkpoint does it.
     /// </summary>
     Task<bool> ScrubErasedAsync(CancellationToken cancellationToken = default);
 }

@@ -788,24 +788,8 @@ public sealed class ConsultationGrain(
         S.Employer = null;
         S.EmployerKey = null;
         S.ErasedAt = now;
+        // The callers scrub the store once after all of theirs (ErasedData.Scrub): the worker's erase, the retention run.
         await state.WriteStateAsync();
-        await Scrub(messages, logger);
-    }
-
-    /// <summary>
-    /// After an erase is written: no copy of what it overwrote stays in the store's files. Best effort: the erase stands
-    /// either way, and the store's next checkpoint finishes it.
-    /// </summary>
-    internal static async Task Scrub(IMessageStore store, ILogger logger)
-    {
-        try
-        {
-            if (!await store.ScrubErasedAsync()) logger.LogWarning("Erase: the store could not checkpoint yet (a reader held an older snapshot); its next checkpoint will");
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Erase: the store's checkpoint failed; its next checkpoint will remove the erased data from its files");
-        }
     }
 
     public async Task OnOffered(string lawyerId, DateTimeOffset expiresAt)

@@ -1,5 +1,6 @@
 using Hotline.Abstractions;
 using Hotline.Domain;
+using Microsoft.Extensions.Logging;
 
 namespace Hotline.Grains;
 
@@ -75,7 +76,8 @@ public sealed class RetentionState
 /// The retention job: files closed consultations by day and purges whole days older than the retention. Its progress
 /// is durable, so after a restart (or a long downtime) the next run catches up on every day it missed.
 /// </summary>
-public sealed class RetentionGrain([PersistentState("retention", StorageNames.Hotline)] IPersistentState<RetentionState> state, TimeProvider time)
+public sealed class RetentionGrain([PersistentState("retention", StorageNames.Hotline)] IPersistentState<RetentionState> state, TimeProvider time,
+    IMessageStore messages, ILogger<RetentionGrain> logger)
     : Grain, IRetentionGrain
 {
     public static string DayKey(DateTime day) => "retention-" + day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
@@ -117,6 +119,7 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
         }
         state.State.LastRunAt = now;
         await state.WriteStateAsync();
+        if (purged > 0) await ErasedData.Scrub(messages, logger);
         return purged;
     }
 
@@ -194,5 +197,25 @@ public sealed class LoginThrottleGrain([PersistentState("login-throttle", Storag
     {
         if (!state.RecordExists) return;
         await state.ClearStateAsync();
+    }
+}
+
+/// <summary>After erases are written: no copy of what they overwrote stays in the store's files.</summary>
+internal static class ErasedData
+{
+    /// <summary>
+    /// Once after a batch of erases (a worker's, a retention run's), not per consultation: each scrub blocks the store's
+    /// writes while it copies the WAL. Best effort: the erases stand either way, and the store's next checkpoint finishes it.
+    /// </summary>
+    public static async Task Scrub(IMessageStore store, ILogger logger)
+    {
+        try
+        {
+            if (!await store.ScrubErasedAsync()) logger.LogWarning("Erase: the store could not checkpoint yet (a reader held an older snapshot); its next checkpoint will");
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Erase: the store's checkpoint failed; its next checkpoint will remove the erased data from its files");
+        }
     }
 }

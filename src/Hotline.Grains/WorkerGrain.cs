@@ -62,8 +62,8 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
             await AuditLog.Write(GrainFactory, new AuditEntry { At = time.GetUtcNow(), ActorId = workerId, ActorRole = "worker", Action = AuditActions.Erase });
         state.State.ConsultationIds.Clear();
         await state.WriteStateAsync();
-        // The worker's name and number were overwritten above: as each consultation does after its own erase.
-        await ConsultationGrain.Scrub(messages, logger);
+        // Once, after the worker's own fields and every consultation's texts were overwritten.
+        await ErasedData.Scrub(messages, logger);
         return ids.Count;
     }
 }

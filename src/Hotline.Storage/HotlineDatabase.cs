@@ -155,6 +155,8 @@ public sealed class HotlineDatabase : IAsyncDisposable, IDisposable
         // (the next open of this pooled connection sets the busy timeout again).
         await using (var wait = connection.Command("PRAGMA busy_timeout = 1000")) await wait.ExecuteNonQueryAsync(cancellationToken);
         await using var checkpoint = connection.Command("PRAGMA wal_checkpoint(TRUNCATE)");
+        // Microsoft.Data.Sqlite retries a busy statement until its command timeout: a few seconds, not the default 30+.
+        checkpoint.CommandTimeout = 5;
         await using var reader = await checkpoint.ExecuteReaderAsync(cancellationToken);
         // One row: busy (1 if it could not finish), frames in the WAL, frames checkpointed.
         return await reader.ReadAsync(cancellationToken) && reader.GetInt64(0) == 0;

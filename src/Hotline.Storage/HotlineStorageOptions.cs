@@ -75,7 +75,7 @@ public sealed class HotlineStorageOptions
     /// own default is 1000. A checkpoint copies each page changed since the last one once, and the appends rewrite the
     /// same few leaf pages (each active consultation's) over and over, so checkpointing ten times less often copies
     /// far fewer pages per message (docs/perf-message-path.md, twelfth session). Values below 1000 are raised to 1000 (the
-    /// silo refuses them, and any above 100,000, at start). After an erase the store checkpoints at once
+    /// silo refuses them, and any above 100,000, at start). After erases the store checkpoints at once
     /// (<see cref="HotlineDatabase.CheckpointAndTruncateAsync"/>), so a larger WAL keeps no erased text longer.
     /// </summary>
     public int SqliteAutoCheckpointPages { get; set; } = 10_000;

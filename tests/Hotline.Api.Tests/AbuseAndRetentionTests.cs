@@ -79,16 +79,22 @@ public sealed class RetentionTests(ClockHost host)
         var worker = await kit.Worker("Li Si");
         var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
         await worker.Hub.SendMessage(c.Id, "my employer Acme owes me");
+        // A text of this test alone, to look for in the store's files.
+        var marker = "acme-claim-" + Guid.NewGuid().ToString("N")[..10];
+        await worker.Hub.SendMessage(c.Id, marker);
         await lawyer.Hub.Invoke<Note>("AddNote", [c.Id, "Acme again"]);
         await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "told them to apply for arbitration"]);
         var retention = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IRetentionGrain>(GrainKeys.Hotline);
 
         // Not yet due: nothing happens.
         Assert.Equal(0, await retention.RunDue(180));
-        Assert.Equal("my employer Acme owes me", Assert.Single(await kit.Rest.GetMessages(lawyer.Token, c.Id)).Text);
+        Assert.Equal("my employer Acme owes me", (await kit.Rest.GetMessages(lawyer.Token, c.Id))[0].Text);
+        Assert.True(await StoreFiles.Contain(host, marker), "the message is in no file of the store: the scan below would prove nothing");
 
         host.Clock.Advance(TimeSpan.FromDays(182));
         Assert.True(await retention.RunDue(180) >= 1);
+        // The run ended with a scrub: no frame of the WAL, no page of the database still holds the purged text.
+        Assert.False(await StoreFiles.Contain(host, marker), "the purged text is still in a file of the store");
         Assert.NotNull(await retention.GetLastRun());
         // A second run finds nothing left (the job's progress is durable, so a restart does not redo or skip days).
         Assert.Equal(0, await retention.RunDue(180));
@@ -98,7 +104,7 @@ public sealed class RetentionTests(ClockHost host)
         var view = await kit.Rest.GetConsultation(token, c.Id);
         Assert.Equal("closed", view.Status);
         Assert.Equal("", view.Summary);
-        Assert.Equal("", Assert.Single(await kit.Rest.GetMessages(token, c.Id)).Text);
+        Assert.All(await kit.Rest.GetMessages(token, c.Id), m => Assert.Equal("", m.Text));
         Assert.Empty(await lawyer.Hub.Invoke<IReadOnlyList<Note>>("GetNotes", [c.Id]));
         var audit = await kit.Raw(HttpMethod.Get, $"/api/admin/audit?consultationId={c.Id}", await kit.AdminToken());
         Assert.Contains("\"purge\"", audit.Body);
@@ -136,17 +142,26 @@ public sealed class PhoneNumberPrivacyTests(ClockHost host)
         foreach (var e in lawyer.Hub.RawEvents.Items.Concat(admin.RawEvents.Items))
             Assert.DoesNotContain(forms.Take(2), f => e.Payload.GetRawText().Contains(f, StringComparison.Ordinal));
         Assert.DoesNotContain(host.Logs.Lines, l => l.Contains(number, StringComparison.Ordinal) || l.Contains("8613987654321", StringComparison.Ordinal));
+        Assert.False(await StoreFiles.Contain(host, number), "the number is in a file of the data folder");
+        Assert.False(await StoreFiles.Contain(host, "8613987654321"), "the number is in a file of the data folder");
+    }
+}
+
+/// <summary>Reads every file of a host's data folder byte by byte (as Latin-1 and as UTF-16).</summary>
+internal static class StoreFiles
+{
+    public static async Task<bool> Contain(HotlineHost host, string text)
+    {
         foreach (var file in Directory.GetFiles(host.DataPath, "*", SearchOption.AllDirectories))
         {
-            byte[] bytes;
+            using var copy = new MemoryStream();
+            // Read to its end as it is now: the WAL may be truncated meanwhile.
             await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-            {
-                bytes = new byte[stream.Length];
-                await stream.ReadExactlyAsync(bytes);
-            }
-            var text = Encoding.Latin1.GetString(bytes);
-            Assert.False(text.Contains(number, StringComparison.Ordinal) || text.Contains("8613987654321", StringComparison.Ordinal), $"the number is in {file}");
-            Assert.DoesNotContain(number, Encoding.Unicode.GetString(bytes), StringComparison.Ordinal);
+                await stream.CopyToAsync(copy);
+            var bytes = copy.ToArray();
+            if (Encoding.Latin1.GetString(bytes).Contains(text, StringComparison.Ordinal) || Encoding.Unicode.GetString(bytes).Contains(text, StringComparison.Ordinal))
+                return true;
         }
+        return false;
     }
 }

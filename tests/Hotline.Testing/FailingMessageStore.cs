@@ -27,6 +27,25 @@ public sealed class StoreFaults
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _gates = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _held = new();
     private readonly ConcurrentDictionary<string, int> _failingLookups = new();
+    private int _scrubs, _failingScrubs;
+
+    /// <summary>Scrubs asked of the store so far (erases end with one).</summary>
+    public int Scrubs => Volatile.Read(ref _scrubs);
+
+    /// <summary>The next scrub throws.</summary>
+    public void FailNextScrub() => Interlocked.Increment(ref _failingScrubs);
+
+    internal void CountScrub() => Interlocked.Increment(ref _scrubs);
+
+    internal bool TakeScrubFault()
+    {
+        while (true)
+        {
+            var left = Volatile.Read(ref _failingScrubs);
+            if (left == 0) return false;
+            if (Interlocked.CompareExchange(ref _failingScrubs, left - 1, left) == left) return true;
+        }
+    }
 
     /// <summary>The next append of <paramref name="consultationId"/> fails as <paramref name="fault"/> says (queued: one per call).</summary>
     public void FailNextAppend(string consultationId, AppendFault fault = AppendFault.FailBefore) =>
@@ -107,5 +126,9 @@ public sealed class FailingMessageStore(IMessageStore inner, StoreFaults faults)
         inner.EraseTextsAsync(consultationId, cancellationToken);
 
     /// <inheritdoc />
-    public Task<bool> ScrubErasedAsync(CancellationToken cancellationToken = default) => inner.ScrubErasedAsync(cancellationToken);
+    public Task<bool> ScrubErasedAsync(CancellationToken cancellationToken = default)
+    {
+        faults.CountScrub();
+        return faults.TakeScrubFault() ? throw new InjectedStoreFailure("injected: the scrub failed") : inner.ScrubErasedAsync(cancellationToken);
+    }
 }
