@@ -89,12 +89,12 @@ public sealed class RetentionTests(ClockHost host)
         // Not yet due: nothing happens.
         Assert.Equal(0, await retention.RunDue(180));
         Assert.Equal("my employer Acme owes me", (await kit.Rest.GetMessages(lawyer.Token, c.Id))[0].Text);
-        Assert.True(await StoreFiles.Contain(host, marker), "the message is in no file of the store: the scan below would prove nothing");
+        Assert.True(await DataFiles.Contain(host.DataPath, marker, utf16Too: true), "the message is in no file of the store: the scan below would prove nothing");
 
         host.Clock.Advance(TimeSpan.FromDays(182));
         Assert.True(await retention.RunDue(180) >= 1);
         // The run ended with a scrub: no frame of the WAL, no page of the database still holds the purged text.
-        Assert.False(await StoreFiles.Contain(host, marker), "the purged text is still in a file of the store");
+        Assert.False(await DataFiles.Contain(host.DataPath, marker, utf16Too: true), "the purged text is still in a file of the store");
         Assert.NotNull(await retention.GetLastRun());
         // A second run finds nothing left (the job's progress is durable, so a restart does not redo or skip days).
         Assert.Equal(0, await retention.RunDue(180));
@@ -142,26 +142,7 @@ public sealed class PhoneNumberPrivacyTests(ClockHost host)
         foreach (var e in lawyer.Hub.RawEvents.Items.Concat(admin.RawEvents.Items))
             Assert.DoesNotContain(forms.Take(2), f => e.Payload.GetRawText().Contains(f, StringComparison.Ordinal));
         Assert.DoesNotContain(host.Logs.Lines, l => l.Contains(number, StringComparison.Ordinal) || l.Contains("8613987654321", StringComparison.Ordinal));
-        Assert.False(await StoreFiles.Contain(host, number), "the number is in a file of the data folder");
-        Assert.False(await StoreFiles.Contain(host, "8613987654321"), "the number is in a file of the data folder");
-    }
-}
-
-/// <summary>Reads every file of a host's data folder byte by byte (as Latin-1 and as UTF-16).</summary>
-internal static class StoreFiles
-{
-    public static async Task<bool> Contain(HotlineHost host, string text)
-    {
-        foreach (var file in Directory.GetFiles(host.DataPath, "*", SearchOption.AllDirectories))
-        {
-            using var copy = new MemoryStream();
-            // Read to its end as it is now: the WAL may be truncated meanwhile.
-            await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-                await stream.CopyToAsync(copy);
-            var bytes = copy.ToArray();
-            if (Encoding.Latin1.GetString(bytes).Contains(text, StringComparison.Ordinal) || Encoding.Unicode.GetString(bytes).Contains(text, StringComparison.Ordinal))
-                return true;
-        }
-        return false;
+        Assert.False(await DataFiles.Contain(host.DataPath, number, utf16Too: true), "the number is in a file of the data folder");
+        Assert.False(await DataFiles.Contain(host.DataPath, "8613987654321", utf16Too: true), "the number is in a file of the data folder");
     }
 }

@@ -221,6 +221,16 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
         })));
     }
 
+    /// <summary>Writes more than 1000 pages; the WAL must still hold every frame (none copied by the writer), which a PASSIVE checkpoint then copies.</summary>
+    private static async Task WriteManyPagesAndKeepThemInTheWal(HotlineDatabase database, string otherwise)
+    {
+        await database.EnsureSchemaAsync();
+        await WriteManyPages(new SqlMessageStore(database));
+        var (log, done) = await CheckpointNow(database);
+        Assert.True(log > 1000, $"the WAL holds {log} frames: {otherwise}");
+        Assert.Equal(log, done);
+    }
+
     /// <summary>(log frames, checkpointed frames) of a PASSIVE checkpoint run now.</summary>
     private static async Task<(long Log, long Done)> CheckpointNow(HotlineDatabase database)
     {
@@ -238,31 +248,21 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
         const string secret = "wage-claim-7f3a91";
         for (var seq = 1; seq <= 20; seq++) await _messages.AppendAsync(Msg("erase-me", seq, $"e{seq}", $"{secret} {seq}"));
         await _messages.AppendAsync(Msg("keep", 1, "k1", "kept text"));
-        Assert.True(FilesContain(secret), "the appended text is in no file: the test reads the wrong folder");
+        Assert.True(await DataFiles.Contain(DataFolder, secret), "the appended text is in no file: the test reads the wrong folder");
 
         // Erased, but the frames written before the erase are still in the WAL (the writer checkpoints only past its
         // configured size): without the scrub the text would stay on disk.
         await _messages.EraseTextsAsync("erase-me");
         Assert.Equal("", (await _messages.ReadAsync("erase-me", 0, 100))[0].Text);
-        Assert.True(FilesContain(secret), "the erased text was gone before the scrub: this test no longer shows what the scrub does");
+        Assert.True(await DataFiles.Contain(DataFolder, secret), "the erased text was gone before the scrub: this test no longer shows what the scrub does");
 
         Assert.True(await _messages.ScrubErasedAsync());
-        Assert.False(FilesContain(secret), "the erased text is still in a file of the store after the scrub");
+        Assert.False(await DataFiles.Contain(DataFolder, secret), "the erased text is still in a file of the store after the scrub");
         Assert.Equal("kept text", (await _messages.ReadAsync("keep", 0, 10))[0].Text);
         Assert.Equal(20, (await _messages.ReadAsync("erase-me", 0, 100)).Count);
     }
 
-    private bool FilesContain(string text)
-    {
-        foreach (var file in Directory.GetFiles(Path.Combine(_root, "data")))
-        {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            if (System.Text.Encoding.Latin1.GetString(copy.ToArray()).Contains(text, StringComparison.Ordinal)) return true;
-        }
-        return false;
-    }
+    private string DataFolder => Path.Combine(_root, "data");
 
     [Fact]
     public async Task Without_background_checkpoints_the_writer_checkpoints_at_its_configured_WAL_size()
@@ -300,13 +300,7 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
         // The default, ten times SQLite's: every frame is still in the WAL, none copied by the writer.
         var large = HotlineStorageOptions.ForSqlite(Path.Combine(_root, "large"));
         await using (var database = new HotlineDatabase(large))
-        {
-            await database.EnsureSchemaAsync();
-            await WriteManyPages(new SqlMessageStore(database));
-            var (log, done) = await CheckpointNow(database);
-            Assert.True(log > 1000, $"the WAL holds {log} frames: the writer checkpointed before its configured size");
-            Assert.Equal(log, done);
-        }
+            await WriteManyPagesAndKeepThemInTheWal(database, "the writer checkpointed before its configured size");
         await using (var database = new HotlineDatabase(large))
         {
             var messages = new SqlMessageStore(database);
@@ -323,11 +317,7 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
         rare.SqliteCheckpointInterval = TimeSpan.FromHours(1);
         await using (var database = new HotlineDatabase(rare))
         {
-            await database.EnsureSchemaAsync();
-            await WriteManyPages(new SqlMessageStore(database));
-            var (log, done) = await CheckpointNow(database);
-            Assert.True(log > 1000, $"the WAL holds {log} frames: the writer checkpointed inside a commit");
-            Assert.Equal(log, done);
+            await WriteManyPagesAndKeepThemInTheWal(database, "the writer checkpointed inside a commit");
             Assert.Equal(0, database.GroupCommit!.Checkpoints);
         }
 

@@ -30,7 +30,7 @@ public sealed class HotlineSettings
     public bool ListenOnAnyAddress { get; init; }
     /// <summary>Embedded mode: <c>Hotline:Storage:SqliteAutoCheckpointPages</c> (see <see cref="Hotline.Storage.HotlineStorageOptions.SqliteAutoCheckpointPages"/>).</summary>
     public int SqliteAutoCheckpointPages { get; init; } = DefaultAutoCheckpointPages;
-    /// <summary>The setting's raw value when it is not a whole number of at least 1000, kept for <see cref="Problems"/>.</summary>
+    /// <summary>The setting's raw value when it is not a whole number from 1000 to 100,000, kept for <see cref="Problems"/>.</summary>
     public string? InvalidAutoCheckpointPages { get; init; }
 
     private static readonly int DefaultAutoCheckpointPages = new Hotline.Storage.HotlineStorageOptions().SqliteAutoCheckpointPages;
