@@ -201,6 +201,11 @@ public interface IRouterGrain : IGrainWithStringKey
     /// <summary>Every consultation the router holds (queued, offered or active).</summary>
     [Alias("GetEntries")] Task<IReadOnlyList<RouterEntry>> GetEntries();
     [Alias("Ping")] Task Ping();
+    /// <summary>
+    /// Writes a snapshot now, which deletes the journal before it: batches of consultations since erased or purged held
+    /// their employer keys until the next snapshot. Returns once the snapshot is durable. Called before the store's scrub.
+    /// </summary>
+    [Alias("Compact")] Task Compact();
 }
 
 /// <summary>The reconciliation of consultations with the router: runs by itself, and answers the admin check. Key: "hotline".</summary>

@@ -59,6 +59,11 @@ public interface ICollectiveGrain : IGrainWithStringKey
 {
     /// <summary>Records the mention durably; pushes <c>Alert</c> to admins when an alert opens or grows.</summary>
     [Alias("Record")] Task Record(EmployerMentioned mention);
+    /// <summary>
+    /// Forgets an erased or purged consultation: its mention, its place in alerts, its worker's id (alerts keep the count).
+    /// Durable before it returns; pushes <c>Alert</c> for every alert that changed.
+    /// </summary>
+    [Alias("Forget")] Task Forget(string consultationId, string workerId);
     /// <summary>Other consultations naming the same employer within the window.</summary>
     [Alias("RelatedCount")] Task<int> RelatedCount(string employerKey, string consultationId);
     /// <summary>Ids of the other consultations naming the same employer within the window, newest first.</summary>

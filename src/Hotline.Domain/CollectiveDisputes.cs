@@ -160,6 +160,40 @@ public sealed class CollectiveDisputes(CollectiveState state, CollectiveOptions 
         return alert;
     }
 
+    /// <summary>What an erased worker's id becomes in an alert (followed by its place in the list, so each stays distinct).</summary>
+    public const string ErasedWorker = "erased-";
+
+    /// <summary>
+    /// Forgets a consultation whose worker erased it or whose retention ran out: its mention goes, and every alert drops its
+    /// id and region and replaces its worker's id with <see cref="ErasedWorker"/>, so the alert still counts every worker who
+    /// named the employer but no longer says who. An alert whose name was this consultation's takes the next consultation's
+    /// spelling while its mention is within the window (else the normalised key). Returns the alerts that changed.
+    /// </summary>
+    /// <remarks>The worker's other consultations in the same alert no longer tie to them there either: the alert keeps
+    /// which workers it counts, not which consultation each one opened.</remarks>
+    public IReadOnlyList<CollectiveAlert> Forget(string consultationId, string workerId, DateTimeOffset now)
+    {
+        Prune(now);
+        state.Mentions.RemoveAll(m => m.ConsultationId == consultationId);
+        var changed = new List<CollectiveAlert>();
+        foreach (var alert in state.Alerts)
+        {
+            var at = alert.ConsultationIds.IndexOf(consultationId);
+            if (at < 0) continue;
+            alert.ConsultationIds.RemoveAt(at);
+            if (at < alert.Regions.Count) alert.Regions.RemoveAt(at);
+            var worker = alert.WorkerIds.IndexOf(workerId);
+            if (worker >= 0) alert.WorkerIds[worker] = ErasedWorker + worker;
+            // The name is always the first consultation's spelling or the key, so forgetting the first is all that changes it.
+            if (at == 0)
+                alert.Employer = state.Mentions.FirstOrDefault(m => alert.ConsultationIds.Count > 0 && m.ConsultationId == alert.ConsultationIds[0])?.Employer
+                    ?? alert.EmployerKey;
+            alert.Region = MostNamed(alert.Regions);
+            changed.Add(alert);
+        }
+        return changed;
+    }
+
     /// <summary>Drops mentions older than the window: nothing outside it is ever counted.</summary>
     public void Prune(DateTimeOffset now)
     {
@@ -177,7 +211,10 @@ public sealed class CollectiveDisputes(CollectiveState state, CollectiveOptions 
         alert.Regions.Add(m.Region);
         if (m.At > alert.LastAt) alert.LastAt = m.At;
         if (m.At < alert.FirstAt) alert.FirstAt = m.At;
-        alert.Region = alert.Regions.Where(r => r is not null).GroupBy(r => r).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => g.Key).FirstOrDefault();
+        alert.Region = MostNamed(alert.Regions);
     }
+
+    private static string? MostNamed(IEnumerable<string?> regions) =>
+        regions.Where(r => r is not null).GroupBy(r => r).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => g.Key).FirstOrDefault();
 }

@@ -45,6 +45,13 @@ public sealed class CollectiveGrain(
         if (alert is not null) PushAlert(AlertView.From(alert));
     }
 
+    public async Task Forget(string consultationId, string workerId)
+    {
+        var changed = Detector.Forget(consultationId, workerId, time.GetUtcNow());
+        await state.WriteStateAsync();
+        foreach (var alert in changed) PushAlert(AlertView.From(alert));
+    }
+
     public Task<int> RelatedCount(string employerKey, string consultationId)
         => Task.FromResult(Detector.RelatedCount(employerKey, consultationId, time.GetUtcNow()));
 

@@ -776,6 +776,8 @@ public sealed class ConsultationGrain(
     /// <summary>Blanks every text and personal field; status, category, times and statistics stay.</summary>
     private async Task EraseTexts(DateTimeOffset now)
     {
+        // The collective detector holds the employer as this worker wrote it, tied to their id: it forgets them first.
+        if (S.EmployerKey is not null) await Collective.Forget(S.Id, S.WorkerId);
         await messages.EraseTextsAsync(S.Id);
         _sent = null;
         _withdrawn = null; // an erased message is never pushed again

@@ -119,7 +119,7 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
         }
         state.State.LastRunAt = now;
         await state.WriteStateAsync();
-        if (purged > 0) await ErasedData.Scrub(messages, logger);
+        if (purged > 0) await ErasedData.Scrub(GrainFactory, messages, logger);
         return purged;
     }
 
@@ -205,10 +205,20 @@ internal static class ErasedData
 {
     /// <summary>
     /// Once after a batch of erases (a worker's, a retention run's), not per consultation: each scrub blocks the store's
-    /// writes while it copies the WAL. Best effort: the erases stand either way, and the store's next checkpoint finishes it.
+    /// writes while it copies the WAL. First the router writes a snapshot, so its journal no longer holds the erased
+    /// consultations' employer keys; then the store checkpoints. Best effort: the erases stand either way, the router's
+    /// next snapshot and the store's next checkpoint finish it.
     /// </summary>
-    public static async Task Scrub(IMessageStore store, ILogger logger)
+    public static async Task Scrub(IGrainFactory grains, IMessageStore store, ILogger logger)
     {
+        try
+        {
+            await grains.GetGrain<IRouterGrain>(GrainKeys.Hotline).Compact();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Erase: the router could not write its snapshot; its next snapshot will drop the erased consultations' journal");
+        }
         try
         {
             if (!await store.ScrubErasedAsync()) logger.LogWarning("Erase: the store could not checkpoint yet (a reader held an older snapshot); its next checkpoint will");

@@ -25,6 +25,7 @@ public sealed class RouterLog(IRouterJournal journal, string routerId, int minSn
     private long _journalBytes;
     private long _snapshotBytes;
     private bool _snapshotNext;
+    private bool _compactRequested;
 
     /// <summary>Bytes written so far (journal and snapshots).</summary>
     public long BytesWritten { get; private set; }
@@ -49,6 +50,9 @@ public sealed class RouterLog(IRouterJournal journal, string routerId, int minSn
         return engine;
     }
 
+    /// <summary>Makes the next <see cref="Write"/> a snapshot, whatever the journal's size (see <see cref="IRouterGrain.Compact"/>).</summary>
+    public void RequestSnapshot() => _compactRequested = true;
+
     /// <summary>
     /// Writes the batch holding <paramref name="commands"/>, the last ones <paramref name="engine"/> ran. Call before any
     /// other command runs: the state is taken (serialised) synchronously. <paramref name="compacted"/> runs right after a
@@ -57,7 +61,8 @@ public sealed class RouterLog(IRouterJournal journal, string routerId, int minSn
     public async Task Write(RoutingEngine engine, IReadOnlyList<RouterCommand> commands, Action compacted)
     {
         var seq = _seq + 1;
-        var snapshot = _snapshotNext || _journalBytes >= Math.Max(minSnapshotBytes, _snapshotBytes);
+        var snapshot = _compactRequested || _snapshotNext || _journalBytes >= Math.Max(minSnapshotBytes, _snapshotBytes);
+        _compactRequested = false;
         Task<int> write;
         if (snapshot)
         {

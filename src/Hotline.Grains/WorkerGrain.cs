@@ -63,7 +63,7 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
         state.State.ConsultationIds.Clear();
         await state.WriteStateAsync();
         // Once, after the worker's own fields and every consultation's texts were overwritten.
-        await ErasedData.Scrub(messages, logger);
+        await ErasedData.Scrub(GrainFactory, messages, logger);
         return ids.Count;
     }
 }

@@ -120,6 +120,48 @@ public sealed class CollectiveAlertTests(HotlineHost host)
     }
 
     [Fact]
+    public async Task A_worker_who_erases_leaves_the_alert_with_its_count_but_without_their_consultation_or_spelling()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var admin = await kit.AdminToken();
+        var wall = await kit.Start(HotlineConnection.Admin(kit.BaseUrl, admin));
+        var tag = Tag();
+        // The first spelling, the alert's name, is the erased worker's alone (full-width letters).
+        string[] spellings = [$"漳州{FullWidth(tag.ToUpperInvariant())}食品有限公司", $"漳州 {tag.ToUpperInvariant()} 食品", $"漳州{tag.ToLowerInvariant()}食品"];
+        var workers = new List<TestWorker>();
+        var ids = new List<string>();
+        foreach (var spelling in spellings)
+        {
+            var worker = await kit.Worker(connect: false);
+            workers.Add(worker);
+            ids.Add((await kit.Rest.OpenConsultation(worker.Token, category, dialect, "欠薪", employer: spelling, region: "zhangzhou")).Id);
+        }
+        var alert = Assert.Single(await kit.Rest.GetAlerts(admin), a => a.ConsultationIds.Intersect(ids).Any());
+        Assert.Equal(spellings[0], alert.Employer);
+        // The store writes JSON, whose default encoder escapes the full-width letters: looked for as written and as escaped.
+        var letters = FullWidth(tag.ToUpperInvariant());
+        async Task<bool> Stored() => await DataFiles.Contain(host.DataPath, letters, utf16Too: true) || await DataFiles.Contain(host.DataPath, JsonSerializer.Serialize(letters)[1..^1]);
+        Assert.True(await Stored(), "the first spelling is in no file: the scan below would prove nothing");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await kit.Raw(HttpMethod.Delete, "/api/workers/me", workers[0].Token)).Status);
+
+        // Admins hear the change: the alert still counts three workers, no longer lists the erased consultation, and is
+        // named as the next worker wrote it.
+        var pushed = await wall.Alerts.WaitAsync(a => a.Id == alert.Id && !a.ConsultationIds.Contains(ids[0]), Wait);
+        Assert.Equal(3, pushed.Workers);
+        Assert.Equal(ids.Skip(1), pushed.ConsultationIds);
+        Assert.Equal(spellings[1], pushed.Employer);
+        var now = Assert.Single(await kit.Rest.GetAlerts(admin), a => a.Id == alert.Id);
+        Assert.Equal(ids.Skip(1), now.ConsultationIds);
+        Assert.Equal(3, now.Workers);
+        var related = await kit.Rest.Send<IReadOnlyList<Consultation>>(HttpMethod.Get, $"/api/admin/alerts/{alert.Id}/consultations", admin);
+        Assert.Equal(ids.Skip(1).OrderBy(x => x), related.Select(c => c.Id).OrderBy(x => x));
+        Assert.All(related, c => Assert.Equal(1, c.RelatedCount));
+        Assert.False(await Stored(), "the erased worker's spelling is still in a file of the store");
+    }
+
+    [Fact]
     public async Task One_worker_three_times_opens_none_but_the_assigned_lawyer_sees_the_related_count()
     {
         await using var kit = new TestKit(host);

@@ -149,6 +149,32 @@ public sealed class PrivacyTests(HotlineHost host)
     }
 
     [Fact]
+    public async Task After_an_erase_no_file_holds_the_employer_the_worker_named_neither_the_detector_nor_the_router_journal()
+    {
+        await using var kit = new TestKit(host);
+        // A combination no lawyer serves: the consultation waits, so the router's journal holds its employer key.
+        var (category, dialect) = TestKit.Combo();
+        var worker = await kit.Worker(connect: false);
+        var tag = "erz" + string.Concat(Guid.NewGuid().ToString("N")[..8].Select(c => (char)('a' + c % 26)));
+        var c = await kit.Rest.OpenConsultation(worker.Token, category, dialect, "欠薪", employer: tag + "电子有限公司");
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        var router = grains.GetGrain<Hotline.Abstractions.IRouterGrain>(Hotline.Abstractions.GrainKeys.Hotline);
+        Assert.Equal(Hotline.Domain.RouterPlacement.Queued, (await router.GetEntry(c.Id)).Placement);
+        var collective = grains.GetGrain<Hotline.Abstractions.ICollectiveGrain>(Hotline.Abstractions.GrainKeys.Hotline);
+        var key = Hotline.Domain.EmployerName.Key(tag + "电子有限公司")!;
+        Assert.Contains(c.Id, await collective.Related(key, "none"));
+        Assert.True(await DataFiles.Contain(host.DataPath, tag, utf16Too: true), "the employer is in no file of the store: the scan below would prove nothing");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await kit.Raw(HttpMethod.Delete, "/api/workers/me", worker.Token)).Status);
+
+        Assert.Empty(await collective.Related(key, "none"));
+        Assert.Equal(Hotline.Domain.RouterPlacement.None, (await router.GetEntry(c.Id)).Placement);
+        // The detector forgot the mention, the router's snapshot replaced the journal batches that held the key, and the
+        // store's checkpoint left no older page or WAL frame behind.
+        Assert.False(await DataFiles.Contain(host.DataPath, tag, utf16Too: true), "the erased worker's employer is still in a file of the store");
+    }
+
+    [Fact]
     public async Task A_lawyers_revoked_tokens_stop_working_on_rest_and_hubs()
     {
         await using var kit = new TestKit(host);

@@ -101,4 +101,50 @@ public class CollectiveDisputesTests
         Assert.Equal("nanping", alert.Region);
         Assert.Equal(1, again.RelatedCount(alert.EmployerKey, "c1", T0));
     }
+
+    [Fact]
+    public void A_forgotten_consultation_leaves_its_mention_and_alerts_but_the_alert_keeps_its_worker_count()
+    {
+        var d = Detector();
+        d.Record(M("c1", "w1", "厦门ＡＢＣ电子有限公司", T0, "fuzhou"), T0);
+        d.Record(M("c2", "w2", "厦门 ABC 电子", T0.AddDays(1), "xiamen"), T0.AddDays(1));
+        var alert = d.Record(M("c3", "w3", "厦门abc电子", T0.AddDays(2), "xiamen"), T0.AddDays(2))!;
+        d.Record(M("c9", "w9", "泉州鞋业", T0.AddDays(2)), T0.AddDays(2));
+        Assert.Equal("厦门ＡＢＣ电子有限公司", alert.Employer);
+
+        var changed = d.Forget("c1", "w1", T0.AddDays(3));
+
+        Assert.Same(alert, Assert.Single(changed));
+        Assert.DoesNotContain(d.State.Mentions, m => m.ConsultationId == "c1" || m.WorkerId == "w1");
+        Assert.Equal(["c2", "c3"], alert.ConsultationIds);
+        Assert.Equal(["xiamen", "xiamen"], alert.Regions);
+        Assert.DoesNotContain("w1", alert.WorkerIds);
+        Assert.Equal(3, alert.WorkerIds.Count); // still three workers named the employer
+        Assert.Equal("厦门 ABC 电子", alert.Employer); // the next consultation's spelling, not the erased worker's
+        Assert.Equal("xiamen", alert.Region);
+        Assert.Equal(1, d.RelatedCount(alert.EmployerKey, "c2", T0.AddDays(3)));
+        Assert.Equal(["c3"], d.Related(alert.EmployerKey, "c2", T0.AddDays(3)));
+
+        // A second erased worker gets a placeholder of its own; an unknown consultation changes nothing.
+        d.Forget("c2", "w2", T0.AddDays(3));
+        Assert.Equal(3, alert.WorkerIds.Distinct().Count());
+        Assert.Equal(["w3"], alert.WorkerIds.Where(w => !w.StartsWith(CollectiveDisputes.ErasedWorker, StringComparison.Ordinal)));
+        Assert.Empty(d.Forget("c404", "w404", T0.AddDays(3)));
+        Assert.Equal(2, d.State.Mentions.Count);
+    }
+
+    [Fact]
+    public void An_alert_whose_first_mention_left_the_window_shows_the_key_once_its_first_consultation_is_forgotten()
+    {
+        var d = Detector(windowDays: 14);
+        d.Record(M("c1", "w1", "泉州鞋业", T0), T0);
+        d.Record(M("c2", "w2", "泉州 鞋业", T0.AddDays(1)), T0.AddDays(1));
+        var alert = d.Record(M("c3", "w3", "泉州鞋业有限公司", T0.AddDays(2)), T0.AddDays(2))!;
+
+        // Weeks later every mention is outside the window: no spelling is left to show but the normalised key.
+        d.Forget("c1", "w1", T0.AddDays(40));
+        Assert.Empty(d.State.Mentions);
+        Assert.Equal(alert.EmployerKey, alert.Employer);
+        Assert.Equal(["c2", "c3"], alert.ConsultationIds);
+    }
 }
