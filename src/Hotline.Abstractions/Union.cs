@@ -52,7 +52,8 @@ public sealed record EmployerMentioned
 
 /// <summary>
 /// Collective-dispute detection for the hotline (one activation, key "hotline"): the recent employer mentions within the
-/// window and the alerts, durably. Consultations call it when they open; it never calls them back.
+/// window and the alerts, durably. Consultations call it when they open and when they are erased or purged; it never
+/// calls them back.
 /// </summary>
 [Alias("Hotline.ICollectiveGrain")]
 public interface ICollectiveGrain : IGrainWithStringKey

@@ -167,7 +167,8 @@ public sealed class CollectiveDisputes(CollectiveState state, CollectiveOptions 
     /// Forgets a consultation whose worker erased it or whose retention ran out: its mention goes, and every alert drops its
     /// id and region and replaces its worker's id with <see cref="ErasedWorker"/>, so the alert still counts every worker who
     /// named the employer but no longer says who. An alert whose name was this consultation's takes the next consultation's
-    /// spelling while its mention is within the window (else the normalised key). Returns the alerts that changed.
+    /// spelling while its mention is within the window (else the normalised key), and its first and last instants are
+    /// kept to the day. Returns the alerts that changed.
     /// </summary>
     /// <remarks>The worker's other consultations in the same alert no longer tie to them there either: the alert keeps
     /// which workers it counts, not which consultation each one opened.</remarks>
@@ -189,6 +190,10 @@ public sealed class CollectiveDisputes(CollectiveState state, CollectiveOptions 
                 alert.Employer = state.Mentions.FirstOrDefault(m => alert.ConsultationIds.Count > 0 && m.ConsultationId == alert.ConsultationIds[0])?.Employer
                     ?? alert.EmployerKey;
             alert.Region = MostNamed(alert.Regions);
+            // The exact instants are the first and last consultations' own opening times, which their rows keep: to the
+            // day, they no longer point at the one forgotten.
+            alert.FirstAt = new DateTimeOffset(alert.FirstAt.UtcDateTime.Date, TimeSpan.Zero);
+            alert.LastAt = new DateTimeOffset(alert.LastAt.UtcDateTime.Date, TimeSpan.Zero);
             changed.Add(alert);
         }
         return changed;

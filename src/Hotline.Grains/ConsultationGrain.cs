@@ -126,7 +126,17 @@ public sealed class ConsultationGrain(
         await state.WriteStateAsync();
         _lastSeq = 0;
         _sent = [];
-        await GrainFactory.GetGrain<IWorkerGrain>(command.WorkerId).AddConsultation(S.Id);
+        try
+        {
+            await GrainFactory.GetGrain<IWorkerGrain>(command.WorkerId).AddConsultation(S.Id);
+        }
+        catch (HotlineException e) when (e.Code == HotlineException.Codes.Forbidden)
+        {
+            // The worker erased themselves while this was opened (a token is trusted up to the revocation cache's
+            // seconds): nobody may read it, so it ends abandoned and erased at once, as their other consultations did.
+            await Erase(command.WorkerId);
+            throw;
+        }
         await Statistics.RecordArrival(S.Category, now, S.Region);
         if (S.EmployerKey is { } key)
             await Collective.Record(new EmployerMentioned { ConsultationId = S.Id, WorkerId = S.WorkerId, EmployerKey = key, Employer = S.Employer!, Region = S.Region, At = now });
@@ -776,6 +786,9 @@ public sealed class ConsultationGrain(
     /// <summary>Blanks every text and personal field; status, category, times and statistics stay.</summary>
     private async Task EraseTexts(DateTimeOffset now)
     {
+        // An entry the router still holds for this ended consultation (a crash between the two writes) goes now, not at
+        // the next reconciliation: its employer key and region would go into the router's next snapshot.
+        await CheckConsistency(repair: true);
         // The collective detector holds the employer as this worker wrote it, tied to their id: it forgets them first.
         if (S.EmployerKey is not null) await Collective.Forget(S.Id, S.WorkerId);
         await messages.EraseTextsAsync(S.Id);
@@ -787,8 +800,10 @@ public sealed class ConsultationGrain(
         S.Comment = null;
         S.LawyerSummary = null;
         S.Notes.Clear();
+        S.Advice = null;
         S.Employer = null;
         S.EmployerKey = null;
+        S.Region = null;
         S.ErasedAt = now;
         // The callers scrub the store once after all of theirs (ErasedData.Scrub): the worker's erase, the retention run.
         await state.WriteStateAsync();

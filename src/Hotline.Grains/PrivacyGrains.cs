@@ -119,7 +119,7 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
         }
         state.State.LastRunAt = now;
         await state.WriteStateAsync();
-        if (purged > 0) await ErasedData.Scrub(GrainFactory, messages, logger);
+        if (purged > 0) await ErasedData.Scrub(GrainFactory, messages, logger, consultationsErased: true);
         return purged;
     }
 
@@ -205,15 +205,16 @@ internal static class ErasedData
 {
     /// <summary>
     /// Once after a batch of erases (a worker's, a retention run's), not per consultation: each scrub blocks the store's
-    /// writes while it copies the WAL. First the router writes a snapshot, so its journal no longer holds the erased
-    /// consultations' employer keys; then the store checkpoints. Best effort: the erases stand either way, the router's
-    /// next snapshot and the store's next checkpoint finish it.
+    /// writes while it copies the WAL. First, when consultations were erased, the router writes a snapshot, so its journal
+    /// no longer holds their employer keys; then the store checkpoints. Best effort: the erases stand either way, the
+    /// router's next snapshot and the store's next checkpoint finish it.
     /// </summary>
-    public static async Task Scrub(IGrainFactory grains, IMessageStore store, ILogger logger)
+    public static async Task Scrub(IGrainFactory grains, IMessageStore store, ILogger logger, bool consultationsErased)
     {
         try
         {
-            await grains.GetGrain<IRouterGrain>(GrainKeys.Hotline).Compact();
+            // A whole snapshot of the router only when the journal may hold an erased consultation's entry.
+            if (consultationsErased) await grains.GetGrain<IRouterGrain>(GrainKeys.Hotline).Compact();
         }
         catch (Exception e)
         {

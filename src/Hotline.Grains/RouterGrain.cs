@@ -37,6 +37,10 @@ public sealed class RouterGrain(
     private RouterState S => _engine.State;
     private TaskCompletionSource? _nextCommit;
     private bool _writing;
+    // Set when another activation wrote a batch this one meant to write: this one never writes again (its next write
+    // would be a snapshot over the other's journal), it fails every caller until it is gone.
+    private RouterJournalConflictException? _superseded;
+    private Task? _legacyCleared;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -156,8 +160,10 @@ public sealed class RouterGrain(
     {
         _log.RequestSnapshot();
         await Commit();
-        // The whole-state row of before the journal is never read once a snapshot exists: it goes with what it held.
-        if (state.RecordExists) await state.ClearStateAsync();
+        // The whole-state row of before the journal is never read once a snapshot exists: it goes with what it held
+        // (once: two erases compacting together would otherwise clear it twice, the second with a stale etag).
+        if (_legacyCleared is { IsFaulted: true }) _legacyCleared = null;
+        if (state.RecordExists || _legacyCleared is not null) await (_legacyCleared ??= state.ClearStateAsync());
     }
 
     /// <summary>
@@ -206,6 +212,11 @@ public sealed class RouterGrain(
                 _pendingEffects = [];
                 var commands = _pendingCommands;
                 _pendingCommands = [];
+                if (_superseded is { } superseded)
+                {
+                    commit.SetException(superseded);
+                    continue;
+                }
                 try
                 {
                     // Cut here, before any await: the state now holds exactly the commands up to this batch.
@@ -215,6 +226,7 @@ public sealed class RouterGrain(
                 {
                     // Another activation wrote this batch: this one's view is stale. Fail the callers and make way.
                     logger.LogWarning(e, "Router journal conflict: deactivating");
+                    _superseded = e;
                     commit.SetException(e);
                     DeactivateOnIdle();
                     continue;

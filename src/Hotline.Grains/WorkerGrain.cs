@@ -16,12 +16,16 @@ public sealed class WorkerState
     public List<WebPushSubscription> PushSubscriptions { get; set; } = [];
     /// <summary>Keyed hash of the current resume code, if one was issued (revoked when a new one is issued).</summary>
     public string? ResumeCodeKey { get; set; }
+    /// <summary>An erase began and has not finished: the <c>erase</c> reminder finishes it (the worker cannot ask again).</summary>
+    public bool Erasing { get; set; }
 }
 
 /// <summary>An anonymous worker: the consultations they opened, so they can leave and resume later.</summary>
 public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.Hotline)] IPersistentState<WorkerState> state, TimeProvider time,
-    IMessageStore messages, ILogger<WorkerGrain> logger) : Grain, IWorkerGrain
+    IMessageStore messages, ILogger<WorkerGrain> logger) : Grain, IWorkerGrain, IRemindable
 {
+    private const string EraseReminder = "erase";
+
     public async Task Register(string? displayName, string? phone)
     {
         state.State.DisplayName = displayName;
@@ -33,6 +37,8 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
 
     public async Task AddConsultation(string consultationId)
     {
+        // Erased: a token issued before still passes for the revocation cache's seconds; nothing new is theirs.
+        if (state.State.TokenVersion < 0) throw Guard.Forbidden("the worker was erased");
         if (state.State.ConsultationIds.Contains(consultationId)) return;
         state.State.ConsultationIds.Add(consultationId);
         await state.WriteStateAsync();
@@ -44,27 +50,60 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
 
     public async Task<int> Erase()
     {
-        var workerId = this.GetPrimaryKeyString();
         // Tokens die first, so nothing new can be opened while the rest is erased.
         state.State.TokenVersion = -1;
         state.State.DisplayName = null;
         state.State.Phone = null;
         state.State.PushSubscriptions.Clear();
+        state.State.Erasing = true;
         await RevokeResumeCode();
         await state.WriteStateAsync();
-        var ids = state.State.ConsultationIds.ToList();
-        foreach (var id in ids)
+        var count = state.State.ConsultationIds.Count;
+        if (count == 0)
+            await AuditLog.Write(GrainFactory, new AuditEntry { At = time.GetUtcNow(), ActorId = this.GetPrimaryKeyString(), ActorRole = "worker", Action = AuditActions.Erase });
+        try
         {
+            // From here the worker can no longer ask again (their tokens are dead): if a step fails, the reminder retries.
+            await this.RegisterOrUpdateReminder(EraseReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Erase: could not register the reminder that finishes an interrupted erase");
+        }
+        await FinishErase();
+        return count;
+    }
+
+    /// <summary>
+    /// Erases each consultation (forgetting it here once done and audited, so a retry redoes none), then scrubs once and
+    /// ends the erase. Idempotent: a consultation erased twice is blanked twice.
+    /// </summary>
+    private async Task FinishErase()
+    {
+        var workerId = this.GetPrimaryKeyString();
+        var erased = 0;
+        while (state.State.ConsultationIds.Count > 0)
+        {
+            var id = state.State.ConsultationIds[0];
             await GrainFactory.GetGrain<IConsultationGrain>(id).Erase(workerId);
             await AuditLog.Write(GrainFactory, new AuditEntry { At = time.GetUtcNow(), ActorId = workerId, ActorRole = "worker", Action = AuditActions.Erase, ConsultationId = id });
+            state.State.ConsultationIds.RemoveAt(0);
+            await state.WriteStateAsync();
+            erased++;
         }
-        if (ids.Count == 0)
-            await AuditLog.Write(GrainFactory, new AuditEntry { At = time.GetUtcNow(), ActorId = workerId, ActorRole = "worker", Action = AuditActions.Erase });
-        state.State.ConsultationIds.Clear();
-        await state.WriteStateAsync();
         // Once, after the worker's own fields and every consultation's texts were overwritten.
-        await ErasedData.Scrub(GrainFactory, messages, logger);
-        return ids.Count;
+        await ErasedData.Scrub(GrainFactory, messages, logger, consultationsErased: erased > 0);
+        state.State.Erasing = false;
+        await state.WriteStateAsync();
+        if (await this.GetReminder(EraseReminder) is { } reminder) await this.UnregisterReminder(reminder);
+    }
+
+    /// <summary>The backstop of an erase that a failure interrupted.</summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != EraseReminder) return;
+        if (state.State.Erasing) await FinishErase();
+        else if (await this.GetReminder(EraseReminder) is { } reminder) await this.UnregisterReminder(reminder);
     }
 }
 

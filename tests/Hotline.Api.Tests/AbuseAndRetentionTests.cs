@@ -83,7 +83,8 @@ public sealed class RetentionTests(ClockHost host)
         var marker = "acme-claim-" + Guid.NewGuid().ToString("N")[..10];
         await worker.Hub.SendMessage(c.Id, marker);
         await lawyer.Hub.Invoke<Note>("AddNote", [c.Id, "Acme again"]);
-        await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "told them to apply for arbitration"]);
+        await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "told them to apply for arbitration", "apply to Acme's arbitration committee"]);
+        Assert.Equal("apply to Acme's arbitration committee", (await kit.Rest.GetConsultation(worker.Token, c.Id)).Advice);
         var retention = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IRetentionGrain>(GrainKeys.Hotline);
 
         // Not yet due: nothing happens.
@@ -104,6 +105,7 @@ public sealed class RetentionTests(ClockHost host)
         var view = await kit.Rest.GetConsultation(token, c.Id);
         Assert.Equal("closed", view.Status);
         Assert.Equal("", view.Summary);
+        Assert.Null(view.Advice);
         Assert.All(await kit.Rest.GetMessages(token, c.Id), m => Assert.Equal("", m.Text));
         Assert.Empty(await lawyer.Hub.Invoke<IReadOnlyList<Note>>("GetNotes", [c.Id]));
         var audit = await kit.Raw(HttpMethod.Get, $"/api/admin/audit?consultationId={c.Id}", await kit.AdminToken());

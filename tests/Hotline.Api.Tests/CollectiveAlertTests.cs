@@ -139,7 +139,7 @@ public sealed class CollectiveAlertTests(HotlineHost host)
         }
         var alert = Assert.Single(await kit.Rest.GetAlerts(admin), a => a.ConsultationIds.Intersect(ids).Any());
         Assert.Equal(spellings[0], alert.Employer);
-        // The store writes JSON, whose default encoder escapes the full-width letters: looked for as written and as escaped.
+        // Looked for as UTF-8 and as JSON escapes it (the store's encoder writes non-ASCII letters as \uXXXX).
         var letters = FullWidth(tag.ToUpperInvariant());
         async Task<bool> Stored() => await DataFiles.Contain(host.DataPath, letters, utf16Too: true) || await DataFiles.Contain(host.DataPath, JsonSerializer.Serialize(letters)[1..^1]);
         Assert.True(await Stored(), "the first spelling is in no file: the scan below would prove nothing");

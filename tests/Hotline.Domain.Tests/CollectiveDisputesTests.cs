@@ -106,22 +106,26 @@ public class CollectiveDisputesTests
     public void A_forgotten_consultation_leaves_its_mention_and_alerts_but_the_alert_keeps_its_worker_count()
     {
         var d = Detector();
-        d.Record(M("c1", "w1", "厦门ＡＢＣ电子有限公司", T0, "fuzhou"), T0);
+        d.Record(M("c1", "w1", "厦门ＡＢＣ电子有限公司", T0.AddHours(3), "fuzhou"), T0.AddHours(3));
         d.Record(M("c2", "w2", "厦门 ABC 电子", T0.AddDays(1), "xiamen"), T0.AddDays(1));
-        var alert = d.Record(M("c3", "w3", "厦门abc电子", T0.AddDays(2), "xiamen"), T0.AddDays(2))!;
+        var alert = d.Record(M("c3", "w3", "厦门abc电子", T0.AddDays(2).AddHours(5)), T0.AddDays(2).AddHours(5))!;
         d.Record(M("c9", "w9", "泉州鞋业", T0.AddDays(2)), T0.AddDays(2));
         Assert.Equal("厦门ＡＢＣ电子有限公司", alert.Employer);
+        Assert.Equal("fuzhou", alert.Region); // one each: the first by name
 
         var changed = d.Forget("c1", "w1", T0.AddDays(3));
 
         Assert.Same(alert, Assert.Single(changed));
         Assert.DoesNotContain(d.State.Mentions, m => m.ConsultationId == "c1" || m.WorkerId == "w1");
         Assert.Equal(["c2", "c3"], alert.ConsultationIds);
-        Assert.Equal(["xiamen", "xiamen"], alert.Regions);
+        Assert.Equal(["xiamen", null], alert.Regions);
         Assert.DoesNotContain("w1", alert.WorkerIds);
         Assert.Equal(3, alert.WorkerIds.Count); // still three workers named the employer
         Assert.Equal("厦门 ABC 电子", alert.Employer); // the next consultation's spelling, not the erased worker's
-        Assert.Equal("xiamen", alert.Region);
+        Assert.Equal("xiamen", alert.Region); // the erased consultation's region no longer counts
+        // The first and last instants were the first and last consultations' own: now only their days.
+        Assert.Equal(new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero), alert.FirstAt);
+        Assert.Equal(new DateTimeOffset(2026, 3, 4, 0, 0, 0, TimeSpan.Zero), alert.LastAt);
         Assert.Equal(1, d.RelatedCount(alert.EmployerKey, "c2", T0.AddDays(3)));
         Assert.Equal(["c3"], d.Related(alert.EmployerKey, "c2", T0.AddDays(3)));
 

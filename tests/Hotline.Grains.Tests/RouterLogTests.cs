@@ -40,7 +40,7 @@ public sealed class RouterLogTests : IAsyncLifetime
         }
     }
 
-    private static string Json(RouterState state) => JsonSerializer.Serialize(state, HotlineJson.Options);
+    private static string Json<T>(T value) => JsonSerializer.Serialize(value, HotlineJson.Options);
 
     [Fact]
     public async Task A_reloaded_router_has_the_live_state_and_decides_the_same()
@@ -112,5 +112,30 @@ public sealed class RouterLogTests : IAsyncLifetime
         var late = await Arrive(2000);
         Assert.InRange(early, 100, 1000);
         Assert.Equal(early, late);
+    }
+
+    [Fact]
+    public async Task A_requested_snapshot_drops_the_journal_that_held_a_removed_consultations_employer_key()
+    {
+        var router = new Router(_database, minSnapshotBytes: int.MaxValue / 2);
+        await router.Load();
+        var now = DateTimeOffset.Parse("2026-11-29T08:00:00Z");
+        await router.Do(new TickCommand { At = now }); // the first write of a new router is its snapshot
+        await router.Do(new EnqueueCommand("c-erased", "wage", "mandarin", Channel.Web, 0, now, null, null, "厦门|erasedkey") { At = now });
+        await router.Do(new RemoveCommand("c-erased") { At = now });
+        Assert.Equal(1, router.Log.Snapshots);
+        var journal = new SqlRouterJournal(_database);
+        Assert.Contains((await journal.LoadAsync<RouterState, RouterBatch>("hotline")).Batches, b => Json(b.Item2.Commands).Contains("erasedkey"));
+
+        // Requested while nothing asks for one (the journal is far below its size): the next write is a snapshot all the same.
+        router.Log.RequestSnapshot();
+        await router.Do(new TickCommand { At = now });
+        Assert.Equal(2, router.Log.Snapshots);
+        var data = await journal.LoadAsync<RouterState, RouterBatch>("hotline");
+        Assert.Empty(data.Batches);
+        Assert.DoesNotContain("erasedkey", Json(data.Snapshot!));
+        // One request, one snapshot: the write after it appends again.
+        await router.Do(new TickCommand { At = now });
+        Assert.Equal(2, router.Log.Snapshots);
     }
 }

@@ -27,7 +27,7 @@ public sealed class StoreFaults
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _gates = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _held = new();
     private readonly ConcurrentDictionary<string, int> _failingLookups = new();
-    private int _scrubs, _failingScrubs;
+    private int _scrubs, _failingScrubs, _failingErases;
 
     /// <summary>Scrubs asked of the store so far (erases end with one).</summary>
     public int Scrubs => Volatile.Read(ref _scrubs);
@@ -35,15 +35,22 @@ public sealed class StoreFaults
     /// <summary>The next scrub throws.</summary>
     public void FailNextScrub() => Interlocked.Increment(ref _failingScrubs);
 
+    /// <summary>The next erase of a consultation's texts throws before it reaches the store.</summary>
+    public void FailNextErase() => Interlocked.Increment(ref _failingErases);
+
     internal void CountScrub() => Interlocked.Increment(ref _scrubs);
 
-    internal bool TakeScrubFault()
+    internal bool TakeScrubFault() => Take(ref _failingScrubs);
+
+    internal bool TakeEraseFault() => Take(ref _failingErases);
+
+    private static bool Take(ref int failing)
     {
         while (true)
         {
-            var left = Volatile.Read(ref _failingScrubs);
+            var left = Volatile.Read(ref failing);
             if (left == 0) return false;
-            if (Interlocked.CompareExchange(ref _failingScrubs, left - 1, left) == left) return true;
+            if (Interlocked.CompareExchange(ref failing, left - 1, left) == left) return true;
         }
     }
 
@@ -123,7 +130,7 @@ public sealed class FailingMessageStore(IMessageStore inner, StoreFaults faults)
 
     /// <inheritdoc />
     public Task EraseTextsAsync(string consultationId, CancellationToken cancellationToken = default) =>
-        inner.EraseTextsAsync(consultationId, cancellationToken);
+        faults.TakeEraseFault() ? throw new InjectedStoreFailure("injected: the erase failed") : inner.EraseTextsAsync(consultationId, cancellationToken);
 
     /// <inheritdoc />
     public Task<bool> ScrubErasedAsync(CancellationToken cancellationToken = default)
