@@ -108,6 +108,11 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// erased, the worker's tokens stop working. Returns how many consultations were erased.
     /// </summary>
     [Alias("Erase")] Task<int> Erase();
+    /// <summary>
+    /// Retention purged one of this worker's consultations. Once every one of them is purged, the worker's own personal
+    /// fields go too (display name, phone, push subscriptions, resume code); the worker and their tokens stay.
+    /// </summary>
+    [Alias("OnConsultationPurged")] Task OnConsultationPurged(string consultationId);
     /// <summary>Keeps a browser's push subscription (the same endpoint replaces its old keys; at most a few per worker).</summary>
     [Alias("SetPushSubscription")] Task SetPushSubscription(WebPushSubscription subscription);
     /// <summary>Forgets a subscription the push service reported gone (404 / 410).</summary>

@@ -780,6 +780,7 @@ public sealed class ConsultationGrain(
         if (!state.RecordExists || S.ErasedAt is not null) return false;
         if (!ConsultationStateMachine.IsTerminal(S.Status) || S.ClosedAt is not { } closed || closed >= closedBefore) return false;
         await EraseTexts(time.GetUtcNow());
+        await GrainFactory.GetGrain<IWorkerGrain>(S.WorkerId).OnConsultationPurged(S.Id);
         return true;
     }
 

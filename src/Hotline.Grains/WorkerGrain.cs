@@ -16,6 +16,8 @@ public sealed class WorkerState
     public List<WebPushSubscription> PushSubscriptions { get; set; } = [];
     /// <summary>Keyed hash of the current resume code, if one was issued (revoked when a new one is issued).</summary>
     public string? ResumeCodeKey { get; set; }
+    /// <summary>This worker's consultations that retention purged (their personal fields go once all of them are).</summary>
+    public List<string> PurgedConsultationIds { get; set; } = [];
     /// <summary>An erase began and has not finished: the <c>erase</c> reminder finishes it (the worker cannot ask again).</summary>
     public bool Erasing { get; set; }
 }
@@ -41,6 +43,22 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
         if (state.State.TokenVersion < 0) throw Guard.Forbidden("the worker was erased");
         if (state.State.ConsultationIds.Contains(consultationId)) return;
         state.State.ConsultationIds.Add(consultationId);
+        await state.WriteStateAsync();
+    }
+
+    public async Task OnConsultationPurged(string consultationId)
+    {
+        var s = state.State;
+        if (!s.ConsultationIds.Contains(consultationId) || s.PurgedConsultationIds.Contains(consultationId)) return;
+        s.PurgedConsultationIds.Add(consultationId);
+        if (s.ConsultationIds.All(s.PurgedConsultationIds.Contains))
+        {
+            // Nothing of theirs is kept any more: neither is who they said they were, nor where to reach them.
+            s.DisplayName = null;
+            s.Phone = null;
+            s.PushSubscriptions.Clear();
+            await RevokeResumeCode();
+        }
         await state.WriteStateAsync();
     }
 

@@ -76,7 +76,9 @@ public sealed class RetentionTests(ClockHost host)
         // A host of its own: fixed combinations leave the unique ones to the main host's tests.
         var (category, dialect) = ("unpaid_wages", "minnan");
         var lawyer = await kit.Lawyer([category], dialect);
-        var worker = await kit.Worker("Li Si");
+        // A name of this test alone: the worker's own record loses it once their every consultation is purged.
+        var name = "Li Si " + Guid.NewGuid().ToString("N")[..8];
+        var worker = await kit.Worker(name);
         var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
         await worker.Hub.SendMessage(c.Id, "my employer Acme owes me");
         // A text of this test alone, to look for in the store's files.
@@ -91,11 +93,16 @@ public sealed class RetentionTests(ClockHost host)
         Assert.Equal(0, await retention.RunDue(180));
         Assert.Equal("my employer Acme owes me", (await kit.Rest.GetMessages(lawyer.Token, c.Id))[0].Text);
         Assert.True(await DataFiles.Contain(host.DataPath, marker, utf16Too: true), "the message is in no file of the store: the scan below would prove nothing");
+        Assert.True(await DataFiles.Contain(host.DataPath, name, utf16Too: true), "the worker's name is in no file of the store: the scan below would prove nothing");
+        var workerGrain = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IWorkerGrain>(worker.Id);
+        Assert.Equal(name, await workerGrain.GetDisplayName());
 
         host.Clock.Advance(TimeSpan.FromDays(182));
         Assert.True(await retention.RunDue(180) >= 1);
         // The run ended with a scrub: no frame of the WAL, no page of the database still holds the purged text.
         Assert.False(await DataFiles.Contain(host.DataPath, marker, utf16Too: true), "the purged text is still in a file of the store");
+        Assert.Null(await workerGrain.GetDisplayName());
+        Assert.False(await DataFiles.Contain(host.DataPath, name, utf16Too: true), "the worker's name is still in a file of the store");
         Assert.NotNull(await retention.GetLastRun());
         // A second run finds nothing left (the job's progress is durable, so a restart does not redo or skip days).
         Assert.Equal(0, await retention.RunDue(180));
