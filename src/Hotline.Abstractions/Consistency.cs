@@ -51,3 +51,7 @@ public sealed record ConsistencyReport
     [Id(1)] public int Consultations { get; init; }
     [Id(2)] public IReadOnlyList<ConsistencyMismatch> Mismatches { get; init; } = [];
 }
+
+/// <summary>What a retention purge did to one consultation: <paramref name="Purged"/> now, and the worker to tell (null: not due).</summary>
+[GenerateSerializer, Alias("Hotline.PurgeResult")]
+public sealed record PurgeResult([property: Id(0)] bool Purged, [property: Id(1)] string? WorkerId);

@@ -45,8 +45,11 @@ public interface IConsultationGrain : IGrainWithStringKey
     [Alias("GrantAdminAccess")] Task<AccessGrantView> GrantAdminAccess(string adminId, string reason);
     /// <summary>The worker erased itself: an open consultation ends abandoned; every text and personal field is blanked.</summary>
     [Alias("Erase")] Task Erase(string workerId);
-    /// <summary>Retention: blanks the texts of a consultation closed before <paramref name="closedBefore"/>; true if it did.</summary>
-    [Alias("Purge")] Task<bool> Purge(DateTimeOffset closedBefore);
+    /// <summary>
+    /// Retention: blanks the texts of a consultation closed before <paramref name="closedBefore"/>. Names its worker
+    /// whenever it is erased and due (purged now or before), so a retried run tells the worker again.
+    /// </summary>
+    [Alias("Purge")] Task<PurgeResult> Purge(DateTimeOffset closedBefore);
     /// <summary>Pull: the lawyer takes this waiting consultation now (<c>conflict</c> when not eligible or no free capacity); answers like <c>JoinConsultation</c>.</summary>
     [Alias("Claim")] Task<JoinResult> Claim(Caller lawyer);
     /// <summary>Admin: a queued, offered or active consultation goes back to routing, keeping its age, preferring <paramref name="toLawyerId"/> if given.</summary>

@@ -133,8 +133,17 @@ public sealed class ConsultationGrain(
         catch (HotlineException e) when (e.Code == HotlineException.Codes.Forbidden)
         {
             // The worker erased themselves while this was opened (a token is trusted up to the revocation cache's
-            // seconds): nobody may read it, so it ends abandoned and erased at once, as their other consultations did.
-            await Erase(command.WorkerId);
+            // seconds): nobody may read it, so it ends abandoned and erased at once, as their other consultations did. The
+            // worker now lists it under its erase, whose reminder finishes this if it fails here; the refusal stands.
+            try
+            {
+                await Statistics.RecordArrival(S.Category, now, S.Region); // it arrived, and is counted abandoned below
+                await Erase(command.WorkerId);
+            }
+            catch (Exception x)
+            {
+                logger.LogWarning(x, "Consultation {Id} of an erased worker could not be erased at once; the worker's erase reminder will", S.Id);
+            }
             throw;
         }
         await Statistics.RecordArrival(S.Category, now, S.Region);
@@ -775,13 +784,14 @@ public sealed class ConsultationGrain(
         await EraseTexts(now);
     }
 
-    public async Task<bool> Purge(DateTimeOffset closedBefore)
+    public async Task<PurgeResult> Purge(DateTimeOffset closedBefore)
     {
-        if (!state.RecordExists || S.ErasedAt is not null) return false;
-        if (!ConsultationStateMachine.IsTerminal(S.Status) || S.ClosedAt is not { } closed || closed >= closedBefore) return false;
+        if (!state.RecordExists || !ConsultationStateMachine.IsTerminal(S.Status) || S.ClosedAt is not { } closed || closed >= closedBefore)
+            return new PurgeResult(false, null);
+        // Already erased (by its worker, or by a run that stopped before telling the worker): the owner is named again.
+        if (S.ErasedAt is not null) return new PurgeResult(false, S.WorkerId);
         await EraseTexts(time.GetUtcNow());
-        await GrainFactory.GetGrain<IWorkerGrain>(S.WorkerId).OnConsultationPurged(S.Id);
-        return true;
+        return new PurgeResult(true, S.WorkerId);
     }
 
     /// <summary>Blanks every text and personal field; status, category, times and statistics stay.</summary>
@@ -789,7 +799,15 @@ public sealed class ConsultationGrain(
     {
         // An entry the router still holds for this ended consultation (a crash between the two writes) goes now, not at
         // the next reconciliation: its employer key and region would go into the router's next snapshot.
-        await CheckConsistency(repair: true);
+        try
+        {
+            await CheckConsistency(repair: true);
+        }
+        catch (Exception e)
+        {
+            // Best effort (the router may be failing over): the reconciliation removes the entry later.
+            logger.LogWarning(e, "Erase: consultation {Id} could not be checked against the router", S.Id);
+        }
         // The collective detector holds the employer as this worker wrote it, tied to their id: it forgets them first.
         if (S.EmployerKey is not null) await Collective.Forget(S.Id, S.WorkerId);
         await messages.EraseTextsAsync(S.Id);

@@ -23,4 +23,7 @@ public static class HotlineMeter
 
     /// <summary>Chat messages stored (acknowledged), by sender role: a rate of it is messages per second.</summary>
     public static readonly Counter<long> Messages = Meter.CreateCounter<long>("hotline.messages", "{message}", "Chat messages stored, by sender role");
+
+    /// <summary>Consultations a worker's erase could not erase on its attempt (its reminder retries them): above 0, look.</summary>
+    public static readonly Counter<long> EraseFailures = Meter.CreateCounter<long>("hotline.erase.failures", "{consultation}", "Consultation erases that failed and wait for a retry");
 }

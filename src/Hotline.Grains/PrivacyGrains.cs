@@ -104,13 +104,18 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
             var dayGrain = GrainFactory.GetGrain<IRetentionDayGrain>(DayKey(d));
             foreach (var id in await dayGrain.GetIds())
             {
-                if (!await GrainFactory.GetGrain<IConsultationGrain>(id).Purge(cutoff)) continue;
-                purged++;
-                await AuditLog.Write(GrainFactory, new AuditEntry
+                var result = await GrainFactory.GetGrain<IConsultationGrain>(id).Purge(cutoff);
+                if (result.Purged)
                 {
-                    At = time.GetUtcNow(), ActorId = "system", ActorRole = "system", Action = AuditActions.Purge, ConsultationId = id,
-                    Reason = $"retention {retentionDays} days",
-                });
+                    purged++;
+                    await AuditLog.Write(GrainFactory, new AuditEntry
+                    {
+                        At = time.GetUtcNow(), ActorId = "system", ActorRole = "system", Action = AuditActions.Purge, ConsultationId = id,
+                        Reason = $"retention {retentionDays} days",
+                    });
+                }
+                // Told here, not by the consultation: a worker erasing calls its consultations, which must not call back.
+                if (result.WorkerId is { } owner) await GrainFactory.GetGrain<IWorkerGrain>(owner).OnConsultationPurged(id);
             }
             await dayGrain.Clear();
             // Progress is durable per day: a restart in the middle resumes from the next day.

@@ -162,7 +162,7 @@ public sealed class RouterGrain(
         await Commit();
         // The whole-state row of before the journal is never read once a snapshot exists: it goes with what it held
         // (once: two erases compacting together would otherwise clear it twice, the second with a stale etag).
-        if (_legacyCleared is { IsFaulted: true }) _legacyCleared = null;
+        if (_legacyCleared is { IsCompleted: true, IsCompletedSuccessfully: false }) _legacyCleared = null;
         if (state.RecordExists || _legacyCleared is not null) await (_legacyCleared ??= state.ClearStateAsync());
     }
 

@@ -39,8 +39,16 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
 
     public async Task AddConsultation(string consultationId)
     {
-        // Erased: a token issued before still passes for the revocation cache's seconds; nothing new is theirs.
-        if (state.State.TokenVersion < 0) throw Guard.Forbidden("the worker was erased");
+        if (state.State.TokenVersion < 0)
+        {
+            // Erased: a token issued before still passes for the revocation cache's seconds. The consultation opened with
+            // it is refused, and becomes this erase's to finish (the reminder erases it if its opener cannot).
+            if (!state.State.ConsultationIds.Contains(consultationId)) state.State.ConsultationIds.Add(consultationId);
+            state.State.Erasing = true;
+            await state.WriteStateAsync();
+            await this.RegisterOrUpdateReminder(EraseReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            throw Guard.Forbidden("the worker was erased");
+        }
         if (state.State.ConsultationIds.Contains(consultationId)) return;
         state.State.ConsultationIds.Add(consultationId);
         await state.WriteStateAsync();
@@ -68,6 +76,9 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
 
     public async Task<int> Erase()
     {
+        // The backstop first: once the tokens are dead below, the worker cannot ask again, so an erase that a failure
+        // interrupts must be finished by the reminder. If it cannot be registered, nothing has changed yet (500, retry).
+        await this.RegisterOrUpdateReminder(EraseReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         // Tokens die first, so nothing new can be opened while the rest is erased.
         state.State.TokenVersion = -1;
         state.State.DisplayName = null;
@@ -79,41 +90,55 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
         var count = state.State.ConsultationIds.Count;
         if (count == 0)
             await AuditLog.Write(GrainFactory, new AuditEntry { At = time.GetUtcNow(), ActorId = this.GetPrimaryKeyString(), ActorRole = "worker", Action = AuditActions.Erase });
-        try
-        {
-            // From here the worker can no longer ask again (their tokens are dead): if a step fails, the reminder retries.
-            await this.RegisterOrUpdateReminder(EraseReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Erase: could not register the reminder that finishes an interrupted erase");
-        }
         await FinishErase();
         return count;
     }
 
     /// <summary>
-    /// Erases each consultation (forgetting it here once done and audited, so a retry redoes none), then scrubs once and
-    /// ends the erase. Idempotent: a consultation erased twice is blanked twice.
+    /// Erases each consultation on its own (forgetting it here once done and audited, so a retry redoes none; one that
+    /// fails is kept for the next tick and does not hold up the others), scrubs once, and ends the erase when none is
+    /// left. Idempotent: a consultation erased twice is blanked twice.
     /// </summary>
     private async Task FinishErase()
     {
         var workerId = this.GetPrimaryKeyString();
         var erased = 0;
-        while (state.State.ConsultationIds.Count > 0)
+        foreach (var id in state.State.ConsultationIds.ToList())
         {
-            var id = state.State.ConsultationIds[0];
-            await GrainFactory.GetGrain<IConsultationGrain>(id).Erase(workerId);
-            await AuditLog.Write(GrainFactory, new AuditEntry { At = time.GetUtcNow(), ActorId = workerId, ActorRole = "worker", Action = AuditActions.Erase, ConsultationId = id });
-            state.State.ConsultationIds.RemoveAt(0);
+            try
+            {
+                await GrainFactory.GetGrain<IConsultationGrain>(id).Erase(workerId);
+                await AuditLog.Write(GrainFactory, new AuditEntry { At = time.GetUtcNow(), ActorId = workerId, ActorRole = "worker", Action = AuditActions.Erase, ConsultationId = id });
+            }
+            catch (Exception e)
+            {
+                HotlineMeter.EraseFailures.Add(1);
+                logger.LogError(e, "Erase: consultation {ConsultationId} could not be erased yet; the erase reminder retries it", id);
+                continue;
+            }
+            state.State.ConsultationIds.Remove(id);
             await state.WriteStateAsync();
             erased++;
         }
-        // Once, after the worker's own fields and every consultation's texts were overwritten.
+        // Once, after the worker's own fields and the consultations' texts were overwritten.
         await ErasedData.Scrub(GrainFactory, messages, logger, consultationsErased: erased > 0);
+        if (state.State.ConsultationIds.Count > 0) return; // the reminder's next tick retries what is left
         state.State.Erasing = false;
         await state.WriteStateAsync();
-        if (await this.GetReminder(EraseReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        await StopEraseReminder();
+    }
+
+    /// <summary>Best effort: a reminder left behind finds nothing to do and tries again to unregister itself.</summary>
+    private async Task StopEraseReminder()
+    {
+        try
+        {
+            if (await this.GetReminder(EraseReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Erase: the finished erase's reminder could not be unregistered; its next tick does");
+        }
     }
 
     /// <summary>The backstop of an erase that a failure interrupted.</summary>
@@ -121,7 +146,7 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
     {
         if (reminderName != EraseReminder) return;
         if (state.State.Erasing) await FinishErase();
-        else if (await this.GetReminder(EraseReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        else await StopEraseReminder();
     }
 }
 

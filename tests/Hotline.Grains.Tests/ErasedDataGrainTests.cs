@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Hotline.Grains.Tests;
 
 /// <summary>
@@ -43,12 +45,16 @@ public sealed class ErasedDataGrainTests(ClusterFixture fixture)
             ids.Add(id);
         }
 
-        // The first consultation's texts cannot be erased: the erase stops there, with the worker's tokens already dead.
-        Faults.FailNextErase();
-        await Assert.ThrowsAnyAsync<Exception>(() => worker.Erase());
+        // The first consultation's texts cannot be erased: the erase goes on with the second, keeps the first for its
+        // reminder, and the worker's tokens are dead all the same.
+        Faults.FailNextErase(ids[0]);
+        Assert.Equal(2, await worker.Erase());
         Assert.Equal(-1, await worker.GetTokenVersion());
-        Assert.Equal(ids, await worker.GetConsultationIds());
-        Assert.NotEqual("", (await fixture.Grains.GetGrain<IConsultationGrain>(ids[1]).GetView()).Summary);
+        Assert.Equal([ids[0]], await worker.GetConsultationIds());
+        var reminders = fixture.Cluster.Silos[0].SiloHost.Services.GetRequiredService<Orleans.IReminderTable>();
+        Assert.NotNull(await reminders.ReadRow(worker.GetGrainId(), "erase"));
+        Assert.Equal("", (await fixture.Grains.GetGrain<IConsultationGrain>(ids[1]).GetView()).Summary);
+        Assert.NotEqual("", (await fixture.Grains.GetGrain<IConsultationGrain>(ids[0]).GetView()).Summary);
         // A consultation opened meanwhile with a token still cached is refused, and ends abandoned and erased.
         var late = "c-" + Guid.NewGuid().ToString("N");
         var refused = await Assert.ThrowsAsync<HotlineException>(() =>
@@ -57,16 +63,53 @@ public sealed class ErasedDataGrainTests(ClusterFixture fixture)
         var lateView = await fixture.Grains.GetGrain<IConsultationGrain>(late).GetView();
         Assert.Equal(ConsultationStatus.Abandoned, lateView.Status);
         Assert.Equal("", lateView.Summary);
+        // The worker keeps it under the erase too, for the reminder, should erasing it at once have failed.
+        Assert.Equal([ids[0], late], await worker.GetConsultationIds());
 
         // The worker cannot ask again; the erase reminder's tick (called here as Orleans calls it: its period is a minute)
         // finishes the erase.
         await worker.AsReference<IRemindable>().ReceiveReminder("erase", new TickStatus(DateTime.UtcNow, TimeSpan.FromMinutes(1), DateTime.UtcNow));
         Assert.Empty(await worker.GetConsultationIds());
-        foreach (var id in ids)
+        Assert.Null(await reminders.ReadRow(worker.GetGrainId(), "erase")); // the finished erase unregistered it
+        foreach (var id in ids.Append(late))
         {
             var view = await fixture.Grains.GetGrain<IConsultationGrain>(id).GetView();
             Assert.Equal(ConsultationStatus.Abandoned, view.Status);
             Assert.Equal("", view.Summary);
         }
+    }
+
+    [Fact]
+    public async Task A_workers_record_loses_its_name_only_once_every_one_of_their_consultations_is_purged()
+    {
+        var workerId = "purge-" + Guid.NewGuid().ToString("N")[..8];
+        var worker = fixture.Grains.GetGrain<IWorkerGrain>(workerId);
+        await worker.Register("Sun Ba", null);
+        var category = "purge-" + Guid.NewGuid().ToString("N")[..6];
+        var ids = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var id = "c-" + Guid.NewGuid().ToString("N");
+            var consultation = fixture.Grains.GetGrain<IConsultationGrain>(id);
+            await consultation.Open(new OpenConsultation { WorkerId = workerId, Category = category, Dialect = "mandarin", Summary = "工伤 " + i });
+            await consultation.CloseByWorker(new Caller(ParticipantRole.Worker, workerId, "Sun Ba"), null, null);
+            ids.Add(id);
+        }
+        var due = DateTimeOffset.UtcNow.AddDays(1);
+
+        // As the retention job does: purge, then tell the worker the consultation named.
+        var first = await fixture.Grains.GetGrain<IConsultationGrain>(ids[0]).Purge(due);
+        Assert.Equal(new PurgeResult(true, workerId), first);
+        await worker.OnConsultationPurged(ids[0]);
+        Assert.Equal("Sun Ba", await worker.GetDisplayName()); // the other consultation is still theirs to resume
+
+        // A run that stopped before telling the worker is repeated: the purged consultation names its worker again.
+        Assert.Equal(new PurgeResult(false, workerId), await fixture.Grains.GetGrain<IConsultationGrain>(ids[0]).Purge(due));
+        Assert.Equal(new PurgeResult(true, workerId), await fixture.Grains.GetGrain<IConsultationGrain>(ids[1]).Purge(due));
+        await worker.OnConsultationPurged(ids[1]);
+        Assert.Null(await worker.GetDisplayName());
+        Assert.Equal(ids, await worker.GetConsultationIds()); // the worker still sees what they asked, blanked
+        // Not due yet: nothing, and nobody to tell.
+        Assert.Equal(new PurgeResult(false, null), await fixture.Grains.GetGrain<IConsultationGrain>(ids[1]).Purge(DateTimeOffset.UtcNow.AddDays(-1)));
     }
 }

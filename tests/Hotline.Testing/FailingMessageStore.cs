@@ -27,7 +27,8 @@ public sealed class StoreFaults
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _gates = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _held = new();
     private readonly ConcurrentDictionary<string, int> _failingLookups = new();
-    private int _scrubs, _failingScrubs, _failingErases;
+    private readonly ConcurrentDictionary<string, int> _failingErases = new();
+    private int _scrubs, _failingScrubs;
 
     /// <summary>Scrubs asked of the store so far (erases end with one).</summary>
     public int Scrubs => Volatile.Read(ref _scrubs);
@@ -35,14 +36,19 @@ public sealed class StoreFaults
     /// <summary>The next scrub throws.</summary>
     public void FailNextScrub() => Interlocked.Increment(ref _failingScrubs);
 
-    /// <summary>The next erase of a consultation's texts throws before it reaches the store.</summary>
-    public void FailNextErase() => Interlocked.Increment(ref _failingErases);
+    /// <summary>The next erase of <paramref name="consultationId"/>'s texts throws before it reaches the store.</summary>
+    public void FailNextErase(string consultationId) => _failingErases.AddOrUpdate(consultationId, 1, (_, n) => n + 1);
 
     internal void CountScrub() => Interlocked.Increment(ref _scrubs);
 
     internal bool TakeScrubFault() => Take(ref _failingScrubs);
 
-    internal bool TakeEraseFault() => Take(ref _failingErases);
+    internal bool TakeEraseFault(string consultationId)
+    {
+        while (_failingErases.TryGetValue(consultationId, out var left) && left > 0)
+            if (_failingErases.TryUpdate(consultationId, left - 1, left)) return true;
+        return false;
+    }
 
     private static bool Take(ref int failing)
     {
@@ -130,7 +136,7 @@ public sealed class FailingMessageStore(IMessageStore inner, StoreFaults faults)
 
     /// <inheritdoc />
     public Task EraseTextsAsync(string consultationId, CancellationToken cancellationToken = default) =>
-        faults.TakeEraseFault() ? throw new InjectedStoreFailure("injected: the erase failed") : inner.EraseTextsAsync(consultationId, cancellationToken);
+        faults.TakeEraseFault(consultationId) ? throw new InjectedStoreFailure("injected: the erase failed") : inner.EraseTextsAsync(consultationId, cancellationToken);
 
     /// <inheritdoc />
     public Task<bool> ScrubErasedAsync(CancellationToken cancellationToken = default)
