@@ -13,6 +13,25 @@ public sealed class ErasedDataGrainTests(ClusterFixture fixture)
 {
     private static StoreFaults Faults => ClusterFixture.StoreFaults;
 
+    /// <summary>A registered worker of this test alone with two consultations of a category of its own (closed by them, or waiting).</summary>
+    private async Task<(string Id, IWorkerGrain Grain, string Category, List<string> Consultations)> WorkerWithTwoConsultations(string name, bool closed)
+    {
+        var workerId = "erase-" + Guid.NewGuid().ToString("N")[..8];
+        var worker = fixture.Grains.GetGrain<IWorkerGrain>(workerId);
+        await worker.Register(name, null);
+        var category = "erase-" + Guid.NewGuid().ToString("N")[..6];
+        var ids = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var id = "c-" + Guid.NewGuid().ToString("N");
+            var consultation = fixture.Grains.GetGrain<IConsultationGrain>(id);
+            await consultation.Open(new OpenConsultation { WorkerId = workerId, Category = category, Dialect = "mandarin", Summary = "拖欠工资 " + i });
+            if (closed) await consultation.CloseByWorker(new Caller(ParticipantRole.Worker, workerId, name), null, null);
+            ids.Add(id);
+        }
+        return (workerId, worker, category, ids);
+    }
+
     [Fact]
     public async Task A_workers_erase_scrubs_the_store_and_stands_when_the_scrub_fails()
     {
@@ -33,17 +52,7 @@ public sealed class ErasedDataGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task An_erase_that_fails_half_way_is_finished_by_its_reminder_and_nothing_new_is_added_meanwhile()
     {
-        var workerId = "erase-" + Guid.NewGuid().ToString("N")[..8];
-        var worker = fixture.Grains.GetGrain<IWorkerGrain>(workerId);
-        await worker.Register("Zhao Qi", null);
-        var category = "erase-" + Guid.NewGuid().ToString("N")[..6];
-        var ids = new List<string>();
-        for (var i = 0; i < 2; i++)
-        {
-            var id = "c-" + Guid.NewGuid().ToString("N");
-            await fixture.Grains.GetGrain<IConsultationGrain>(id).Open(new OpenConsultation { WorkerId = workerId, Category = category, Dialect = "mandarin", Summary = "拖欠工资 " + i });
-            ids.Add(id);
-        }
+        var (workerId, worker, category, ids) = await WorkerWithTwoConsultations("Zhao Qi", closed: false);
 
         // The first consultation's texts cannot be erased: the erase goes on with the second, keeps the first for its
         // reminder, and the worker's tokens are dead all the same.
@@ -82,19 +91,7 @@ public sealed class ErasedDataGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task A_workers_record_loses_its_name_only_once_every_one_of_their_consultations_is_purged()
     {
-        var workerId = "purge-" + Guid.NewGuid().ToString("N")[..8];
-        var worker = fixture.Grains.GetGrain<IWorkerGrain>(workerId);
-        await worker.Register("Sun Ba", null);
-        var category = "purge-" + Guid.NewGuid().ToString("N")[..6];
-        var ids = new List<string>();
-        for (var i = 0; i < 2; i++)
-        {
-            var id = "c-" + Guid.NewGuid().ToString("N");
-            var consultation = fixture.Grains.GetGrain<IConsultationGrain>(id);
-            await consultation.Open(new OpenConsultation { WorkerId = workerId, Category = category, Dialect = "mandarin", Summary = "工伤 " + i });
-            await consultation.CloseByWorker(new Caller(ParticipantRole.Worker, workerId, "Sun Ba"), null, null);
-            ids.Add(id);
-        }
+        var (workerId, worker, _, ids) = await WorkerWithTwoConsultations("Sun Ba", closed: true);
         var due = DateTimeOffset.UtcNow.AddDays(1);
 
         // As the retention job does: purge, then tell the worker the consultation named.
