@@ -137,12 +137,19 @@ public sealed class ConsultationGrain(
             // worker now lists it under its erase, whose reminder finishes this if it fails here; the refusal stands.
             try
             {
-                await Statistics.RecordArrival(S.Category, now, S.Region); // it arrived, and is counted abandoned below
                 await Erase(command.WorkerId);
             }
             catch (Exception x)
             {
                 logger.LogWarning(x, "Consultation {Id} of an erased worker could not be erased at once; the worker's erase reminder will", S.Id);
+            }
+            try
+            {
+                await Statistics.RecordArrival(S.Category, now, S.Region); // it arrived, and was counted abandoned above
+            }
+            catch (Exception x)
+            {
+                logger.LogWarning(x, "Consultation {Id}: its arrival could not be counted", S.Id);
             }
             throw;
         }

@@ -98,33 +98,40 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
         var now = time.GetUtcNow();
         var cutoff = now - TimeSpan.FromDays(retentionDays);
         var purged = 0;
-        // A day is done when all of it is older than the cutoff.
-        for (var day = state.State.OldestPendingDay; day is { } d && d.AddDays(1) <= cutoff.UtcDateTime; day = d.AddDays(1))
+        try
         {
-            var dayGrain = GrainFactory.GetGrain<IRetentionDayGrain>(DayKey(d));
-            foreach (var id in await dayGrain.GetIds())
+            // A day is done when all of it is older than the cutoff.
+            for (var day = state.State.OldestPendingDay; day is { } d && d.AddDays(1) <= cutoff.UtcDateTime; day = d.AddDays(1))
             {
-                var result = await GrainFactory.GetGrain<IConsultationGrain>(id).Purge(cutoff);
-                if (result.Purged)
+                var dayGrain = GrainFactory.GetGrain<IRetentionDayGrain>(DayKey(d));
+                foreach (var id in await dayGrain.GetIds())
                 {
-                    purged++;
-                    await AuditLog.Write(GrainFactory, new AuditEntry
+                    var result = await GrainFactory.GetGrain<IConsultationGrain>(id).Purge(cutoff);
+                    if (result.Purged)
                     {
-                        At = time.GetUtcNow(), ActorId = "system", ActorRole = "system", Action = AuditActions.Purge, ConsultationId = id,
-                        Reason = $"retention {retentionDays} days",
-                    });
+                        purged++;
+                        await AuditLog.Write(GrainFactory, new AuditEntry
+                        {
+                            At = time.GetUtcNow(), ActorId = "system", ActorRole = "system", Action = AuditActions.Purge, ConsultationId = id,
+                            Reason = $"retention {retentionDays} days",
+                        });
+                    }
+                    // Told here, not by the consultation: a worker erasing calls its consultations, which must not call back.
+                    if (result.WorkerId is { } owner) await GrainFactory.GetGrain<IWorkerGrain>(owner).OnConsultationPurged(id);
                 }
-                // Told here, not by the consultation: a worker erasing calls its consultations, which must not call back.
-                if (result.WorkerId is { } owner) await GrainFactory.GetGrain<IWorkerGrain>(owner).OnConsultationPurged(id);
+                await dayGrain.Clear();
+                // Progress is durable per day: a restart in the middle resumes from the next day.
+                state.State.OldestPendingDay = d.AddDays(1);
+                await state.WriteStateAsync();
             }
-            await dayGrain.Clear();
-            // Progress is durable per day: a restart in the middle resumes from the next day.
-            state.State.OldestPendingDay = d.AddDays(1);
+            state.State.LastRunAt = now;
             await state.WriteStateAsync();
         }
-        state.State.LastRunAt = now;
-        await state.WriteStateAsync();
-        if (purged > 0) await ErasedData.Scrub(GrainFactory, messages, logger, consultationsErased: true);
+        finally
+        {
+            // Also when the run stops part way: what it purged is scrubbed now (a retried run finds it purged already).
+            if (purged > 0) await ErasedData.Scrub(GrainFactory, messages, logger, consultationsErased: true);
+        }
         return purged;
     }
 

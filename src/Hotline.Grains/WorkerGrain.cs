@@ -43,10 +43,18 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
         {
             // Erased: a token issued before still passes for the revocation cache's seconds. The consultation opened with
             // it is refused, and becomes this erase's to finish (the reminder erases it if its opener cannot).
-            if (!state.State.ConsultationIds.Contains(consultationId)) state.State.ConsultationIds.Add(consultationId);
-            state.State.Erasing = true;
-            await state.WriteStateAsync();
-            await this.RegisterOrUpdateReminder(EraseReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            try
+            {
+                if (!state.State.ConsultationIds.Contains(consultationId)) state.State.ConsultationIds.Add(consultationId);
+                state.State.Erasing = true;
+                await state.WriteStateAsync();
+                await this.RegisterOrUpdateReminder(EraseReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            }
+            catch (Exception e)
+            {
+                // The refusal stands whatever happens here: it is what makes the opener erase the consultation at once.
+                logger.LogError(e, "Erase: consultation {ConsultationId} of an erased worker could not be listed for the erase's reminder", consultationId);
+            }
             throw Guard.Forbidden("the worker was erased");
         }
         if (state.State.ConsultationIds.Contains(consultationId)) return;
@@ -90,7 +98,7 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
         var count = state.State.ConsultationIds.Count;
         if (count == 0)
             await AuditLog.Write(GrainFactory, new AuditEntry { At = time.GetUtcNow(), ActorId = this.GetPrimaryKeyString(), ActorRole = "worker", Action = AuditActions.Erase });
-        await FinishErase();
+        await FinishErase(scrub: true);
         return count;
     }
 
@@ -99,7 +107,7 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
     /// fails is kept for the next tick and does not hold up the others), scrubs once, and ends the erase when none is
     /// left. Idempotent: a consultation erased twice is blanked twice.
     /// </summary>
-    private async Task FinishErase()
+    private async Task FinishErase(bool scrub)
     {
         var workerId = this.GetPrimaryKeyString();
         var erased = 0;
@@ -108,7 +116,6 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
             try
             {
                 await GrainFactory.GetGrain<IConsultationGrain>(id).Erase(workerId);
-                await AuditLog.Write(GrainFactory, new AuditEntry { At = time.GetUtcNow(), ActorId = workerId, ActorRole = "worker", Action = AuditActions.Erase, ConsultationId = id });
             }
             catch (Exception e)
             {
@@ -116,12 +123,21 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
                 logger.LogError(e, "Erase: consultation {ConsultationId} could not be erased yet; the erase reminder retries it", id);
                 continue;
             }
+            try
+            {
+                await AuditLog.Write(GrainFactory, new AuditEntry { At = time.GetUtcNow(), ActorId = workerId, ActorRole = "worker", Action = AuditActions.Erase, ConsultationId = id });
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Erase: consultation {ConsultationId} was erased but its audit entry could not be written", id);
+            }
             state.State.ConsultationIds.Remove(id);
             await state.WriteStateAsync();
             erased++;
         }
-        // Once, after the worker's own fields and the consultations' texts were overwritten.
-        await ErasedData.Scrub(GrainFactory, messages, logger, consultationsErased: erased > 0);
+        // Once, after the worker's own fields and the consultations' texts were overwritten (a tick that erased nothing
+        // does not block the store's writes again).
+        if (scrub || erased > 0) await ErasedData.Scrub(GrainFactory, messages, logger, consultationsErased: erased > 0);
         if (state.State.ConsultationIds.Count > 0) return; // the reminder's next tick retries what is left
         state.State.Erasing = false;
         await state.WriteStateAsync();
@@ -145,7 +161,7 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != EraseReminder) return;
-        if (state.State.Erasing) await FinishErase();
+        if (state.State.Erasing) await FinishErase(scrub: false);
         else await StopEraseReminder();
     }
 }
