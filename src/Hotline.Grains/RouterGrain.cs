@@ -40,7 +40,6 @@ public sealed class RouterGrain(
     // Set when another activation wrote a batch this one meant to write: this one never writes again (its next write
     // would be a snapshot over the other's journal), it fails every caller until it is gone.
     private RouterJournalConflictException? _superseded;
-    private Task? _legacyCleared;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -52,7 +51,25 @@ public sealed class RouterGrain(
         // Catch up on deadlines that passed while no activation existed (restart, failover): offers found overdue are
         // withdrawn and re-routed without setting anyone away (nobody could have answered them).
         await Run(new RecoverCommand());
+        await ForgetLegacyState();
         await EnsureTickReminder();
+    }
+
+    /// <summary>
+    /// The whole-state row written before the journal existed is never read once a snapshot is stored, and it held the
+    /// queue of that time (employer keys and regions included): it goes, once, at the first activation that can.
+    /// </summary>
+    private async Task ForgetLegacyState()
+    {
+        if (!state.RecordExists || !_log.HasSnapshot) return;
+        try
+        {
+            await state.ClearStateAsync();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Router: the state row of before the journal could not be cleared; the next activation tries again");
+        }
     }
 
     /// <summary>Registers the durable wake-up once (it then stays in the reminder table for good).</summary>
@@ -156,14 +173,10 @@ public sealed class RouterGrain(
 
     public Task Ping() => Task.CompletedTask;
 
-    public async Task Compact()
+    public Task Compact()
     {
         _log.RequestSnapshot();
-        await Commit();
-        // The whole-state row of before the journal is never read once a snapshot exists: it goes with what it held
-        // (once: two erases compacting together would otherwise clear it twice, the second with a stale etag).
-        if (_legacyCleared is { IsCompleted: true, IsCompletedSuccessfully: false }) _legacyCleared = null;
-        if (state.RecordExists || _legacyCleared is not null) await (_legacyCleared ??= state.ClearStateAsync());
+        return Commit();
     }
 
     /// <summary>

@@ -36,6 +36,11 @@ public sealed class RouterLog(IRouterJournal journal, string routerId, int minSn
     /// <summary>Snapshots written so far.</summary>
     public int Snapshots { get; private set; }
 
+    /// <summary>A snapshot is stored (loaded, or written since): the pre-journal whole-state row is never read again.</summary>
+    public bool HasSnapshot => _loadedSnapshot || Snapshots > 0;
+
+    private bool _loadedSnapshot;
+
     /// <summary>The engine over the last snapshot (else <paramref name="legacy"/>) with the journal after it replayed.</summary>
     public async Task<RoutingEngine> Load(RouterState legacy, RoutingOptions options)
     {
@@ -47,6 +52,7 @@ public sealed class RouterLog(IRouterJournal journal, string routerId, int minSn
         _seq = data.Batches.Count > 0 ? data.Batches[^1].Seq : data.SnapshotSeq;
         // No snapshot yet (a new router, or one that wrote whole grain states before): the first write makes one.
         _snapshotNext = data.Snapshot is null;
+        _loadedSnapshot = data.Snapshot is not null;
         return engine;
     }
 

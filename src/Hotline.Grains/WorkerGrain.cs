@@ -48,7 +48,7 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
                 if (!state.State.ConsultationIds.Contains(consultationId)) state.State.ConsultationIds.Add(consultationId);
                 state.State.Erasing = true;
                 await state.WriteStateAsync();
-                await this.RegisterOrUpdateReminder(EraseReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+                await StartEraseReminder();
             }
             catch (Exception e)
             {
@@ -86,7 +86,7 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
     {
         // The backstop first: once the tokens are dead below, the worker cannot ask again, so an erase that a failure
         // interrupts must be finished by the reminder. If it cannot be registered, nothing has changed yet (500, retry).
-        await this.RegisterOrUpdateReminder(EraseReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await StartEraseReminder();
         // Tokens die first, so nothing new can be opened while the rest is erased.
         state.State.TokenVersion = -1;
         state.State.DisplayName = null;
@@ -143,6 +143,9 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
         await state.WriteStateAsync();
         await StopEraseReminder();
     }
+
+    /// <summary>The erase's backstop: a tick every minute until <see cref="StopEraseReminder"/>.</summary>
+    private Task StartEraseReminder() => this.RegisterOrUpdateReminder(EraseReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
 
     /// <summary>Best effort: a reminder left behind finds nothing to do and tries again to unregister itself.</summary>
     private async Task StopEraseReminder()
