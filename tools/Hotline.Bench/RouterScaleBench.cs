@@ -46,8 +46,8 @@ public static class RouterScaleBench
         Console.WriteLine($"## Router at scale: decisions per second ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
         Console.WriteLine();
         Console.WriteLine($"{lawyers:N0} lawyers (8 categories, 7 dialects, capacity 1-3), all busy; W waiting; {cycles:N0} cycles of release + accept " +
-            $"(5 % declined first) + arrival; 10 % phone; one thread, {Environment.ProcessorCount} cores, .NET {Environment.Version}, seed {seed}, " +
-            $"load average {LoadAverage()} at the end.");
+            $"(5 % declined first) + arrival; 10 % phone; one thread, {Environment.ProcessorCount} cores, .NET {Environment.Version}, " +
+            $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC, seed {seed}, load average {LoadAverage()} at the end.");
         Console.WriteLine();
         Console.WriteLine("Decisions per CPU-second use the process's CPU time over the measured cycles (robust when other processes hold the cores); " +
             "per wall-second they include the time this process waited for a core.");
