@@ -116,6 +116,12 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// fields go too (display name, phone, push subscriptions, resume code); the worker and their tokens stay.
     /// </summary>
     [Alias("OnConsultationPurged")] Task OnConsultationPurged(string consultationId);
+    /// <summary>
+    /// Retention reached a worker record filed when it was made (<see cref="IRetentionGrain.TrackWorker"/>): if the worker
+    /// never opened a consultation, their personal fields go (display name, phone, push subscriptions, resume code), as
+    /// they would have with their last consultation's purge. Returns whether anything was removed.
+    /// </summary>
+    [Alias("PurgeIfUnused")] Task<bool> PurgeIfUnused();
     /// <summary>Keeps a browser's push subscription (the same endpoint replaces its old keys; at most a few per worker).</summary>
     [Alias("SetPushSubscription")] Task SetPushSubscription(WebPushSubscription subscription);
     /// <summary>Forgets a subscription the push service reported gone (404 / 410).</summary>
@@ -146,26 +152,32 @@ public interface IOpenConsultationsGrain : IGrainWithStringKey
 }
 
 /// <summary>
-/// Retention (<c>Hotline:Privacy:RetentionDays</c>): closed consultations are filed by the UTC day they closed (day grains
-/// <c>retention-yyyy-MM-dd</c>); <see cref="RunDue"/> purges whole days once they are older than the retention, and
-/// remembers the last day done, so the job resumes after a restart. Key: "hotline".
+/// Retention (<c>Hotline:Privacy:RetentionDays</c>): closed consultations are filed by the UTC day they closed, and worker
+/// records by the day they were made (day grains <c>retention-yyyy-MM-dd</c>); <see cref="RunDue"/> purges whole days once
+/// they are older than the retention, and remembers the last day done, so the job resumes after a restart. Key: "hotline".
 /// </summary>
 [Alias("Hotline.IRetentionGrain")]
 public interface IRetentionGrain : IGrainWithStringKey
 {
     [OneWay, Alias("Track")] Task Track(string consultationId, DateTimeOffset closedAt);
-    /// <summary>Purges every filed day older than the retention; returns how many consultations were purged.</summary>
+    /// <summary>Files a new worker record, so that one which never opens a consultation does not keep its personal fields
+    /// for ever (awaited: a registration that could not be filed fails, rather than leave a record retention cannot reach).</summary>
+    [Alias("TrackWorker")] Task TrackWorker(string workerId, DateTimeOffset registeredAt);
+    /// <summary>Purges every filed day older than the retention; returns how many consultations were purged (worker records
+    /// without consultations that lost their personal fields are audited, not counted).</summary>
     [Alias("RunDue")] Task<int> RunDue(int retentionDays);
     /// <summary>When the job last ran (null: never).</summary>
     [Alias("GetLastRun")] Task<DateTimeOffset?> GetLastRun();
 }
 
-/// <summary>The consultations closed on one UTC day (key <c>retention-yyyy-MM-dd</c>).</summary>
+/// <summary>The consultations closed and the worker records made on one UTC day (key <c>retention-yyyy-MM-dd</c>).</summary>
 [Alias("Hotline.IRetentionDayGrain")]
 public interface IRetentionDayGrain : IGrainWithStringKey
 {
     [Alias("Add")] Task Add(string consultationId);
     [Alias("GetIds")] Task<IReadOnlyList<string>> GetIds();
+    [Alias("AddWorker")] Task AddWorker(string workerId);
+    [Alias("GetWorkerIds")] Task<IReadOnlyList<string>> GetWorkerIds();
     /// <summary>Forgets the day (after its purge).</summary>
     [Alias("Clear")] Task Clear();
 }

@@ -86,6 +86,18 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
     {
         var day = closedAt.UtcDateTime.Date;
         await GrainFactory.GetGrain<IRetentionDayGrain>(DayKey(day)).Add(consultationId);
+        await Pending(day);
+    }
+
+    public async Task TrackWorker(string workerId, DateTimeOffset registeredAt)
+    {
+        var day = registeredAt.UtcDateTime.Date;
+        await GrainFactory.GetGrain<IRetentionDayGrain>(DayKey(day)).AddWorker(workerId);
+        await Pending(day);
+    }
+
+    private async Task Pending(DateTime day)
+    {
         if (state.State.OldestPendingDay is null || day < state.State.OldestPendingDay)
         {
             state.State.OldestPendingDay = day;
@@ -97,7 +109,7 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
     {
         var now = time.GetUtcNow();
         var cutoff = now - TimeSpan.FromDays(retentionDays);
-        var purged = 0;
+        int purged = 0, workersPurged = 0;
         try
         {
             // A day is done when all of it is older than the cutoff.
@@ -119,6 +131,18 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
                     // Told here, not by the consultation: a worker erasing calls its consultations, which must not call back.
                     if (result.WorkerId is { } owner) await GrainFactory.GetGrain<IWorkerGrain>(owner).OnConsultationPurged(id);
                 }
+                // Worker records made that day: one that never opened a consultation loses its personal fields (one that did
+                // loses them with its last consultation's purge, above or on a later day).
+                foreach (var workerId in await dayGrain.GetWorkerIds())
+                {
+                    if (!await GrainFactory.GetGrain<IWorkerGrain>(workerId).PurgeIfUnused()) continue;
+                    workersPurged++;
+                    await AuditLog.Write(GrainFactory, new AuditEntry
+                    {
+                        At = time.GetUtcNow(), ActorId = "system", ActorRole = "system", Action = AuditActions.Purge,
+                        Reason = $"retention {retentionDays} days: a worker record without consultations",
+                    });
+                }
                 await dayGrain.Clear();
                 // Progress is durable per day: a restart in the middle resumes from the next day.
                 state.State.OldestPendingDay = d.AddDays(1);
@@ -130,7 +154,7 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
         finally
         {
             // Also when the run stops part way: what it purged is scrubbed now (a retried run finds it purged already).
-            if (purged > 0) await ErasedData.Scrub(GrainFactory, messages, logger, consultationsErased: true);
+            if (purged > 0 || workersPurged > 0) await ErasedData.Scrub(GrainFactory, messages, logger, consultationsErased: purged > 0);
         }
         return purged;
     }
@@ -142,6 +166,8 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
 public sealed class RetentionDayState
 {
     public List<string> Ids { get; set; } = [];
+    /// <summary>Worker records made that day.</summary>
+    public List<string> WorkerIds { get; set; } = [];
 }
 
 /// <summary>The consultations closed on one UTC day.</summary>
@@ -156,6 +182,15 @@ public sealed class RetentionDayGrain([PersistentState("retention-day", StorageN
     }
 
     public Task<IReadOnlyList<string>> GetIds() => Task.FromResult<IReadOnlyList<string>>(state.State.Ids.ToList());
+
+    public async Task AddWorker(string workerId)
+    {
+        if (state.State.WorkerIds.Contains(workerId)) return;
+        state.State.WorkerIds.Add(workerId);
+        await state.WriteStateAsync();
+    }
+
+    public Task<IReadOnlyList<string>> GetWorkerIds() => Task.FromResult<IReadOnlyList<string>>(state.State.WorkerIds.ToList());
 
     public async Task Clear()
     {

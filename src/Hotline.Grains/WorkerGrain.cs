@@ -30,6 +30,9 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
 
     public async Task Register(string? displayName, string? phone)
     {
+        // Filed for retention before anything personal is written: a record retention could not reach would keep its
+        // name and phone for ever if the worker never opened a consultation.
+        await GrainFactory.GetGrain<IRetentionGrain>(GrainKeys.Hotline).TrackWorker(this.GetPrimaryKeyString(), time.GetUtcNow());
         state.State.DisplayName = displayName;
         state.State.Phone = phone;
         await state.WriteStateAsync();
@@ -67,15 +70,28 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
         var s = state.State;
         if (!s.ConsultationIds.Contains(consultationId) || s.PurgedConsultationIds.Contains(consultationId)) return;
         s.PurgedConsultationIds.Add(consultationId);
-        if (s.ConsultationIds.All(s.PurgedConsultationIds.Contains))
-        {
-            // Nothing of theirs is kept any more: neither is who they said they were, nor where to reach them.
-            s.DisplayName = null;
-            s.Phone = null;
-            s.PushSubscriptions.Clear();
-            await RevokeResumeCode();
-        }
+        // Nothing of theirs is kept any more: neither is who they said they were, nor where to reach them.
+        if (s.ConsultationIds.All(s.PurgedConsultationIds.Contains)) await ForgetPersonalFields();
         await state.WriteStateAsync();
+    }
+
+    public async Task<bool> PurgeIfUnused()
+    {
+        var s = state.State;
+        // A worker who opened consultations loses these with the last one's purge; an erased one has none left.
+        if (!state.RecordExists || s.ConsultationIds.Count > 0 || s.TokenVersion < 0) return false;
+        if (s.DisplayName is null && s.Phone is null && s.PushSubscriptions.Count == 0 && s.ResumeCodeKey is null) return false;
+        await ForgetPersonalFields();
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    private async Task ForgetPersonalFields()
+    {
+        state.State.DisplayName = null;
+        state.State.Phone = null;
+        state.State.PushSubscriptions.Clear();
+        await RevokeResumeCode();
     }
 
     public Task<IReadOnlyList<string>> GetConsultationIds() => Task.FromResult<IReadOnlyList<string>>(state.State.ConsultationIds.ToList());
@@ -89,11 +105,8 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
         await StartEraseReminder();
         // Tokens die first, so nothing new can be opened while the rest is erased.
         state.State.TokenVersion = -1;
-        state.State.DisplayName = null;
-        state.State.Phone = null;
-        state.State.PushSubscriptions.Clear();
         state.State.Erasing = true;
-        await RevokeResumeCode();
+        await ForgetPersonalFields();
         await state.WriteStateAsync();
         var count = state.State.ConsultationIds.Count;
         if (count == 0)

@@ -118,6 +118,37 @@ public sealed class RetentionTests(ClockHost host)
         var audit = await kit.Raw(HttpMethod.Get, $"/api/admin/audit?consultationId={c.Id}", await kit.AdminToken());
         Assert.Contains("\"purge\"", audit.Body);
     }
+
+    [Fact]
+    public async Task A_worker_record_that_never_opened_a_consultation_loses_its_name_after_the_retention()
+    {
+        await using var kit = new TestKit(host);
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        var retention = grains.GetGrain<IRetentionGrain>(GrainKeys.Hotline);
+        // A name of this test alone. Before, such a record kept its name (and phone) for ever: retention reached worker
+        // records only through their consultations.
+        var name = "Wang Wu " + Guid.NewGuid().ToString("N")[..8];
+        var idle = await kit.Worker(name, connect: false);
+        var idleGrain = grains.GetGrain<IWorkerGrain>(idle.Id);
+        // A worker of the same day who opened one (still open): their name stays, their consultation's purge decides.
+        var (category, dialect) = TestKit.Combo();
+        var busyName = "Zhao Liu " + Guid.NewGuid().ToString("N")[..8];
+        var busy = await kit.Worker(busyName);
+        await kit.Rest.OpenConsultation(busy.Token, category, dialect, "my wages are late");
+        var busyGrain = grains.GetGrain<IWorkerGrain>(busy.Id);
+
+        await retention.RunDue(180);
+        Assert.Equal(name, await idleGrain.GetDisplayName());
+        Assert.True(await DataFiles.Contain(host.DataPath, name, utf16Too: true), "the worker's name is in no file of the store: the scan below would prove nothing");
+
+        host.Clock.Advance(TimeSpan.FromDays(182));
+        await retention.RunDue(180);
+        Assert.Null(await idleGrain.GetDisplayName());
+        Assert.False(await DataFiles.Contain(host.DataPath, name, utf16Too: true), "the idle worker's name is still in a file of the store");
+        Assert.Equal(busyName, await busyGrain.GetDisplayName());
+        var audit = await kit.Raw(HttpMethod.Get, "/api/admin/audit", await kit.AdminToken());
+        Assert.Contains("a worker record without consultations", audit.Body);
+    }
 }
 
 /// <summary>Issue 10: a caller's phone number is in no id, name, summary, event, log line or database byte.</summary>
