@@ -26,4 +26,7 @@ public static class HotlineMeter
 
     /// <summary>Consultations a worker's erase could not erase on its attempt (its reminder retries them): above 0, look.</summary>
     public static readonly Counter<long> EraseFailures = Meter.CreateCounter<long>("hotline.erase.failures", "{consultation}", "Consultation erases that failed and wait for a retry");
+
+    /// <summary>Consultations and worker records a retention run could not purge (the next run retries their day): above 0, look.</summary>
+    public static readonly Counter<long> RetentionFailures = Meter.CreateCounter<long>("hotline.retention.failures", "{record}", "Retention purges that failed and wait for the next run");
 }

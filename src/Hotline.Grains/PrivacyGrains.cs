@@ -110,40 +110,51 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
         var now = time.GetUtcNow();
         var cutoff = now - TimeSpan.FromDays(retentionDays);
         int purged = 0, workersPurged = 0;
+        // The first day with an item that failed: the job's cursor stays there, so the next run retries it (what was done
+        // is found done again), while the later days go on being purged in this run.
+        DateTime? retry = null;
         try
         {
             // A day is done when all of it is older than the cutoff.
             for (var day = state.State.OldestPendingDay; day is { } d && d.AddDays(1) <= cutoff.UtcDateTime; day = d.AddDays(1))
             {
                 var dayGrain = GrainFactory.GetGrain<IRetentionDayGrain>(DayKey(d));
+                var failed = 0;
                 foreach (var id in await dayGrain.GetIds())
                 {
-                    var result = await GrainFactory.GetGrain<IConsultationGrain>(id).Purge(cutoff);
-                    if (result.Purged)
+                    try
                     {
-                        purged++;
-                        await AuditLog.Write(GrainFactory, new AuditEntry
-                        {
-                            At = time.GetUtcNow(), ActorId = "system", ActorRole = "system", Action = AuditActions.Purge, ConsultationId = id,
-                            Reason = $"retention {retentionDays} days",
-                        });
+                        if (await PurgeConsultation(id, retentionDays, cutoff)) purged++;
                     }
-                    // Told here, not by the consultation: a worker erasing calls its consultations, which must not call back.
-                    if (result.WorkerId is { } owner) await GrainFactory.GetGrain<IWorkerGrain>(owner).OnConsultationPurged(id);
+                    catch (Exception e)
+                    {
+                        failed++;
+                        logger.LogError(e, "Retention: consultation {ConsultationId} could not be purged; its day is retried by the next run", id);
+                    }
                 }
                 // Worker records made that day: one that never opened a consultation loses its personal fields (one that did
                 // loses them with its last consultation's purge, above or on a later day).
                 foreach (var workerId in await dayGrain.GetWorkerIds())
                 {
-                    if (!await GrainFactory.GetGrain<IWorkerGrain>(workerId).PurgeIfUnused()) continue;
-                    workersPurged++;
-                    await AuditLog.Write(GrainFactory, new AuditEntry
+                    try
                     {
-                        At = time.GetUtcNow(), ActorId = "system", ActorRole = "system", Action = AuditActions.Purge,
-                        Reason = $"retention {retentionDays} days: a worker record without consultations",
-                    });
+                        if (await PurgeWorker(workerId, retentionDays)) workersPurged++;
+                    }
+                    catch (Exception e)
+                    {
+                        failed++;
+                        logger.LogError(e, "Retention: a worker record could not be purged; its day is retried by the next run");
+                    }
+                }
+                if (failed > 0)
+                {
+                    // One record that keeps failing must not stop retention for every later day.
+                    HotlineMeter.RetentionFailures.Add(failed);
+                    retry ??= d;
+                    continue;
                 }
                 await dayGrain.Clear();
+                if (retry is not null) continue;
                 // Progress is durable per day: a restart in the middle resumes from the next day.
                 state.State.OldestPendingDay = d.AddDays(1);
                 await state.WriteStateAsync();
@@ -157,6 +168,33 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
             if (purged > 0 || workersPurged > 0) await ErasedData.Scrub(GrainFactory, messages, logger, consultationsErased: purged > 0);
         }
         return purged;
+    }
+
+    private async Task<bool> PurgeConsultation(string id, int retentionDays, DateTimeOffset cutoff)
+    {
+        var result = await GrainFactory.GetGrain<IConsultationGrain>(id).Purge(cutoff);
+        if (result.Purged)
+        {
+            await AuditLog.Write(GrainFactory, new AuditEntry
+            {
+                At = time.GetUtcNow(), ActorId = "system", ActorRole = "system", Action = AuditActions.Purge, ConsultationId = id,
+                Reason = $"retention {retentionDays} days",
+            });
+        }
+        // Told here, not by the consultation: a worker erasing calls its consultations, which must not call back.
+        if (result.WorkerId is { } owner) await GrainFactory.GetGrain<IWorkerGrain>(owner).OnConsultationPurged(id);
+        return result.Purged;
+    }
+
+    private async Task<bool> PurgeWorker(string workerId, int retentionDays)
+    {
+        if (!await GrainFactory.GetGrain<IWorkerGrain>(workerId).PurgeIfUnused()) return false;
+        await AuditLog.Write(GrainFactory, new AuditEntry
+        {
+            At = time.GetUtcNow(), ActorId = "system", ActorRole = "system", Action = AuditActions.Purge,
+            Reason = $"retention {retentionDays} days: a worker record without consultations",
+        });
+        return true;
     }
 
     public Task<DateTimeOffset?> GetLastRun() => Task.FromResult(state.State.LastRunAt);
