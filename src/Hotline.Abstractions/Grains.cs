@@ -50,6 +50,12 @@ public interface IConsultationGrain : IGrainWithStringKey
     /// whenever it is erased and due (purged now or before), so a retried run tells the worker again.
     /// </summary>
     [Alias("Purge")] Task<PurgeResult> Purge(DateTimeOffset closedBefore);
+    /// <summary>
+    /// The sweep of data older builds left (<see cref="IRetentionGrain.Sweep"/>): an erased consultation loses what erase
+    /// did not blank before 2026-11-30 (advice, region) and is forgotten by the collective detector. Returns its worker's
+    /// id when it is erased (null otherwise); idempotent.
+    /// </summary>
+    [Alias("SweepErased")] Task<string?> SweepErased();
     /// <summary>Pull: the lawyer takes this waiting consultation now (<c>conflict</c> when not eligible or no free capacity); answers like <c>JoinConsultation</c>.</summary>
     [Alias("Claim")] Task<JoinResult> Claim(Caller lawyer);
     /// <summary>Admin: a queued, offered or active consultation goes back to routing, keeping its age, preferring <paramref name="toLawyerId"/> if given.</summary>
@@ -122,6 +128,14 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// they would have with their last consultation's purge. Returns whether anything was removed.
     /// </summary>
     [Alias("PurgeIfUnused")] Task<bool> PurgeIfUnused();
+    /// <summary>
+    /// The sweep of data older builds left (<see cref="IRetentionGrain.Sweep"/>): whether this record, made before worker
+    /// records were filed for retention, needs filing (its worker opened no consultation and it holds a personal field).
+    /// The retention grain files it, then calls <see cref="MarkRetentionFiled"/> (this grain must not call it back).
+    /// </summary>
+    [Alias("NeedsRetentionFiling")] Task<bool> NeedsRetentionFiling();
+    /// <summary>The record was filed for retention (after <see cref="NeedsRetentionFiling"/>).</summary>
+    [Alias("MarkRetentionFiled")] Task MarkRetentionFiled();
     /// <summary>Keeps a browser's push subscription (the same endpoint replaces its old keys; at most a few per worker).</summary>
     [Alias("SetPushSubscription")] Task SetPushSubscription(WebPushSubscription subscription);
     /// <summary>Forgets a subscription the push service reported gone (404 / 410).</summary>
@@ -163,6 +177,13 @@ public interface IRetentionGrain : IGrainWithStringKey
     /// <summary>Files a new worker record, so that one which never opens a consultation does not keep its personal fields
     /// for ever (awaited: a registration that could not be filed fails, rather than leave a record retention cannot reach).</summary>
     [Alias("TrackWorker")] Task TrackWorker(string workerId, DateTimeOffset registeredAt);
+    /// <summary>
+    /// Runs the sweep of data older builds left, if <paramref name="version"/> is above the one last completed: erased
+    /// consultations lose their advice and region and leave the collective alerts, their workers are told (as by a purge),
+    /// and unfiled worker records without consultations are filed. <see cref="RunDue"/> runs the current version first;
+    /// a later build that needs another sweep raises it. Resumes after a restart; returns whether it ran.
+    /// </summary>
+    [Alias("Sweep")] Task<bool> Sweep(int version);
     /// <summary>Purges every filed day older than the retention; returns how many consultations were purged (worker records
     /// without consultations that lost their personal fields are audited, not counted).</summary>
     [Alias("RunDue")] Task<int> RunDue(int retentionDays);

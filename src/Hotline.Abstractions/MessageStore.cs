@@ -51,3 +51,15 @@ public interface IMessageStore
     /// </summary>
     Task<bool> ScrubErasedAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// The grain records the store holds, listed by grain type: for one-off sweeps over data an older build left (see
+/// <c>IRetentionGrain.Sweep</c>), not for any request path.
+/// </summary>
+public interface IGrainStateCatalog
+{
+    /// <summary>Up to <paramref name="limit"/> keys of stored records of <paramref name="grainType"/> (the grain type's
+    /// Orleans name, e.g. <c>consultation</c>) and <paramref name="stateName"/>, in key order, after <paramref name="after"/>
+    /// (null: from the first): a page of a walk that may resume where it stopped.</summary>
+    Task<IReadOnlyList<string>> ListKeysAsync(string grainType, string stateName, string? after, int limit, CancellationToken cancellationToken = default);
+}

@@ -801,6 +801,25 @@ public sealed class ConsultationGrain(
         return new PurgeResult(true, S.WorkerId);
     }
 
+    public async Task<string?> SweepErased()
+    {
+        // The sweep activates every consultation once: an ended one goes back to the store after it.
+        if (!state.RecordExists || ConsultationStateMachine.IsTerminal(S.Status)) DeactivateOnIdle();
+        if (!state.RecordExists || S.ErasedAt is null) return null;
+        // Erased by a build from before the detector could forget, or before erase blanked these: the same as EraseTexts
+        // does now for them. Forgetting an id the detector does not hold changes nothing.
+        await Collective.Forget(S.Id, S.WorkerId);
+        if (S.Advice is not null || S.Region is not null || S.Employer is not null || S.EmployerKey is not null)
+        {
+            S.Advice = null;
+            S.Region = null;
+            S.Employer = null;
+            S.EmployerKey = null;
+            await state.WriteStateAsync();
+        }
+        return S.WorkerId;
+    }
+
     /// <summary>Blanks every text and personal field; status, category, times and statistics stay.</summary>
     private async Task EraseTexts(DateTimeOffset now)
     {

@@ -70,6 +70,11 @@ public sealed class RetentionState
     /// <summary>Oldest day with closed consultations not yet purged.</summary>
     public DateTime? OldestPendingDay { get; set; }
     public DateTimeOffset? LastRunAt { get; set; }
+    /// <summary>The sweep of older data last completed (<see cref="IRetentionGrain.Sweep"/>; 0: none).</summary>
+    public int SweptVersion { get; set; }
+    /// <summary>A sweep under way: the last consultation and worker keys it finished (it resumes after them).</summary>
+    public string? SweepConsultationsAfter { get; set; }
+    public string? SweepWorkersAfter { get; set; }
 }
 
 /// <summary>
@@ -77,7 +82,7 @@ public sealed class RetentionState
 /// is durable, so after a restart (or a long downtime) the next run catches up on every day it missed.
 /// </summary>
 public sealed class RetentionGrain([PersistentState("retention", StorageNames.Hotline)] IPersistentState<RetentionState> state, TimeProvider time,
-    IMessageStore messages, ILogger<RetentionGrain> logger)
+    IMessageStore messages, IGrainStateCatalog catalog, ILogger<RetentionGrain> logger)
     : Grain, IRetentionGrain
 {
     public static string DayKey(DateTime day) => "retention-" + day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
@@ -105,8 +110,80 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
         }
     }
 
+    /// <summary>The sweep this build needs (see <see cref="IRetentionGrain.Sweep"/>): 1, the data of builds before 2026-11-30.</summary>
+    public const int CurrentSweep = 1;
+
+    private const int SweepPage = 500;
+
+    public async Task<bool> Sweep(int version)
+    {
+        var s = state.State;
+        if (s.SweptVersion >= version) return false;
+        var failed = 0;
+        var erased = 0;
+        try
+        {
+            // Consultations erased by an older build: advice and region blanked, forgotten by the collective detector, and
+            // their workers told as by a purge (a worker whose every consultation is erased loses its personal fields).
+            while (await catalog.ListKeysAsync("consultation", "consultation", s.SweepConsultationsAfter, SweepPage) is { Count: > 0 } page)
+            {
+                foreach (var id in page)
+                {
+                    try
+                    {
+                        if (await GrainFactory.GetGrain<IConsultationGrain>(id).SweepErased() is not { } workerId) continue;
+                        erased++;
+                        await GrainFactory.GetGrain<IWorkerGrain>(workerId).OnConsultationPurged(id);
+                    }
+                    catch (Exception e)
+                    {
+                        failed++;
+                        logger.LogError(e, "Sweep: consultation {ConsultationId} could not be swept; the sweep runs again", id);
+                    }
+                }
+                s.SweepConsultationsAfter = page[^1];
+                await state.WriteStateAsync();
+            }
+            // Worker records made before they were filed for retention.
+            while (await catalog.ListKeysAsync("worker", "worker", s.SweepWorkersAfter, SweepPage) is { Count: > 0 } page)
+            {
+                foreach (var id in page)
+                {
+                    try
+                    {
+                        // Filed here (the worker grain must not call this busy grain back), then marked.
+                        var worker = GrainFactory.GetGrain<IWorkerGrain>(id);
+                        if (!await worker.NeedsRetentionFiling()) continue;
+                        await TrackWorker(id, time.GetUtcNow());
+                        await worker.MarkRetentionFiled();
+                    }
+                    catch (Exception e)
+                    {
+                        failed++;
+                        logger.LogError(e, "Sweep: a worker record could not be filed for retention; the sweep runs again");
+                    }
+                }
+                s.SweepWorkersAfter = page[^1];
+                await state.WriteStateAsync();
+            }
+            // Done, unless something failed: then the next call walks everything again (each step is idempotent).
+            s.SweepConsultationsAfter = s.SweepWorkersAfter = null;
+            if (failed == 0) s.SweptVersion = version;
+            else HotlineMeter.RetentionFailures.Add(failed);
+            await state.WriteStateAsync();
+        }
+        finally
+        {
+            if (erased > 0) await ErasedData.Scrub(GrainFactory, messages, logger, consultationsErased: true);
+        }
+        logger.LogInformation("Sweep {Version}: {Erased} erased consultations checked, {Failed} failures", version, erased, failed);
+        return true;
+    }
+
     public async Task<int> RunDue(int retentionDays)
     {
+        // The data older builds left first (once; resumes after a restart).
+        await Sweep(CurrentSweep);
         var now = time.GetUtcNow();
         var cutoff = now - TimeSpan.FromDays(retentionDays);
         int purged = 0, workersPurged = 0;

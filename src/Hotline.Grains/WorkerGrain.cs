@@ -20,6 +20,8 @@ public sealed class WorkerState
     public List<string> PurgedConsultationIds { get; set; } = [];
     /// <summary>An erase began and has not finished: the <c>erase</c> reminder finishes it (the worker cannot ask again).</summary>
     public bool Erasing { get; set; }
+    /// <summary>Filed for retention by the day it was made (false for records made before 2026-11-30, until the sweep).</summary>
+    public bool RetentionFiled { get; set; }
 }
 
 /// <summary>An anonymous worker: the consultations they opened, so they can leave and resume later.</summary>
@@ -33,8 +35,24 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
         // Filed for retention before anything personal is written: a record retention could not reach would keep its
         // name and phone for ever if the worker never opened a consultation.
         await GrainFactory.GetGrain<IRetentionGrain>(GrainKeys.Hotline).TrackWorker(this.GetPrimaryKeyString(), time.GetUtcNow());
+        state.State.RetentionFiled = true;
         state.State.DisplayName = displayName;
         state.State.Phone = phone;
+        await state.WriteStateAsync();
+    }
+
+    public Task<bool> NeedsRetentionFiling()
+    {
+        var s = state.State;
+        // The sweep activates every worker record once: one nobody is connected to goes back to the store after it.
+        if (_connections.Count == 0) DeactivateOnIdle();
+        return Task.FromResult(state.RecordExists && !s.RetentionFiled && s.ConsultationIds.Count == 0 && s.TokenVersion >= 0 && HoldsPersonalFields());
+    }
+
+    public async Task MarkRetentionFiled()
+    {
+        if (!state.RecordExists || state.State.RetentionFiled) return;
+        state.State.RetentionFiled = true;
         await state.WriteStateAsync();
     }
 
@@ -79,12 +97,14 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
     {
         var s = state.State;
         // A worker who opened consultations loses these with the last one's purge; an erased one has none left.
-        if (!state.RecordExists || s.ConsultationIds.Count > 0 || s.TokenVersion < 0) return false;
-        if (s.DisplayName is null && s.Phone is null && s.PushSubscriptions.Count == 0 && s.ResumeCodeKey is null) return false;
+        if (!state.RecordExists || s.ConsultationIds.Count > 0 || s.TokenVersion < 0 || !HoldsPersonalFields()) return false;
         await ForgetPersonalFields();
         await state.WriteStateAsync();
         return true;
     }
+
+    private bool HoldsPersonalFields() =>
+        state.State.DisplayName is not null || state.State.Phone is not null || state.State.PushSubscriptions.Count > 0 || state.State.ResumeCodeKey is not null;
 
     private async Task ForgetPersonalFields()
     {

@@ -1,3 +1,4 @@
+using Hotline.Abstractions;
 using System.Data.Common;
 using System.Text.Json;
 using Orleans.Runtime;
@@ -11,7 +12,7 @@ namespace Hotline.Storage;
 /// A stale ETag raises <see cref="InconsistentStateException"/>; an unreachable database
 /// <see cref="StorageUnavailableException"/>.
 /// </summary>
-public sealed class HotlineGrainStorage : IGrainStorage
+public sealed class HotlineGrainStorage : IGrainStorage, IGrainStateCatalog
 {
     private readonly HotlineDatabase _database;
 
@@ -131,6 +132,24 @@ public sealed class HotlineGrainStorage : IGrainStorage
         grainState.State = CreateDefault(grainState.State);
         grainState.ETag = null;
         grainState.RecordExists = false;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListKeysAsync(string grainType, string stateName, string? after, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return _database.RunAsync<IReadOnlyList<string>>(async (connection, ct) =>
+        {
+            // Keyset paging over the primary key (grain_type, grain_id, state_name): the same on both engines.
+            await using var select = connection.Command(
+                "SELECT grain_id FROM grain_state WHERE grain_type = @t AND state_name = @s AND grain_id > @a ORDER BY grain_id LIMIT " +
+                limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            select.AddParameter("t", grainType).AddParameter("s", stateName).AddParameter("a", after ?? "");
+            var keys = new List<string>();
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) keys.Add(reader.GetString(0));
+            return keys;
+        }, write: false, cancellationToken);
     }
 
     private static async Task<(string ETag, string Payload)?> ReadRowAsync(DbConnection connection, Key key, CancellationToken ct)

@@ -58,6 +58,7 @@ public static class HotlineStorageExtensions
         services.AddKeyedSingleton<IGrainStorage>(HotlineStorageOptions.ProviderName, (sp, _) => sp.GetRequiredService<HotlineGrainStorage>());
         services.AddKeyedSingleton<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME, (sp, _) => sp.GetRequiredService<HotlineGrainStorage>());
         services.TryAddSingleton<IGrainStorage>(sp => sp.GetRequiredService<HotlineGrainStorage>());
+        services.TryAddSingleton<IGrainStateCatalog>(sp => sp.GetRequiredService<HotlineGrainStorage>());
     }
 }
 

@@ -120,6 +120,29 @@ public abstract partial class StorageContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_catalog_lists_one_grain_types_keys_in_pages_in_key_order()
+    {
+        var prefix = "k-" + Guid.NewGuid().ToString("N")[..8] + "-";
+        var keys = Enumerable.Range(0, 5).Select(i => prefix + i).ToList();
+        foreach (var key in keys.AsEnumerable().Reverse())
+            await Grains.WriteStateAsync("state", Grain(key), new GrainState<SampleState>(new SampleState { Name = key }));
+        // Another state name and another grain type under the same keys are not listed.
+        await Grains.WriteStateAsync("other", Grain(keys[0]), new GrainState<SampleState>(new SampleState()));
+        await Grains.WriteStateAsync("state", GrainId.Create("worker", keys[1]), new GrainState<SampleState>(new SampleState()));
+
+        var listed = new List<string>();
+        string? after = null;
+        while (await Grains.ListKeysAsync("consultation", "state", after, 2) is { Count: > 0 } page)
+        {
+            Assert.True(page.Count <= 2);
+            listed.AddRange(page);
+            after = page[^1];
+        }
+        Assert.Equal(keys, listed.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList());
+        Assert.Equal([keys[1]], (await Grains.ListKeysAsync("worker", "state", null, 100)).Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList());
+    }
+
+    [Fact]
     public async Task Record_state_round_trips()
     {
         var id = Grain("r-" + Guid.NewGuid());
