@@ -55,3 +55,8 @@ public sealed record ConsistencyReport
 /// <summary>What a retention purge did to one consultation: <paramref name="Purged"/> now, and the worker to tell (null: not due).</summary>
 [GenerateSerializer, Alias("Hotline.PurgeResult")]
 public sealed record PurgeResult([property: Id(0)] bool Purged, [property: Id(1)] string? WorkerId);
+
+/// <summary>What a sweep of older data did (<see cref="IRetentionGrain.Sweep"/>): whether it ran, erased consultations it
+/// went over, worker records it filed for retention, and records it could not do (kept for the next run).</summary>
+[GenerateSerializer, Alias("Hotline.SweepResult")]
+public sealed record SweepResult([property: Id(0)] bool Ran, [property: Id(1)] int Erased, [property: Id(2)] int Filed, [property: Id(3)] int Failed);

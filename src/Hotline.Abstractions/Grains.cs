@@ -175,15 +175,17 @@ public interface IRetentionGrain : IGrainWithStringKey
 {
     [OneWay, Alias("Track")] Task Track(string consultationId, DateTimeOffset closedAt);
     /// <summary>Files a new worker record, so that one which never opens a consultation does not keep its personal fields
-    /// for ever (awaited: a registration that could not be filed fails, rather than leave a record retention cannot reach).</summary>
-    [Alias("TrackWorker")] Task TrackWorker(string workerId, DateTimeOffset registeredAt);
+    /// for ever. One-way: the worker grain files itself in its day's grain first (awaited), so a registration never waits
+    /// for a purge run; this call only makes sure the job knows the day is pending.</summary>
+    [OneWay, Alias("TrackWorker")] Task TrackWorker(string workerId, DateTimeOffset registeredAt);
     /// <summary>
     /// Runs the sweep of data older builds left, if <paramref name="version"/> is above the one last completed: erased
     /// consultations lose their advice and region and leave the collective alerts, their workers are told (as by a purge),
     /// and unfiled worker records without consultations are filed. <see cref="RunDue"/> runs the current version first;
-    /// a later build that needs another sweep raises it. Resumes after a restart; returns whether it ran.
+    /// a later build that needs another sweep raises it. Resumes after a restart; records it could not do are kept and
+    /// retried by each later call (not the whole walk).
     /// </summary>
-    [Alias("Sweep")] Task<bool> Sweep(int version);
+    [Alias("Sweep")] Task<SweepResult> Sweep(int version);
     /// <summary>Purges every filed day older than the retention; returns how many consultations were purged (worker records
     /// without consultations that lost their personal fields are audited, not counted).</summary>
     [Alias("RunDue")] Task<int> RunDue(int retentionDays);

@@ -47,7 +47,11 @@ public sealed class CollectiveGrain(
 
     public async Task Forget(string consultationId, string workerId)
     {
+        var mentions = state.State.Mentions.Count;
         var changed = Detector.Forget(consultationId, workerId, time.GetUtcNow());
+        // Nothing held for it (forgotten before, or never named an employer): no write of the whole state, which every
+        // open waits on (the sweep asks this for every erased consultation).
+        if (changed.Count == 0 && state.State.Mentions.Count == mentions) return;
         await state.WriteStateAsync();
         foreach (var alert in changed) PushAlert(AlertView.From(alert));
     }

@@ -807,7 +807,7 @@ public sealed class ConsultationGrain(
         if (!state.RecordExists || ConsultationStateMachine.IsTerminal(S.Status)) DeactivateOnIdle();
         if (!state.RecordExists || S.ErasedAt is null) return null;
         // Erased by a build from before the detector could forget, or before erase blanked these: the same as EraseTexts
-        // does now for them. Forgetting an id the detector does not hold changes nothing.
+        // does now for them. Forgetting an id the detector does not hold changes nothing and writes nothing.
         await Collective.Forget(S.Id, S.WorkerId);
         if (S.Advice is not null || S.Region is not null || S.Employer is not null || S.EmployerKey is not null)
         {

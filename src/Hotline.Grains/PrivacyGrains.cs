@@ -72,9 +72,12 @@ public sealed class RetentionState
     public DateTimeOffset? LastRunAt { get; set; }
     /// <summary>The sweep of older data last completed (<see cref="IRetentionGrain.Sweep"/>; 0: none).</summary>
     public int SweptVersion { get; set; }
-    /// <summary>A sweep under way: the last consultation and worker keys it finished (it resumes after them).</summary>
+    /// <summary>The sweep under way, and the last consultation and worker keys it finished (it resumes after them).</summary>
+    public int SweepInProgress { get; set; }
     public string? SweepConsultationsAfter { get; set; }
     public string? SweepWorkersAfter { get; set; }
+    /// <summary>Records a completed sweep could not do (<c>c:</c> or <c>w:</c> and the key), retried by each later run.</summary>
+    public List<string> SweepRetry { get; set; } = [];
 }
 
 /// <summary>
@@ -115,32 +118,38 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
 
     private const int SweepPage = 500;
 
-    public async Task<bool> Sweep(int version)
+    /// <summary>At most this many failed records are kept for a retry; more are logged and left.</summary>
+    private const int MaxSweepRetry = 1_000;
+
+    public async Task<SweepResult> Sweep(int version)
     {
         var s = state.State;
-        if (s.SweptVersion >= version) return false;
-        var failed = 0;
-        var erased = 0;
+        var result = new SweepCounts();
         try
         {
+            if (s.SweptVersion >= version)
+            {
+                // Done, but for the records it could not do: only those are tried again.
+                if (s.SweepRetry.Count == 0) return new SweepResult(false, 0, 0, 0);
+                var retry = s.SweepRetry.ToList();
+                s.SweepRetry.Clear();
+                foreach (var item in retry)
+                    if (!await SweepOne(item[0] == 'c' ? SweepKind.Consultation : SweepKind.Worker, item[2..], result)) Keep(item);
+                await state.WriteStateAsync();
+                return result.ToResult();
+            }
+            if (s.SweepInProgress != version)
+            {
+                // A new sweep (or another version than the one interrupted) walks from the first key.
+                s.SweepInProgress = version;
+                s.SweepConsultationsAfter = s.SweepWorkersAfter = null;
+            }
             // Consultations erased by an older build: advice and region blanked, forgotten by the collective detector, and
             // their workers told as by a purge (a worker whose every consultation is erased loses its personal fields).
             while (await catalog.ListKeysAsync("consultation", "consultation", s.SweepConsultationsAfter, SweepPage) is { Count: > 0 } page)
             {
                 foreach (var id in page)
-                {
-                    try
-                    {
-                        if (await GrainFactory.GetGrain<IConsultationGrain>(id).SweepErased() is not { } workerId) continue;
-                        erased++;
-                        await GrainFactory.GetGrain<IWorkerGrain>(workerId).OnConsultationPurged(id);
-                    }
-                    catch (Exception e)
-                    {
-                        failed++;
-                        logger.LogError(e, "Sweep: consultation {ConsultationId} could not be swept; the sweep runs again", id);
-                    }
-                }
+                    if (!await SweepOne(SweepKind.Consultation, id, result)) Keep("c:" + id);
                 s.SweepConsultationsAfter = page[^1];
                 await state.WriteStateAsync();
             }
@@ -148,36 +157,72 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
             while (await catalog.ListKeysAsync("worker", "worker", s.SweepWorkersAfter, SweepPage) is { Count: > 0 } page)
             {
                 foreach (var id in page)
-                {
-                    try
-                    {
-                        // Filed here (the worker grain must not call this busy grain back), then marked.
-                        var worker = GrainFactory.GetGrain<IWorkerGrain>(id);
-                        if (!await worker.NeedsRetentionFiling()) continue;
-                        await TrackWorker(id, time.GetUtcNow());
-                        await worker.MarkRetentionFiled();
-                    }
-                    catch (Exception e)
-                    {
-                        failed++;
-                        logger.LogError(e, "Sweep: a worker record could not be filed for retention; the sweep runs again");
-                    }
-                }
+                    if (!await SweepOne(SweepKind.Worker, id, result)) Keep("w:" + id);
                 s.SweepWorkersAfter = page[^1];
                 await state.WriteStateAsync();
             }
-            // Done, unless something failed: then the next call walks everything again (each step is idempotent).
             s.SweepConsultationsAfter = s.SweepWorkersAfter = null;
-            if (failed == 0) s.SweptVersion = version;
-            else HotlineMeter.RetentionFailures.Add(failed);
+            s.SweepInProgress = 0;
+            s.SweptVersion = version;
             await state.WriteStateAsync();
         }
         finally
         {
-            if (erased > 0) await ErasedData.Scrub(GrainFactory, messages, logger, consultationsErased: true);
+            if (result.Erased > 0) await ErasedData.Scrub(GrainFactory, messages, logger, consultationsErased: true);
+            if (result.Failed > 0) HotlineMeter.RetentionFailures.Add(result.Failed);
         }
-        logger.LogInformation("Sweep {Version}: {Erased} erased consultations checked, {Failed} failures", version, erased, failed);
-        return true;
+        logger.LogInformation("Sweep {Version}: {Erased} erased consultations, {Filed} worker records filed, {Failed} failures (kept for the next run)",
+            version, result.Erased, result.Filed, result.Failed);
+        return result.ToResult();
+
+        void Keep(string item)
+        {
+            if (s.SweepRetry.Count < MaxSweepRetry) s.SweepRetry.Add(item);
+            else logger.LogError("Sweep: more than {Max} records failed; the others are not retried", MaxSweepRetry);
+        }
+    }
+
+    private enum SweepKind { Consultation, Worker }
+
+    private sealed class SweepCounts
+    {
+        public int Erased, Filed, Failed;
+
+        public SweepResult ToResult() => new(true, Erased, Filed, Failed);
+    }
+
+    /// <summary>One record of the sweep; false when it failed (logged by exception type only: grain ids name workers).</summary>
+    private async Task<bool> SweepOne(SweepKind kind, string id, SweepCounts counts)
+    {
+        try
+        {
+            if (kind == SweepKind.Consultation)
+            {
+                if (await GrainFactory.GetGrain<IConsultationGrain>(id).SweepErased() is { } workerId)
+                {
+                    counts.Erased++;
+                    await GrainFactory.GetGrain<IWorkerGrain>(workerId).OnConsultationPurged(id);
+                }
+            }
+            else
+            {
+                // Filed here (the worker grain must not call this busy grain back and wait), then marked.
+                var worker = GrainFactory.GetGrain<IWorkerGrain>(id);
+                if (await worker.NeedsRetentionFiling())
+                {
+                    await TrackWorker(id, time.GetUtcNow());
+                    await worker.MarkRetentionFiled();
+                    counts.Filed++;
+                }
+            }
+            return true;
+        }
+        catch (Exception e)
+        {
+            counts.Failed++;
+            logger.LogError("Sweep: a {Kind} record could not be swept ({Error}); it is retried by the next run", kind, e.GetType().Name);
+            return false;
+        }
     }
 
     public async Task<int> RunDue(int retentionDays)
@@ -206,7 +251,7 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
                     catch (Exception e)
                     {
                         failed++;
-                        logger.LogError(e, "Retention: consultation {ConsultationId} could not be purged; its day is retried by the next run", id);
+                        logger.LogError("Retention: consultation {ConsultationId} could not be purged ({Error}); its day is retried by the next run", id, e.GetType().Name);
                     }
                 }
                 // Worker records made that day: one that never opened a consultation loses its personal fields (one that did
@@ -220,7 +265,7 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
                     catch (Exception e)
                     {
                         failed++;
-                        logger.LogError(e, "Retention: a worker record could not be purged; its day is retried by the next run");
+                        logger.LogError("Retention: a worker record could not be purged ({Error}); its day is retried by the next run", e.GetType().Name);
                     }
                 }
                 if (failed > 0)

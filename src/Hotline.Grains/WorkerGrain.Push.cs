@@ -26,6 +26,8 @@ public sealed partial class WorkerGrain
         list.RemoveAll(s => s.Endpoint == subscription.Endpoint);
         list.Add(subscription);
         if (list.Count > MaxSubscriptions) list.RemoveRange(0, list.Count - MaxSubscriptions);
+        // A personal field on a record without consultations: retention must reach it (theirs would otherwise).
+        if (state.State.ConsultationIds.Count == 0) await FileForRetention();
         await state.WriteStateAsync();
     }
 
@@ -63,6 +65,7 @@ public sealed partial class WorkerGrain
         // One code at a time: a new one revokes the one before.
         if (state.State.ResumeCodeKey is { } previous && previous != codeKey) await GrainFactory.GetGrain<IResumeCodeGrain>(previous).Revoke();
         state.State.ResumeCodeKey = codeKey;
+        if (state.State.ConsultationIds.Count == 0) await FileForRetention();
         await state.WriteStateAsync();
         return true;
     }

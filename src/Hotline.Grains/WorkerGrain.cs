@@ -33,12 +33,25 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
     public async Task Register(string? displayName, string? phone)
     {
         // Filed for retention before anything personal is written: a record retention could not reach would keep its
-        // name and phone for ever if the worker never opened a consultation.
-        await GrainFactory.GetGrain<IRetentionGrain>(GrainKeys.Hotline).TrackWorker(this.GetPrimaryKeyString(), time.GetUtcNow());
-        state.State.RetentionFiled = true;
+        // name and phone for ever if the worker never opened a consultation. A record without either holds nothing yet.
+        if (displayName is not null || phone is not null) await FileForRetention();
         state.State.DisplayName = displayName;
         state.State.Phone = phone;
         await state.WriteStateAsync();
+    }
+
+    /// <summary>
+    /// Files the record for retention on today's day (unless it is filed already): in the day's grain, awaited, and the
+    /// job told one-way, since a long purge run holds it and must not hold up the worker. The caller writes the state.
+    /// </summary>
+    private async Task FileForRetention()
+    {
+        if (state.State.RetentionFiled) return;
+        var now = time.GetUtcNow();
+        var id = this.GetPrimaryKeyString();
+        await GrainFactory.GetGrain<IRetentionDayGrain>(RetentionGrain.DayKey(now.UtcDateTime.Date)).AddWorker(id);
+        await GrainFactory.GetGrain<IRetentionGrain>(GrainKeys.Hotline).TrackWorker(id, now);
+        state.State.RetentionFiled = true;
     }
 
     public Task<bool> NeedsRetentionFiling()
@@ -96,8 +109,22 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
     public async Task<bool> PurgeIfUnused()
     {
         var s = state.State;
+        if (!state.RecordExists) return false;
+        // This filing is used up: a personal field written from now on files the record again (FileForRetention).
+        s.RetentionFiled = false;
         // A worker who opened consultations loses these with the last one's purge; an erased one has none left.
-        if (!state.RecordExists || s.ConsultationIds.Count > 0 || s.TokenVersion < 0 || !HoldsPersonalFields()) return false;
+        if (s.ConsultationIds.Count > 0 || s.TokenVersion < 0 || !HoldsPersonalFields())
+        {
+            await state.WriteStateAsync();
+            return false;
+        }
+        if (_connections.Count > 0)
+        {
+            // Still here (a page open on a token renewed since): counted from today again, not cleared under them.
+            await FileForRetention();
+            await state.WriteStateAsync();
+            return false;
+        }
         await ForgetPersonalFields();
         await state.WriteStateAsync();
         return true;

@@ -238,6 +238,12 @@ public sealed class ClockHost : HotlineHost
     {
         base.ConfigureWebHost(builder);
         builder.ConfigureServices(s => s.AddSingleton<TimeProvider>(Clock));
+        // The tests run retention themselves: the hourly job (and its retries every 30 s after a failure) would otherwise
+        // run between a test's moves of the clock, or take a fault a test set for its own run.
+        builder.ConfigureTestServices(s =>
+        {
+            foreach (var d in s.Where(d => d.ImplementationType == typeof(Hotline.Silo.Hosting.RetentionService)).ToList()) s.Remove(d);
+        });
     }
 }
 
