@@ -76,8 +76,10 @@ public sealed class RetentionState
     public int SweepInProgress { get; set; }
     public string? SweepConsultationsAfter { get; set; }
     public string? SweepWorkersAfter { get; set; }
-    /// <summary>Records a completed sweep could not do (<c>c:</c> or <c>w:</c> and the key), retried by each later run.</summary>
+    /// <summary>Records a completed sweep could not do (<c>c:</c> or <c>w:</c> and the key), retried by later runs.</summary>
     public List<string> SweepRetry { get; set; } = [];
+    /// <summary>How many runs have retried <see cref="SweepRetry"/> (given up after <c>MaxSweepRetryRuns</c>).</summary>
+    public int SweepRetryRuns { get; set; }
 }
 
 /// <summary>
@@ -118,19 +120,30 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
 
     private const int SweepPage = 500;
 
-    /// <summary>At most this many failed records are kept for a retry; more are logged and left.</summary>
+    /// <summary>At most this many failed records are kept for a retry; with more, the whole walk runs again.</summary>
     private const int MaxSweepRetry = 1_000;
+
+    /// <summary>Runs (hourly) that retry the records a sweep could not do before they are given up, with an error logged.</summary>
+    private const int MaxSweepRetryRuns = 48;
 
     public async Task<SweepResult> Sweep(int version)
     {
         var s = state.State;
         var result = new SweepCounts();
+        var overflow = false;
         try
         {
             if (s.SweptVersion >= version)
             {
-                // Done, but for the records it could not do: only those are tried again.
+                // Done, but for the records it could not do: only those are tried again, for a bounded number of runs.
                 if (s.SweepRetry.Count == 0) return new SweepResult(false, 0, 0, 0);
+                if (++s.SweepRetryRuns > MaxSweepRetryRuns)
+                {
+                    logger.LogError("Sweep {Version}: {Count} records still failed after {Runs} runs; they are given up", version, s.SweepRetry.Count, MaxSweepRetryRuns);
+                    s.SweepRetry.Clear();
+                    await state.WriteStateAsync();
+                    return new SweepResult(false, 0, 0, 0);
+                }
                 var retry = s.SweepRetry.ToList();
                 s.SweepRetry.Clear();
                 foreach (var item in retry)
@@ -143,6 +156,8 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
                 // A new sweep (or another version than the one interrupted) walks from the first key.
                 s.SweepInProgress = version;
                 s.SweepConsultationsAfter = s.SweepWorkersAfter = null;
+                s.SweepRetry.Clear();
+                s.SweepRetryRuns = 0;
             }
             // Consultations erased by an older build: advice and region blanked, forgotten by the collective detector, and
             // their workers told as by a purge (a worker whose every consultation is erased loses its personal fields).
@@ -162,8 +177,17 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
                 await state.WriteStateAsync();
             }
             s.SweepConsultationsAfter = s.SweepWorkersAfter = null;
-            s.SweepInProgress = 0;
-            s.SweptVersion = version;
+            if (overflow)
+            {
+                // More failed than can be kept: the next run walks everything again (each step is idempotent).
+                logger.LogError("Sweep {Version}: more than {Max} records failed; the whole walk runs again", version, MaxSweepRetry);
+                s.SweepRetry.Clear();
+            }
+            else
+            {
+                s.SweepInProgress = 0;
+                s.SweptVersion = version;
+            }
             await state.WriteStateAsync();
         }
         finally
@@ -177,8 +201,9 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
 
         void Keep(string item)
         {
+            if (s.SweepRetry.Contains(item)) return;
             if (s.SweepRetry.Count < MaxSweepRetry) s.SweepRetry.Add(item);
-            else logger.LogError("Sweep: more than {Max} records failed; the others are not retried", MaxSweepRetry);
+            else overflow = true;
         }
     }
 
@@ -227,10 +252,21 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
 
     public async Task<int> RunDue(int retentionDays)
     {
-        // The data older builds left first (once; resumes after a restart).
-        await Sweep(CurrentSweep);
+        ArgumentOutOfRangeException.ThrowIfNegative(retentionDays);
+        // The data older builds left first (once; resumes after a restart). A sweep that fails does not hold up the purge.
+        try
+        {
+            await Sweep(CurrentSweep);
+        }
+        catch (Exception e)
+        {
+            HotlineMeter.RetentionFailures.Add(1);
+            logger.LogError("Sweep {Version} failed ({Error}); the next run resumes it", CurrentSweep, e.GetType().Name);
+        }
         var now = time.GetUtcNow();
         var cutoff = now - TimeSpan.FromDays(retentionDays);
+        // Nothing filed yet as far as the job knows (a one-way notice lost): days from the cutoff on are walked.
+        state.State.OldestPendingDay ??= cutoff.UtcDateTime.Date;
         int purged = 0, workersPurged = 0;
         // The first day with an item that failed: the job's cursor stays there, so the next run retries it (what was done
         // is found done again), while the later days go on being purged in this run.

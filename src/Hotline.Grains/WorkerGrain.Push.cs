@@ -22,12 +22,13 @@ public sealed partial class WorkerGrain
     public async Task SetPushSubscription(WebPushSubscription subscription)
     {
         if (state.State.TokenVersion < 0) throw Guard.Forbidden("erased");
+        // A personal field on a record without live consultations: filed first, so retention reaches it (theirs would
+        // otherwise), and nothing is kept unfiled if filing fails.
+        if (!HasLiveConsultations()) await FileForRetention();
         var list = state.State.PushSubscriptions;
         list.RemoveAll(s => s.Endpoint == subscription.Endpoint);
         list.Add(subscription);
         if (list.Count > MaxSubscriptions) list.RemoveRange(0, list.Count - MaxSubscriptions);
-        // A personal field on a record without consultations: retention must reach it (theirs would otherwise).
-        if (state.State.ConsultationIds.Count == 0) await FileForRetention();
         await state.WriteStateAsync();
     }
 
@@ -61,11 +62,11 @@ public sealed partial class WorkerGrain
     public async Task<bool> SetResumeCode(string codeKey, DateTimeOffset expiresAt)
     {
         if (state.State.TokenVersion < 0) throw Guard.Forbidden("erased");
+        if (!HasLiveConsultations()) await FileForRetention();
         if (!await GrainFactory.GetGrain<IResumeCodeGrain>(codeKey).Bind(this.GetPrimaryKeyString(), expiresAt)) return false;
         // One code at a time: a new one revokes the one before.
         if (state.State.ResumeCodeKey is { } previous && previous != codeKey) await GrainFactory.GetGrain<IResumeCodeGrain>(previous).Revoke();
         state.State.ResumeCodeKey = codeKey;
-        if (state.State.ConsultationIds.Count == 0) await FileForRetention();
         await state.WriteStateAsync();
         return true;
     }

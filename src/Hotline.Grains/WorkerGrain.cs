@@ -59,7 +59,7 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
         var s = state.State;
         // The sweep activates every worker record once: one nobody is connected to goes back to the store after it.
         if (_connections.Count == 0) DeactivateOnIdle();
-        return Task.FromResult(state.RecordExists && !s.RetentionFiled && s.ConsultationIds.Count == 0 && s.TokenVersion >= 0 && HoldsPersonalFields());
+        return Task.FromResult(state.RecordExists && !s.RetentionFiled && !HasLiveConsultations() && s.TokenVersion >= 0 && HoldsPersonalFields());
     }
 
     public async Task MarkRetentionFiled()
@@ -112,13 +112,14 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
         if (!state.RecordExists) return false;
         // This filing is used up: a personal field written from now on files the record again (FileForRetention).
         s.RetentionFiled = false;
-        // A worker who opened consultations loses these with the last one's purge; an erased one has none left.
-        if (s.ConsultationIds.Count > 0 || s.TokenVersion < 0 || !HoldsPersonalFields())
+        // A worker with consultations not yet purged loses these with the last one's purge; an erased one has none left.
+        if (HasLiveConsultations() || s.TokenVersion < 0 || !HoldsPersonalFields())
         {
             await state.WriteStateAsync();
             return false;
         }
-        if (_connections.Count > 0)
+        var now = time.GetUtcNow();
+        if (_connections.Values.Any(until => until > now))
         {
             // Still here (a page open on a token renewed since): counted from today again, not cleared under them.
             await FileForRetention();
@@ -129,6 +130,9 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
         await state.WriteStateAsync();
         return true;
     }
+
+    /// <summary>Consultations of this worker that retention has not purged (their purge clears the record's fields).</summary>
+    private bool HasLiveConsultations() => state.State.ConsultationIds.Any(id => !state.State.PurgedConsultationIds.Contains(id));
 
     private bool HoldsPersonalFields() =>
         state.State.DisplayName is not null || state.State.Phone is not null || state.State.PushSubscriptions.Count > 0 || state.State.ResumeCodeKey is not null;
