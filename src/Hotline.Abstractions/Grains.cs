@@ -123,9 +123,10 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// </summary>
     [Alias("OnConsultationPurged")] Task OnConsultationPurged(string consultationId);
     /// <summary>
-    /// Retention reached a worker record filed when it was made (<see cref="IRetentionGrain.TrackWorker"/>): if the worker
-    /// never opened a consultation, their personal fields go (display name, phone, push subscriptions, resume code), as
-    /// they would have with their last consultation's purge. Returns whether anything was removed.
+    /// Retention reached the day this worker record was filed on, the day it was first given a personal field
+    /// (<see cref="IRetentionGrain.TrackWorker"/>): if none of its consultations is left unpurged, its personal fields go
+    /// (display name, phone, push subscriptions, resume code), as they would with a last consultation's purge; a worker
+    /// connected then is filed again from today instead. Returns whether anything was removed.
     /// </summary>
     [Alias("PurgeIfUnused")] Task<bool> PurgeIfUnused();
     /// <summary>
