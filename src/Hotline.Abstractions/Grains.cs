@@ -124,19 +124,17 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("OnConsultationPurged")] Task OnConsultationPurged(string consultationId);
     /// <summary>
     /// Retention reached the day this worker record was filed on, the day it was first given a personal field
-    /// (<see cref="IRetentionGrain.TrackWorker"/>): if none of its consultations is left unpurged, its personal fields go
+    /// (<see cref="IRetentionGrain.WorkerFiled"/>): if none of its consultations is left unpurged, its personal fields go
     /// (display name, phone, push subscriptions, resume code), as they would with a last consultation's purge; a worker
     /// connected then is filed again from today instead. Returns whether anything was removed.
     /// </summary>
     [Alias("PurgeIfUnused")] Task<bool> PurgeIfUnused();
     /// <summary>
-    /// The sweep of data older builds left (<see cref="IRetentionGrain.Sweep"/>): whether this record, made before worker
-    /// records were filed for retention, needs filing (its worker opened no consultation and it holds a personal field).
-    /// The retention grain files it, then calls <see cref="MarkRetentionFiled"/> (this grain must not call it back).
+    /// The sweep of data older builds left (<see cref="IRetentionGrain.Sweep"/>): a record made before worker records were
+    /// filed for retention is filed today, as a new one is, if no consultation of it is left unpurged and it holds a
+    /// personal field. Returns whether it was filed; idempotent.
     /// </summary>
-    [Alias("NeedsRetentionFiling")] Task<bool> NeedsRetentionFiling();
-    /// <summary>The record was filed for retention (after <see cref="NeedsRetentionFiling"/>).</summary>
-    [Alias("MarkRetentionFiled")] Task MarkRetentionFiled();
+    [Alias("FileIfUnfiled")] Task<bool> FileIfUnfiled();
     /// <summary>Keeps a browser's push subscription (the same endpoint replaces its old keys; at most a few per worker).</summary>
     [Alias("SetPushSubscription")] Task SetPushSubscription(WebPushSubscription subscription);
     /// <summary>Forgets a subscription the push service reported gone (404 / 410).</summary>
@@ -175,10 +173,9 @@ public interface IOpenConsultationsGrain : IGrainWithStringKey
 public interface IRetentionGrain : IGrainWithStringKey
 {
     [OneWay, Alias("Track")] Task Track(string consultationId, DateTimeOffset closedAt);
-    /// <summary>Files a new worker record, so that one which never opens a consultation does not keep its personal fields
-    /// for ever. One-way: the worker grain files itself in its day's grain first (awaited), so a registration never waits
-    /// for a purge run; this call only makes sure the job knows the day is pending.</summary>
-    [OneWay, Alias("TrackWorker")] Task TrackWorker(string workerId, DateTimeOffset registeredAt);
+    /// <summary>A worker record was filed in the day grain of <paramref name="filedAt"/> (the worker grain files itself there,
+    /// awaited): the job makes sure it walks that day. One-way, so a registration never waits behind a purge run.</summary>
+    [OneWay, Alias("WorkerFiled")] Task WorkerFiled(DateTimeOffset filedAt);
     /// <summary>
     /// Runs the sweep of data older builds left, if <paramref name="version"/> is above the one last completed: erased
     /// consultations lose their advice and region and leave the collective alerts, their workers are told (as by a purge),

@@ -99,12 +99,7 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
         await Pending(day);
     }
 
-    public async Task TrackWorker(string workerId, DateTimeOffset registeredAt)
-    {
-        var day = registeredAt.UtcDateTime.Date;
-        await GrainFactory.GetGrain<IRetentionDayGrain>(DayKey(day)).AddWorker(workerId);
-        await Pending(day);
-    }
+    public Task WorkerFiled(DateTimeOffset filedAt) => Pending(filedAt.UtcDateTime.Date);
 
     private async Task Pending(DateTime day)
     {
@@ -231,14 +226,8 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
             }
             else
             {
-                // Filed here (the worker grain must not call this busy grain back and wait), then marked.
-                var worker = GrainFactory.GetGrain<IWorkerGrain>(id);
-                if (await worker.NeedsRetentionFiling())
-                {
-                    await TrackWorker(id, time.GetUtcNow());
-                    await worker.MarkRetentionFiled();
-                    counts.Filed++;
-                }
+                // Filed by the worker grain as a new record is (its notice to this busy grain is one-way).
+                if (await GrainFactory.GetGrain<IWorkerGrain>(id).FileIfUnfiled()) counts.Filed++;
             }
             return true;
         }
@@ -331,14 +320,7 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
     private async Task<bool> PurgeConsultation(string id, int retentionDays, DateTimeOffset cutoff)
     {
         var result = await GrainFactory.GetGrain<IConsultationGrain>(id).Purge(cutoff);
-        if (result.Purged)
-        {
-            await AuditLog.Write(GrainFactory, new AuditEntry
-            {
-                At = time.GetUtcNow(), ActorId = "system", ActorRole = "system", Action = AuditActions.Purge, ConsultationId = id,
-                Reason = $"retention {retentionDays} days",
-            });
-        }
+        if (result.Purged) await AuditPurge(id, $"retention {retentionDays} days");
         // Told here, not by the consultation: a worker erasing calls its consultations, which must not call back.
         if (result.WorkerId is { } owner) await GrainFactory.GetGrain<IWorkerGrain>(owner).OnConsultationPurged(id);
         return result.Purged;
@@ -347,13 +329,14 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
     private async Task<bool> PurgeWorker(string workerId, int retentionDays)
     {
         if (!await GrainFactory.GetGrain<IWorkerGrain>(workerId).PurgeIfUnused()) return false;
-        await AuditLog.Write(GrainFactory, new AuditEntry
-        {
-            At = time.GetUtcNow(), ActorId = "system", ActorRole = "system", Action = AuditActions.Purge,
-            Reason = $"retention {retentionDays} days: a worker record without consultations",
-        });
+        await AuditPurge(null, $"retention {retentionDays} days: a worker record without consultations");
         return true;
     }
+
+    private Task AuditPurge(string? consultationId, string reason) => AuditLog.Write(GrainFactory, new AuditEntry
+    {
+        At = time.GetUtcNow(), ActorId = "system", ActorRole = "system", Action = AuditActions.Purge, ConsultationId = consultationId, Reason = reason,
+    });
 
     public Task<DateTimeOffset?> GetLastRun() => Task.FromResult(state.State.LastRunAt);
 }

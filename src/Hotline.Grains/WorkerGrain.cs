@@ -48,25 +48,21 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
     {
         if (state.State.RetentionFiled) return;
         var now = time.GetUtcNow();
-        var id = this.GetPrimaryKeyString();
-        await GrainFactory.GetGrain<IRetentionDayGrain>(RetentionGrain.DayKey(now.UtcDateTime.Date)).AddWorker(id);
-        await GrainFactory.GetGrain<IRetentionGrain>(GrainKeys.Hotline).TrackWorker(id, now);
+        await GrainFactory.GetGrain<IRetentionDayGrain>(RetentionGrain.DayKey(now.UtcDateTime.Date)).AddWorker(this.GetPrimaryKeyString());
+        await GrainFactory.GetGrain<IRetentionGrain>(GrainKeys.Hotline).WorkerFiled(now);
         state.State.RetentionFiled = true;
     }
 
-    public Task<bool> NeedsRetentionFiling()
+    public async Task<bool> FileIfUnfiled()
     {
         var s = state.State;
         // The sweep activates every worker record once: one nobody is connected to goes back to the store after it.
         if (_connections.Count == 0) DeactivateOnIdle();
-        return Task.FromResult(state.RecordExists && !s.RetentionFiled && !HasLiveConsultations() && s.TokenVersion >= 0 && HoldsPersonalFields());
-    }
-
-    public async Task MarkRetentionFiled()
-    {
-        if (!state.RecordExists || state.State.RetentionFiled) return;
-        state.State.RetentionFiled = true;
+        if (!state.RecordExists || s.RetentionFiled || HasLiveConsultations() || s.TokenVersion < 0 || !HoldsPersonalFields()) return false;
+        // The job that asks is told one-way: the retention grain waits on this call, so nothing here waits on it.
+        await FileForRetention();
         await state.WriteStateAsync();
+        return true;
     }
 
     public Task<string?> GetDisplayName() => Task.FromResult(state.State.DisplayName);
@@ -102,7 +98,7 @@ public sealed partial class WorkerGrain([PersistentState("worker", StorageNames.
         if (!s.ConsultationIds.Contains(consultationId) || s.PurgedConsultationIds.Contains(consultationId)) return;
         s.PurgedConsultationIds.Add(consultationId);
         // Nothing of theirs is kept any more: neither is who they said they were, nor where to reach them.
-        if (s.ConsultationIds.All(s.PurgedConsultationIds.Contains)) await ForgetPersonalFields();
+        if (!HasLiveConsultations()) await ForgetPersonalFields();
         await state.WriteStateAsync();
     }
 
