@@ -779,7 +779,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
             }
             e.OfferedTo = best.LawyerId;
             e.OfferExpiresAt = now.AddSeconds(Options.OfferTimeoutSeconds);
-            index.SetOffer(e, best.LawyerId);
+            index.SetOffer(e, best);
             effects.Add(new OfferMade(e.ConsultationId, best.LawyerId, e.OfferExpiresAt.Value));
             OffersMade++;
             if (_held.Remove(e, out var group))

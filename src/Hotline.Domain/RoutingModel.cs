@@ -100,6 +100,10 @@ public sealed class QueueEntry
     /// </summary>
     internal long FiledAs;
 
+    /// <summary>Where the routing index that last filed this entry keeps it (a cache of its look-up by id, checked against
+    /// that index's generation). Not state.</summary>
+    internal RoutingIndex.Slot? IndexSlot;
+
     /// <summary>A deep copy (the router never keeps the caller's instance).</summary>
     public QueueEntry Clone() => new()
     {
@@ -130,6 +134,10 @@ public sealed class LawyerSlot
     /// <see cref="RoutingEngine.LawyerConnected"/>): a disconnected lawyer gets no new offers.
     /// </summary>
     public bool Connected { get; set; } = true;
+
+    /// <summary>What the routing index keeps for this lawyer (a cache of its look-ups by lawyer, checked against that
+    /// index's generation). Not state.</summary>
+    internal RoutingIndex.LawyerRecord? IndexRecord;
 }
 
 /// <summary>Everything the router knows; serialised as the router grain's durable state.</summary>
