@@ -46,7 +46,8 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     // Groups let go, kept for the next calls (a group's set grows to its lawyers once, not per call).
     private readonly Stack<DenseSet<LawyerSlot>> _spareGroups = new();
     // Scratch collections and per-pass values of Match, kept in fields to spare allocations (closures, delegates, sets).
-    private readonly DenseSet<LawyerSlot> _full = new(), _clean = new();
+    // Made with the index (their marks are on its records).
+    private PassSet _full = null!, _clean = null!;
     private readonly List<QueueEntry> _fresh = [], _calls = [];
     private readonly PriorityQueue<LawyerSlot, QueueEntry> _heads = new(RoutingPolicy.QueueOrder);
     private readonly List<LawyerSlot> _candidates = [], _lawyers = [];
@@ -73,7 +74,11 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// <summary>The indexes, built on first use (their widening levels need a time) and rebuilt if time goes back.</summary>
     private RoutingIndex Index(DateTimeOffset now)
     {
-        if (_index is null) _index = new RoutingIndex(State, Options, now);
+        if (_index is null)
+        {
+            _index = new RoutingIndex(State, Options, now);
+            (_full, _clean) = (new PassSet(_index, 0), new PassSet(_index, 1));
+        }
         else if (now < _index.IndexedAt)
         {
             _index.Rebuild(now);

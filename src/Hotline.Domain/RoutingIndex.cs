@@ -102,6 +102,8 @@ internal sealed class RoutingIndex
         public Offers Offers = null!;
         public Profile? Profile;
         public Profile? FiledAs;
+        // The matching pass's marks (PassSet): one per set of lawyers a pass keeps, in the record so testing one is no extra read.
+        public long Mark0, Mark1;
     }
     // Per level, the buckets an entry of a (category, dialect) is filed in, worked out once per pair.
     private readonly Dictionary<(string, string), QueueBucket[]>[] _bucketsOf;
@@ -163,7 +165,8 @@ internal sealed class RoutingIndex
         return _slots.GetValueOrDefault(e.ConsultationId);
     }
 
-    private LawyerRecord RecordOf(LawyerSlot l)
+    /// <summary>The lawyer's record in this index (made on first need).</summary>
+    public LawyerRecord RecordOf(LawyerSlot l)
     {
         if (l.IndexRecord is { } cached && cached.Generation == _generation) return cached;
         if (!_records.TryGetValue(l, out var r))
