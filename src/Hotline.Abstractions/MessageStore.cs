@@ -63,3 +63,30 @@ public interface IGrainStateCatalog
     /// (null: from the first): a page of a walk that may resume where it stopped.</summary>
     Task<IReadOnlyList<string>> ListKeysAsync(string grainType, string stateName, string? after, int limit, CancellationToken cancellationToken = default);
 }
+
+/// <summary>What a retention day lists (<see cref="IRetentionIndex"/>).</summary>
+public enum RetentionRecordKind
+{
+    /// <summary>A consultation closed that day.</summary>
+    Consultation,
+
+    /// <summary>A worker record that got a personal field that day.</summary>
+    Worker,
+}
+
+/// <summary>
+/// The records retention purges, by UTC day: one row per record, so an addition writes that row alone, however many the
+/// day already lists (a day's list kept as one record was written whole on every addition).
+/// </summary>
+public interface IRetentionIndex
+{
+    /// <summary>Lists <paramref name="recordId"/> under <paramref name="day"/> (a day key, e.g. <c>retention-2026-11-30</c>);
+    /// listing it again changes nothing.</summary>
+    Task AddAsync(string day, RetentionRecordKind kind, string recordId, CancellationToken cancellationToken = default);
+
+    /// <summary>The records of one kind listed under <paramref name="day"/>, in no particular order.</summary>
+    Task<IReadOnlyList<string>> ListAsync(string day, RetentionRecordKind kind, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets every record listed under <paramref name="day"/> (after its purge).</summary>
+    Task ClearAsync(string day, CancellationToken cancellationToken = default);
+}

@@ -341,7 +341,7 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
     public Task<DateTimeOffset?> GetLastRun() => Task.FromResult(state.State.LastRunAt);
 }
 
-/// <summary>Durable state of one retention day.</summary>
+/// <summary>Durable state of one retention day as builds before the retention index kept it (read, then cleared with the day).</summary>
 public sealed class RetentionDayState
 {
     public List<string> Ids { get; set; } = [];
@@ -349,32 +349,35 @@ public sealed class RetentionDayState
     public List<string> WorkerIds { get; set; } = [];
 }
 
-/// <summary>The consultations closed on one UTC day.</summary>
-public sealed class RetentionDayGrain([PersistentState("retention-day", StorageNames.Hotline)] IPersistentState<RetentionDayState> state)
-    : Grain, IRetentionDayGrain
+/// <summary>
+/// The consultations closed and the worker records given a personal field on one UTC day: rows of the retention index
+/// (<see cref="IRetentionIndex"/>), one per record, so an addition costs the same on a busy day as on a quiet one. The
+/// grain's own state holds what older builds listed there; it is read with the rows and cleared with the day.
+/// </summary>
+public sealed class RetentionDayGrain([PersistentState("retention-day", StorageNames.Hotline)] IPersistentState<RetentionDayState> state,
+    IRetentionIndex index) : Grain, IRetentionDayGrain
 {
-    public async Task Add(string consultationId)
+    private string Day => this.GetPrimaryKeyString();
+
+    public Task Add(string consultationId) => index.AddAsync(Day, RetentionRecordKind.Consultation, consultationId);
+
+    public Task<IReadOnlyList<string>> GetIds() => List(RetentionRecordKind.Consultation, state.State.Ids);
+
+    public Task AddWorker(string workerId) => index.AddAsync(Day, RetentionRecordKind.Worker, workerId);
+
+    public Task<IReadOnlyList<string>> GetWorkerIds() => List(RetentionRecordKind.Worker, state.State.WorkerIds);
+
+    private async Task<IReadOnlyList<string>> List(RetentionRecordKind kind, List<string> older)
     {
-        if (state.State.Ids.Contains(consultationId)) return;
-        state.State.Ids.Add(consultationId);
-        await state.WriteStateAsync();
+        var ids = await index.ListAsync(Day, kind);
+        if (older.Count == 0) return ids;
+        return [.. older.Union(ids, StringComparer.Ordinal)];
     }
-
-    public Task<IReadOnlyList<string>> GetIds() => Task.FromResult<IReadOnlyList<string>>(state.State.Ids.ToList());
-
-    public async Task AddWorker(string workerId)
-    {
-        if (state.State.WorkerIds.Contains(workerId)) return;
-        state.State.WorkerIds.Add(workerId);
-        await state.WriteStateAsync();
-    }
-
-    public Task<IReadOnlyList<string>> GetWorkerIds() => Task.FromResult<IReadOnlyList<string>>(state.State.WorkerIds.ToList());
 
     public async Task Clear()
     {
-        if (!state.RecordExists) return;
-        await state.ClearStateAsync();
+        await index.ClearAsync(Day);
+        if (state.RecordExists) await state.ClearStateAsync();
     }
 }
 

@@ -48,6 +48,7 @@ public static class HotlineStorageExtensions
         services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqlMessageStore>());
         services.TryAddSingleton<IRouterJournal>(sp => new SqlRouterJournal(sp.GetRequiredService<HotlineDatabase>()));
         services.TryAddSingleton<IOpenConsultationStore>(sp => new SqlOpenConsultationStore(sp.GetRequiredService<HotlineDatabase>()));
+        services.TryAddSingleton<IRetentionIndex>(sp => new SqlRetentionIndex(sp.GetRequiredService<HotlineDatabase>()));
         return services;
     }
 

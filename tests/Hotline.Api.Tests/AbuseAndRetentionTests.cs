@@ -322,6 +322,30 @@ public sealed class RetentionTests(ClockHost host)
         }
     }
 
+    [Fact]
+    public async Task A_day_an_older_build_listed_in_the_day_grains_own_record_is_still_purged()
+    {
+        await using var kit = new TestKit(host);
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        var storage = host.Services.GetRequiredService<Orleans.Storage.IGrainStorage>();
+        var retention = grains.GetGrain<IRetentionGrain>(GrainKeys.Hotline);
+        // A registration today, as the job's first pending day.
+        await kit.Worker("Zhou Ba " + Guid.NewGuid().ToString("N")[..8], connect: false);
+        // Tomorrow's day as a build before the retention index left it: its list in the day grain's own record (a day no
+        // grain of this host has opened yet), naming a worker record already filed, so only that list reaches it.
+        var tomorrow = host.Clock.GetUtcNow().UtcDateTime.Date.AddDays(1);
+        var (workerId, name) = ("w-" + Guid.NewGuid().ToString("N"), "Wu Jiu " + Guid.NewGuid().ToString("N")[..8]);
+        await storage.WriteStateAsync("worker", GrainId.Create("worker", workerId),
+            new GrainState<Hotline.Grains.WorkerState>(new() { DisplayName = name, RetentionFiled = true }));
+        await storage.WriteStateAsync("retention-day", GrainId.Create("retentionday", Hotline.Grains.RetentionGrain.DayKey(tomorrow)),
+            new GrainState<Hotline.Grains.RetentionDayState>(new() { WorkerIds = [workerId] }));
+
+        host.Clock.Advance(TimeSpan.FromDays(3));
+        await retention.RunDue(1);
+        Assert.Null(await grains.GetGrain<IWorkerGrain>(workerId).GetDisplayName());
+        Assert.False(await DataFiles.Contain(host.DataPath, name, utf16Too: true), "the worker's name is still in a file of the store");
+    }
+
     /// <summary>A stored worker record whose name is not text: a worker grain fails to load it.</summary>
     public sealed class Unreadable
     {
