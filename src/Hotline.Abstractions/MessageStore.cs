@@ -90,3 +90,17 @@ public interface IRetentionIndex
     /// <summary>Forgets every record listed under <paramref name="day"/> (after its purge).</summary>
     Task ClearAsync(string day, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// The audit log's entries, by UTC day (a day key, e.g. <c>audit-2026-11-30</c>): one row per entry, so recording one
+/// writes that entry alone, however many the day already holds (a day kept as one record was written whole on every
+/// entry, which a flood of failed logins would have made quadratic).
+/// </summary>
+public interface IAuditStore
+{
+    /// <summary>Stores one entry under <paramref name="day"/>; durable when the task completes.</summary>
+    Task AppendAsync(string day, AuditEntry entry, CancellationToken cancellationToken = default);
+
+    /// <summary>The entries stored under <paramref name="day"/>, optionally of one consultation, in the order stored.</summary>
+    Task<IReadOnlyList<AuditEntry>> ListAsync(string day, string? consultationId, CancellationToken cancellationToken = default);
+}

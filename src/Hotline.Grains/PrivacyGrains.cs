@@ -4,24 +4,26 @@ using Microsoft.Extensions.Logging;
 
 namespace Hotline.Grains;
 
-/// <summary>Durable state of one day of the audit log.</summary>
+/// <summary>One day of the audit log as builds before the audit store kept it (read only: new entries are rows).</summary>
 public sealed class AuditDayState
 {
     public List<AuditEntry> Entries { get; set; } = [];
 }
 
-/// <summary>One UTC day of the audit log; an entry is durable before <see cref="Record"/> returns.</summary>
-public sealed class AuditGrain([PersistentState("audit", StorageNames.Hotline)] IPersistentState<AuditDayState> state) : Grain, IAuditGrain
+/// <summary>One UTC day of the audit log: rows of the audit store (<see cref="IAuditStore"/>), one per entry, so an entry
+/// costs the same on a busy day as on a quiet one; an entry is durable before <see cref="Record"/> returns.</summary>
+public sealed class AuditGrain([PersistentState("audit", StorageNames.Hotline)] IPersistentState<AuditDayState> state, IAuditStore store)
+    : Grain, IAuditGrain
 {
-    public async Task Record(AuditEntry entry)
-    {
-        state.State.Entries.Add(entry);
-        await state.WriteStateAsync();
-    }
+    public Task Record(AuditEntry entry) => store.AppendAsync(this.GetPrimaryKeyString(), entry);
 
-    public Task<IReadOnlyList<AuditEntry>> Query(DateTimeOffset from, DateTimeOffset to, string? consultationId)
-        => Task.FromResult<IReadOnlyList<AuditEntry>>(state.State.Entries
-            .Where(e => e.At >= from && e.At <= to && (consultationId is null || e.ConsultationId == consultationId)).ToList());
+    public async Task<IReadOnlyList<AuditEntry>> Query(DateTimeOffset from, DateTimeOffset to, string? consultationId)
+    {
+        var stored = await store.ListAsync(this.GetPrimaryKeyString(), consultationId);
+        // The entries an older build kept in this grain's own record come first (they were all written before any row).
+        return state.State.Entries.Concat(stored)
+            .Where(e => e.At >= from && e.At <= to && (consultationId is null || e.ConsultationId == consultationId)).ToList();
+    }
 }
 
 /// <summary>Durable state of an open-consultation counter.</summary>

@@ -49,6 +49,7 @@ public static class HotlineStorageExtensions
         services.TryAddSingleton<IRouterJournal>(sp => new SqlRouterJournal(sp.GetRequiredService<HotlineDatabase>()));
         services.TryAddSingleton<IOpenConsultationStore>(sp => new SqlOpenConsultationStore(sp.GetRequiredService<HotlineDatabase>()));
         services.TryAddSingleton<IRetentionIndex>(sp => new SqlRetentionIndex(sp.GetRequiredService<HotlineDatabase>()));
+        services.TryAddSingleton<IAuditStore>(sp => new SqlAuditStore(sp.GetRequiredService<HotlineDatabase>()));
         return services;
     }
 

@@ -127,6 +127,24 @@ internal static class Migrations
             )
             """,
         ]),
+        // The audit log's days were grain states written whole on every entry, like the retention days above; a flood of
+        // failed logins (each audited) made that quadratic. A row per entry; days older builds kept are still read.
+        new(7, "audit log: a row per entry", d =>
+        [
+            $"""
+            CREATE TABLE audit_log (
+                day             TEXT NOT NULL,
+                entry_id        TEXT NOT NULL,
+                at              {d.TimestampType} NOT NULL,
+                actor_id        TEXT NOT NULL,
+                actor_role      TEXT NOT NULL,
+                action          TEXT NOT NULL,
+                consultation_id TEXT NULL,
+                reason          TEXT NULL,
+                PRIMARY KEY (day, entry_id)
+            )
+            """,
+        ]),
     ];
 
     public static int LatestVersion => All[^1].Version;

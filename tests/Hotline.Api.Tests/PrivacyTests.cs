@@ -210,6 +210,30 @@ public sealed class PrivacyTests(HotlineHost host)
     }
 
     [Fact]
+    public async Task The_audit_log_lists_a_days_entries_an_older_build_kept_in_the_day_grains_record_with_the_new_ones()
+    {
+        await using var kit = new TestKit(host);
+        var storage = host.Services.GetRequiredService<Orleans.Storage.IGrainStorage>();
+        // A day no grain of this host has opened (queries of other tests cover recent days, and an open grain keeps the
+        // state it read), as a build before the audit store left it.
+        var consultationId = "c-" + Guid.NewGuid().ToString("N");
+        var day = DateTimeOffset.UtcNow.AddDays(-300 - Random.Shared.Next(50));
+        var older = new Hotline.Abstractions.AuditEntry { At = day, ActorId = "admin-old", ActorRole = "admin", Action = Hotline.Abstractions.AuditActions.ReadTranscript, ConsultationId = consultationId, Reason = "kept in the grain" };
+        await storage.WriteStateAsync("audit", GrainId.Create("audit", Hotline.Abstractions.AuditLog.DayKey(day)),
+            new GrainState<Hotline.Grains.AuditDayState>(new() { Entries = [older] }));
+        // A new entry of the same day, through the grain as every writer records one.
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        await Hotline.Abstractions.AuditLog.Write(grains, older with { At = day.AddMinutes(1), ActorId = "admin-new", Reason = "a row" });
+
+        var range = $"from={Uri.EscapeDataString(day.AddHours(-1).ToString("O"))}&to={Uri.EscapeDataString(day.AddHours(1).ToString("O"))}";
+        var r = await kit.Raw(HttpMethod.Get, $"/api/admin/audit?consultationId={consultationId}&{range}", await kit.AdminToken());
+        Assert.Equal(HttpStatusCode.OK, r.Status);
+        var audit = JsonSerializer.Deserialize<List<AuditRow>>(r.Body, HotlineRest.Json)!;
+        Assert.Equal(["admin-new", "admin-old"], audit.Select(e => e.ActorId)); // newest first
+        Assert.Equal("kept in the grain", audit[1].Reason);
+    }
+
+    [Fact]
     public async Task Control_and_bidi_characters_are_refused_in_text_fields()
     {
         await using var kit = new TestKit(host);
