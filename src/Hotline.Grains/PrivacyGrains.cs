@@ -82,6 +82,9 @@ public sealed class RetentionState
     public List<string> SweepRetry { get; set; } = [];
     /// <summary>How many runs have retried <see cref="SweepRetry"/> (given up after <c>MaxSweepRetryRuns</c>).</summary>
     public int SweepRetryRuns { get; set; }
+    /// <summary>Audit entries of purges done whose writing failed: written by the next runs (a retried purge finds its
+    /// record purged already and would audit nothing).</summary>
+    public List<AuditEntry> PendingPurgeAudits { get; set; } = [];
 }
 
 /// <summary>
@@ -247,6 +250,15 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
         // The data older builds left first (once; resumes after a restart). A sweep that fails does not hold up the purge.
         try
         {
+            await WritePendingAudits();
+        }
+        catch (Exception e)
+        {
+            // Kept in memory too: the next run writes them (and the state) again.
+            logger.LogError("Retention: pending purge audit entries could not be saved ({Error})", e.GetType().Name);
+        }
+        try
+        {
             await Sweep(CurrentSweep);
         }
         catch (Exception e)
@@ -335,10 +347,47 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
         return true;
     }
 
-    private Task AuditPurge(string? consultationId, string reason) => AuditLog.Write(GrainFactory, new AuditEntry
+    /// <summary>Audits a purge that is done. An entry that cannot be written is kept in the job's state and written by a
+    /// later run (<see cref="WritePendingAudits"/>): the purge is not undone, and its retry would find nothing to audit.</summary>
+    private async Task AuditPurge(string? consultationId, string reason)
     {
-        At = time.GetUtcNow(), ActorId = "system", ActorRole = "system", Action = AuditActions.Purge, ConsultationId = consultationId, Reason = reason,
-    });
+        var entry = new AuditEntry
+        {
+            At = time.GetUtcNow(), ActorId = "system", ActorRole = "system", Action = AuditActions.Purge, ConsultationId = consultationId, Reason = reason,
+        };
+        try
+        {
+            await AuditLog.Write(GrainFactory, entry);
+        }
+        catch (Exception e)
+        {
+            HotlineMeter.RetentionFailures.Add(1);
+            logger.LogError("Retention: a purge's audit entry could not be written ({Error}); it is written by the next run", e.GetType().Name);
+            state.State.PendingPurgeAudits.Add(entry);
+        }
+    }
+
+    /// <summary>Writes the audit entries earlier runs could not (each at its purge's own instant); those that fail again stay.</summary>
+    private async Task WritePendingAudits()
+    {
+        var pending = state.State.PendingPurgeAudits;
+        if (pending.Count == 0) return;
+        var left = new List<AuditEntry>();
+        foreach (var entry in pending)
+        {
+            try
+            {
+                await AuditLog.Write(GrainFactory, entry);
+            }
+            catch (Exception e)
+            {
+                logger.LogError("Retention: a pending purge audit entry could not be written ({Error}); kept for the next run", e.GetType().Name);
+                left.Add(entry);
+            }
+        }
+        state.State.PendingPurgeAudits = left;
+        await state.WriteStateAsync();
+    }
 
     public Task<DateTimeOffset?> GetLastRun() => Task.FromResult(state.State.LastRunAt);
 }

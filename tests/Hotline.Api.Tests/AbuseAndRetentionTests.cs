@@ -166,6 +166,38 @@ public sealed class RetentionTests(ClockHost host)
     }
 
     [Fact]
+    public async Task A_purge_whose_audit_entry_fails_is_audited_by_the_next_run_at_its_own_instant()
+    {
+        await using var kit = new TestKit(host);
+        var retention = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IRetentionGrain>(GrainKeys.Hotline);
+        var worker = await kit.Worker();
+        var c = await kit.Rest.OpenConsultation(worker.Token, "work_injury", "hakka", "the audit of this purge fails once");
+        await worker.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, null, null]);
+        host.Clock.Advance(TimeSpan.FromDays(2));
+        async Task<string> PurgeEntries()
+        {
+            var audit = await kit.Raw(HttpMethod.Get, $"/api/admin/audit?consultationId={c.Id}", await kit.AdminToken());
+            Assert.Equal(HttpStatusCode.OK, audit.Status);
+            return audit.Body;
+        }
+
+        // Before, the purge went through and its entry was lost: the retried day found the consultation purged already.
+        host.StoreFaults.FailNextAudit("purge", c.Id);
+        var purgedAt = host.Clock.GetUtcNow();
+        await retention.RunDue(1);
+        Assert.Equal("", (await kit.Rest.GetConsultation(worker.Token, c.Id)).Summary);
+        Assert.DoesNotContain("\"purge\"", await PurgeEntries());
+
+        host.Clock.Advance(TimeSpan.FromHours(1));
+        await retention.RunDue(1);
+        var entries = JsonSerializer.Deserialize<List<JsonElement>>(await PurgeEntries(), HotlineRest.Json)!
+            .Where(e => e.GetProperty("action").GetString() == "purge").ToList();
+        var entry = Assert.Single(entries);
+        // At the purge's own instant, not the run that wrote it.
+        Assert.True(entry.GetProperty("at").GetDateTimeOffset() < purgedAt.AddMinutes(30), $"audited at {entry.GetProperty("at")}");
+    }
+
+    [Fact]
     public async Task The_sweep_of_older_data_blanks_what_older_erases_kept_and_files_older_worker_records()
     {
         var grains = host.Services.GetRequiredService<IGrainFactory>();

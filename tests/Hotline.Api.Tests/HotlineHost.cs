@@ -82,8 +82,13 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
         foreach (var (k, v) in Settings) settings[k] = v;
         foreach (var (k, v) in settings) builder.UseSetting(k, v);
         builder.UseEnvironment("Testing");
-        builder.ConfigureTestServices(services => services.AddSingleton<Hotline.Abstractions.IMessageStore>(sp =>
-            new FailingMessageStore(sp.GetRequiredService<Hotline.Storage.SqlMessageStore>(), StoreFaults)));
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<Hotline.Abstractions.IMessageStore>(sp =>
+                new FailingMessageStore(sp.GetRequiredService<Hotline.Storage.SqlMessageStore>(), StoreFaults));
+            services.AddSingleton<Hotline.Abstractions.IAuditStore>(sp =>
+                new FailingAuditStore(new Hotline.Storage.SqlAuditStore(sp.GetRequiredService<Hotline.Storage.HotlineDatabase>()), StoreFaults));
+        });
         builder.ConfigureLogging(l =>
         {
             l.SetMinimumLevel(LogLevel.Warning);

@@ -36,6 +36,20 @@ public sealed class StoreFaults
     /// <summary>The next scrub throws.</summary>
     public void FailNextScrub() => Interlocked.Increment(ref _failingScrubs);
 
+    private readonly ConcurrentDictionary<string, int> _failingAudits = new();
+
+    /// <summary>The next audit entry of <paramref name="consultationId"/> with <paramref name="action"/> fails before it is
+    /// stored (<see cref="FailingAuditStore"/>).</summary>
+    public void FailNextAudit(string action, string consultationId) => _failingAudits.AddOrUpdate(action + "|" + consultationId, 1, (_, n) => n + 1);
+
+    internal bool TakeAuditFault(string action, string? consultationId)
+    {
+        var key = action + "|" + consultationId;
+        while (_failingAudits.TryGetValue(key, out var left) && left > 0)
+            if (_failingAudits.TryUpdate(key, left - 1, left)) return true;
+        return false;
+    }
+
     /// <summary>The next erase of <paramref name="consultationId"/>'s texts throws before it reaches the store.</summary>
     public void FailNextErase(string consultationId) => _failingErases.AddOrUpdate(consultationId, 1, (_, n) => n + 1);
 
@@ -144,4 +158,19 @@ public sealed class FailingMessageStore(IMessageStore inner, StoreFaults faults)
         faults.CountScrub();
         return faults.TakeScrubFault() ? throw new InjectedStoreFailure("injected: the scrub failed") : inner.ScrubErasedAsync(cancellationToken);
     }
+}
+
+/// <summary>Decorates the real audit store: every call goes through, except the entries a test armed in
+/// <see cref="StoreFaults.FailNextAudit"/>, which fail before they are stored.</summary>
+public sealed class FailingAuditStore(IAuditStore inner, StoreFaults faults) : IAuditStore
+{
+    /// <inheritdoc />
+    public Task AppendAsync(string day, AuditEntry entry, CancellationToken cancellationToken = default) =>
+        faults.TakeAuditFault(entry.Action, entry.ConsultationId)
+            ? throw new InjectedStoreFailure($"injected: the {entry.Action} audit entry failed before the write")
+            : inner.AppendAsync(day, entry, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AuditEntry>> ListAsync(string day, string? consultationId, CancellationToken cancellationToken = default) =>
+        inner.ListAsync(day, consultationId, cancellationToken);
 }
