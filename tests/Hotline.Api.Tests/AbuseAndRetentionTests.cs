@@ -198,6 +198,43 @@ public sealed class RetentionTests(ClockHost host)
     }
 
     [Fact]
+    public async Task A_registration_during_a_long_purge_does_not_wait_for_it_and_is_filed_for_retention()
+    {
+        await using var kit = new TestKit(host);
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        var retention = grains.GetGrain<IRetentionGrain>(GrainKeys.Hotline);
+        var owner = await kit.Worker();
+        var c = await kit.Rest.OpenConsultation(owner.Token, "work_injury", "hakka", "its purge is held at the store");
+        await owner.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, null, null]);
+        host.Clock.Advance(TimeSpan.FromDays(2));
+
+        // The purge stops at the store's erase, so the retention job's grain stays busy in this run.
+        var release = host.StoreFaults.HoldNextErase(c.Id);
+        var run = retention.RunDue(1);
+        var name = "Zheng Shi " + Guid.NewGuid().ToString("N")[..8];
+        TestWorker registered;
+        try
+        {
+            await host.StoreFaults.ErasesHeld(c.Id).WaitAsync(TestKit.Wait);
+            // Before the fourteenth session a registration giving a name waited on the busy job (it filed the record there).
+            registered = await kit.Worker(name, connect: false).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            release();
+        }
+        await run;
+        Assert.Equal("", (await kit.Rest.GetConsultation(owner.Token, c.Id)).Summary);
+
+        // Filed on its own day all the same: the retention reaches it in turn.
+        var grain = grains.GetGrain<IWorkerGrain>(registered.Id);
+        Assert.Equal(name, await grain.GetDisplayName());
+        host.Clock.Advance(TimeSpan.FromDays(2));
+        await retention.RunDue(1);
+        Assert.Null(await grain.GetDisplayName());
+    }
+
+    [Fact]
     public async Task The_sweep_of_older_data_blanks_what_older_erases_kept_and_files_older_worker_records()
     {
         var grains = host.Services.GetRequiredService<IGrainFactory>();

@@ -90,6 +90,18 @@ public sealed class StoreFaults
         return () => gate.TrySetResult();
     }
 
+    /// <summary>
+    /// The next erase of <paramref name="consultationId"/>'s texts waits, before reaching the store, until the returned
+    /// release is called; <see cref="ErasesHeld"/> completes when it started waiting.
+    /// </summary>
+    public Action HoldNextErase(string consultationId) => HoldNextAppend(EraseGate(consultationId));
+
+    /// <summary>Completes when an erase of <paramref name="consultationId"/> is waiting at its gate.</summary>
+    public Task ErasesHeld(string consultationId) => Held(EraseGate(consultationId));
+
+    // Erase gates share the append gates' tables under a key no consultation id has.
+    internal static string EraseGate(string consultationId) => "erase|" + consultationId;
+
     /// <summary>Completes when an append of <paramref name="consultationId"/> is waiting at its gate.</summary>
     public Task Held(string consultationId) => _held.TryGetValue(consultationId, out var held) ? held.Task : throw new InvalidOperationException("no append held");
 
@@ -149,8 +161,12 @@ public sealed class FailingMessageStore(IMessageStore inner, StoreFaults faults)
             : inner.FindByClientMessageIdAsync(consultationId, senderId, clientMessageId, cancellationToken);
 
     /// <inheritdoc />
-    public Task EraseTextsAsync(string consultationId, CancellationToken cancellationToken = default) =>
-        faults.TakeEraseFault(consultationId) ? throw new InjectedStoreFailure("injected: the erase failed") : inner.EraseTextsAsync(consultationId, cancellationToken);
+    public async Task EraseTextsAsync(string consultationId, CancellationToken cancellationToken = default)
+    {
+        await faults.PassGate(StoreFaults.EraseGate(consultationId));
+        if (faults.TakeEraseFault(consultationId)) throw new InjectedStoreFailure("injected: the erase failed");
+        await inner.EraseTextsAsync(consultationId, cancellationToken);
+    }
 
     /// <inheritdoc />
     public Task<bool> ScrubErasedAsync(CancellationToken cancellationToken = default)
