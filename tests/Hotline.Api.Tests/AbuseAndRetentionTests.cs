@@ -235,6 +235,52 @@ public sealed class RetentionTests(ClockHost host)
     }
 
     [Fact]
+    public async Task A_sweep_stopped_part_way_resumes_after_the_last_key_it_finished_not_from_the_first()
+    {
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        var storage = host.Services.GetRequiredService<Orleans.Storage.IGrainStorage>();
+        var retention = grains.GetGrain<IRetentionGrain>(GrainKeys.Hotline);
+        var now = host.Clock.GetUtcNow();
+        var tag = Guid.NewGuid().ToString("N")[..10];
+        // Two consultations an older build erased but left their advice on, on either side of the key the stopped walk
+        // finished last ("-b": neither of them).
+        async Task<string> Erased(string suffix)
+        {
+            var id = $"c-{tag}-{suffix}";
+            await storage.WriteStateAsync("consultation", GrainId.Create("consultation", id), new GrainState<Hotline.Grains.ConsultationState>(new()
+            {
+                Id = id, WorkerId = "w-" + Guid.NewGuid().ToString("N"), Category = "unpaid_wages", Dialect = "mandarin",
+                Status = Hotline.Domain.ConsultationStatus.Closed, QueuedAt = now.AddDays(-3), ClosedAt = now.AddDays(-2), ErasedAt = now.AddDays(-1),
+                Advice = $"advice-{tag}-{suffix}",
+            }));
+            return id;
+        }
+        await Erased("a");
+        await Erased("c");
+
+        // The job as a restart would find it: a sweep of a new version under way, its consultations walked up to "-b".
+        // (The job's grain is put to rest first, so the next call loads what is written here.)
+        await retention.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        var version = NextSweepVersion();
+        var job = new GrainState<Hotline.Grains.RetentionState>(new());
+        var jobId = GrainId.Create("retention", GrainKeys.Hotline);
+        await storage.ReadStateAsync("retention", jobId, job);
+        job.State!.SweepInProgress = version;
+        job.State.SweepConsultationsAfter = $"c-{tag}-b";
+        job.State.SweepWorkersAfter = null;
+        await storage.WriteStateAsync("retention", jobId, job);
+
+        var swept = await retention.Sweep(version);
+        Assert.True(swept.Ran);
+        Assert.False(await DataFiles.Contain(host.DataPath, $"advice-{tag}-c", utf16Too: true), "the record after the cursor was not swept");
+        Assert.True(await DataFiles.Contain(host.DataPath, $"advice-{tag}-a", utf16Too: true), "the record before the cursor was swept: the walk started over");
+
+        // The next version walks everything again, the one before the cursor too.
+        Assert.True((await retention.Sweep(NextSweepVersion())).Ran);
+        Assert.False(await DataFiles.Contain(host.DataPath, $"advice-{tag}-a", utf16Too: true), "a new version's walk missed a record");
+    }
+
+    [Fact]
     public async Task The_sweep_of_older_data_blanks_what_older_erases_kept_and_files_older_worker_records()
     {
         var grains = host.Services.GetRequiredService<IGrainFactory>();
