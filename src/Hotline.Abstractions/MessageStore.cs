@@ -98,9 +98,10 @@ public interface IRetentionIndex
 /// </summary>
 public interface IAuditStore
 {
-    /// <summary>Stores one entry under <paramref name="day"/>; durable when the task completes.</summary>
+    /// <summary>Stores one entry under <paramref name="day"/>; durable when the task completes. Storing an entry alike in
+    /// every field and instant again leaves one (a retried write is harmless).</summary>
     Task AppendAsync(string day, AuditEntry entry, CancellationToken cancellationToken = default);
 
-    /// <summary>The entries stored under <paramref name="day"/>, optionally of one consultation, in the order stored.</summary>
+    /// <summary>The entries stored under <paramref name="day"/>, optionally of one consultation, in time order.</summary>
     Task<IReadOnlyList<AuditEntry>> ListAsync(string day, string? consultationId, CancellationToken cancellationToken = default);
 }

@@ -1,6 +1,7 @@
 using Hotline.Abstractions;
 using Hotline.Domain;
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 
 namespace Hotline.Grains;
 
@@ -12,6 +13,9 @@ public sealed class AuditDayState
 
 /// <summary>One UTC day of the audit log: rows of the audit store (<see cref="IAuditStore"/>), one per entry, so an entry
 /// costs the same on a busy day as on a quiet one; an entry is durable before <see cref="Record"/> returns.</summary>
+// Reentrant: neither call changes the grain's state (the store keeps the entries), so a day's entries need not wait for
+// one another's commits; under SQLite group commit they share one.
+[Reentrant]
 public sealed class AuditGrain([PersistentState("audit", StorageNames.Hotline)] IPersistentState<AuditDayState> state, IAuditStore store)
     : Grain, IAuditGrain
 {
@@ -362,30 +366,50 @@ public sealed class RetentionGrain([PersistentState("retention", StorageNames.Ho
         catch (Exception e)
         {
             HotlineMeter.RetentionFailures.Add(1);
+            var pending = state.State.PendingPurgeAudits;
+            if (pending.Count >= MaxPendingAudits)
+            {
+                logger.LogError("Retention: a purge's audit entry could not be written ({Error}), and {Count} are pending already: it is dropped",
+                    e.GetType().Name, pending.Count);
+                return;
+            }
             logger.LogError("Retention: a purge's audit entry could not be written ({Error}); it is written by the next run", e.GetType().Name);
-            state.State.PendingPurgeAudits.Add(entry);
+            pending.Add(entry);
+            // Saved now, before the day is cleared: a retried day finds the record purged and would not audit it again.
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch (Exception saveError)
+            {
+                logger.LogError("Retention: the pending audit entry could not be saved ({Error}); it waits in memory", saveError.GetType().Name);
+            }
         }
     }
+
+    /// <summary>Most purge audit entries kept for a later run (the store failing for a long time): beyond it they are
+    /// dropped with an error, so the job's state stays small.</summary>
+    private const int MaxPendingAudits = 10_000;
 
     /// <summary>Writes the audit entries earlier runs could not (each at its purge's own instant); those that fail again stay.</summary>
     private async Task WritePendingAudits()
     {
         var pending = state.State.PendingPurgeAudits;
         if (pending.Count == 0) return;
-        var left = new List<AuditEntry>();
-        foreach (var entry in pending)
+        var written = 0;
+        try
         {
-            try
-            {
-                await AuditLog.Write(GrainFactory, entry);
-            }
-            catch (Exception e)
-            {
-                logger.LogError("Retention: a pending purge audit entry could not be written ({Error}); kept for the next run", e.GetType().Name);
-                left.Add(entry);
-            }
+            // In order, and no further after a failure: the store is likely down, and each attempt may take its whole retry budget.
+            for (; written < pending.Count; written++) await AuditLog.Write(GrainFactory, pending[written]);
         }
-        state.State.PendingPurgeAudits = left;
+        catch (Exception e)
+        {
+            HotlineMeter.RetentionFailures.Add(1);
+            logger.LogError("Retention: {Count} pending purge audit entries could not be written yet ({Error}); kept for the next run",
+                pending.Count - written, e.GetType().Name);
+        }
+        if (written == 0) return;
+        pending.RemoveRange(0, written);
         await state.WriteStateAsync();
     }
 

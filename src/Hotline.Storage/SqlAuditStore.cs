@@ -4,7 +4,9 @@ namespace Hotline.Storage;
 
 /// <summary>
 /// <see cref="IAuditStore"/> on the hotline database: <c>audit_log</c>, one row per entry (an INSERT each), keyed by day
-/// and a per-process sequence with a random part, so entries of one day list in the order this process stored them.
+/// and an id made of the entry's instant and a hash of its content: a day lists in time order, and storing the same
+/// entry again (a retried write whose commit was not acknowledged, an entry the retention job writes once more) leaves
+/// one row. Two entries alike in every field and instant are one entry.
 /// </summary>
 public sealed class SqlAuditStore(HotlineDatabase database) : IAuditStore
 {
@@ -12,20 +14,30 @@ public sealed class SqlAuditStore(HotlineDatabase database) : IAuditStore
     public Task AppendAsync(string day, AuditEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        // Orders a day's entries (time first, then a random tie-break) without a per-dialect identity column.
-        var id = $"{entry.At.UtcTicks:D20}-{Guid.NewGuid():N}";
+        var at = HotlineDatabase.Normalize(entry.At);
+        var id = EntryId(entry, at);
         return database.RunAsync(async (connection, ct) =>
         {
             await using var insert = connection.Command(
                 """
                 INSERT INTO audit_log (day, entry_id, at, actor_id, actor_role, action, consultation_id, reason)
                 VALUES (@d, @i, @at, @actor, @role, @action, @c, @reason)
+                ON CONFLICT (day, entry_id) DO NOTHING
                 """);
-            insert.AddParameter("d", day).AddParameter("i", id).AddParameter("at", HotlineDatabase.Normalize(entry.At))
+            insert.AddParameter("d", day).AddParameter("i", id).AddParameter("at", at)
                 .AddParameter("actor", entry.ActorId).AddParameter("role", entry.ActorRole).AddParameter("action", entry.Action)
                 .AddParameter("c", entry.ConsultationId).AddParameter("reason", entry.Reason);
             return await insert.ExecuteNonQueryAsync(ct);
         }, write: true, cancellationToken, singleStatement: true);
+    }
+
+    /// <summary>The instant in ticks (fixed width, so ids sort in time order under any collation), then a hash of the
+    /// fields: the same entry always gets the same id.</summary>
+    private static string EntryId(AuditEntry entry, DateTimeOffset at)
+    {
+        var content = string.Join('\u001f', entry.ActorId, entry.ActorRole, entry.Action, entry.ConsultationId ?? "\u0000", entry.Reason ?? "\u0000");
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(content));
+        return $"{at.UtcTicks:D20}-{Convert.ToHexStringLower(hash, 0, 16)}";
     }
 
     /// <inheritdoc />
