@@ -28,5 +28,5 @@ public static class HotlineMeter
     public static readonly Counter<long> EraseFailures = Meter.CreateCounter<long>("hotline.erase.failures", "{consultation}", "Consultation erases that failed and wait for a retry");
 
     /// <summary>Consultations and worker records a retention run could not purge (the next run retries their day): above 0, look.</summary>
-    public static readonly Counter<long> RetentionFailures = Meter.CreateCounter<long>("hotline.retention.failures", "{record}", "Retention purges that failed and wait for the next run");
+    public static readonly Counter<long> RetentionFailures = Meter.CreateCounter<long>("hotline.retention.failures", "{record}", "Retention purges (and purge audit entries) that failed and wait for the next run");
 }
