@@ -75,6 +75,38 @@ public sealed class RetentionTests(ClockHost host)
 
     private static int NextSweepVersion() => Interlocked.Increment(ref s_sweepVersion);
 
+    private IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
+
+    private Orleans.Storage.IGrainStorage Storage => host.Services.GetRequiredService<Orleans.Storage.IGrainStorage>();
+
+    private IRetentionGrain Retention => Grains.GetGrain<IRetentionGrain>(GrainKeys.Hotline);
+
+    /// <summary>Puts the retention job's grain to rest, so its next call loads what its state holds in the store.</summary>
+    private ValueTask PutJobToRest() => Retention.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+
+    /// <summary>A consultation its worker opens and leaves while it waits: no lawyer is needed (a lawyer would have to be
+    /// routed after the clock's moves), and the summary is what a purge blanks.</summary>
+    private static async Task<(string Id, TestWorker Worker)> OpenAlone(TestKit kit, string summary)
+    {
+        var worker = await kit.Worker();
+        var c = await kit.Rest.OpenConsultation(worker.Token, "work_injury", "hakka", summary);
+        return (c.Id, worker);
+    }
+
+    private static Task Close((string Id, TestWorker Worker) c) => c.Worker.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, null, null]);
+
+    /// <summary>A consultation as a build before 2026-11-30 left one its worker erased: closed and erased, its advice (and
+    /// region) kept. Written straight to the store, never activated here.</summary>
+    private Task WriteErasedConsultation(string id, string workerId, string advice, string? region = null)
+    {
+        var now = host.Clock.GetUtcNow();
+        return Storage.WriteStateAsync("consultation", GrainId.Create("consultation", id), new GrainState<Hotline.Grains.ConsultationState>(new()
+        {
+            Id = id, WorkerId = workerId, Category = "unpaid_wages", Dialect = "mandarin", Status = Hotline.Domain.ConsultationStatus.Closed,
+            QueuedAt = now.AddDays(-3), ClosedAt = now.AddDays(-2), ErasedAt = now.AddDays(-1), Advice = advice, Region = region,
+        }));
+    }
+
     [Fact]
     public async Task Closed_consultations_older_than_the_retention_lose_their_texts_and_the_purge_is_audited()
     {
@@ -93,14 +125,14 @@ public sealed class RetentionTests(ClockHost host)
         await lawyer.Hub.Invoke<Note>("AddNote", [c.Id, "Acme again"]);
         await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "told them to apply for arbitration", "apply to Acme's arbitration committee"]);
         Assert.Equal("apply to Acme's arbitration committee", (await kit.Rest.GetConsultation(worker.Token, c.Id)).Advice);
-        var retention = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IRetentionGrain>(GrainKeys.Hotline);
+        var retention = Retention;
 
         // Not yet due: nothing happens.
         Assert.Equal(0, await retention.RunDue(180));
         Assert.Equal("my employer Acme owes me", (await kit.Rest.GetMessages(lawyer.Token, c.Id))[0].Text);
         Assert.True(await DataFiles.Contain(host.DataPath, marker, utf16Too: true), "the message is in no file of the store: the scan below would prove nothing");
         Assert.True(await DataFiles.Contain(host.DataPath, name, utf16Too: true), "the worker's name is in no file of the store: the scan below would prove nothing");
-        var workerGrain = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IWorkerGrain>(worker.Id);
+        var workerGrain = Grains.GetGrain<IWorkerGrain>(worker.Id);
         Assert.Equal(name, await workerGrain.GetDisplayName());
 
         host.Clock.Advance(TimeSpan.FromDays(182));
@@ -129,25 +161,15 @@ public sealed class RetentionTests(ClockHost host)
     public async Task A_consultation_whose_purge_fails_is_retried_by_the_next_run_and_later_days_are_purged_meanwhile()
     {
         await using var kit = new TestKit(host);
-        var retention = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IRetentionGrain>(GrainKeys.Hotline);
-        // Consultations their workers leave while they wait: no lawyer is needed (the lawyers' presence would not survive
-        // the clock's jumps here), and the summary is what a purge blanks.
-        async Task<(string Id, TestWorker Worker)> Open(string summary)
-        {
-            var worker = await kit.Worker();
-            var c = await kit.Rest.OpenConsultation(worker.Token, "work_injury", "hakka", summary);
-            return (c.Id, worker);
-        }
-        var failing = await Open("the purge of this one fails once");
-        var sameDay = await Open("closed the same day");
-        var laterDay = await Open("closed the day after");
-        Task Close((string Id, TestWorker Worker) c) => c.Worker.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, null, null]);
+        var retention = Retention;
+        var failing = await OpenAlone(kit, "the purge of this one fails once");
+        var sameDay = await OpenAlone(kit, "closed the same day");
+        var laterDay = await OpenAlone(kit, "closed the day after");
         await Close(failing);
         await Close(sameDay);
         host.Clock.Advance(TimeSpan.FromDays(1));
         await Close(laterDay);
-        // A retention of one day, two days on: both days are due. (The clock moves little: Orleans runs on it too, and
-        // its membership and timers take jumps of half a year badly.)
+        // A retention of one day, two days on: both days are due.
         host.Clock.Advance(TimeSpan.FromDays(2));
         async Task<string> Summary((string Id, TestWorker Worker) c) => (await kit.Rest.GetConsultation(c.Worker.Token, c.Id)).Summary;
 
@@ -169,10 +191,9 @@ public sealed class RetentionTests(ClockHost host)
     public async Task A_purge_whose_audit_entry_fails_is_audited_by_the_next_run_at_its_own_instant()
     {
         await using var kit = new TestKit(host);
-        var retention = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IRetentionGrain>(GrainKeys.Hotline);
-        var worker = await kit.Worker();
-        var c = await kit.Rest.OpenConsultation(worker.Token, "work_injury", "hakka", "the audit of this purge fails once");
-        await worker.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, null, null]);
+        var retention = Retention;
+        var c = await OpenAlone(kit, "the audit of this purge fails once");
+        await Close(c);
         host.Clock.Advance(TimeSpan.FromDays(2));
         async Task<string> PurgeEntries()
         {
@@ -185,11 +206,11 @@ public sealed class RetentionTests(ClockHost host)
         host.StoreFaults.FailNextAudit("purge", c.Id);
         var purgedAt = host.Clock.GetUtcNow();
         await retention.RunDue(1);
-        Assert.Equal("", (await kit.Rest.GetConsultation(worker.Token, c.Id)).Summary);
+        Assert.Equal("", (await kit.Rest.GetConsultation(c.Worker.Token, c.Id)).Summary);
         Assert.DoesNotContain("\"purge\"", await PurgeEntries());
 
         // Kept in the job's saved state, not only in its memory: the job's grain is put to rest before the next run.
-        await retention.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        await PutJobToRest();
         host.Clock.Advance(TimeSpan.FromHours(1));
         await retention.RunDue(1);
         var entries = JsonSerializer.Deserialize<List<JsonElement>>(await PurgeEntries(), HotlineRest.Json)!
@@ -203,11 +224,9 @@ public sealed class RetentionTests(ClockHost host)
     public async Task A_registration_during_a_long_purge_does_not_wait_for_it_and_is_filed_for_retention()
     {
         await using var kit = new TestKit(host);
-        var grains = host.Services.GetRequiredService<IGrainFactory>();
-        var retention = grains.GetGrain<IRetentionGrain>(GrainKeys.Hotline);
-        var owner = await kit.Worker();
-        var c = await kit.Rest.OpenConsultation(owner.Token, "work_injury", "hakka", "its purge is held at the store");
-        await owner.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, null, null]);
+        var retention = Retention;
+        var c = await OpenAlone(kit, "its purge is held at the store");
+        await Close(c);
         host.Clock.Advance(TimeSpan.FromDays(2));
 
         // The purge stops at the store's erase, so the retention job's grain stays busy in this run.
@@ -226,10 +245,10 @@ public sealed class RetentionTests(ClockHost host)
             release();
         }
         await run;
-        Assert.Equal("", (await kit.Rest.GetConsultation(owner.Token, c.Id)).Summary);
+        Assert.Equal("", (await kit.Rest.GetConsultation(c.Worker.Token, c.Id)).Summary);
 
         // Filed on its own day all the same: the retention reaches it in turn.
-        var grain = grains.GetGrain<IWorkerGrain>(registered.Id);
+        var grain = Grains.GetGrain<IWorkerGrain>(registered.Id);
         Assert.Equal(name, await grain.GetDisplayName());
         host.Clock.Advance(TimeSpan.FromDays(2));
         await retention.RunDue(1);
@@ -239,30 +258,16 @@ public sealed class RetentionTests(ClockHost host)
     [Fact]
     public async Task A_sweep_stopped_part_way_resumes_after_the_last_key_it_finished_not_from_the_first()
     {
-        var grains = host.Services.GetRequiredService<IGrainFactory>();
-        var storage = host.Services.GetRequiredService<Orleans.Storage.IGrainStorage>();
-        var retention = grains.GetGrain<IRetentionGrain>(GrainKeys.Hotline);
-        var now = host.Clock.GetUtcNow();
+        var (storage, retention) = (Storage, Retention);
         var tag = Guid.NewGuid().ToString("N")[..10];
         // Two consultations an older build erased but left their advice on, on either side of the key the stopped walk
         // finished last ("-b": neither of them).
-        async Task<string> Erased(string suffix)
-        {
-            var id = $"c-{tag}-{suffix}";
-            await storage.WriteStateAsync("consultation", GrainId.Create("consultation", id), new GrainState<Hotline.Grains.ConsultationState>(new()
-            {
-                Id = id, WorkerId = "w-" + Guid.NewGuid().ToString("N"), Category = "unpaid_wages", Dialect = "mandarin",
-                Status = Hotline.Domain.ConsultationStatus.Closed, QueuedAt = now.AddDays(-3), ClosedAt = now.AddDays(-2), ErasedAt = now.AddDays(-1),
-                Advice = $"advice-{tag}-{suffix}",
-            }));
-            return id;
-        }
-        await Erased("a");
-        await Erased("c");
+        foreach (var suffix in new[] { "a", "c" })
+            await WriteErasedConsultation($"c-{tag}-{suffix}", "w-" + Guid.NewGuid().ToString("N"), $"advice-{tag}-{suffix}");
 
         // The job as a restart would find it: a sweep of a new version under way, its consultations walked up to "-b".
         // (The job's grain is put to rest first, so the next call loads what is written here.)
-        await retention.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        await PutJobToRest();
         var version = NextSweepVersion();
         var job = new GrainState<Hotline.Grains.RetentionState>(new());
         var jobId = GrainId.Create("retention", GrainKeys.Hotline);
@@ -285,9 +290,7 @@ public sealed class RetentionTests(ClockHost host)
     [Fact]
     public async Task The_sweep_of_older_data_blanks_what_older_erases_kept_and_files_older_worker_records()
     {
-        var grains = host.Services.GetRequiredService<IGrainFactory>();
-        var storage = host.Services.GetRequiredService<Orleans.Storage.IGrainStorage>();
-        var retention = grains.GetGrain<IRetentionGrain>(GrainKeys.Hotline);
+        var (grains, storage, retention) = (Grains, Storage, Retention);
         var collective = grains.GetGrain<ICollectiveGrain>(GrainKeys.Hotline);
         var now = host.Clock.GetUtcNow();
         var tag = Guid.NewGuid().ToString("N")[..10];
@@ -296,11 +299,7 @@ public sealed class RetentionTests(ClockHost host)
         // record made before records were filed for retention, whose worker opened nothing.
         var (erasedId, ownerId, idleId) = ("c-" + Guid.NewGuid().ToString("N"), "w-" + Guid.NewGuid().ToString("N"), "w-" + Guid.NewGuid().ToString("N"));
         var (advice, region, ownerName, idleName, employerKey) = ("advice-" + tag, "region-" + tag, "Owner " + tag, "Idle " + tag, "sweepco-" + tag);
-        await storage.WriteStateAsync("consultation", GrainId.Create("consultation", erasedId), new GrainState<Hotline.Grains.ConsultationState>(new()
-        {
-            Id = erasedId, WorkerId = ownerId, Category = "unpaid_wages", Dialect = "mandarin", Status = Hotline.Domain.ConsultationStatus.Closed,
-            QueuedAt = now.AddDays(-3), ClosedAt = now.AddDays(-2), ErasedAt = now.AddDays(-1), Advice = advice, Region = region,
-        }));
+        await WriteErasedConsultation(erasedId, ownerId, advice, region);
         await storage.WriteStateAsync("worker", GrainId.Create("worker", ownerId), new GrainState<Hotline.Grains.WorkerState>(new()
         {
             DisplayName = ownerName, ConsultationIds = [erasedId],
@@ -337,8 +336,7 @@ public sealed class RetentionTests(ClockHost host)
     public async Task A_worker_record_that_never_opened_a_consultation_loses_its_name_after_the_retention()
     {
         await using var kit = new TestKit(host);
-        var grains = host.Services.GetRequiredService<IGrainFactory>();
-        var retention = grains.GetGrain<IRetentionGrain>(GrainKeys.Hotline);
+        var (grains, retention) = (Grains, Retention);
         // A name of this test alone. Before, such a record kept its name (and phone) for ever: retention reached worker
         // records only through their consultations.
         var name = "Wang Wu " + Guid.NewGuid().ToString("N")[..8];
@@ -370,8 +368,7 @@ public sealed class RetentionTests(ClockHost host)
     public async Task A_worker_connected_when_their_day_comes_keeps_their_name_and_is_filed_again_from_that_day()
     {
         await using var kit = new TestKit(host);
-        var grains = host.Services.GetRequiredService<IGrainFactory>();
-        var retention = grains.GetGrain<IRetentionGrain>(GrainKeys.Hotline);
+        var (grains, retention) = (Grains, Retention);
         var name = "Sun Qi " + Guid.NewGuid().ToString("N")[..8];
         var worker = await kit.Worker(name, connect: false);
         var grain = grains.GetGrain<IWorkerGrain>(worker.Id);
@@ -393,9 +390,7 @@ public sealed class RetentionTests(ClockHost host)
     [Fact]
     public async Task A_record_the_sweep_cannot_read_is_kept_and_retried_alone_until_it_can_then_given_up_after_the_bound()
     {
-        var grains = host.Services.GetRequiredService<IGrainFactory>();
-        var storage = host.Services.GetRequiredService<Orleans.Storage.IGrainStorage>();
-        var retention = grains.GetGrain<IRetentionGrain>(GrainKeys.Hotline);
+        var (grains, storage, retention) = (Grains, Storage, Retention);
         // Worker records a worker grain cannot load (a name where the record has text), as a damaged row would be.
         async Task<GrainState<Unreadable>> Damaged(string id)
         {
@@ -445,9 +440,7 @@ public sealed class RetentionTests(ClockHost host)
     public async Task A_day_an_older_build_listed_in_the_day_grains_own_record_is_still_purged()
     {
         await using var kit = new TestKit(host);
-        var grains = host.Services.GetRequiredService<IGrainFactory>();
-        var storage = host.Services.GetRequiredService<Orleans.Storage.IGrainStorage>();
-        var retention = grains.GetGrain<IRetentionGrain>(GrainKeys.Hotline);
+        var (grains, storage, retention) = (Grains, Storage, Retention);
         // A registration today, as the job's first pending day.
         await kit.Worker("Zhou Ba " + Guid.NewGuid().ToString("N")[..8], connect: false);
         // Tomorrow's day as a build before the retention index left it: its list in the day grain's own record (a day no
