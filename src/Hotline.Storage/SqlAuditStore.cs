@@ -44,9 +44,8 @@ public sealed class SqlAuditStore(HotlineDatabase database) : IAuditStore
     public Task<IReadOnlyList<AuditEntry>> ListAsync(string day, string? consultationId, CancellationToken cancellationToken = default) =>
         database.RunAsync<IReadOnlyList<AuditEntry>>(async (connection, ct) =>
         {
-            await using var read = connection.Command(consultationId is null
-                ? "SELECT at, actor_id, actor_role, action, consultation_id, reason FROM audit_log WHERE day = @d ORDER BY entry_id"
-                : "SELECT at, actor_id, actor_role, action, consultation_id, reason FROM audit_log WHERE day = @d AND consultation_id = @c ORDER BY entry_id");
+            await using var read = connection.Command("SELECT at, actor_id, actor_role, action, consultation_id, reason FROM audit_log WHERE day = @d"
+                + (consultationId is null ? "" : " AND consultation_id = @c") + " ORDER BY entry_id");
             read.AddParameter("d", day);
             if (consultationId is not null) read.AddParameter("c", consultationId);
             await using var reader = await read.ExecuteReaderAsync(ct);
