@@ -12,18 +12,24 @@ public interface IRouterJournal
     Task<RouterJournalData<TState, TBatch>> LoadAsync<TState, TBatch>(string routerId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Appends batch <paramref name="seq"/>; returns the bytes written. A seq already taken by another payload means
-    /// another activation wrote meanwhile: throws <see cref="RouterJournalConflictException"/> and stores nothing.
+    /// Appends batch <paramref name="seq"/> for <paramref name="writer"/> (one router activation); returns the bytes
+    /// written. Another activation's work at that seq (the seq taken by another payload or writer, or a snapshot at that
+    /// seq or later) means this writer's view is stale: throws <see cref="RouterJournalConflictException"/> and stores
+    /// nothing. The same batch of the same writer again is a retried write and succeeds.
     /// </summary>
-    Task<int> AppendAsync<TBatch>(string routerId, long seq, TBatch batch, CancellationToken cancellationToken = default);
+    Task<int> AppendAsync<TBatch>(string routerId, long seq, TBatch batch, string writer, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores the state as of batch <paramref name="seq"/>, drops the batches it covers; returns the bytes written.</summary>
-    Task<int> SnapshotAsync<TState>(string routerId, long seq, TState state, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Stores the state as of batch <paramref name="seq"/>, drops the batches it covers; returns the bytes written.
+    /// Another writer's snapshot at that seq or later, or another writer's batch at that seq or later, means this
+    /// writer's state is stale: throws <see cref="RouterJournalConflictException"/> and changes nothing.
+    /// </summary>
+    Task<int> SnapshotAsync<TState>(string routerId, long seq, TState state, string writer, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What <see cref="IRouterJournal.LoadAsync{TState, TBatch}"/> found.</summary>
 public sealed record RouterJournalData<TState, TBatch>(TState? Snapshot, long SnapshotSeq, IReadOnlyList<(long Seq, TBatch Batch)> Batches);
 
-/// <summary>Another writer appended the same batch number: this activation's view is stale.</summary>
+/// <summary>Another writer (router activation) wrote at this batch number or past it: this activation's view is stale.</summary>
 public sealed class RouterJournalConflictException(string routerId, long seq)
-    : Exception($"Router journal '{routerId}' already has batch {seq}: another activation wrote it.");
+    : Exception($"Router journal '{routerId}' has another activation's writes at batch {seq} or later.");

@@ -22,6 +22,8 @@ public sealed class RouterLog(IRouterJournal journal, string routerId, int minSn
     public const int MinSnapshotBytes = 64 * 1024;
 
     private long _seq;
+    // This log's (this activation's) name on every row it writes: the journal refuses to let it write over another's.
+    private readonly string _writer = Guid.NewGuid().ToString("N");
     private long _journalBytes;
     private long _snapshotBytes;
     private bool _snapshotNext;
@@ -72,10 +74,10 @@ public sealed class RouterLog(IRouterJournal journal, string routerId, int minSn
         Task<int> write;
         if (snapshot)
         {
-            write = journal.SnapshotAsync(routerId, seq, engine.State);
+            write = journal.SnapshotAsync(routerId, seq, engine.State, _writer);
             compacted();
         }
-        else write = journal.AppendAsync(routerId, seq, new RouterBatch(commands));
+        else write = journal.AppendAsync(routerId, seq, new RouterBatch(commands), _writer);
         // Until this write is known to be stored, the next one is a snapshot: it holds these commands whatever
         // became of this write (an append whose answer was lost may be stored or not).
         _snapshotNext = true;

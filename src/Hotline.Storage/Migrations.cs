@@ -145,6 +145,13 @@ internal static class Migrations
             )
             """,
         ]),
+        // A snapshot over another router activation's newer writes was stored (or silently skipped) as if it were current:
+        // each row now names its writer, and a snapshot or batch over another writer's later work is refused.
+        new(8, "router journal: the writer of each batch and snapshot", _ =>
+        [
+            "ALTER TABLE router_journal ADD COLUMN writer TEXT NULL",
+            "ALTER TABLE router_snapshot ADD COLUMN writer TEXT NULL",
+        ]),
     ];
 
     public static int LatestVersion => All[^1].Version;

@@ -138,4 +138,36 @@ public sealed class RouterLogTests : IAsyncLifetime
         await router.Do(new TickCommand { At = now });
         Assert.Equal(2, router.Log.Snapshots);
     }
+
+    [Fact]
+    public async Task A_second_activation_takes_over_and_the_first_one_can_no_longer_write()
+    {
+        var now = DateTimeOffset.Parse("2026-11-29T08:00:00Z");
+        RouterCommand Arrival(string id) => new EnqueueCommand(id, "wage", "mandarin", Channel.Web, 0, now, null, null, null) { At = now };
+        var first = new Router(_database, minSnapshotBytes: int.MaxValue / 2);
+        await first.Load();
+        await first.Do(Arrival("c-1")); // its snapshot
+        await first.Do(Arrival("c-2")); // an append
+
+        // A second activation (a failover that the first one did not see) loads and writes its first batch as a snapshot
+        // (as when the journal has grown to the snapshot's size): the first one's append at that seq would find no row.
+        var second = new Router(_database, minSnapshotBytes: int.MaxValue / 2);
+        await second.Load();
+        second.Log.RequestSnapshot();
+        await second.Do(Arrival("c-second"));
+        Assert.Equal(1, second.Log.Snapshots);
+
+        // The first one's next write, an append at the seq the second one's snapshot covers, is refused: before the writer
+        // column, it was stored where no load reads it, and the first activation went on as if it were durable.
+        await Assert.ThrowsAsync<RouterJournalConflictException>(() => first.Do(Arrival("c-first")));
+        // Asked for a snapshot instead (as after a write whose answer was lost), it is refused too.
+        first.Log.RequestSnapshot();
+        await Assert.ThrowsAsync<RouterJournalConflictException>(() => first.Do(Arrival("c-first-again")));
+        await second.Do(Arrival("c-second-2"));
+
+        var reloaded = new Router(_database, minSnapshotBytes: int.MaxValue / 2);
+        await reloaded.Load();
+        Assert.Equal(Json(second.Engine.State), Json(reloaded.Engine.State));
+        Assert.Equal(["c-1", "c-2", "c-second", "c-second-2"], reloaded.Engine.State.Queue.Keys.Order());
+    }
 }
