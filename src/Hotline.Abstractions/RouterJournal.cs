@@ -30,6 +30,25 @@ public interface IRouterJournal
 /// <summary>What <see cref="IRouterJournal.LoadAsync{TState, TBatch}"/> found.</summary>
 public sealed record RouterJournalData<TState, TBatch>(TState? Snapshot, long SnapshotSeq, IReadOnlyList<(long Seq, TBatch Batch)> Batches);
 
-/// <summary>Another writer (router activation) wrote at this batch number or past it: this activation's view is stale.</summary>
-public sealed class RouterJournalConflictException(string routerId, long seq)
-    : Exception($"Router journal '{routerId}' has another activation's writes at batch {seq} or later.");
+/// <summary>
+/// Another writer (router activation) wrote at this batch number or past it: this activation's view is stale. The router
+/// fails its callers with it while it makes way; the API answers <c>unavailable</c> (try again: the next activation loads
+/// the other's writes). Carried between silos as this type.
+/// </summary>
+[GenerateSerializer, Alias("Hotline.RouterJournalConflictException")]
+public sealed class RouterJournalConflictException : Exception
+{
+    /// <summary>Creates the exception for batch <paramref name="seq"/> of router <paramref name="routerId"/>.</summary>
+    public RouterJournalConflictException(string routerId, long seq)
+        : base($"Router journal '{routerId}' has another activation's writes at batch {seq} or later.")
+    {
+        RouterId = routerId;
+        Seq = seq;
+    }
+
+    /// <summary>The router whose journal refused the write.</summary>
+    [Id(0)] public string RouterId { get; }
+
+    /// <summary>The batch number this activation tried to write.</summary>
+    [Id(1)] public long Seq { get; }
+}

@@ -94,4 +94,49 @@ public sealed class RoutingLivenessTests(HotlineHost host)
         Assert.Equal([.. older, call.Id], offered.Where(queued.Contains));
         Assert.True(reservedSeen, "the lawyer held free for the call shows as reserved in the metrics");
     }
+
+    [Fact]
+    public async Task A_router_that_another_activation_moved_past_makes_way_and_nothing_it_was_asked_is_lost()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var lawyer = await kit.Lawyer([category], dialect, capacity: 2);
+        await Available(lawyer);
+        // Accepted, so that no offer deadline of this test makes the router write on its own meanwhile.
+        var (first, _) = await kit.OpenAndAccept(await kit.Worker(), lawyer, category, dialect);
+
+        // A second activation of the router (a split cluster) writes its first batch as a snapshot of the same state, at the
+        // next batch number. Retried while the live router writes first (other tests' deadlines).
+        var journal = host.Services.GetRequiredService<Hotline.Abstractions.IRouterJournal>();
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hotline.Domain.RoutingOptions>>().Value;
+        async Task<Hotline.Domain.RoutingEngine> Load() => await new Hotline.Grains.RouterLog(journal, "hotline").Load(new Hotline.Domain.RouterState(), options);
+        for (var attempt = 0; ; attempt++)
+        {
+            var data = await journal.LoadAsync<Hotline.Domain.RouterState, Hotline.Grains.RouterBatch>("hotline");
+            var seq = data.Batches.Count > 0 ? data.Batches[^1].Seq : data.SnapshotSeq;
+            try
+            {
+                await journal.SnapshotAsync("hotline", seq + 1, (await Load()).State, "another-activation");
+                break;
+            }
+            catch (Hotline.Abstractions.RouterJournalConflictException) when (attempt < 10) { }
+        }
+
+        // The live activation's next write is refused: the open it was for answers "unavailable" (try again) and the router
+        // makes way; the retry reaches the next activation, which loaded the other's snapshot. Before the writer column the
+        // live one appended at the snapshot's own seq, where no load reads it, and went on as if it were stored.
+        Consultation? second = null;
+        var worker = await kit.Worker();
+        for (var attempt = 0; second is null; attempt++)
+        {
+            try { second = await kit.Open(worker, category, dialect); }
+            catch (HotlineApiException e) when (e.Code == "unavailable" && attempt < 20) { await Task.Delay(200); }
+        }
+        await lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == second.Id, Wait);
+        var reloaded = await Load();
+        Assert.True(reloaded.State.Queue.ContainsKey(second.Id), "the stored router state does not hold the second consultation");
+        Assert.Contains(first.Id, reloaded.State.Lawyers[lawyer.Id].Active.Keys);
+        await lawyer.Hub.AcceptOffer(second.Id);
+        foreach (var id in new[] { first.Id, second.Id }) await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [id, "answered", "closed by the test", null]);
+    }
 }

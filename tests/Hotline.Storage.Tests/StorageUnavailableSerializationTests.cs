@@ -46,4 +46,17 @@ public sealed class StorageUnavailableSerializationTests
         Assert.Equal("Npgsql.NpgsqlException: Failed to connect", cause.Message);
         Assert.Equal("System.Net.Sockets.SocketException", Assert.IsType<StorageFailureCause>(cause.InnerException).CauseType);
     }
+
+    [Fact]
+    public void A_router_journal_conflict_crosses_the_orleans_wire_as_itself()
+    {
+        var serializer = new ServiceCollection()
+            .AddSerializer(b => b.AddAssembly(typeof(RouterJournalConflictException).Assembly))
+            .BuildServiceProvider().GetRequiredService<Serializer>();
+        var arrived = serializer.Deserialize<Exception>(serializer.SerializeToArray<Exception>(new RouterJournalConflictException("hotline", 42)));
+
+        var conflict = Assert.IsType<RouterJournalConflictException>(arrived);
+        Assert.Equal(("hotline", 42L), (conflict.RouterId, conflict.Seq));
+        Assert.Contains("batch 42", conflict.Message, StringComparison.Ordinal);
+    }
 }
