@@ -885,10 +885,15 @@ public sealed class ConsultationGrain(
     public async Task OnAssigned(string lawyerId, string lawyerName, double waitedSeconds)
     {
         var now = time.GetUtcNow();
+        // Active with another lawyer (a repair after a crash between the router's step and this grain's): that lawyer leaves
+        // it here, as on a transfer, or they would keep reading it, later messages included.
+        var replaced = state.RecordExists && S.Status == ConsultationStatus.Active && S.AssignedLawyerId is { } before && before != lawyerId ? before : null;
         if (!state.RecordExists || !ConsultationLifecycle.Assign(S, lawyerId, lawyerName, now)) return;
         S.LawyersOnline = null;
+        if (replaced is not null) ConsultationAccessPolicy.Left(S.Access, replaced, await LastSeq(), now);
         ConsultationAccessPolicy.Assigned(S.Access, lawyerId);
         await state.WriteStateAsync();
+        if (replaced is not null) await GrainFactory.GetGrain<ILawyerGrain>(replaced).OnActiveChanged(S.Id, false);
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnActiveChanged(S.Id, true);
         var assigned = new AssignedEvent(S.Id, lawyerId, lawyerName);
         var worker = S.WorkerId;

@@ -102,6 +102,13 @@ public sealed class CollectiveAlertTests(HotlineHost host)
         var related = await kit.Rest.Send<IReadOnlyList<Consultation>>(HttpMethod.Get, $"/api/admin/alerts/{alert.Id}/consultations", admin);
         Assert.Equal(ids.OrderBy(x => x), related.Select(c => c.Id).OrderBy(x => x));
         Assert.All(related, c => { Assert.Equal(2, c.RelatedCount); Assert.Equal("", c.Summary); });
+        // Nothing the worker wrote or was told: the employer as they spelled it, their name, advice and rating are blank.
+        var raw = await kit.Rest.Send<IReadOnlyList<JsonElement>>(HttpMethod.Get, $"/api/admin/alerts/{alert.Id}/consultations", admin);
+        Assert.All(raw, c =>
+        {
+            foreach (var field in new[] { "employer", "workerName", "advice", "rating", "callbackNumber", "callAttempts" })
+                Assert.Equal(JsonValueKind.Null, c.GetProperty(field).ValueKind);
+        });
 
         var acknowledged = await kit.Rest.AlertAction(admin, alert.Id, "acknowledge");
         Assert.Equal("acknowledged", acknowledged.Status);

@@ -117,4 +117,37 @@ public sealed class LawyerManagementTests(HotlineHost host)
         Assert.Equal(HttpStatusCode.OK, (await kit.Raw(HttpMethod.Get, "/api/canned-replies", back.Token)).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await kit.Raw(HttpMethod.Get, "/api/canned-replies", a.Token)).Status);
     }
+
+    [Fact]
+    public async Task A_password_reset_closes_the_old_tokens_connections_that_only_listen()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var admin = await kit.AdminToken();
+        var lawyer = await kit.Lawyer([category], dialect, connect: false);
+        // Connections that make no call after connecting: the hub filter, which checks the token at each call, never sees them.
+        static Task ClosedOf(HubConnection connection)
+        {
+            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+            return closed.Task;
+        }
+
+        // Through the endpoint: this process drops them at once.
+        await using var first = RawLawyer(kit, lawyer.Token);
+        var firstClosed = ClosedOf(first);
+        await first.StartAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await kit.Raw(HttpMethod.Post, $"/api/admin/lawyers/{lawyer.Id}/password", admin, new { password = "new-password-12351" })).Status);
+        await firstClosed.WaitAsync(Wait);
+
+        // Revoked elsewhere (another process reset it, so none of this one's connections were dropped there): the renewal
+        // of the connection finds its token's version stale and closes it.
+        var fresh = await kit.Rest.Login(lawyer.Username, "new-password-12351");
+        await using var second = RawLawyer(kit, fresh.Token);
+        var secondClosed = ClosedOf(second);
+        await second.StartAsync();
+        await host.Services.GetRequiredService<IGrainFactory>().GetGrain<Hotline.Abstractions.ILawyerManagementGrain>(lawyer.Id)
+            .SetPasswordHash(Hotline.Silo.Security.PasswordHasher.Hash("another-password-12351"));
+        await secondClosed.WaitAsync(Wait);
+    }
 }

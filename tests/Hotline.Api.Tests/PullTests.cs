@@ -36,6 +36,8 @@ public sealed class PullTests(HotlineHost host)
         var admin = await kit.AdminToken();
         var requeued = await kit.Rest.Send<Consultation>(HttpMethod.Post, $"/api/admin/consultations/{waiting.Id}/requeue", admin, new { });
         Assert.Equal(("queued", (string?)null), (requeued.Status, requeued.AssignedLawyerId));
+        // Its metadata only: a requeue grants the admin no reading of the case (that is the audited grant).
+        Assert.Equal(("", (string?)null), (requeued.Summary, requeued.WorkerName));
         await worker.Hub.StatusChanges.WaitAsync(s => s.ConsultationId == waiting.Id && s.Status == "queued", Wait);
         Assert.Contains(await b.Hub.Invoke<List<Consultation>>("GetQueue", []), c => c.Id == waiting.Id);
         Assert.Equal(b.Id, (await b.Hub.Invoke<JoinResult>("Claim", [waiting.Id])).Consultation.AssignedLawyerId);

@@ -227,4 +227,24 @@ public sealed class ConsultationGrainTests(ClusterFixture fixture)
         var conflict = await Assert.ThrowsAsync<HotlineException>(() => Grains.GetGrain<IConsultationGrain>(id).SendMessage(WorkerCaller(worker), "z", "hello"));
         Assert.Equal(HotlineException.Codes.Conflict, conflict.Code);
     }
+
+    [Fact]
+    public async Task A_repair_that_gives_an_active_consultation_to_another_lawyer_ends_the_first_ones_reading_at_that_point()
+    {
+        var (grain, first, worker, category) = await Active();
+        var id = grain.GetPrimaryKeyString();
+        await grain.SendMessage(WorkerCaller(worker), "m-1", "第一条");
+        var second = await Lawyer(category);
+
+        // The router holds it active with the second lawyer (a crash between its step and this grain's), and the
+        // reconciliation's repair tells the consultation so, as the router's own push would.
+        await grain.OnAssigned(second, "律师 B", 0);
+        await Pushes.WaitFor<AssignedEvent>("lawyer", second, nameof(ILawyerClient.Assigned), a => a.ConsultationId == id);
+        await grain.SendMessage(WorkerCaller(worker), "m-2", "第二条");
+
+        // The first lawyer left it at seq 1, as on a transfer: what came after is not theirs.
+        Assert.Equal([1L], (await grain.GetMessages(LawyerCaller(first), 0, 100)).Select(m => m.Seq));
+        Assert.Equal([1L, 2L], (await grain.GetMessages(LawyerCaller(second), 0, 100)).Select(m => m.Seq));
+        await grain.CloseByLawyer(LawyerCaller(second), Resolution.Answered, null, null);
+    }
 }

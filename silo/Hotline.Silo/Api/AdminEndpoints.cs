@@ -50,12 +50,13 @@ public static class AdminEndpoints
         });
 
         // Puts a queued, offered or active consultation back to routing (contract "Nobody stranded").
-        admin.MapPost("/consultations/{id}/requeue", (string id, RequeueRequest? body, IGrainFactory grains, GrainCalls calls) =>
+        admin.MapPost("/consultations/{id}/requeue", async (string id, RequeueRequest? body, IGrainFactory grains, GrainCalls calls) =>
         {
             var grain = grains.GetGrain<IConsultationGrain>(ConsultationIds.Validate(id));
             if (body?.ToLawyerId is { } lawyer && (lawyer.Length is 0 or > 80 || !lawyer.StartsWith("lw-", StringComparison.Ordinal)))
                 throw new HotlineException(HotlineException.Codes.Validation, "toLawyerId is not a lawyer id");
-            return calls.Run(() => grain.AdminRequeue(body?.ToLawyerId));
+            // The answer is the consultation's metadata: a requeue grants no reading of the case (that is the audited grant).
+            return ConsultationQueries.AdminMetadata(await calls.Run(() => grain.AdminRequeue(body?.ToLawyerId)));
         });
 
         admin.MapGet("/reports/hourly", async (DateTimeOffset? from, DateTimeOffset? to, string? format, IGrainFactory grains, GrainCalls calls, TimeProvider time) =>

@@ -22,4 +22,21 @@ public static class ConsultationQueries
     /// </summary>
     public static async Task<IReadOnlyList<ConsultationView>> ViewsInOrder(IGrainFactory grains, GrainCalls calls, IEnumerable<string> ids)
         => await Task.WhenAll(ids.Select(id => calls.Run(() => grains.GetGrain<IConsultationGrain>(id).GetView())));
+
+    /// <summary>
+    /// A consultation as an admin sees it without an access grant (an alert's links, the answer to a requeue): its state,
+    /// category, region and counts, none of what the worker wrote or was told (summary, name, the employer as spelled,
+    /// the lawyer's advice, the rating, the call-back number and attempts). The transcript and these fields are read only
+    /// through an audited grant.
+    /// </summary>
+    public static ConsultationView AdminMetadata(ConsultationView view) => view with
+    {
+        Summary = "",
+        WorkerName = null,
+        Employer = null,
+        Advice = null,
+        Rating = null,
+        CallbackNumber = null,
+        CallAttempts = null,
+    };
 }

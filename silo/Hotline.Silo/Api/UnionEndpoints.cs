@@ -28,13 +28,13 @@ public static class UnionEndpoints
         admin.MapPost("/alerts/{id}/close", (string id, ClaimsPrincipal user, IGrainFactory grains, GrainCalls calls)
             => calls.Run(() => Collective(grains).Close(AlertId(id), user.Id())));
 
-        // The alert's consultations as metadata for the panel's links (status, category, region, relatedCount): no summary
-        // and no worker name, since a transcript is read only through audited access.
+        // The alert's consultations as metadata for the panel's links (status, category, region, relatedCount): nothing the
+        // worker wrote or was told, since that is read only through audited access.
         admin.MapGet("/alerts/{id}/consultations", async (string id, IGrainFactory grains, GrainCalls calls) =>
         {
             var alert = await calls.Run(() => Collective(grains).GetAlert(AlertId(id)));
             var views = await Task.WhenAll(alert.ConsultationIds.Select(c => calls.Run(() => grains.GetGrain<IConsultationGrain>(c).GetViewWithRelated())));
-            return views.Select(v => v with { Summary = "", WorkerName = null }).ToList();
+            return views.Select(ConsultationQueries.AdminMetadata).ToList();
         });
     }
 
@@ -48,7 +48,10 @@ public static class UnionEndpoints
 /// <summary>Closes a lawyer's hub connections held by this process (implemented by the hubs' connection registry).</summary>
 public interface ILawyerConnectionCloser
 {
-    /// <summary>Aborts every connection of the lawyer on this process; other processes close theirs at their next renewal.</summary>
+    /// <summary>
+    /// Aborts every connection of the lawyer on this process; other processes close theirs at their next renewal (a
+    /// disabled lawyer, or a connection whose token's version is no longer current).
+    /// </summary>
     void AbortLawyer(string lawyerId);
 }
 
@@ -81,13 +84,16 @@ public static class LawyerManagementEndpoints
         });
 
         admin.MapPost("/{id}/password", async (string id, SetPasswordRequest body, ClaimsPrincipal user, IGrainFactory grains, GrainCalls calls,
-            TokenRevocation revocation, TimeProvider time) =>
+            ILawyerConnectionCloser connections, TokenRevocation revocation, TimeProvider time) =>
         {
             if (string.IsNullOrEmpty(body.Password) || body.Password.Length is < 8 or > 256)
                 throw new HotlineException(HotlineException.Codes.Validation, "password must be 8-256 characters");
             var lawyerId = await Existing(grains, calls, id);
             await calls.Run(() => grains.GetGrain<ILawyerManagementGrain>(lawyerId).SetPasswordHash(PasswordHasher.Hash(body.Password)));
+            // The old password's tokens stop working: this process refuses them and drops their connections at once (a
+            // connection that makes no call is never refused by the hub filter); other processes at their next renewal.
             revocation.Forget(lawyerId);
+            connections.AbortLawyer(lawyerId);
             await Audit(grains, calls, user, time, $"{lawyerId}: password reset");
             return Results.NoContent();
         });

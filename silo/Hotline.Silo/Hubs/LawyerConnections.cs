@@ -9,23 +9,33 @@ public sealed class LawyerConnectionRegistry : ILawyerConnectionCloser
 {
     private readonly ConcurrentDictionary<string, string> _connections = new();
     private readonly ConcurrentDictionary<string, Action> _aborts = new();
+    private readonly ConcurrentDictionary<string, TokenClaims> _tokens = new();
     private TaskCompletionSource _renewNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public void Add(string connectionId, string lawyerId, Action? abort = null)
+    /// <param name="connectionId">The hub connection.</param>
+    /// <param name="lawyerId">Its lawyer.</param>
+    /// <param name="abort">Closes it.</param>
+    /// <param name="token">The claims of the token it connected with: a renewal closes it once they are revoked.</param>
+    public void Add(string connectionId, string lawyerId, Action? abort = null, TokenClaims? token = null)
     {
         _connections[connectionId] = lawyerId;
         if (abort is not null) _aborts[connectionId] = abort;
+        if (token is not null) _tokens[connectionId] = token;
     }
 
     public bool Remove(string connectionId)
     {
         _aborts.TryRemove(connectionId, out _);
+        _tokens.TryRemove(connectionId, out _);
         return _connections.TryRemove(connectionId, out _);
     }
 
+    /// <summary>The claims of the token the connection was opened with (null: not known).</summary>
+    public TokenClaims? TokenOf(string connectionId) => _tokens.TryGetValue(connectionId, out var token) ? token : null;
+
     public IReadOnlyList<KeyValuePair<string, string>> Snapshot() => _connections.ToArray();
 
-    /// <summary>Closes one connection held by this silo (its lawyer was disabled).</summary>
+    /// <summary>Closes one connection held by this silo (its lawyer was disabled, or its token revoked).</summary>
     public void Abort(string connectionId)
     {
         if (_aborts.TryGetValue(connectionId, out var abort)) abort();
@@ -55,7 +65,7 @@ public sealed class LawyerConnectionRegistry : ILawyerConnectionCloser
 /// A front (front mode) does the same for the connections it holds: if the front dies, nobody renews them and they
 /// lapse; if it loses the cluster and finds it again, it renews at once (<see cref="LawyerConnectionRegistry.RenewNow"/>).
 /// </summary>
-public sealed class LawyerConnectionRefresher(LawyerConnectionRegistry registry, IGrainFactory grains, IConfiguration configuration,
+public sealed class LawyerConnectionRefresher(LawyerConnectionRegistry registry, IGrainFactory grains, TokenRevocation revocation, IConfiguration configuration,
     ILogger<LawyerConnectionRefresher> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, byte> _inFlight = new();
@@ -76,6 +86,13 @@ public sealed class LawyerConnectionRefresher(LawyerConnectionRegistry registry,
     {
         try
         {
+            // A connection whose token was revoked (a password reset on another process) is closed, not renewed: the hub
+            // filter refuses such a token only when the connection makes a call, and one that only listens makes none.
+            if (registry.TokenOf(connectionId) is { } token && !await revocation.IsCurrent(token))
+            {
+                registry.Abort(connectionId);
+                return;
+            }
             // The grain ignores a connection that has closed meanwhile, so this cannot bring one back.
             if (!await grains.GetGrain<ILawyerGrain>(lawyerId).RenewConnection(connectionId)) registry.Abort(connectionId);
         }

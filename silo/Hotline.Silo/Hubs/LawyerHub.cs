@@ -15,7 +15,7 @@ public sealed class LawyerHub(IGrainFactory grains, GrainCalls calls, Catalog ca
     public override async Task OnConnectedAsync()
     {
         await Calls.Run(() => Lawyer.Connected(Context.ConnectionId));
-        connections.Add(Context.ConnectionId, Me.Id, Context.Abort);
+        connections.Add(Context.ConnectionId, Me.Id, Context.Abort, Context.User is { } user ? TokenRevocation.ClaimsOf(user) : null);
         await base.OnConnectedAsync();
     }
 
