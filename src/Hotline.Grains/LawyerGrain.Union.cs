@@ -31,7 +31,9 @@ public sealed partial class LawyerGrain
         if (profile.Disabled && !before.Disabled) state.State.TokenVersion++;
         await state.WriteStateAsync();
 
-        if (profile.Disabled && !before.Disabled) await Disable();
+        // Disabled (also when it already was: a disable that failed half-way, after the profile was written, is finished by
+        // the admin's retry; each of its steps is idempotent).
+        if (profile.Disabled) await Disable();
         else await Publish();
         return await GetView();
     }

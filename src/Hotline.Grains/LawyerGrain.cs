@@ -185,9 +185,19 @@ public sealed partial class LawyerGrain(
     private async Task Drop(string connectionId)
     {
         if (!_connections.Remove(connectionId) || _connections.Count > 0) return;
-        // Last connection gone: routing sees the lawyer offline, which revokes pending offers and re-routes them now.
-        await Publish();
-        await Router.LawyerDisconnected(LawyerId);
+        // Last connection gone: routing sees the lawyer offline, which revokes pending offers and re-routes them now. A
+        // router that cannot be told now is told by the retry timer; the grace period starts either way, or the lawyer's
+        // active consultations would never go back to the queue.
+        try
+        {
+            await Publish();
+            await Router.LawyerDisconnected(LawyerId);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Lawyer {Lawyer}: the router was not told of the disconnect; retrying", LawyerId);
+            ArmRouterRetry();
+        }
         await StartGrace(time.GetUtcNow() + TimeSpan.FromSeconds(options.Value.LawyerGraceSeconds));
     }
 
@@ -314,7 +324,46 @@ public sealed partial class LawyerGrain(
     private async Task Publish()
     {
         var p = state.State.Profile!;
-        await Router.UpsertLawyer(LawyerId, p.DisplayName, p.Skills, p.Dialects, state.State.Capacity, EffectiveStatus, ConflictKeys());
+        try
+        {
+            await Router.UpsertLawyer(LawyerId, p.DisplayName, p.Skills, p.Dialects, state.State.Capacity, EffectiveStatus, ConflictKeys());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The caller gets the error, and the router is told again until it has this lawyer's current status: a
+            // connect whose publish failed is never published again by itself (the next connection is not the first),
+            // and the lawyer would stay offline to routing while their console shows them connected.
+            ArmRouterRetry();
+            throw;
+        }
+    }
+
+    /// <summary>Retries telling the router this lawyer's current status every <see cref="RouterRetryEvery"/> until it succeeds.</summary>
+    private void ArmRouterRetry() => _routerRetry ??= this.RegisterGrainTimer(RetryRouter, new GrainTimerCreationOptions
+    {
+        DueTime = RouterRetryEvery,
+        Period = RouterRetryEvery,
+        KeepAlive = true,
+    });
+
+    private static readonly TimeSpan RouterRetryEvery = TimeSpan.FromSeconds(2);
+    private IGrainTimer? _routerRetry;
+
+    private async Task RetryRouter(CancellationToken cancellationToken)
+    {
+        if (!state.RecordExists || state.State.Profile is not { } p) return;
+        try
+        {
+            await Router.UpsertLawyer(LawyerId, p.DisplayName, p.Skills, p.Dialects, state.State.Capacity, EffectiveStatus, ConflictKeys());
+            if (_connections.Count == 0) await Router.LawyerDisconnected(LawyerId);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogDebug(e, "Lawyer {Lawyer}: the router is still not reachable", LawyerId);
+            return;
+        }
+        _routerRetry?.Dispose();
+        _routerRetry = null;
     }
 
     private void EnsureExists()

@@ -33,6 +33,9 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Faults a test arms on this host's message store (a pass-through decorator of the real one otherwise).</summary>
     public StoreFaults StoreFaults { get; } = new();
 
+    /// <summary>Grain calls a test makes fail before they reach their grain.</summary>
+    public GrainCallFaults CallFaults { get; } = new();
+
     /// <summary>Settings of this host (configuration keys as in appsettings); derived fixtures change them.</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
@@ -86,6 +89,7 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
         {
             services.AddSingleton<Hotline.Abstractions.IMessageStore>(sp =>
                 new FailingMessageStore(sp.GetRequiredService<Hotline.Storage.SqlMessageStore>(), StoreFaults));
+            services.AddSingleton<IIncomingGrainCallFilter>(CallFaults);
             services.AddSingleton<Hotline.Abstractions.IAuditStore>(sp =>
                 new FailingAuditStore(new Hotline.Storage.SqlAuditStore(sp.GetRequiredService<Hotline.Storage.HotlineDatabase>()), StoreFaults));
         });

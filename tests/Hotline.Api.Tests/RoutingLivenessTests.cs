@@ -139,4 +139,51 @@ public sealed class RoutingLivenessTests(HotlineHost host)
         await lawyer.Hub.AcceptOffer(second.Id);
         foreach (var id in new[] { first.Id, second.Id }) await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [id, "answered", "closed by the test", null]);
     }
+
+    [Fact]
+    public async Task A_status_the_router_did_not_get_is_sent_again_until_it_does()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var lawyer = await kit.Lawyer([category], dialect);
+        await lawyer.Hub.Invoke<Lawyer>("SetAvailability", ["away"]);
+
+        // The router cannot be reached while the lawyer sets themself available: the call fails, but the status is theirs
+        // (stored, shown on their console). Before the retry, the router kept them away for good: nothing republishes a
+        // status on its own, and a connect publishes only when it is the lawyer's first connection.
+        using (host.CallFaults.Fail("IRouterGrain.UpsertLawyer"))
+            Assert.NotNull(await TestKit.HubError(() => Available(lawyer)));
+        Assert.Equal("available", (await lawyer.Hub.Invoke<Lawyer>("GetMe", [])).Status);
+
+        var c = await kit.Open(await kit.Worker(), category, dialect);
+        await lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
+        await lawyer.Hub.AcceptOffer(c.Id);
+        await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "closed by the test", null]);
+    }
+
+    [Fact]
+    public async Task A_lawyer_who_leaves_while_the_router_cannot_be_told_still_hands_their_chats_back_after_the_grace_period()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var lawyer = await kit.Lawyer([category], dialect);
+        await Available(lawyer);
+        var worker = await kit.Worker();
+        var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
+
+        // The lawyer's last connection closes while the router cannot be told. Before, the failed notice ended the
+        // disconnect before its grace period started, and the consultation stayed active with nobody on the other end.
+        using (host.CallFaults.Fail("IRouterGrain.UpsertLawyer", "IRouterGrain.LawyerDisconnected"))
+        {
+            await lawyer.Hub.DisposeAsync();
+            // HotlineHost: a 2 s grace period; then the consultation goes back to the queue for another lawyer.
+            await worker.Hub.StatusChanges.WaitAsync(s => s.ConsultationId == c.Id && s.Status == "queued", Wait);
+        }
+        // The router is told once it can be: the lawyer is offline to routing, so the waiting consultation goes to another.
+        var other = await kit.Lawyer([category], dialect);
+        await Available(other);
+        await other.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
+        await other.Hub.AcceptOffer(c.Id);
+        await other.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "closed by the test", null]);
+    }
 }
