@@ -51,8 +51,22 @@ public sealed class RouterGrain(
         // Catch up on deadlines that passed while no activation existed (restart, failover): offers found overdue are
         // withdrawn and re-routed without setting anyone away (nobody could have answered them).
         await Run(new RecoverCommand());
+        RedeliverOffers();
         await ForgetLegacyState();
         await EnsureTickReminder();
+    }
+
+    /// <summary>
+    /// Offers still open after a restart or failover are told to their consultations again (one-way, idempotent: the
+    /// consultation records the offer and pushes it to the lawyer). The previous activation may have died after the
+    /// offer's journal write and before its one-way call went out: without this, the lawyer never saw the offer, it lapsed
+    /// at its deadline, and the lawyer was set away for an offer they were never shown.
+    /// </summary>
+    private void RedeliverOffers()
+    {
+        foreach (var entry in S.Queue.Values)
+            if (entry.OfferedTo is { } lawyerId && entry.OfferExpiresAt is { } expiresAt)
+                _ = Consultation(entry.ConsultationId).OnOffered(lawyerId, expiresAt);
     }
 
     /// <summary>

@@ -186,4 +186,27 @@ public sealed class RoutingLivenessTests(HotlineHost host)
         await other.Hub.AcceptOffer(c.Id);
         await other.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "closed by the test", null]);
     }
+
+    [Fact]
+    public async Task After_a_router_restart_an_open_offer_is_shown_to_its_lawyer_again()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var lawyer = await kit.Lawyer([category], dialect);
+        await Available(lawyer);
+        var c = await kit.Open(await kit.Worker(), category, dialect);
+        var first = await lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
+
+        // The router's activation ends with the offer open (a restart or failover; its one-way call that tells the
+        // consultation may have been lost with it). The next activation tells the consultation again, which shows the
+        // lawyer the same offer, same deadline: before, a lost call meant an offer nobody saw, then the lawyer set away.
+        var router = host.Services.GetRequiredService<IGrainFactory>().GetGrain<Hotline.Abstractions.IRouterGrain>("hotline");
+        await router.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        var seen = 0;
+        var again = lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id && ++seen == 2, Wait);
+        await lawyer.Hub.Invoke<List<Consultation>>("GetQueue", []); // a call that wakes the router
+        Assert.Equal(first.ExpiresAt, (await again).ExpiresAt);
+        await lawyer.Hub.AcceptOffer(c.Id);
+        await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "closed by the test", null]);
+    }
 }
