@@ -856,9 +856,30 @@ public sealed class ConsultationGrain(
 
     public async Task OnOffered(string lawyerId, DateTimeOffset expiresAt)
     {
-        if (!state.RecordExists || !ConsultationLifecycle.Offer(S, lawyerId, expiresAt)) return;
+        if (!state.RecordExists || !ConsultationLifecycle.Offer(S, lawyerId, expiresAt))
+        {
+            // An offer this consultation cannot take (it ended, or the router re-queued it while this grain still reads
+            // active): left alone, the router's offer would lapse unseen at its deadline and set the lawyer away. The
+            // repair the reconciliation would make is made now instead of at its next pass.
+            try { await CheckConsistency(repair: true); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Consultation {Id}: a refused offer could not be checked against the router", this.GetPrimaryKeyString());
+            }
+            return;
+        }
         ConsultationAccessPolicy.Offered(S.Access, lawyerId);
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The offer is durable in the router and this activation holds it: the lawyer is still shown it (an offer never
+            // shown lapses and sets them away). The next write stores it; if this activation is lost first, the
+            // reconciliation records it again from the router (RecordOffer).
+            logger.LogWarning(e, "Consultation {Id}: the offer could not be written; shown to the lawyer all the same", S.Id);
+        }
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnOffered(S.Id);
         await Push(() => notifier.Lawyer(lawyerId).Offer(new OfferEvent
         {

@@ -209,4 +209,28 @@ public sealed class RoutingLivenessTests(HotlineHost host)
         await lawyer.Hub.AcceptOffer(c.Id);
         await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "closed by the test", null]);
     }
+
+    [Fact]
+    public async Task An_offer_of_a_consultation_that_already_ended_is_withdrawn_at_once_and_costs_the_lawyer_nothing()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var lawyer = await kit.Lawyer([category], dialect);
+        await lawyer.Hub.Invoke<Lawyer>("SetAvailability", ["away"]);
+        var worker = await kit.Worker();
+        var c = await kit.Open(worker, category, dialect);
+
+        // The worker gives up; the consultation is written abandoned first, then the router should drop it, and cannot.
+        using (host.CallFaults.Fail("IRouterGrain.Remove"))
+            await TestKit.HubError(() => worker.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, null, null]));
+        Assert.Equal("abandoned", (await kit.Rest.GetConsultation(worker.Token, c.Id)).Status);
+
+        // The router offers its stale entry to the lawyer who becomes available. The consultation refuses it and has the
+        // router drop it at once: before, the offer lapsed unseen at its deadline and set the lawyer away.
+        await Available(lawyer);
+        var revoked = await lawyer.Hub.OffersRevoked.WaitAsync(r => r.ConsultationId == c.Id, Wait);
+        // (Without the repair the reconciliation's pass every 30 s may still drop the entry within the 5 s offer time.)
+        Assert.NotEqual("timeout", revoked.Reason);
+        Assert.Equal("available", (await lawyer.Hub.Invoke<Lawyer>("GetMe", [])).Status);
+    }
 }
