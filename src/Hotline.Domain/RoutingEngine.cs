@@ -196,8 +196,9 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// Pull: the lawyer takes a waiting consultation at once, queued or offered to someone else (whose offer is revoked,
     /// <see cref="OfferRevokeReason.Taken"/>); one offered to this lawyer is simply accepted.
     /// </summary>
-    /// <remarks>Conflict unless <see cref="RoutingPolicy.CanPull"/> holds and the lawyer has room for its channel (offers count);
-    /// status and exclusions do not matter (the lawyer asks). Conflict when already active; NotFound for an unknown id or lawyer.</remarks>
+    /// <remarks>Conflict unless <see cref="RoutingPolicy.CanPull"/> holds, the lawyer is not excluded from it (see
+    /// <see cref="Pullable"/>) and has room for its channel (offers count); status does not matter (the lawyer asks).
+    /// Conflict when already active; NotFound for an unknown id or lawyer.</remarks>
     public RoutingResult Claim(string consultationId, string lawyerId, DateTimeOffset now)
     {
         if (!State.Queue.TryGetValue(consultationId, out var e))
@@ -207,7 +208,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         if (!State.Lawyers.TryGetValue(lawyerId, out var lawyer))
             return RoutingResult.Fail(RoutingErrors.NotFound, $"lawyer {lawyerId} is not known to the router");
         if (string.Equals(e.OfferedTo, lawyerId, StringComparison.Ordinal)) return Accept(consultationId, lawyerId, now);
-        if (!RoutingPolicy.CanPull(e, lawyer, now, Options))
+        if (!Pullable(e, lawyer, now))
             return RoutingResult.Fail(RoutingErrors.Conflict, $"consultation {consultationId} is not for {lawyerId}");
         if (!Index(now).LoadOf(lawyer).HasRoomFor(e.Channel, lawyer.Capacity))
             return RoutingResult.Fail(RoutingErrors.Conflict, $"{lawyerId} has no free capacity for it");
@@ -221,7 +222,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
 
     /// <summary>
     /// The consultations waiting in the queue (queued or offered) that <paramref name="lawyerId"/> could claim now
-    /// (<see cref="RoutingPolicy.CanPull"/>), in queue order; copies. Empty for an unknown lawyer.
+    /// (<see cref="Pullable"/>), in queue order; copies. Empty for an unknown lawyer.
     /// </summary>
     /// <remarks>Only the entries in the lawyer's buckets of the index (and the offered ones) are checked, not the whole queue.</remarks>
     public IReadOnlyList<QueueEntry> GetQueueFor(string lawyerId, DateTimeOffset now)
@@ -231,10 +232,21 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         Index(now).PullCandidates(lawyer, now, candidates);
         var list = new List<QueueEntry>();
         foreach (var e in candidates)
-            if (RoutingPolicy.CanPull(e, lawyer, now, Options)) list.Add(e);
+            if (Pullable(e, lawyer, now)) list.Add(e);
         list.Sort(RoutingPolicy.QueueOrder);
         return list.ConvertAll(e => e.Clone());
     }
+
+    /// <summary>
+    /// Whether the lawyer may see and take the entry by pull: <see cref="RoutingPolicy.CanPull"/>, and not while an
+    /// exclusion of theirs from it is in force (they declined it or let its offer lapse, and someone else on duty could
+    /// take it), exactly as for offers: declining ends their view of it (need-to-know), and on a night with nobody else
+    /// on duty the exclusion does not apply.
+    /// </summary>
+    private bool Pullable(QueueEntry e, LawyerSlot lawyer, DateTimeOffset now) =>
+        RoutingPolicy.CanPull(e, lawyer, now, Options)
+        && !(RoutingPolicy.IsExclusionCurrent(e, lawyer.LawyerId, now, Options)
+             && RoutingPolicy.ExclusionsApply(e, State.Lawyers.Values, RoutingPolicy.RulesAt(e, now, Options), now, Options));
 
     private void Assign(QueueEntry e, LawyerSlot lawyer, DateTimeOffset now, List<RoutingEffect> effects)
     {

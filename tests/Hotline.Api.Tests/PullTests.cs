@@ -49,4 +49,28 @@ public sealed class PullTests(HotlineHost host)
         Assert.Equal((404, "not_found"), await TestKit.RestError(() =>
             kit.Rest.Send<Consultation>(HttpMethod.Post, $"/api/admin/consultations/c-{Guid.NewGuid():N}/requeue", admin, new { })));
     }
+
+    [Fact]
+    public async Task A_lawyer_who_declined_neither_sees_nor_takes_it_by_pull_while_someone_else_on_duty_could()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var a = await kit.Lawyer([category], dialect);
+        await a.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
+        var c = await kit.Open(await kit.Worker(), category, dialect);
+        await a.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
+        // Another lawyer on duty, then a declines: the consultation is offered to the other one.
+        var b = await kit.Lawyer([category], dialect);
+        await b.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
+        await a.Hub.Invoke("DeclineOffer", c.Id);
+        await b.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
+
+        // Declining ended a's view of it (need-to-know): their queue does not show it, and a claim is refused. (Before,
+        // pull ignored exclusions: a read its summary again at once and could take it from under b's offer.)
+        Assert.DoesNotContain(await a.Hub.Invoke<List<Consultation>>("GetQueue", []), x => x.Id == c.Id);
+        Assert.Equal("conflict", await TestKit.HubError(() => a.Hub.Invoke<JoinResult>("Claim", [c.Id])));
+        var taken = await b.Hub.AcceptOffer(c.Id);
+        Assert.Equal(b.Id, taken.Consultation.AssignedLawyerId);
+        await b.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "closed by the test", null]);
+    }
 }

@@ -255,10 +255,10 @@ public class RoutingOracleTests
         private void Claim(Consultation c, Lawyer l)
         {
             var mine = _engine.GetQueueFor(l.Id, _now).Select(e => e.ConsultationId).ToList();
-            var expectedQueue = Where(x => x.AssignedTo is null && l.Capacity > 0 && Fits(x, l, _now)).ToList();
+            var expectedQueue = Where(x => x.AssignedTo is null && l.Capacity > 0 && Fits(x, l, _now) && !Excluded(x, l)).ToList();
             expectedQueue.Sort(Before);
             Assert.True(expectedQueue.Select(x => x.Id).SequenceEqual(mine), $"{_where}: GetQueueFor({l.Id}) differs");
-            var ok = c.OfferedTo == l.Id || (l.Capacity > 0 && Fits(c, l, _now) && Room(l, c.Channel));
+            var ok = c.OfferedTo == l.Id || (l.Capacity > 0 && Fits(c, l, _now) && !Excluded(c, l) && Room(l, c.Channel));
             var before = JsonSerializer.Serialize(_engine.State, Json);
             var result = _engine.Claim(c.Id, l.Id, _now);
             Assert.True(ok == result.Succeeded, $"{_where}: claim of {c.Id} by {l.Id}: expected {ok}, got {result.ErrorCode}");
