@@ -199,7 +199,11 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// <remarks>Conflict unless <see cref="RoutingPolicy.CanPull"/> holds, the lawyer is not excluded from it (see
     /// <see cref="Pullable"/>) and has room for its channel (offers count); status does not matter (the lawyer asks).
     /// Conflict when already active; NotFound for an unknown id or lawyer.</remarks>
-    public RoutingResult Claim(string consultationId, string lawyerId, DateTimeOffset now)
+    /// <param name="consultationId">The consultation.</param>
+    /// <param name="lawyerId">The lawyer who takes it.</param>
+    /// <param name="now">The instant.</param>
+    /// <param name="respectExclusions">False only to replay a claim journaled before pull respected exclusions.</param>
+    public RoutingResult Claim(string consultationId, string lawyerId, DateTimeOffset now, bool respectExclusions = true)
     {
         if (!State.Queue.TryGetValue(consultationId, out var e))
             return State.ActiveEntries.ContainsKey(consultationId)
@@ -208,7 +212,7 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
         if (!State.Lawyers.TryGetValue(lawyerId, out var lawyer))
             return RoutingResult.Fail(RoutingErrors.NotFound, $"lawyer {lawyerId} is not known to the router");
         if (string.Equals(e.OfferedTo, lawyerId, StringComparison.Ordinal)) return Accept(consultationId, lawyerId, now);
-        if (!Pullable(e, lawyer, now))
+        if (!(respectExclusions ? Pullable(e, lawyer, now) : RoutingPolicy.CanPull(e, lawyer, now, Options)))
             return RoutingResult.Fail(RoutingErrors.Conflict, $"consultation {consultationId} is not for {lawyerId}");
         if (!Index(now).LoadOf(lawyer).HasRoomFor(e.Channel, lawyer.Capacity))
             return RoutingResult.Fail(RoutingErrors.Conflict, $"{lawyerId} has no free capacity for it");

@@ -873,7 +873,7 @@ public sealed class ConsultationGrain(
         {
             await state.WriteStateAsync();
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not (OperationCanceledException or Orleans.Storage.InconsistentStateException))
         {
             // The offer is durable in the router and this activation holds it: the lawyer is still shown it (an offer never
             // shown lapses and sets them away). The next write stores it; if this activation is lost first, the

@@ -144,7 +144,20 @@ public sealed partial class LawyerGrain(
             DueTime = TimeSpan.FromSeconds(lease / 3),
             Period = TimeSpan.FromSeconds(lease / 3),
         });
-        if (first) await Publish();
+        if (first)
+        {
+            try
+            {
+                await Publish();
+            }
+            catch
+            {
+                // The hub refuses this connection (its connect fails), and SignalR then never reports it closed: it is not
+                // kept, or the router retry would advertise a lawyer with no connection. A renewal brings it back.
+                _connections.Remove(connectionId);
+                throw;
+            }
+        }
     }
 
     public async Task<bool> RenewConnection(string connectionId)

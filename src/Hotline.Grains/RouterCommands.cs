@@ -76,8 +76,14 @@ public sealed record RequeueCommand(string ConsultationId, string? NewCategory, 
 /// <summary>A lawyer takes a waiting consultation.</summary>
 public sealed record ClaimCommand(string ConsultationId, string LawyerId) : RouterCommand
 {
+    /// <summary>
+    /// The claim respects the lawyer's exclusions in force (every claim since the build that added it). Claims older
+    /// builds journaled lack it and replay as they ran then, so that a reload rebuilds the state the live router had.
+    /// </summary>
+    public bool RespectsExclusions { get; init; }
+
     /// <inheritdoc />
-    public override RoutingResult Apply(RoutingEngine engine) => engine.Claim(ConsultationId, LawyerId, At);
+    public override RoutingResult Apply(RoutingEngine engine) => engine.Claim(ConsultationId, LawyerId, At, RespectsExclusions);
 }
 
 /// <summary>A lawyer accepts an offer.</summary>

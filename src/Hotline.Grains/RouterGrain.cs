@@ -50,8 +50,9 @@ public sealed class RouterGrain(
         foreach (var id in S.Lawyers.Keys.ToList()) _ = GrainFactory.GetGrain<ILawyerGrain>(id).RefreshRouting();
         // Catch up on deadlines that passed while no activation existed (restart, failover): offers found overdue are
         // withdrawn and re-routed without setting anyone away (nobody could have answered them).
+        var open = OpenOffers();
         await Run(new RecoverCommand());
-        RedeliverOffers();
+        RedeliverOffers(open);
         await ForgetLegacyState();
         await EnsureTickReminder();
     }
@@ -62,12 +63,16 @@ public sealed class RouterGrain(
     /// offer's journal write and before its one-way call went out: without this, the lawyer never saw the offer, it lapsed
     /// at its deadline, and the lawyer was set away for an offer they were never shown.
     /// </summary>
-    private void RedeliverOffers()
+    private void RedeliverOffers(List<(string ConsultationId, string LawyerId, DateTimeOffset ExpiresAt)> open)
     {
-        foreach (var entry in S.Queue.Values)
-            if (entry.OfferedTo is { } lawyerId && entry.OfferExpiresAt is { } expiresAt)
-                _ = Consultation(entry.ConsultationId).OnOffered(lawyerId, expiresAt);
+        // Only offers the recovery kept as they were: one it made anew (an overdue one re-routed) went out with its effects.
+        foreach (var (consultationId, lawyerId, expiresAt) in open)
+            if (S.Queue.TryGetValue(consultationId, out var entry) && entry.OfferedTo == lawyerId && entry.OfferExpiresAt == expiresAt)
+                _ = Consultation(consultationId).OnOffered(lawyerId, expiresAt);
     }
+
+    private List<(string ConsultationId, string LawyerId, DateTimeOffset ExpiresAt)> OpenOffers() =>
+        [.. S.Queue.Values.Where(e => e.OfferedTo is not null && e.OfferExpiresAt is not null).Select(e => (e.ConsultationId, e.OfferedTo!, e.OfferExpiresAt!.Value))];
 
     /// <summary>
     /// The whole-state row written before the journal existed is never read once a snapshot is stored, and it held the
@@ -118,7 +123,7 @@ public sealed class RouterGrain(
     public Task<IReadOnlyList<string>> GetQueue(string lawyerId) => Task.FromResult<IReadOnlyList<string>>(
         _engine.GetQueueFor(lawyerId, time.GetUtcNow()).Select(q => q.ConsultationId).ToList());
 
-    public async Task<string?> Claim(string consultationId, string lawyerId) => (await Run(new ClaimCommand(consultationId, lawyerId))).ErrorCode;
+    public async Task<string?> Claim(string consultationId, string lawyerId) => (await Run(new ClaimCommand(consultationId, lawyerId) { RespectsExclusions = true })).ErrorCode;
 
     public async Task<string?> Accept(string consultationId, string lawyerId) => (await Run(new AcceptCommand(consultationId, lawyerId))).ErrorCode;
 

@@ -170,4 +170,28 @@ public sealed class RouterLogTests : IAsyncLifetime
         Assert.Equal(Json(second.Engine.State), Json(reloaded.Engine.State));
         Assert.Equal(["c-1", "c-2", "c-second", "c-second-2"], reloaded.Engine.State.Queue.Keys.Order());
     }
+
+    [Fact]
+    public async Task A_claim_journaled_before_pull_respected_exclusions_replays_as_it_ran_then()
+    {
+        var now = DateTimeOffset.Parse("2026-11-29T08:00:00Z");
+        var router = new Router(_database, minSnapshotBytes: int.MaxValue / 2);
+        await router.Load();
+        foreach (var id in new[] { "lw-a", "lw-b" })
+            await router.Do(new UpsertLawyerCommand(id, id, ["wage"], ["mandarin"], 2, LawyerStatus.Available, null) { At = now });
+        await router.Do(new EnqueueCommand("c-1", "wage", "mandarin", Channel.Web, 0, now, null, null, null) { At = now });
+        var decliner = router.Engine.State.Queue["c-1"].OfferedTo!;
+        await router.Do(new DeclineCommand("c-1", decliner) { At = now }); // offered to the other one; the decliner is excluded
+
+        // A claim by the decliner as an older build journaled it: without the flag, it replays as it ran (taken).
+        var json = System.Text.Json.Nodes.JsonNode.Parse(Json<RouterCommand>(new ClaimCommand("c-1", decliner) { At = now }))!.AsObject();
+        json.Remove(json.Select(p => p.Key).Single(k => k.Equals("respectsExclusions", StringComparison.OrdinalIgnoreCase)));
+        var old = Assert.IsType<ClaimCommand>(JsonSerializer.Deserialize<RouterCommand>(json.ToJsonString(), HotlineJson.Options));
+        Assert.False(old.RespectsExclusions);
+        var copy = new Router(_database, minSnapshotBytes: int.MaxValue / 2);
+        await copy.Load();
+        Assert.True(old.Apply(copy.Engine).Succeeded);
+        // The same claim made now is refused.
+        Assert.Equal(RoutingErrors.Conflict, (await router.Do(new ClaimCommand("c-1", decliner) { At = now, RespectsExclusions = true })).ErrorCode);
+    }
 }
