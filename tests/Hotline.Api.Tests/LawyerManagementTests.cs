@@ -150,4 +150,31 @@ public sealed class LawyerManagementTests(HotlineHost host)
             .SetPasswordHash(Hotline.Silo.Security.PasswordHasher.Hash("another-password-12351"));
         await secondClosed.WaitAsync(Wait);
     }
+
+    [Fact]
+    public async Task A_disable_that_failed_half_way_is_finished_when_the_admin_repeats_it()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var admin = await kit.AdminToken();
+        var a = await kit.Lawyer([category], dialect);
+        await a.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
+        var worker = await kit.Worker();
+        var (c, _) = await kit.OpenAndAccept(worker, a, category, dialect);
+
+        // The disable is stored, then its step that returns the lawyer's chats cannot reach the router: the call fails.
+        using (host.CallFaults.Fail("IRouterGrain.GetActive"))
+            Assert.NotEqual(200, (await TestKit.RestError(() => kit.Rest.UpdateLawyer(admin, a.Id, new { disabled = true }))).Item1);
+        Assert.True((await kit.RosterEntry(a.Id)).Disabled);
+
+        // The admin repeats it. Before, an update of a lawyer already disabled only republished them, and the chat stayed
+        // active with a lawyer who can no longer log in.
+        Assert.True((await kit.Rest.UpdateLawyer(admin, a.Id, new { disabled = true })).Disabled);
+        await worker.Hub.StatusChanges.WaitAsync(s => s.ConsultationId == c.Id && s.Status == "queued", Wait);
+        var b = await kit.Lawyer([category], dialect);
+        await b.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
+        await b.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
+        await b.Hub.AcceptOffer(c.Id);
+        await b.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "closed by the test", null]);
+    }
 }
