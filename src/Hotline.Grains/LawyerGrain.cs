@@ -336,10 +336,9 @@ public sealed partial class LawyerGrain(
 
     private async Task Publish()
     {
-        var p = state.State.Profile!;
         try
         {
-            await Router.UpsertLawyer(LawyerId, p.DisplayName, p.Skills, p.Dialects, state.State.Capacity, EffectiveStatus, ConflictKeys());
+            await UpsertInRouter(state.State.Profile!);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -350,6 +349,10 @@ public sealed partial class LawyerGrain(
             throw;
         }
     }
+
+    /// <summary>Tells the router this lawyer's profile, capacity and effective status.</summary>
+    private Task UpsertInRouter(LawyerProfile p) =>
+        Router.UpsertLawyer(LawyerId, p.DisplayName, p.Skills, p.Dialects, state.State.Capacity, EffectiveStatus, ConflictKeys());
 
     /// <summary>Retries telling the router this lawyer's current status every <see cref="RouterRetryEvery"/> until it succeeds.</summary>
     private void ArmRouterRetry() => _routerRetry ??= this.RegisterGrainTimer(RetryRouter, new GrainTimerCreationOptions
@@ -367,7 +370,7 @@ public sealed partial class LawyerGrain(
         if (!state.RecordExists || state.State.Profile is not { } p) return;
         try
         {
-            await Router.UpsertLawyer(LawyerId, p.DisplayName, p.Skills, p.Dialects, state.State.Capacity, EffectiveStatus, ConflictKeys());
+            await UpsertInRouter(p);
             if (_connections.Count == 0) await Router.LawyerDisconnected(LawyerId);
         }
         catch (Exception e) when (e is not OperationCanceledException)

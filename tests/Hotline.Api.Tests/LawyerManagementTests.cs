@@ -7,6 +7,14 @@ public sealed class LawyerManagementTests(HotlineHost host)
     private static readonly TimeSpan Wait = TestKit.Wait;
 
     /// <summary>A lawyer hub connection without the client's automatic reconnection, to see the server close it.</summary>
+    /// <summary>Completes when the connection closes (the server closed it, or it was refused).</summary>
+    private static Task ClosedOf(HubConnection connection)
+    {
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+        return closed.Task;
+    }
+
     private static HubConnection RawLawyer(TestKit kit, string token) => new HubConnectionBuilder()
         .WithUrl(new Uri(kit.BaseUrl, "/hubs/lawyer"), o =>
         {
@@ -77,8 +85,7 @@ public sealed class LawyerManagementTests(HotlineHost host)
 
         // A second, raw connection of the same lawyer, to watch it being closed by the server.
         var raw = RawLawyer(kit, a.Token);
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        raw.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+        var closed = ClosedOf(raw);
         await raw.StartAsync();
         var b = await kit.Lawyer([category], dialect);
 
@@ -86,7 +93,7 @@ public sealed class LawyerManagementTests(HotlineHost host)
         Assert.True(disabled.Disabled);
         Assert.Equal("offline", disabled.Status);
 
-        await closed.Task.WaitAsync(Wait);
+        await closed.WaitAsync(Wait);
         await raw.DisposeAsync();
         // The consultation that was active with A goes back to routing and is offered to B.
         await b.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
@@ -99,10 +106,9 @@ public sealed class LawyerManagementTests(HotlineHost host)
         Assert.Equal(HttpStatusCode.Unauthorized, (await kit.Raw(HttpMethod.Get, $"/api/consultations/{c.Id}", a.Token)).Status);
         await using (var again = RawLawyer(kit, a.Token))
         {
-            var refused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            again.Closed += _ => { refused.TrySetResult(); return Task.CompletedTask; };
+            var refused = ClosedOf(again);
             // Refused at the handshake or closed right after it: either way no connection stays open.
-            try { await again.StartAsync(); await refused.Task.WaitAsync(Wait); }
+            try { await again.StartAsync(); await refused.WaitAsync(Wait); }
             catch (Exception e) when (e is not TimeoutException) { }
             Assert.Equal(HubConnectionState.Disconnected, again.State);
         }
@@ -126,12 +132,6 @@ public sealed class LawyerManagementTests(HotlineHost host)
         var admin = await kit.AdminToken();
         var lawyer = await kit.Lawyer([category], dialect, connect: false);
         // Connections that make no call after connecting: the hub filter, which checks the token at each call, never sees them.
-        static Task ClosedOf(HubConnection connection)
-        {
-            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
-            return closed.Task;
-        }
 
         // Through the endpoint: this process drops them at once.
         await using var first = RawLawyer(kit, lawyer.Token);
@@ -155,12 +155,9 @@ public sealed class LawyerManagementTests(HotlineHost host)
     public async Task A_disable_that_failed_half_way_is_finished_when_the_admin_repeats_it()
     {
         await using var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
         var admin = await kit.AdminToken();
-        var a = await kit.Lawyer([category], dialect);
-        await a.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
-        var worker = await kit.Worker();
-        var (c, _) = await kit.OpenAndAccept(worker, a, category, dialect);
+        var active = await kit.ActiveCase();
+        var (a, worker, c) = active;
 
         // The disable is stored, then its step that returns the lawyer's chats cannot reach the router: the call fails.
         using (host.CallFaults.Fail("IRouterGrain.GetActive"))
@@ -171,10 +168,10 @@ public sealed class LawyerManagementTests(HotlineHost host)
         // active with a lawyer who can no longer log in.
         Assert.True((await kit.Rest.UpdateLawyer(admin, a.Id, new { disabled = true })).Disabled);
         await worker.Hub.StatusChanges.WaitAsync(s => s.ConsultationId == c.Id && s.Status == "queued", Wait);
-        var b = await kit.Lawyer([category], dialect);
+        var b = await kit.Lawyer([active.Category], active.Dialect);
         await b.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
         await b.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
         await b.Hub.AcceptOffer(c.Id);
-        await b.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "closed by the test", null]);
+        await TestKit.CloseAnswered(b, c.Id);
     }
 }

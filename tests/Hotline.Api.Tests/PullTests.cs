@@ -71,6 +71,6 @@ public sealed class PullTests(HotlineHost host)
         Assert.Equal("conflict", await TestKit.HubError(() => a.Hub.Invoke<JoinResult>("Claim", [c.Id])));
         var taken = await b.Hub.AcceptOffer(c.Id);
         Assert.Equal(b.Id, taken.Consultation.AssignedLawyerId);
-        await b.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "closed by the test", null]);
+        await TestKit.CloseAnswered(b, c.Id);
     }
 }

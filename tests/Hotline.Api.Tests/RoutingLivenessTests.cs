@@ -137,7 +137,7 @@ public sealed class RoutingLivenessTests(HotlineHost host)
         Assert.True(reloaded.State.Queue.ContainsKey(second.Id), "the stored router state does not hold the second consultation");
         Assert.Contains(first.Id, reloaded.State.Lawyers[lawyer.Id].Active.Keys);
         await lawyer.Hub.AcceptOffer(second.Id);
-        foreach (var id in new[] { first.Id, second.Id }) await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [id, "answered", "closed by the test", null]);
+        foreach (var id in new[] { first.Id, second.Id }) await TestKit.CloseAnswered(lawyer, id);
     }
 
     [Fact]
@@ -158,18 +158,15 @@ public sealed class RoutingLivenessTests(HotlineHost host)
         var c = await kit.Open(await kit.Worker(), category, dialect);
         await lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
         await lawyer.Hub.AcceptOffer(c.Id);
-        await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "closed by the test", null]);
+        await TestKit.CloseAnswered(lawyer, c.Id);
     }
 
     [Fact]
     public async Task A_lawyer_who_leaves_while_the_router_cannot_be_told_still_hands_their_chats_back_after_the_grace_period()
     {
         await using var kit = new TestKit(host);
-        var (category, dialect) = TestKit.Combo();
-        var lawyer = await kit.Lawyer([category], dialect);
-        await Available(lawyer);
-        var worker = await kit.Worker();
-        var (c, _) = await kit.OpenAndAccept(worker, lawyer, category, dialect);
+        var active = await kit.ActiveCase();
+        var (lawyer, worker, c) = active;
 
         // The lawyer's last connection closes while the router cannot be told. Before, the failed notice ended the
         // disconnect before its grace period started, and the consultation stayed active with nobody on the other end.
@@ -180,11 +177,11 @@ public sealed class RoutingLivenessTests(HotlineHost host)
             await worker.Hub.StatusChanges.WaitAsync(s => s.ConsultationId == c.Id && s.Status == "queued", Wait);
         }
         // The router is told once it can be: the lawyer is offline to routing, so the waiting consultation goes to another.
-        var other = await kit.Lawyer([category], dialect);
+        var other = await kit.Lawyer([active.Category], active.Dialect);
         await Available(other);
         await other.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
         await other.Hub.AcceptOffer(c.Id);
-        await other.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "closed by the test", null]);
+        await TestKit.CloseAnswered(other, c.Id);
     }
 
     [Fact]
@@ -207,7 +204,7 @@ public sealed class RoutingLivenessTests(HotlineHost host)
         await lawyer.Hub.Invoke<List<Consultation>>("GetQueue", []); // a call that wakes the router
         Assert.Equal(first.ExpiresAt, (await again).ExpiresAt);
         await lawyer.Hub.AcceptOffer(c.Id);
-        await lawyer.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "closed by the test", null]);
+        await TestKit.CloseAnswered(lawyer, c.Id);
     }
 
     [Fact]

@@ -114,6 +114,10 @@ public sealed class TestKit(HotlineHost host) : IAsyncDisposable
         return (c, accepted);
     }
 
+    /// <summary>The lawyer closes the consultation as answered (a test ending what it opened, so it waits for no one later).</summary>
+    public static Task<Consultation> CloseAnswered(TestLawyer lawyer, string consultationId) =>
+        lawyer.Hub.Invoke<Consultation>("CloseConsultation", [consultationId, "answered", "closed by the test", null]);
+
     /// <summary>See <see cref="Api.Tests.ActiveCase"/>.</summary>
     public async Task<ActiveCase> ActiveCase()
     {
