@@ -87,6 +87,12 @@ public sealed class ConsultationGrain(
     /// (again).
     /// </summary>
     private MessageView? _withdrawn;
+    /// <summary>
+    /// The offer this activation last showed its lawyer. The same offer can be told twice: the reconciliation reads the
+    /// router's offer while the router's own one-way call waits behind it (and records it first), and a new router
+    /// activation tells again the offers it recovered. Its lawyer is shown it once per activation.
+    /// </summary>
+    private (string LawyerId, DateTimeOffset ExpiresAt)? _offerShown;
     /// <summary>Re-reads the tail while a withdrawn message's fate is unknown (the store did not answer).</summary>
     private IGrainTimer? _recheck;
 
@@ -856,7 +862,13 @@ public sealed class ConsultationGrain(
 
     public async Task OnOffered(string lawyerId, DateTimeOffset expiresAt)
     {
-        if (!state.RecordExists || !ConsultationLifecycle.Offer(S, lawyerId, expiresAt))
+        var offer = (lawyerId, expiresAt);
+        if (state.RecordExists && S.Status == ConsultationStatus.Offered && S.OfferedTo == lawyerId && S.OfferExpiresAt == expiresAt)
+        {
+            // Already recorded: shown again only if this activation has not shown it (the one that did may be gone).
+            if (_offerShown == offer) return;
+        }
+        else if (!state.RecordExists || !ConsultationLifecycle.Offer(S, lawyerId, expiresAt))
         {
             // An offer this consultation cannot take (it ended, or the router re-queued it while this grain still reads
             // active): left alone, the router's offer would lapse unseen at its deadline and set the lawyer away. The
@@ -868,18 +880,22 @@ public sealed class ConsultationGrain(
             }
             return;
         }
-        ConsultationAccessPolicy.Offered(S.Access, lawyerId);
-        try
+        else
         {
-            await state.WriteStateAsync();
+            ConsultationAccessPolicy.Offered(S.Access, lawyerId);
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch (Exception e) when (e is not (OperationCanceledException or Orleans.Storage.InconsistentStateException))
+            {
+                // The offer is durable in the router and this activation holds it: the lawyer is still shown it (an offer never
+                // shown lapses and sets them away). The next write stores it; if this activation is lost first, the
+                // reconciliation records it again from the router (RecordOffer).
+                logger.LogWarning(e, "Consultation {Id}: the offer could not be written; shown to the lawyer all the same", S.Id);
+            }
         }
-        catch (Exception e) when (e is not (OperationCanceledException or Orleans.Storage.InconsistentStateException))
-        {
-            // The offer is durable in the router and this activation holds it: the lawyer is still shown it (an offer never
-            // shown lapses and sets them away). The next write stores it; if this activation is lost first, the
-            // reconciliation records it again from the router (RecordOffer).
-            logger.LogWarning(e, "Consultation {Id}: the offer could not be written; shown to the lawyer all the same", S.Id);
-        }
+        _offerShown = offer;
         await GrainFactory.GetGrain<ILawyerGrain>(lawyerId).OnOffered(S.Id);
         await Push(() => notifier.Lawyer(lawyerId).Offer(new OfferEvent
         {

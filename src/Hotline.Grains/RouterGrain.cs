@@ -59,9 +59,10 @@ public sealed class RouterGrain(
 
     /// <summary>
     /// Offers still open after a restart or failover are told to their consultations again (one-way, idempotent: the
-    /// consultation records the offer and pushes it to the lawyer). The previous activation may have died after the
-    /// offer's journal write and before its one-way call went out: without this, the lawyer never saw the offer, it lapsed
-    /// at its deadline, and the lawyer was set away for an offer they were never shown.
+    /// consultation records the offer and shows it to the lawyer, unless its activation already did). The previous
+    /// activation may have died after the offer's journal write and before its one-way call went out: without this, the
+    /// lawyer never saw the offer, it lapsed at its deadline, and the lawyer was set away for an offer they were never
+    /// shown.
     /// </summary>
     private void RedeliverOffers(List<(string ConsultationId, string LawyerId, DateTimeOffset ExpiresAt)> open)
     {

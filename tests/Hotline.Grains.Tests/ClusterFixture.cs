@@ -91,6 +91,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     public static readonly RecordingNotifier Notifier = new();
     /// <summary>Faults tests arm on the silo's message store (a pass-through decorator of the real one otherwise).</summary>
     public static readonly Hotline.Testing.StoreFaults StoreFaults = new();
+    /// <summary>Grain calls tests make fail before they reach their grain, or wait to have been served.</summary>
+    public static readonly Hotline.Testing.GrainCallFaults CallFaults = new();
     public string DataPath { get; } = Path.Combine(Path.GetTempPath(), "hotline-grains-" + Guid.NewGuid().ToString("N"));
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public IGrainFactory Grains => Cluster.Client;
@@ -103,6 +105,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.AddHotlineStorage(HotlineStorageOptions.ForSqlite(dataPath));
             silo.Services.AddSingleton<IClientNotifier>(Notifier);
+            silo.Services.AddSingleton<IIncomingGrainCallFilter>(CallFaults);
             silo.Services.AddSingleton<IMessageStore>(sp => new Hotline.Testing.FailingMessageStore(sp.GetRequiredService<Hotline.Storage.SqlMessageStore>(), StoreFaults));
             silo.Services.Configure<RoutingOptions>(o => o.OfferTimeoutSeconds = 3);
             silo.Services.Configure<GrainOptions>(o => { o.LawyerGraceSeconds = 1; o.ConnectionLeaseSeconds = 0; o.MetricsIntervalSeconds = 60; });

@@ -247,4 +247,32 @@ public sealed class ConsultationGrainTests(ClusterFixture fixture)
         Assert.Equal([1L, 2L], (await grain.GetMessages(LawyerCaller(second), 0, 100)).Select(m => m.Seq));
         await grain.CloseByLawyer(LawyerCaller(second), Resolution.Answered, null, null);
     }
+
+    [Fact]
+    public async Task An_offer_the_reconciliation_recorded_before_the_routers_own_call_arrived_is_shown_once()
+    {
+        var category = UniqueCategory();
+        var lawyer = await Lawyer(category);
+        var id = "c-" + Guid.NewGuid().ToString("N");
+        var grain = Grains.GetGrain<IConsultationGrain>(id);
+
+        // The router offers it; its one-way call that tells the consultation is held back (here: it fails), so the
+        // reconciliation finds the router's offer unrecorded and records it, which shows it to the lawyer.
+        using (var held = ClusterFixture.CallFaults.Fail("IConsultationGrain.OnOffered"))
+        {
+            await grain.Open(new OpenConsultation { WorkerId = "w-" + Guid.NewGuid().ToString("N"), Category = category, Dialect = "minnan", Summary = "拖欠工资" });
+            await held.Refused.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        }
+        Assert.Equal(ConsistencyRepair.RecordOffer, (await grain.CheckConsistency(repair: true))?.Repair);
+        var offer = await Pushes.WaitFor<OfferEvent>("lawyer", lawyer, nameof(ILawyerClient.Offer), o => o.ConsultationId == id);
+
+        // Then the router's own call arrives, with the same offer. Before, the lawyer was shown it a second time (and a
+        // client that takes each offer it is shown accepted it twice).
+        var served = ClusterFixture.CallFaults.Served(id, "IConsultationGrain.OnOffered");
+        await grain.OnOffered(lawyer, offer.ExpiresAt);
+        await served.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Single(Pushes.All, p => p.Audience == "lawyer" && p.Id == lawyer && p.Payload is OfferEvent o && o.ConsultationId == id);
+        await grain.Accept(LawyerCaller(lawyer));
+        await grain.CloseByLawyer(LawyerCaller(lawyer), Resolution.Answered, null, null);
+    }
 }

@@ -26,6 +26,7 @@ public sealed class LoadGenSmokeTests
             var created = f.GetProperty("consultations created").GetDouble();
             Assert.InRange(created, 3, 40); // ~12 expected at 3/s for 4 s
             Assert.Equal(created, f.GetProperty("offers received").GetDouble());
+            Assert.Equal(0, f.GetProperty("offers repeated").GetDouble()); // each offer shown once
             Assert.Equal(created, f.GetProperty("accepted").GetDouble());
             var acked = f.GetProperty("messages acked").GetDouble();
             Assert.True(acked > 0, "no messages were sent\n" + log);

@@ -82,9 +82,10 @@ internal static partial class Scenarios
             l.Connection.Messages.Added += m => tracker.Received("l:" + m.ConsultationId, m.ClientMessageId);
             l.Connection.Offers.Added += offer =>
             {
-                offered.TryAdd(offer.ConsultationId, Clock.Now);
                 c.Add("offers");
-                handling.Add(Task.Run(() => LawyerSession(l, offer.ConsultationId)));
+                // A lawyer's console shows one card per consultation: an offer shown again is counted, not taken twice.
+                if (offered.TryAdd(offer.ConsultationId, Clock.Now)) handling.Add(Task.Run(() => LawyerSession(l, offer.ConsultationId)));
+                else c.Add("offers repeated");
             };
         }
 
@@ -158,6 +159,7 @@ internal static partial class Scenarios
         r.Figures["arrivals"] = c.Get("arrivals");
         r.Figures["consultations created"] = created.Count;
         r.Figures["offers received"] = offered.Count;
+        r.Figures["offers repeated"] = c.Get("offers repeated");
         r.Figures["accepted"] = c.Get("accepted");
         r.Figures["closed by lawyers"] = c.Get("closed");
         r.Figures["messages acked"] = c.Get("messages acked");
