@@ -6,7 +6,6 @@ public sealed class LawyerManagementTests(HotlineHost host)
 {
     private static readonly TimeSpan Wait = TestKit.Wait;
 
-    /// <summary>A lawyer hub connection without the client's automatic reconnection, to see the server close it.</summary>
     /// <summary>Completes when the connection closes (the server closed it, or it was refused).</summary>
     private static Task ClosedOf(HubConnection connection)
     {
@@ -15,6 +14,7 @@ public sealed class LawyerManagementTests(HotlineHost host)
         return closed.Task;
     }
 
+    /// <summary>A lawyer hub connection without the client's automatic reconnection, to see the server close it.</summary>
     private static HubConnection RawLawyer(TestKit kit, string token) => new HubConnectionBuilder()
         .WithUrl(new Uri(kit.BaseUrl, "/hubs/lawyer"), o =>
         {
@@ -173,5 +173,32 @@ public sealed class LawyerManagementTests(HotlineHost host)
         await b.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
         await b.Hub.AcceptOffer(c.Id);
         await TestKit.CloseAnswered(b, c.Id);
+    }
+
+    [Fact]
+    public async Task A_connection_ends_when_its_token_expires()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var lawyer = await kit.Lawyer([category], dialect, connect: false);
+        // The same lawyer's token (same version), issued to expire in 3 s.
+        var version = int.Parse(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(lawyer.Token).GetClaim(Hotline.Silo.Security.TokenService.VersionClaim).Value,
+            System.Globalization.CultureInfo.InvariantCulture);
+        var shortLived = host.Services.GetRequiredService<Hotline.Silo.Security.TokenService>()
+            .Issue(lawyer.Id, Hotline.Silo.Security.Roles.Lawyer, "Lawyer " + lawyer.Username, TimeSpan.FromSeconds(3), version);
+
+        await using var raw = RawLawyer(kit, shortLived);
+        var closed = ClosedOf(raw);
+        await raw.StartAsync();
+        Assert.Equal(HubConnectionState.Connected, raw.State);
+        // Before, a connection opened before its token expired kept working (offers, messages) for as long as it stayed
+        // open. Now the server closes it at the expiry; a new connection with that token is refused.
+        await closed.WaitAsync(Wait);
+        Assert.Equal(HubConnectionState.Disconnected, raw.State);
+        // Expired means refused at once, with no grace: before, the half-minute clock skew let the client reconnect, be
+        // closed again, and so on until the skew ran out.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await kit.Raw(HttpMethod.Get, "/api/canned-replies", shortLived)).Status);
+        await using var again = RawLawyer(kit, shortLived);
+        Assert.Contains("401", (await Assert.ThrowsAnyAsync<Exception>(() => again.StartAsync())).Message);
     }
 }

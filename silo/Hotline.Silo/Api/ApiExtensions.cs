@@ -85,14 +85,17 @@ public static class ApiExtensions
                 };
             })
             .AddScheme<GatewayApiKeyOptions, ApiKeyAuthenticationHandler>(Roles.ApiKeyScheme, o => o.ApiKey = configuration["Hotline:Gateway:ApiKey"] ?? "dev-gateway-key-12351");
-        // Tokens are issued on the application's clock (TokenService); validate their lifetime on the same clock.
+        // Tokens are issued on the application's clock (TokenService); validate their lifetime on the same clock. The skew
+        // covers a silo whose clock is a little behind the issuer's (a token fresh from another silo), not the expiry: an
+        // open hub connection is closed at its token's expiry (CloseOnAuthenticationExpiration), and a reconnect after it
+        // must be refused, not accepted for another half minute and closed again.
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TimeProvider>((o, time) =>
         {
             o.TimeProvider = time;
             o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, p) =>
             {
                 var now = time.GetUtcNow().UtcDateTime;
-                return expires is { } exp && exp.ToUniversalTime() >= now - p.ClockSkew
+                return expires is { } exp && exp.ToUniversalTime() >= now
                     && (notBefore is not { } nbf || nbf.ToUniversalTime() <= now + p.ClockSkew);
             };
         });

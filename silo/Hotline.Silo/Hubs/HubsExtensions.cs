@@ -85,9 +85,12 @@ public static class HubsExtensions
 
     public static IEndpointRouteBuilder MapHotlineHubs(this IEndpointRouteBuilder app)
     {
-        app.MapHub<WorkerHub>("/hubs/worker");
-        app.MapHub<LawyerHub>("/hubs/lawyer");
-        app.MapHub<AdminHub>("/hubs/admin");
+        // A connection ends when its token does (the clients then sign in again): without this, a connection opened just
+        // before its token expired kept working for as long as it stayed open.
+        static void Expiring(Microsoft.AspNetCore.Http.Connections.HttpConnectionDispatcherOptions o) => o.CloseOnAuthenticationExpiration = true;
+        app.MapHub<WorkerHub>("/hubs/worker", Expiring);
+        app.MapHub<LawyerHub>("/hubs/lawyer", Expiring);
+        app.MapHub<AdminHub>("/hubs/admin", Expiring);
         return app;
     }
 
