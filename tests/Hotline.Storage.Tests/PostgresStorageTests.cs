@@ -97,6 +97,35 @@ public sealed class PostgresStorageTests(PostgresServer server) : StorageContrac
         Assert.False(HotlineDatabase.IsTransient(new InvalidOperationException("bug")));
         Assert.False(HotlineDatabase.IsTransient(new MessageSequenceConflictException("c", 1)));
     }
+
+    [Fact]
+    public async Task Two_router_writers_racing_on_postgres_never_both_succeed()
+    {
+        // A stale activation appends its next batch while the new one writes its first snapshot at that seq. Each
+        // statement on PostgreSQL commits on its own: without one lock around each writer's check and write, the snapshot
+        // can check before the append lands and prune it after, and both callers are told their write is durable.
+        var journal = new SqlRouterJournal(Database);
+        var bothDurable = 0;
+        for (var round = 0; round < 60; round++)
+        {
+            var router = "race-" + round;
+            await journal.AppendAsync(router, 1, new List<string> { "a" }, "old");
+            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            async Task<bool> Durable(Func<Task> write)
+            {
+                await start.Task;
+                try { await write(); return true; }
+                catch (RouterJournalConflictException) { return false; }
+            }
+            var append = Task.Run(() => Durable(() => journal.AppendAsync(router, 2, new List<string> { "b" }, "old")));
+            var snapshot = Task.Run(() => Durable(() => journal.SnapshotAsync(router, 2, new SampleState { Name = "new" }, "new")));
+            start.SetResult();
+            var (appended, snapshotted) = (await append, await snapshot);
+            Assert.True(appended || snapshotted, "one of the two writes must win");
+            if (appended && snapshotted) bothDurable++;
+        }
+        Assert.Equal(0, bothDurable);
+    }
 }
 
 [Collection(PostgresCollection.Name)]
