@@ -103,7 +103,16 @@ public sealed class ConsultationGrain(
 
     public async Task<ConsultationView> Open(OpenConsultation command)
     {
-        if (state.RecordExists) throw Guard.Conflict("consultation already exists");
+        if (state.RecordExists)
+        {
+            // The same request again: the endpoint picks a new id for each one, so this is its retry after an answer lost
+            // with a silo (or a failure after the write). It answers the consultation the first attempt opened, listed
+            // for its worker (idempotent; its arrival was counted then). Before, the retry answered a conflict, and a
+            // phone gateway got no id for a call that was queued all the same.
+            if (S.WorkerId != command.WorkerId) throw Guard.Conflict("consultation already exists");
+            await GrainFactory.GetGrain<IWorkerGrain>(command.WorkerId).AddConsultation(S.Id);
+            return await GetView();
+        }
         var now = time.GetUtcNow();
         state.State = new ConsultationState
         {

@@ -34,24 +34,39 @@ public sealed class AuditGrain([PersistentState("audit", StorageNames.Hotline)] 
 public sealed class OpenConsultationsState
 {
     public List<string> Ids { get; set; } = [];
+    /// <summary>When each id was reserved (ids kept by older builds have none: they count as long reserved).</summary>
+    public Dictionary<string, DateTimeOffset> ReservedAt { get; set; } = [];
 }
 
 /// <summary>
 /// Counts open consultations of one worker or one client address. Single-threaded like every grain, so two opens at
 /// once cannot both take the last slot. Closed ones are dropped lazily, when a new slot is asked for.
 /// </summary>
-public sealed class OpenConsultationsGrain([PersistentState("open", StorageNames.Hotline)] IPersistentState<OpenConsultationsState> state)
+public sealed class OpenConsultationsGrain([PersistentState("open", StorageNames.Hotline)] IPersistentState<OpenConsultationsState> state, TimeProvider time)
     : Grain, IOpenConsultationsGrain
 {
+    /// <summary>
+    /// How long a reserved id whose consultation is not stored counts as an open still in flight. An open that failed
+    /// with an error its endpoint could not read (a timeout, a store or router failure) keeps its slot, since it may
+    /// yet complete; past this it never will (a call gives up after 30 s), and its slot is free again. Before, such an id
+    /// counted for good: three failed intakes during an outage locked a caller's number out of the hotline.
+    /// </summary>
+    public static readonly TimeSpan OpenInFlight = TimeSpan.FromMinutes(2);
+
     public async Task<bool> TryReserve(string consultationId, int max)
     {
         var ids = state.State.Ids;
+        var reservedAt = state.State.ReservedAt;
         if (ids.Contains(consultationId)) return true;
+        var now = time.GetUtcNow();
         if (ids.Count >= max)
         {
             var access = await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IConsultationGrain>(id).GetAccess()));
-            // A reserved id whose consultation is not stored (yet) still counts: its open may be in flight.
-            var open = ids.Where((id, i) => !access[i].Exists || !ConsultationStateMachine.IsTerminal(access[i].Status)).ToList();
+            bool InFlight(string id) => reservedAt.TryGetValue(id, out var at) && now - at < OpenInFlight;
+            var open = ids.Where((id, i) => access[i].Exists ? !ConsultationStateMachine.IsTerminal(access[i].Status) : InFlight(id)).ToList();
+            foreach (var id in ids.Except(open).ToList()) reservedAt.Remove(id);
+            // A stored one no longer needs its reservation time.
+            for (var i = 0; i < ids.Count; i++) if (access[i].Exists) reservedAt.Remove(ids[i]);
             state.State.Ids = ids = open;
         }
         if (ids.Count >= max)
@@ -60,13 +75,14 @@ public sealed class OpenConsultationsGrain([PersistentState("open", StorageNames
             return false;
         }
         ids.Add(consultationId);
+        reservedAt[consultationId] = now;
         await state.WriteStateAsync();
         return true;
     }
 
     public async Task Release(string consultationId)
     {
-        if (state.State.Ids.Remove(consultationId)) await state.WriteStateAsync();
+        if (state.State.Ids.Remove(consultationId) | state.State.ReservedAt.Remove(consultationId)) await state.WriteStateAsync();
     }
 }
 

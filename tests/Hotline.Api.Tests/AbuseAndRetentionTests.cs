@@ -505,3 +505,32 @@ public sealed class PhoneNumberPrivacyTests(ClockHost host)
         Assert.False(await DataFiles.Contain(host.DataPath, "8613987654321", utf16Too: true), "the number is in a file of the data folder");
     }
 }
+
+/// <summary>An intake that fails with an error the endpoint cannot read does not lock the caller out for good.</summary>
+[Collection(ClockCollection.Name)]
+public sealed class FailedIntakeTests(ClockHost host)
+{
+    [Fact]
+    public async Task Intakes_that_failed_during_an_outage_free_their_slots_once_they_cannot_complete()
+    {
+        await using var kit = new TestKit(host);
+        var number = "139" + Random.Shared.Next(10_000_000, 99_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Task<(HttpStatusCode Status, string? ContentType, string Body)> Call() =>
+            kit.Raw(HttpMethod.Post, "/api/hotline/calls", json: new { callerNumber = number, category = "other", dialect = "english" }, apiKey: HotlineHost.GatewayKey);
+
+        // The router cannot be reached while this caller rings three times: each intake fails after its slot was taken
+        // (its fate is unknown to the endpoint, so the slot is kept while the open might still complete).
+        using (host.CallFaults.Fail("IRouterGrain.Enqueue"))
+            for (var i = 0; i < 3; i++) Assert.NotEqual(HttpStatusCode.Created, (await Call()).Status);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Call()).Status);
+
+        // Past the time an open can still be in flight, the slots of opens that never stored anything are free again.
+        // Before, they counted for good: this number could never reach the hotline again.
+        host.Clock.Advance(Hotline.Grains.OpenConsultationsGrain.OpenInFlight + TimeSpan.FromSeconds(1));
+        var call = await Call();
+        Assert.Equal(HttpStatusCode.Created, call.Status);
+        var id = System.Text.Json.JsonDocument.Parse(call.Body).RootElement.GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await kit.Raw(HttpMethod.Post, $"/api/hotline/calls/{id}/hangup", json: new { callback = false }, apiKey: HotlineHost.GatewayKey)).Status);
+    }
+}
+

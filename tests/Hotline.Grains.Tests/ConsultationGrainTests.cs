@@ -275,4 +275,23 @@ public sealed class ConsultationGrainTests(ClusterFixture fixture)
         await grain.Accept(LawyerCaller(lawyer));
         await grain.CloseByLawyer(LawyerCaller(lawyer), Resolution.Answered, null, null);
     }
+
+    [Fact]
+    public async Task An_open_repeated_by_its_endpoint_answers_the_consultation_it_opened()
+    {
+        var category = UniqueCategory();
+        var id = "c-" + Guid.NewGuid().ToString("N");
+        var command = new OpenConsultation { WorkerId = "w-" + Guid.NewGuid().ToString("N"), Category = category, Dialect = "minnan", Summary = "拖欠工资" };
+        var grain = Grains.GetGrain<IConsultationGrain>(id);
+        var first = await grain.Open(command);
+
+        // Its answer was lost with a silo and the endpoint repeats the call: before, the repeat answered a conflict, and
+        // the phone gateway got no id for a call that was queued all the same.
+        var again = await grain.Open(command);
+        Assert.Equal((first.Id, first.WorkerId, ConsultationStatus.Queued), (again.Id, again.WorkerId, again.Status));
+        // Another worker's open under the same id is still refused.
+        var other = await Assert.ThrowsAsync<HotlineException>(() => grain.Open(command with { WorkerId = "w-other" }));
+        Assert.Equal(HotlineException.Codes.Conflict, other.Code);
+        await grain.CloseByWorker(WorkerCaller(command.WorkerId), null, null);
+    }
 }
