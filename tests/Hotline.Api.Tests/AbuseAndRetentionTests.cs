@@ -63,6 +63,25 @@ public sealed class LoginFloodTests(FloodHost host)
         Assert.Equal("rate_limited", TestKit.ProblemCode(await blocked.Content.ReadAsStringAsync()));
         Assert.True(blocked.Headers.RetryAfter is not null);
     }
+
+    [Fact]
+    public async Task The_telephone_gateway_is_not_held_to_one_persons_rate()
+    {
+        await using var kit = new TestKit(host);
+        // This host lets one person make 5 REST calls at once, then 2 a second. The gateway speaks for every caller on
+        // the line: a surge of intakes, polls and hangups must not be refused (before, it shared one such bucket, and
+        // a refused hangup left a live call queued that nobody would ever bridge).
+        var call = await kit.Raw(HttpMethod.Post, "/api/hotline/calls", json: new { callerNumber = "13" + Random.Shared.Next(100_000_000, 999_999_999), category = "other", dialect = "english" },
+            apiKey: HotlineHost.GatewayKey);
+        Assert.Equal(HttpStatusCode.Created, call.Status);
+        var id = JsonDocument.Parse(call.Body).RootElement.GetProperty("id").GetString();
+        for (var i = 0; i < 30; i++)
+            Assert.Equal(HttpStatusCode.OK, (await kit.Raw(HttpMethod.Get, $"/api/hotline/calls/{id}", apiKey: HotlineHost.GatewayKey)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await kit.Raw(HttpMethod.Post, $"/api/hotline/calls/{id}/hangup", json: new { callback = false }, apiKey: HotlineHost.GatewayKey)).Status);
+
+        // A bad key gets no share of the gateway's bucket: it is refused before any.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await kit.Raw(HttpMethod.Get, $"/api/hotline/calls/{id}", apiKey: "not-the-key")).Status);
+    }
 }
 
 /// <summary>Issue 10: retention purge with a clock moved forward.</summary>

@@ -114,6 +114,10 @@ public static class ApiExtensions
             o.AddPolicy(RestPolicy, http =>
             {
                 var limits = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+                // The gateway (authenticated by its key before this runs) carries the whole phone line: a person's bucket
+                // would refuse intakes and hangups of a busy line (a caller never queued, a call left live).
+                if (http.User.IsInRole(Roles.Gateway))
+                    return RateLimitPartition.GetTokenBucketLimiter("gateway", _ => HubUserLimiter.Bucket(limits.GatewayPerSecond, limits.GatewayBurst));
                 var partition = http.User.FindFirst(Roles.SubjectClaim)?.Value ?? http.Connection.RemoteIpAddress?.ToString() ?? "anonymous";
                 return RateLimitPartition.GetTokenBucketLimiter(partition, _ => HubUserLimiter.Bucket(limits.RestPerSecond, limits.RestBurst));
             });

@@ -11,6 +11,12 @@ public sealed class RateLimitOptions
     public int UserBurst { get; set; } = 60;
     public int RestPerSecond { get; set; } = 20;
     public int RestBurst { get; set; } = 40;
+    /// <summary>
+    /// The telephone gateway's REST calls (intake, polls, hangups): one client speaks for every caller on the line, so it
+    /// has a bucket of its own, sized for hundreds of callers on hold (a poll every 5 s each), not one person's.
+    /// </summary>
+    public int GatewayPerSecond { get; set; } = 500;
+    public int GatewayBurst { get; set; } = 1000;
     /// <summary>Worker tokens per client address per minute (<c>POST /api/auth/worker</c>).</summary>
     public int WorkerTokensPerAddressPerMinute { get; set; } = 30;
     /// <summary>Login attempts per client address per minute (<c>POST /api/auth/login</c>).</summary>
