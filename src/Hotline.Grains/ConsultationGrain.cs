@@ -67,10 +67,14 @@ public sealed class ConsultationGrain(
     IClientNotifier notifier,
     IOptions<HotlineLimits> limits,
     IOptions<MessageOptions> messageOptions,
+    IOptions<GrainOptions> grainOptions,
     TimeProvider time,
     ILogger<ConsultationGrain> logger) : Grain, IConsultationGrain
 {
     private ConsultationState S => state.State;
+    /// <summary>When the gateway last polled this call, in this activation (or the activation's start: a poll of the
+    /// previous one is not known, so the silence is counted from here).</summary>
+    private DateTimeOffset _gatewaySeen = time.GetUtcNow();
     private long? _lastSeq;
     /// <summary>
     /// (sender, clientMessageId) -> the stored original's seq and instant, loaded once per activation so that a send costs
@@ -563,6 +567,7 @@ public sealed class ConsultationGrain(
     public async Task<PhoneCallStatus> GetCallStatus()
     {
         EnsurePhoneCall();
+        _gatewaySeen = time.GetUtcNow();
         var live = S.Status is ConsultationStatus.Queued ? await Router.GetPosition(S.Id) : null;
         return new PhoneCallStatus
         {
@@ -596,7 +601,15 @@ public sealed class ConsultationGrain(
                 await Abandon(time.GetUtcNow());
             }
         }
-        // An active call stays with its lawyer (who records the outcome and closes it); a finished one stays finished.
+        else if (S.Status == ConsultationStatus.Active && !S.Callback)
+        {
+            // An active call stays with its lawyer (who records the outcome and closes it). The caller is off the line now:
+            // should it go back to the queue (the lawyer's connection lost, a transfer), the next lawyer calls back.
+            // Before, it went back as a live call that nobody would ever bridge.
+            S.Callback = true;
+            await state.WriteStateAsync();
+        }
+        // A finished one stays finished.
         return await GetView();
     }
 
@@ -936,6 +949,14 @@ public sealed class ConsultationGrain(
         var replaced = state.RecordExists && S.Status == ConsultationStatus.Active && S.AssignedLawyerId is { } before && before != lawyerId ? before : null;
         if (!state.RecordExists || !ConsultationLifecycle.Assign(S, lawyerId, lawyerName, now)) return;
         S.LawyersOnline = null;
+        if (S.Channel == Channel.Phone && !S.Callback && grainOptions.Value.GatewaySilentSeconds > 0
+            && now - _gatewaySeen > TimeSpan.FromSeconds(grainOptions.Value.GatewaySilentSeconds))
+        {
+            // Nobody has polled this call for a while: the caller is not on the line to be bridged (a gateway that went
+            // down, a hangup lost on the way). The lawyer who takes it calls back.
+            S.Callback = true;
+            logger.LogInformation("Consultation {Id}: its gateway went silent; the lawyer who takes the call calls back", S.Id);
+        }
         if (replaced is not null) ConsultationAccessPolicy.Left(S.Access, replaced, await LastSeq(), now);
         ConsultationAccessPolicy.Assigned(S.Access, lawyerId);
         await state.WriteStateAsync();

@@ -23,6 +23,13 @@ public sealed class GrainOptions
     /// each finished one in memory for 15 minutes only grows the heap; a later call reactivates it from storage.
     /// </summary>
     public double IdleCollectionMinutes { get; set; } = 2;
+    /// <summary>
+    /// A phone call the gateway has not polled for this long when a lawyer takes it is taken as a callback: the IVR polls
+    /// every few seconds while the caller holds, so a silent one lost the caller (a gateway that crashed or lost its
+    /// network, a hangup that never arrived), and the lawyer is told to call back instead of waiting for a bridge
+    /// (0: never).
+    /// </summary>
+    public double GatewaySilentSeconds { get; set; } = 60;
     /// <summary>How often admins get a <c>Metrics</c> push.</summary>
     public double MetricsIntervalSeconds { get; set; } = 1;
     /// <summary>The hotline's zone for "today" and the hours of statistics (bound from <c>Hotline:TimeZone</c>).</summary>

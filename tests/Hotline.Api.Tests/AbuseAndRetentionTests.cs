@@ -525,10 +525,70 @@ public sealed class PhoneNumberPrivacyTests(ClockHost host)
     }
 }
 
-/// <summary>An intake that fails with an error the endpoint cannot read does not lock the caller out for good.</summary>
+/// <summary>The phone line when the gateway fails: failed intakes, a gateway gone silent, a hangup during the call.</summary>
 [Collection(ClockCollection.Name)]
 public sealed class FailedIntakeTests(ClockHost host)
 {
+    private static async Task<string> Intake(TestKit kit, string category, string dialect)
+    {
+        var call = await kit.Raw(HttpMethod.Post, "/api/hotline/calls",
+            json: new { callerNumber = "137" + Random.Shared.Next(10_000_000, 99_999_999), category, dialect }, apiKey: HotlineHost.GatewayKey);
+        Assert.Equal(HttpStatusCode.Created, call.Status);
+        return System.Text.Json.JsonDocument.Parse(call.Body).RootElement.GetProperty("id").GetString()!;
+    }
+
+    [Fact]
+    public async Task A_call_its_gateway_stopped_polling_is_taken_as_a_callback_and_a_polled_one_is_bridged()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var silent = await Intake(kit, category, dialect);
+        var polled = await Intake(kit, category, dialect);
+        // A minute passes. The gateway keeps asking about one call (its caller holds); of the other it never asks again
+        // (the gateway crashed, or the caller's hangup was lost on the way).
+        host.Clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(HttpStatusCode.OK, (await kit.Raw(HttpMethod.Get, $"/api/hotline/calls/{polled}", apiKey: HotlineHost.GatewayKey)).Status);
+
+        // The lawyer who takes the silent call is told to call back (the number is theirs while it is active). Before, it
+        // was a live call waiting for a bridge that would never come.
+        var lawyer = await kit.Lawyer([category], dialect, capacity: 1);
+        await lawyer.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
+        await lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == silent, TestKit.Wait);
+        Assert.True((await lawyer.Hub.AcceptOffer(silent)).Consultation.Callback);
+        await TestKit.CloseAnswered(lawyer, silent);
+        await lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == polled, TestKit.Wait);
+        Assert.False((await lawyer.Hub.AcceptOffer(polled)).Consultation.Callback);
+        await TestKit.CloseAnswered(lawyer, polled);
+    }
+
+    [Fact]
+    public async Task A_caller_who_hangs_up_during_the_call_is_called_back_if_it_goes_back_to_the_queue()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var first = await kit.Lawyer([category], dialect, capacity: 1);
+        await first.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
+        var id = await Intake(kit, category, dialect);
+        await first.Hub.Offers.WaitAsync(o => o.ConsultationId == id, TestKit.Wait);
+        await first.Hub.AcceptOffer(id);
+
+        // The caller hangs up while talking to the lawyer: the call stays theirs, marked a callback.
+        var hangup = await kit.Raw(HttpMethod.Post, $"/api/hotline/calls/{id}/hangup", json: new { callback = false }, apiKey: HotlineHost.GatewayKey);
+        Assert.Equal(HttpStatusCode.OK, hangup.Status);
+        var view = System.Text.Json.JsonDocument.Parse(hangup.Body).RootElement;
+        Assert.Equal(("active", true), (view.GetProperty("status").GetString(), view.GetProperty("callback").GetBoolean()));
+
+        // It goes back to the queue (here: the admin requeues it): the next lawyer calls back. Before, it went back as a
+        // live call that nobody would ever bridge.
+        var second = await kit.Lawyer([category], dialect, capacity: 1);
+        await second.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
+        await first.Hub.Invoke<Lawyer>("SetAvailability", ["away"]);
+        Assert.Equal(HttpStatusCode.OK, (await kit.Raw(HttpMethod.Post, $"/api/admin/consultations/{id}/requeue", await kit.AdminToken(), new { toLawyerId = second.Id })).Status);
+        await second.Hub.Offers.WaitAsync(o => o.ConsultationId == id, TestKit.Wait);
+        Assert.True((await second.Hub.AcceptOffer(id)).Consultation.Callback);
+        await TestKit.CloseAnswered(second, id);
+    }
+
     [Fact]
     public async Task Intakes_that_failed_during_an_outage_free_their_slots_once_they_cannot_complete()
     {

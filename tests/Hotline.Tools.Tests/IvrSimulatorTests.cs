@@ -24,7 +24,10 @@ public sealed class IvrSimulatorTests
                 ["Hotline__Jwt__SigningKey"] = "ivr-test-signing-key-0123456789-0123456789",
                 ["Hotline__Seed__DemoLawyers"] = "false",
             });
-            using var http = new HttpClient { BaseAddress = silo.Url, Timeout = TimeSpan.FromSeconds(30) };
+            // The platform refuses the first hangup (503, as while its backplane is down): the IVR repeats it. Before, the
+            // hangup was lost and the call stayed queued as a live call no caller was on.
+            var refuseFirstHangup = new RefuseFirst("/hangup") { InnerHandler = new HttpClientHandler() };
+            using var http = new HttpClient(refuseFirstHangup) { BaseAddress = silo.Url, Timeout = TimeSpan.FromSeconds(30) };
             var rest = new HotlineRest(http);
             IvrOptions Options(string caller, int callbackAfter) => new(silo.Url, GatewayKey, caller, "work_injury", "hakka",
                 TimeSpan.FromMilliseconds(200), 250, callbackAfter, AcceptCallback: true);
@@ -34,6 +37,8 @@ public sealed class IvrSimulatorTests
             Assert.Equal(IvrOutcome.CallbackQueued, await new IvrCall(rest, Options("13800000001", 6), night).RunAsync(CancellationToken.None));
             Assert.Contains("estimate=none lawyersOnline=0", night.Text);
             Assert.Contains("HANGUP status=queued callback=yes", night.Text);
+            Assert.Equal(1, refuseFirstHangup.Refused);
+            Assert.Contains("RETRY HotlineApiException", night.Text);
             var callbackId = night.Lines.Single(l => l.StartsWith("CALL ", StringComparison.Ordinal))[5..];
 
             // A lawyer comes online and takes the callback: busy with a phone call, so the next caller holds.
@@ -63,6 +68,23 @@ public sealed class IvrSimulatorTests
         finally
         {
             try { Directory.Delete(data, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>Answers the first request whose path ends with <paramref name="pathEnd"/> 503 unavailable, as the platform does while its backplane is down.</summary>
+    private sealed class RefuseFirst(string pathEnd) : DelegatingHandler
+    {
+        private int _refused;
+        public int Refused => _refused;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.RequestUri!.AbsolutePath.EndsWith(pathEnd, StringComparison.Ordinal) && Interlocked.CompareExchange(ref _refused, 1, 0) == 0)
+                return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable)
+                {
+                    Content = new StringContent("{\"code\":\"unavailable\",\"detail\":\"the backplane is down\"}", Encoding.UTF8, "application/problem+json"),
+                });
+            return base.SendAsync(request, cancellationToken);
         }
     }
 

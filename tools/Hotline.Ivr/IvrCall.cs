@@ -1,4 +1,6 @@
 using Hotline.Client;
+using Polly;
+using Polly.Retry;
 
 namespace Hotline.Ivr;
 
@@ -35,6 +37,25 @@ public enum IvrOutcome { Bridged, CallbackQueued, Abandoned, Ended, Failed }
 /// </summary>
 public sealed class IvrCall(HotlineRest rest, IvrOptions options, TextWriter output)
 {
+    /// <summary>
+    /// Polls and hangups are repeated through a platform's brief refusals (429 rate limit, 503 while its backplane is
+    /// down) and network errors: a lost hangup leaves a queued call that no caller is on, a failed poll is no reason to
+    /// drop one who is.
+    /// </summary>
+    private ResiliencePipeline Transient => _transient ??= new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<HotlineApiException>(e => e.Status is 429 or 503),
+            MaxRetryAttempts = 8,
+            Delay = TimeSpan.FromMilliseconds(250),
+            BackoffType = DelayBackoffType.Exponential,
+            MaxDelay = TimeSpan.FromSeconds(5),
+            UseJitter = true,
+            OnRetry = args => { output.WriteLine($"RETRY {args.Outcome.Exception?.GetType().Name} attempt={args.AttemptNumber + 1}"); return default; },
+        })
+        .Build();
+    private ResiliencePipeline? _transient;
+
     public async Task<IvrOutcome> RunAsync(CancellationToken cancellationToken)
     {
         Consultation call;
@@ -54,7 +75,7 @@ public sealed class IvrCall(HotlineRest rest, IvrOptions options, TextWriter out
             PhoneCallStatus status;
             try
             {
-                status = await rest.GetCall(options.Key, call.Id, cancellationToken);
+                status = await Transient.ExecuteAsync(async ct => await rest.GetCall(options.Key, call.Id, ct), cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -106,7 +127,7 @@ public sealed class IvrCall(HotlineRest rest, IvrOptions options, TextWriter out
 
     private async Task<IvrOutcome> HangUp(string id, bool callback)
     {
-        var view = await rest.Hangup(options.Key, id, callback);
+        var view = await Transient.ExecuteAsync(async _ => await rest.Hangup(options.Key, id, callback));
         output.WriteLine($"HANGUP status={view.Status} callback={(view.Callback ? "yes" : "no")}");
         return view.Status == "abandoned" ? IvrOutcome.Abandoned : callback ? IvrOutcome.CallbackQueued : IvrOutcome.Ended;
     }
