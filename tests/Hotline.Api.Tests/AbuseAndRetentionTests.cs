@@ -537,6 +537,23 @@ public sealed class FailedIntakeTests(ClockHost host)
         return System.Text.Json.JsonDocument.Parse(call.Body).RootElement.GetProperty("id").GetString()!;
     }
 
+    /// <summary>A lawyer of this combination, capacity one (a call fills it), available.</summary>
+    private static async Task<TestLawyer> OnDuty(TestKit kit, string category, string dialect)
+    {
+        var lawyer = await kit.Lawyer([category], dialect, capacity: 1);
+        await lawyer.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
+        return lawyer;
+    }
+
+    /// <summary>The lawyer takes the call once it is offered and closes it; whether they were to call back.</summary>
+    private static async Task<bool> TakeAndClose(TestLawyer lawyer, string id)
+    {
+        await lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == id, TestKit.Wait);
+        var callback = (await lawyer.Hub.AcceptOffer(id)).Consultation.Callback;
+        await TestKit.CloseAnswered(lawyer, id);
+        return callback;
+    }
+
     [Fact]
     public async Task A_call_its_gateway_stopped_polling_is_taken_as_a_callback_and_a_polled_one_is_bridged()
     {
@@ -551,14 +568,9 @@ public sealed class FailedIntakeTests(ClockHost host)
 
         // The lawyer who takes the silent call is told to call back (the number is theirs while it is active). Before, it
         // was a live call waiting for a bridge that would never come.
-        var lawyer = await kit.Lawyer([category], dialect, capacity: 1);
-        await lawyer.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
-        await lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == silent, TestKit.Wait);
-        Assert.True((await lawyer.Hub.AcceptOffer(silent)).Consultation.Callback);
-        await TestKit.CloseAnswered(lawyer, silent);
-        await lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == polled, TestKit.Wait);
-        Assert.False((await lawyer.Hub.AcceptOffer(polled)).Consultation.Callback);
-        await TestKit.CloseAnswered(lawyer, polled);
+        var lawyer = await OnDuty(kit, category, dialect);
+        Assert.True(await TakeAndClose(lawyer, silent));
+        Assert.False(await TakeAndClose(lawyer, polled));
     }
 
     [Fact]
@@ -566,8 +578,7 @@ public sealed class FailedIntakeTests(ClockHost host)
     {
         await using var kit = new TestKit(host);
         var (category, dialect) = TestKit.Combo();
-        var first = await kit.Lawyer([category], dialect, capacity: 1);
-        await first.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
+        var first = await OnDuty(kit, category, dialect);
         var id = await Intake(kit, category, dialect);
         await first.Hub.Offers.WaitAsync(o => o.ConsultationId == id, TestKit.Wait);
         await first.Hub.AcceptOffer(id);
@@ -580,13 +591,10 @@ public sealed class FailedIntakeTests(ClockHost host)
 
         // It goes back to the queue (here: the admin requeues it): the next lawyer calls back. Before, it went back as a
         // live call that nobody would ever bridge.
-        var second = await kit.Lawyer([category], dialect, capacity: 1);
-        await second.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
+        var second = await OnDuty(kit, category, dialect);
         await first.Hub.Invoke<Lawyer>("SetAvailability", ["away"]);
         Assert.Equal(HttpStatusCode.OK, (await kit.Raw(HttpMethod.Post, $"/api/admin/consultations/{id}/requeue", await kit.AdminToken(), new { toLawyerId = second.Id })).Status);
-        await second.Hub.Offers.WaitAsync(o => o.ConsultationId == id, TestKit.Wait);
-        Assert.True((await second.Hub.AcceptOffer(id)).Consultation.Callback);
-        await TestKit.CloseAnswered(second, id);
+        Assert.True(await TakeAndClose(second, id));
     }
 
     [Fact]
