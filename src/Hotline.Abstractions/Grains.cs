@@ -95,6 +95,12 @@ public interface ILawyerGrain : IGrainWithStringKey
     [OneWay, Alias("OnStatusForced")] Task OnStatusForced(LawyerStatus status);
     /// <summary>The router (re)activated with possibly stale statuses: report the real one.</summary>
     [OneWay, Alias("RefreshRouting")] Task RefreshRouting();
+    /// <summary>
+    /// The router holds this lawyer as online (its periodic check): a grain that knows no connection of theirs waits for
+    /// live ones to be re-asserted, then reports their real status. Covers a grain that died with the silo that also held
+    /// the lawyer's only connection, which nothing else would ever wake.
+    /// </summary>
+    [OneWay, Alias("ConfirmOnline")] Task ConfirmOnline();
     [OneWay, Alias("OnActiveChanged")] Task OnActiveChanged(string consultationId, bool active);
     /// <summary>The version carried in this lawyer's tokens (claim <c>tv</c>); a token with another version is refused.</summary>
     [Alias("GetTokenVersion")] Task<int> GetTokenVersion();

@@ -332,6 +332,35 @@ public sealed partial class LawyerGrain(
 
     public Task RefreshRouting() => state.RecordExists && state.State.Profile is not null ? Publish() : Task.CompletedTask;
 
+    public Task ConfirmOnline()
+    {
+        // Connections of live silos are re-asserted within seconds of a new activation: give them that long.
+        if (_connections.Count == 0 && state.RecordExists && state.State.Profile is not null)
+            _confirm ??= this.RegisterGrainTimer(ReportIfStillUnconnected, new GrainTimerCreationOptions
+            {
+                DueTime = TimeSpan.FromSeconds(SettleSeconds),
+                Period = Timeout.InfiniteTimeSpan,
+            });
+        return Task.CompletedTask;
+    }
+
+    private IGrainTimer? _confirm;
+
+    private async Task ReportIfStillUnconnected(CancellationToken cancellationToken)
+    {
+        _confirm?.Dispose();
+        _confirm = null;
+        if (_connections.Count > 0) return;
+        try
+        {
+            await Publish();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Lawyer {Lawyer}: their offline status could not be told to the router; retrying", LawyerId);
+        }
+    }
+
     private LawyerStatus EffectiveStatus => _connections.Count > 0 && state.State.Profile is not { Disabled: true } ? state.State.Status : LawyerStatus.Offline;
 
     private async Task Publish()

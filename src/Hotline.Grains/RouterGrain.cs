@@ -107,7 +107,14 @@ public sealed class RouterGrain(
     }
 
     /// <summary>The durable backstop of the grain timer: catches up on any deadline that passed.</summary>
-    public Task ReceiveReminder(string reminderName, TickStatus status) => Run(new TickCommand());
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        await Run(new TickCommand());
+        // A lawyer held as online whose grain died with the silo that also held their only connection is heard of by no
+        // one: their grain is asked (one-way) to confirm, and reports them offline if no connection comes back.
+        foreach (var (id, lawyer) in S.Lawyers)
+            if (lawyer.Status != LawyerStatus.Offline) _ = GrainFactory.GetGrain<ILawyerGrain>(id).ConfirmOnline();
+    }
 
     public Task Enqueue(string consultationId, string category, string dialect, Channel channel, int priority,
         DateTimeOffset queuedAt, string? preferredLawyerId, string? excludeLawyerId, string? employerKey = null, string? region = null)

@@ -239,4 +239,32 @@ public sealed class RoutingLivenessTests(HotlineHost host)
         Assert.NotEqual("timeout", revoked.Reason);
         Assert.Equal("available", (await lawyer.Hub.Invoke<Lawyer>("GetMe", [])).Status);
     }
+
+    [Fact]
+    public async Task A_lawyer_whose_grain_died_with_their_only_connection_is_found_by_the_routers_periodic_check()
+    {
+        await using var kit = new TestKit(host);
+        var (lawyer, worker, c) = await kit.ActiveCase();
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        var router = grains.GetGrain<Hotline.Abstractions.IRouterGrain>("hotline");
+        async Task<Hotline.Domain.LawyerStatus> InRouter() => (await router.GetLoad()).LawyerStates.Single(l => l.LawyerId == lawyer.Id).Status;
+
+        // One silo held the lawyer's grain and their only connection, and died: the grain never heard the disconnect, the
+        // router was not told, and nobody renews the connection. Nothing else would ever wake that lawyer's grain.
+        using (var lost = host.CallFaults.Fail("ILawyerGrain.Disconnected"))
+        {
+            await lawyer.Hub.DisposeAsync();
+            await lost.Refused.Task.WaitAsync(Wait);
+        }
+        await grains.GetGrain<Hotline.Abstractions.ILawyerGrain>(lawyer.Id).AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        Assert.Equal(Hotline.Domain.LawyerStatus.Available, await InRouter());
+
+        // The router's periodic check (its one-minute reminder) asks the lawyers it holds online to confirm. The grain finds
+        // no connection re-asserted within 15 s: the lawyer goes offline to routing and their chat back to the queue
+        // after the grace period. Before, they stayed available with the chat assigned, for good.
+        await router.AsReference<IRemindable>().ReceiveReminder("tick", new TickStatus(DateTime.UtcNow, TimeSpan.FromMinutes(1), DateTime.UtcNow));
+        await worker.Hub.StatusChanges.WaitAsync(s => s.ConsultationId == c.Id && s.Status == "queued", Wait);
+        await Hotline.Testing.Wait.Until(async () => await InRouter() == Hotline.Domain.LawyerStatus.Offline, TimeSpan.FromSeconds(30), () => "the lawyer is still online to routing");
+        await worker.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, null, null]);
+    }
 }
