@@ -28,6 +28,8 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
     public string DataPath => _dataPath;
     /// <summary>Every log line of Information and above, whatever the console filters say (privacy tests read them).</summary>
     public LogCapture Logs { get; } = new();
+    /// <summary>What the host's own log configuration lets through (see <see cref="ConfiguredLogCapture"/>).</summary>
+    public ConfiguredLogCapture ConfiguredLogs { get; } = new();
     public HotlineRest Rest { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
     /// <summary>Faults a test arms on this host's message store (a pass-through decorator of the real one otherwise).</summary>
@@ -98,6 +100,7 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
             l.SetMinimumLevel(LogLevel.Warning);
             l.AddProvider(Logs);
             l.AddFilter<LogCapture>(null, LogLevel.Information);
+            l.AddProvider(ConfiguredLogs);
         });
     }
 
@@ -176,9 +179,18 @@ public class HotlineHost : WebApplicationFactory<Program>, IAsyncLifetime
     }
 }
 
-/// <summary>Keeps formatted log lines (with exception text) in memory.</summary>
+/// <summary>Keeps formatted log lines (with exception text) in memory: every category from Information up.</summary>
 [ProviderAlias("Capture")]
-public sealed class LogCapture : ILoggerProvider
+public sealed class LogCapture : LineCapture;
+
+/// <summary>
+/// Keeps the lines the host's configured category levels let through, as its console does in production: it has no
+/// rule of its own, so the levels and filters the host sets for each category apply to it.
+/// </summary>
+public sealed class ConfiguredLogCapture : LineCapture;
+
+/// <summary>A logger provider that keeps formatted log lines (with exception text) in memory.</summary>
+public abstract class LineCapture : ILoggerProvider
 {
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
 
@@ -186,7 +198,7 @@ public sealed class LogCapture : ILoggerProvider
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
     public void Dispose() { }
 
-    private sealed class Logger(LogCapture owner, string category) : ILogger
+    private sealed class Logger(LineCapture owner, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
         public bool IsEnabled(LogLevel logLevel) => true;

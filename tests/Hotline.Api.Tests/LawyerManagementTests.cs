@@ -205,4 +205,32 @@ public sealed class LawyerManagementTests(HotlineHost host)
         await using var again = RawLawyer(kit, shortLived);
         Assert.Contains("401", (await Assert.ThrowsAnyAsync<Exception>(() => again.StartAsync())).Message);
     }
+
+    [Fact]
+    public async Task A_connect_the_lawyers_grain_refuses_closes_with_its_code_and_is_logged_quietly()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var lawyer = await kit.Lawyer([category], dialect, connect: false);
+        await using (var first = RawLawyer(kit, lawyer.Token))
+            await first.StartAsync(); // this process now holds the token's version (cached for TokenCheckSeconds)
+
+        // Disabled a moment ago through another process, which could not drop this one's cache: the token still passes
+        // here for a second or two, and the lawyer's grain refuses the connection.
+        await host.Services.GetRequiredService<IGrainFactory>().GetGrain<Hotline.Abstractions.ILawyerManagementGrain>(lawyer.Id)
+            .Update(new Hotline.Abstractions.LawyerUpdate { Disabled = true });
+        await using var again = RawLawyer(kit, lawyer.Token);
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        again.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
+        Exception? refusal;
+        try { await again.StartAsync(); refusal = await closed.Task.WaitAsync(Wait); }
+        catch (Exception e) when (e is not TimeoutException) { refusal = e; }
+
+        // The client is told why, with the stable code; the server logs it as the client error it is. Before, the client
+        // got "Connection closed with an error." and the server an Error entry with a stack trace.
+        Assert.Contains("forbidden: the lawyer is disabled", refusal?.Message);
+        Assert.Contains(host.Logs.Lines, l => l.StartsWith("Information Hotline.Silo.Hubs.HubErrorFilter: Hub connection refused: forbidden", StringComparison.Ordinal));
+        Assert.Contains(host.Logs.Lines, l => l.StartsWith("Error Microsoft.AspNetCore.SignalR.HubConnectionHandler", StringComparison.Ordinal)); // SignalR's own entry...
+        Assert.DoesNotContain(host.ConfiguredLogs.Lines, l => l.StartsWith("Error Microsoft.AspNetCore.SignalR", StringComparison.Ordinal)); // ...filtered out as configured
+    }
 }

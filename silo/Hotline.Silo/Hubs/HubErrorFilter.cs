@@ -111,9 +111,16 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
         {
             await next(context);
         }
-        catch (Exception e) when (e is not (HubException or HotlineException))
+        catch (HotlineException e)
         {
-            // SignalR's dispatcher log is filtered out (see HubsExtensions), so unexpected failures are logged here.
+            // A refused connect (a lawyer disabled a moment ago): one quiet line, and the client's close message carries the
+            // stable code (SignalR passes a HubException's message on).
+            logger.LogInformation("Hub connection refused: {Code}", e.Code);
+            throw new HubException($"{e.Code}: {e.Message}");
+        }
+        catch (Exception e) when (e is not HubException)
+        {
+            // SignalR's own logs of this are filtered out (see HubsExtensions), so unexpected failures are logged here.
             logger.LogError(e, "Hub connection setup failed");
             throw;
         }

@@ -68,7 +68,12 @@ public static class HubsExtensions
             services.AddSingleton(typeof(HubLifetimeManager<>), typeof(UserIndexedHubLifetimeManager<>));
         // The dispatcher logs every HubException (expected client errors) at Error with a stack trace; HubErrorFilter
         // already logs refusals quietly and unexpected failures at Error, so the dispatcher's copy is dropped.
-        services.AddLogging(b => b.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Critical));
+        // The connection handler likewise logs a refused connect (a lawyer disabled a moment ago) at Error with a stack
+        // trace; HubErrorFilter.OnConnectedAsync logs refusals quietly and unexpected failures at Error itself, so the
+        // handler's copy is dropped too.
+        services.AddLogging(b => b
+            .AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Critical)
+            .AddFilter("Microsoft.AspNetCore.SignalR.HubConnectionHandler", LogLevel.Critical));
         // Calls of one connection may run side by side (SignalR's default runs them one at a time): otherwise a sender's
         // next message waits for the previous one's durable write before its hub method even starts, which put the
         // commit's tail back into the delivery latency (docs/perf-message-path.md, sixth session). Still bounded per
