@@ -312,7 +312,7 @@ public sealed class ConsultationGrain(
     public async Task<ConsultationView> AdminRequeue(string? toLawyerId)
     {
         EnsureExists();
-        if (toLawyerId is not null && await GrainFactory.GetGrain<ILawyerGrain>(toLawyerId).GetProfile() is null) throw Guard.NotFound("unknown lawyer");
+        if (toLawyerId is not null && await GrainFactory.GetGrain<ILawyerGrain>(Guard.Id(toLawyerId, "toLawyerId")).GetProfile() is null) throw Guard.NotFound("unknown lawyer");
         if (ConsultationStateMachine.IsTerminal(S.Status)) throw Guard.Conflict($"consultation is {Wire(S.Status)}");
         var previous = S.AssignedLawyerId;
         // Router first (an offer is revoked, an active lawyer freed, the age kept), then the consultation: as a transfer.
@@ -543,7 +543,8 @@ public sealed class ConsultationGrain(
         EnsureExists();
         if (caller.Role != ParticipantRole.Worker || caller.Id != S.WorkerId) throw Guard.Forbidden("not a participant");
         if (rating is < 1 or > 5) throw Guard.Validation("rating must be between 1 and 5");
-        if (comment is { Length: > 2000 }) throw Guard.Validation("comment is longer than 2000 characters");
+        // As every text field: length, and no control or bidi-override characters (before, only the length was checked).
+        comment = Guard.OptionalText(comment, limits.Value.MaxCommentLength, "comment");
         if (S.Status != ConsultationStatus.Closed) throw Guard.Conflict($"consultation is {Wire(S.Status)}, not closed");
         if (S.Rating is not null) throw Guard.Conflict("consultation is rated already");
         S.Rating = rating;
@@ -673,7 +674,8 @@ public sealed class ConsultationGrain(
         if (request.ToLawyerId is { } target)
         {
             if (target == caller.Id) throw Guard.Validation("cannot transfer to yourself");
-            var profile = await GrainFactory.GetGrain<ILawyerGrain>(target).GetProfile();
+            // A blank id is refused here: Orleans refuses a blank grain key with an exception that would answer internal_error.
+            var profile = await GrainFactory.GetGrain<ILawyerGrain>(Guard.Id(target, "toLawyerId")).GetProfile();
             if (profile is null) throw Guard.NotFound("unknown lawyer");
         }
         // The note is checked before anything changes and written with the requeue's state write, so a refused

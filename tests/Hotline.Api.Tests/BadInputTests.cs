@@ -32,6 +32,35 @@ public sealed class BadInputTests(HotlineHost host)
     }
 
     [Fact]
+    public async Task Edge_dates_blank_lawyer_ids_and_bidi_overrides_are_validation_failed_and_change_nothing()
+    {
+        var (kit, worker, lawyer, c) = await Active(host);
+        await using var _ = kit;
+        var admin = await kit.AdminToken();
+        // Dates at the ends of the calendar: the report's date arithmetic failed as internal_error (500).
+        foreach (var query in new[] { "to=0001-01-03", "from=9999-12-31&to=9999-12-31" })
+            Assert.Equal((400, "validation_failed"), await TestKit.RestError(() => kit.Rest.Send<object>(HttpMethod.Get, "/api/admin/reports/range?" + query, admin)));
+        // A blank lawyer id: Orleans refuses a blank grain key, which answered internal_error.
+        foreach (var blank in new[] { "", " " })
+        {
+            Assert.Equal("validation_failed", await TestKit.HubError(() => lawyer.Hub.Invoke<Consultation>("Transfer", [c.Id, new { toLawyerId = blank }])));
+            Assert.Equal((400, "validation_failed"), await TestKit.RestError(() =>
+                kit.Rest.Send<Consultation>(HttpMethod.Post, $"/api/admin/consultations/{c.Id}/requeue", admin, new { toLawyerId = blank })));
+        }
+        // A right-to-left override in a lawyer's display name (shown to workers) or a rating comment, as in every other
+        // text field. Before, both were stored.
+        const string spoof = "Lawyer \u202Egnp.exe";
+        Assert.Equal((400, "validation_failed"), await TestKit.RestError(() => kit.Rest.UpdateLawyer(admin, lawyer.Id, new { displayName = spoof })));
+        Assert.Equal((400, "validation_failed"), await TestKit.RestError(() =>
+            kit.Rest.CreateLawyer(admin, "t-bidi-" + Guid.NewGuid().ToString("N")[..6], "password123", spoof, [c.Category], [c.Dialect], 3)));
+        Assert.DoesNotContain(await kit.Rest.GetLawyers(admin), l => l.DisplayName.Contains('\u202E'));
+        await AssertUnchangedAndServing(kit, worker, lawyer, c, 1);
+        await TestKit.CloseAnswered(lawyer, c.Id);
+        Assert.Equal("validation_failed", await TestKit.HubError(() => worker.Hub.Invoke<Consultation>("RateConsultation", [c.Id, 5, spoof])));
+        Assert.Null((await kit.Rest.GetConsultation(worker.Token, c.Id)).Rating);
+    }
+
+    [Fact]
     public async Task Message_text_too_long_or_empty_is_validation_failed()
     {
         var (kit, worker, lawyer, c) = await Active(host);

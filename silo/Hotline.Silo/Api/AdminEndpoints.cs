@@ -29,8 +29,7 @@ public static class AdminEndpoints
                 throw new HotlineException(HotlineException.Codes.Conflict, "username exists");
             if (string.IsNullOrEmpty(body.Password) || body.Password.Length is < 8 or > 256)
                 throw new HotlineException(HotlineException.Codes.Validation, "password must be 8-256 characters");
-            if (string.IsNullOrWhiteSpace(body.DisplayName) || body.DisplayName.Length > 64)
-                throw new HotlineException(HotlineException.Codes.Validation, "displayName must be 1-64 characters");
+            var displayName = Validation.DisplayName(body.DisplayName);
             if (body.Skills is not { Count: > 0 } || body.Skills.Any(s => !catalog.HasCategory(s)))
                 throw new HotlineException(HotlineException.Codes.Validation, "skills must be catalog categories");
             if (body.Dialects is not { Count: > 0 } || body.Dialects.Any(d => !catalog.HasDialect(d)))
@@ -40,7 +39,7 @@ public static class AdminEndpoints
             var view = await calls.Run(() => grains.GetGrain<ILawyerGrain>(id).Register(new LawyerProfile
             {
                 Username = body.Username.ToLowerInvariant(),
-                DisplayName = body.DisplayName,
+                DisplayName = displayName,
                 PasswordHash = PasswordHasher.Hash(body.Password),
                 Skills = body.Skills.Distinct().ToList(),
                 Dialects = body.Dialects.Distinct().ToList(),

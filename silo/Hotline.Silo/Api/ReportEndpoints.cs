@@ -29,7 +29,9 @@ public static class ReportEndpoints
     private static DateOnly? Day(string? value, string field)
     {
         if (string.IsNullOrEmpty(value)) return null;
-        return DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
-            ? day : throw Validation.Failed($"{field} must be a date yyyy-MM-dd");
+        // The years the other date filters accept (Validation.Period): a day at either end of the calendar has no week
+        // before it or no day after it, and the report's arithmetic would fail as a server error.
+        return DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && day.Year is >= 2000 and <= 2999
+            ? day : throw Validation.Failed($"{field} must be a date yyyy-MM-dd between the years 2000 and 2999");
     }
 }

@@ -128,7 +128,7 @@ public static class LawyerManagementEndpoints
     private static LawyerUpdate Validate(UpdateLawyerRequest body, Catalog catalog)
     {
         static HotlineException Invalid(string message) => new(HotlineException.Codes.Validation, message);
-        if (body.DisplayName is { } name && (string.IsNullOrWhiteSpace(name) || name.Length > 64)) throw Invalid("displayName must be 1-64 characters");
+        if (body.DisplayName is { } name) Validation.DisplayName(name);
         if (body.Skills is { } skills && (skills.Count == 0 || skills.Any(s => !catalog.HasCategory(s)))) throw Invalid("skills must be catalog categories");
         if (body.Dialects is { } dialects && (dialects.Count == 0 || dialects.Any(d => !catalog.HasDialect(d)))) throw Invalid("dialects must be catalog dialects");
         if (body.Capacity is < 1 or > 10) throw Invalid("capacity must be between 1 and 10");

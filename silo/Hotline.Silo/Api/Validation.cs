@@ -15,6 +15,13 @@ public static class Validation
         return value!;
     }
 
+    /// <summary>A lawyer's display name (shown to workers): 1-64 characters, one line, not blank.</summary>
+    public static string DisplayName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw Failed("displayName must be 1-64 characters");
+        return Text(name, "displayName", 64, 1, multiline: false);
+    }
+
     /// <summary>
     /// A [from, to] window from optional query values: <c>to</c> defaults to <paramref name="now"/>, <c>from</c> to
     /// <c>to - defaultSpan</c>. Dates outside the years 2000..2999 are refused (date arithmetic near the ends of the
