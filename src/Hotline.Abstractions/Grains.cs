@@ -309,6 +309,8 @@ public interface IRosterGrain : IGrainWithStringKey
 {
     [Alias("Add")] Task<bool> Add(string lawyerId);
     [Alias("GetAll")] Task<IReadOnlyList<string>> GetAll();
+    /// <summary>Whether a lawyer of this id exists (login asks before it touches the lawyer's grain).</summary>
+    [Alias("Contains")] Task<bool> Contains(string lawyerId);
 }
 
 /// <summary>Well-known grain keys.</summary>

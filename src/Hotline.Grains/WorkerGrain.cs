@@ -247,4 +247,6 @@ public sealed class RosterGrain([PersistentState("roster", StorageNames.Hotline)
     }
 
     public Task<IReadOnlyList<string>> GetAll() => Task.FromResult<IReadOnlyList<string>>(state.State.LawyerIds.ToList());
+
+    public Task<bool> Contains(string lawyerId) => Task.FromResult(state.State.LawyerIds.Contains(lawyerId));
 }

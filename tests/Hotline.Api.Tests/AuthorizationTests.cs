@@ -230,4 +230,21 @@ public sealed class AuthorizationTests(HotlineHost host)
         }
         await AssertRefused(kit.BaseUrl, "/hubs/worker", HotlineHost.GatewayKey, "401");
     }
+
+    [Fact]
+    public async Task What_is_typed_as_an_unknown_username_never_becomes_a_grain_id()
+    {
+        await using var kit = new TestKit(host);
+        // A password typed into the username box, say. Before, login looked up the grain "lw-<what was typed>": an
+        // activation per guess, and the text in every trace span and Orleans log line that names the grain.
+        var typed = "MySecret-" + Guid.NewGuid().ToString("N")[..10];
+        Assert.Equal((401, "unauthorized"), await TestKit.RestError(() => kit.Rest.Login(typed, "whatever-12351")));
+        var active = await host.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+        Assert.NotEmpty(active);
+        Assert.DoesNotContain(active, g => g.GrainId.ToString().Contains(typed, StringComparison.OrdinalIgnoreCase));
+
+        // A known lawyer still logs in.
+        var lawyer = await kit.Lawyer(["other"], "english", connect: false);
+        Assert.Equal(lawyer.Id, (await kit.Rest.Login(lawyer.Username, TestKit.Password)).UserId);
+    }
 }

@@ -64,7 +64,10 @@ public static class AuthEndpoints
             {
                 var id = GrainKeys.LawyerId(username);
                 var lawyer = grains.GetGrain<ILawyerGrain>(id);
-                profile = await calls.Run(() => lawyer.GetProfile());
+                // Only a username the roster knows reaches a lawyer grain: whatever else was typed (a password in the
+                // wrong box, a guess) never becomes a grain id, which traces and Orleans' own logs carry, nor an activation.
+                var known = await calls.Run(() => grains.GetGrain<IRosterGrain>(GrainKeys.Hotline).Contains(id));
+                profile = known ? await calls.Run(() => lawyer.GetProfile()) : null;
                 version = profile is null ? -1 : await calls.Run(() => lawyer.GetTokenVersion());
                 hash = profile?.PasswordHash ?? PasswordHasher.DummyHash;
                 if (profile is not null) (subject, role, displayName) = (id, Roles.Lawyer, profile.DisplayName);
