@@ -63,6 +63,11 @@ public interface IConsultationGrain : IGrainWithStringKey
 
     // Called by the router, one-way, so that the router never waits on a consultation (no call cycles).
     [OneWay, Alias("OnOffered")] Task OnOffered(string lawyerId, DateTimeOffset expiresAt);
+    /// <summary>
+    /// A new router activation tells an offer it recovered: shown to the lawyer again even if this activation showed it
+    /// (the push may have been lost with the silo that held the lawyer's connection).
+    /// </summary>
+    [OneWay, Alias("ShowOfferAgain")] Task ShowOfferAgain(string lawyerId, DateTimeOffset expiresAt);
     [OneWay, Alias("OnOfferWithdrawn")] Task OnOfferWithdrawn(string lawyerId, OfferRevokeReason reason);
     [OneWay, Alias("OnAssigned")] Task OnAssigned(string lawyerId, string lawyerName, double waitedSeconds);
     [OneWay, Alias("OnQueuePosition")] Task OnQueuePosition(int position, int? estimatedWaitSeconds, int lawyersOnline);

@@ -93,8 +93,8 @@ public sealed class ConsultationGrain(
     private MessageView? _withdrawn;
     /// <summary>
     /// The offer this activation last showed its lawyer. The same offer can be told twice: the reconciliation reads the
-    /// router's offer while the router's own one-way call waits behind it (and records it first), and a new router
-    /// activation tells again the offers it recovered. Its lawyer is shown it once per activation.
+    /// router's offer while the router's own one-way call waits behind it (and records it first). Its lawyer is shown it
+    /// once; only a new router activation shows it again (<see cref="ShowOfferAgain"/>).
     /// </summary>
     private (string LawyerId, DateTimeOffset ExpiresAt)? _offerShown;
     /// <summary>Re-reads the tail while a withdrawn message's fate is unknown (the store did not answer).</summary>
@@ -111,8 +111,9 @@ public sealed class ConsultationGrain(
         {
             // The same request again: the endpoint picks a new id for each one, so this is its retry after an answer lost
             // with a silo (or a failure after the write). It answers the consultation the first attempt opened, listed
-            // for its worker (idempotent; its arrival was counted then). Before, the retry answered a conflict, and a
-            // phone gateway got no id for a call that was queued all the same.
+            // for its worker (idempotent). Its arrival is not counted again: an attempt that failed after its write and
+            // before the count leaves the statistics one short, never double. Before, the retry answered a conflict, and
+            // a phone gateway got no id for a call that was queued all the same.
             if (S.WorkerId != command.WorkerId) throw Guard.Conflict("consultation already exists");
             await GrainFactory.GetGrain<IWorkerGrain>(command.WorkerId).AddConsultation(S.Id);
             return await GetView();
@@ -882,6 +883,12 @@ public sealed class ConsultationGrain(
         S.ErasedAt = now;
         // The callers scrub the store once after all of theirs (ErasedData.Scrub): the worker's erase, the retention run.
         await state.WriteStateAsync();
+    }
+
+    public Task ShowOfferAgain(string lawyerId, DateTimeOffset expiresAt)
+    {
+        _offerShown = null;
+        return OnOffered(lawyerId, expiresAt);
     }
 
     public async Task OnOffered(string lawyerId, DateTimeOffset expiresAt)

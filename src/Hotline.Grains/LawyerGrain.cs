@@ -74,7 +74,13 @@ public sealed partial class LawyerGrain(
 
     public async Task<LawyerView> Register(LawyerProfile profile, bool overwrite)
     {
-        if (state.RecordExists && !overwrite) throw Guard.Conflict("username exists");
+        if (state.RecordExists && !overwrite)
+        {
+            // An earlier register may have stored the lawyer and failed before the roster heard of them: login asks the
+            // roster, so the admin's repeat puts them on it (idempotent) before it answers that the name is taken.
+            await GrainFactory.GetGrain<IRosterGrain>(GrainKeys.Hotline).Add(LawyerId);
+            throw Guard.Conflict("username exists");
+        }
         if (profile.Capacity is < 1 or > 10) throw Guard.Validation("capacity must be between 1 and 10");
         state.State.Profile = profile;
         state.State.Capacity = profile.Capacity;

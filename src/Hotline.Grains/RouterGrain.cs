@@ -59,7 +59,7 @@ public sealed class RouterGrain(
 
     /// <summary>
     /// Offers still open after a restart or failover are told to their consultations again (one-way, idempotent: the
-    /// consultation records the offer and shows it to the lawyer, unless its activation already did). The previous
+    /// consultation records the offer if it has not, and shows it to the lawyer again). The previous
     /// activation may have died after the offer's journal write and before its one-way call went out: without this, the
     /// lawyer never saw the offer, it lapsed at its deadline, and the lawyer was set away for an offer they were never
     /// shown.
@@ -69,7 +69,7 @@ public sealed class RouterGrain(
         // Only offers the recovery kept as they were: one it made anew (an overdue one re-routed) went out with its effects.
         foreach (var (consultationId, lawyerId, expiresAt) in open)
             if (S.Queue.TryGetValue(consultationId, out var entry) && entry.OfferedTo == lawyerId && entry.OfferExpiresAt == expiresAt)
-                _ = Consultation(consultationId).OnOffered(lawyerId, expiresAt);
+                _ = Consultation(consultationId).ShowOfferAgain(lawyerId, expiresAt);
     }
 
     private List<(string ConsultationId, string LawyerId, DateTimeOffset ExpiresAt)> OpenOffers() =>

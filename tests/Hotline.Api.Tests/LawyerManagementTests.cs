@@ -233,4 +233,22 @@ public sealed class LawyerManagementTests(HotlineHost host)
         Assert.Contains(host.Logs.Lines, l => l.StartsWith("Error Microsoft.AspNetCore.SignalR.HubConnectionHandler", StringComparison.Ordinal)); // SignalR's own entry...
         Assert.DoesNotContain(host.ConfiguredLogs.Lines, l => l.StartsWith("Error Microsoft.AspNetCore.SignalR", StringComparison.Ordinal)); // ...filtered out as configured
     }
+
+    [Fact]
+    public async Task A_lawyer_created_while_the_roster_could_not_be_told_can_log_in_once_the_admin_repeats_it()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var admin = await kit.AdminToken();
+        var username = "t-roster-" + Guid.NewGuid().ToString("N")[..8];
+        // The lawyer is stored, then the roster cannot be reached: the create fails, and login (which asks the roster
+        // first) refuses the name.
+        using (host.CallFaults.Fail("IRosterGrain.Add"))
+            Assert.NotEqual(200, (await TestKit.RestError(() => kit.Rest.CreateLawyer(admin, username, TestKit.Password, "Roster", [category], [dialect], 2))).Item1);
+        Assert.Equal((401, "unauthorized"), await TestKit.RestError(() => kit.Rest.Login(username, TestKit.Password)));
+
+        // The admin repeats it: the name is taken (it was stored), and the repeat puts the lawyer on the roster.
+        Assert.Equal((409, "conflict"), await TestKit.RestError(() => kit.Rest.CreateLawyer(admin, username, TestKit.Password, "Roster", [category], [dialect], 2)));
+        Assert.Equal(Hotline.Abstractions.GrainKeys.LawyerId(username), (await kit.Rest.Login(username, TestKit.Password)).UserId);
+    }
 }

@@ -22,6 +22,9 @@ public sealed class HotlineServer : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = new();
 
+    /// <summary>The host's services (a test mints a token with the host's own key).</summary>
+    public IServiceProvider Services => _factory!.Services;
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_dataPath);

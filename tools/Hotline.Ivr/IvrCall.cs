@@ -45,7 +45,10 @@ public sealed class IvrCall(HotlineRest rest, IvrOptions options, TextWriter out
     private ResiliencePipeline Transient => _transient ??= new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<HotlineApiException>(e => e.Status is 429 or 503),
+            // A request that timed out (HttpClient's timeout: a TaskCanceledException over a TimeoutException) is repeated
+            // too; a cancellation of the call itself (the caller hung up) is not.
+            ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<HotlineApiException>(e => e.Status is 429 or 503)
+                .Handle<TaskCanceledException>(e => e.InnerException is TimeoutException),
             MaxRetryAttempts = 8,
             Delay = TimeSpan.FromMilliseconds(250),
             BackoffType = DelayBackoffType.Exponential,
@@ -77,7 +80,7 @@ public sealed class IvrCall(HotlineRest rest, IvrOptions options, TextWriter out
             {
                 status = await Transient.ExecuteAsync(async ct => await rest.GetCall(options.Key, call.Id, ct), cancellationToken);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return await HangUp(call.Id, callback: false);
             }

@@ -70,6 +70,7 @@ internal static partial class Scenarios
         var l2w = run.Latency("message lawyer -> worker");
         var created = new ConcurrentDictionary<string, long>();
         var offered = new ConcurrentDictionary<string, long>();
+        var offers = new ConcurrentDictionary<(string ConsultationId, int Lawyer, DateTimeOffset ExpiresAt), byte>();
         var workers = new ConcurrentDictionary<string, HotlineConnection>();
         var stopping = new CancellationTokenSource();
         var handling = new ConcurrentBag<Task>();
@@ -83,8 +84,10 @@ internal static partial class Scenarios
             l.Connection.Offers.Added += offer =>
             {
                 c.Add("offers");
-                // A lawyer's console shows one card per consultation: an offer shown again is counted, not taken twice.
-                if (offered.TryAdd(offer.ConsultationId, Clock.Now)) handling.Add(Task.Run(() => LawyerSession(l, offer.ConsultationId)));
+                offered.TryAdd(offer.ConsultationId, Clock.Now);
+                // One session per offer: the same offer (lawyer, deadline) shown twice is counted, not taken twice; an offer
+                // made anew (to another lawyer, or with a new deadline) is a new one.
+                if (offers.TryAdd((offer.ConsultationId, l.Index, offer.ExpiresAt), 0)) handling.Add(Task.Run(() => LawyerSession(l, offer.ConsultationId)));
                 else c.Add("offers repeated");
             };
         }

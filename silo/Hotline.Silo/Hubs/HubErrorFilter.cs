@@ -132,6 +132,13 @@ public sealed class HubErrorFilter(HubUserLimiter users, IOptions<RateLimitOptio
         {
             await next(context, exception);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // SignalR's own log of this is filtered out (see HubsExtensions): a disconnect the lawyer's grain did not hear
+            // of is logged here (its lease lapses it later).
+            logger.LogWarning(e, "Hub disconnect handling failed");
+            throw;
+        }
         finally
         {
             (context.Context.Items[BucketKey] as IDisposable)?.Dispose();

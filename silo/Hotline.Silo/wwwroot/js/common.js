@@ -227,9 +227,18 @@ export function labelOf(list, id) {
 }
 
 // ---------- SignalR ----------
-/** Backoff for reconnect: 0.5 s, 1 s, 2 s, 4 s, then 5 s forever, with a little jitter. */
+/** Whether a failed start or reconnect was the server refusing the token (expired, revoked). */
+const isUnauthorized = (e) => e?.statusCode === 401 || /401|Unauthorized/.test(String(e?.message));
+
+/**
+ * Backoff for reconnect: 0.5 s, 1 s, 2 s, 4 s, then 5 s forever, with a little jitter. A refused token ends the
+ * reconnecting (no retry will be accepted): the connection then closes, and keepHub's restart reports "unauthorized",
+ * which sends the page to sign in. Without this, a page whose token expired (the server closes such connections) or was
+ * revoked stayed "reconnecting" for good.
+ */
 export const retryPolicy = {
   nextRetryDelayInMilliseconds(ctx) {
+    if (isUnauthorized(ctx.retryReason)) return null;
     const base = Math.min(5000, 500 * 2 ** Math.min(ctx.previousRetryCount, 4));
     return base + Math.floor(Math.random() * 300);
   },
@@ -288,7 +297,7 @@ export function keepHub(path, { token, handlers = {}, onUp, onState } = {}) {
       state("connected");
       await safe(() => onUp?.(isRestart));
     } catch (e) {
-      if (e?.statusCode === 401 || /401|Unauthorized/.test(String(e?.message))) state("unauthorized");
+      if (isUnauthorized(e)) state("unauthorized");
       const delay = retryPolicy.nextRetryDelayInMilliseconds({ previousRetryCount: attempt++ });
       setTimeout(start, delay, isRestart);
     }
