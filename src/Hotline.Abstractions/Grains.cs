@@ -244,6 +244,11 @@ public interface IRouterGrain : IGrainWithStringKey
     [Alias("Release")] Task Release(string consultationId, double? handleSeconds);
     [Alias("Remove")] Task Remove(string consultationId);
     [Alias("LawyerDisconnected")] Task LawyerDisconnected(string lawyerId);
+    /// <summary>
+    /// A connection of this lawyer is new to their grain (a reconnect, another tab, one re-asserted after a failover): each
+    /// offer open to them is shown again, since its push may have gone to a connection that is gone.
+    /// </summary>
+    [Alias("ShowOffersAgain")] Task ShowOffersAgain(string lawyerId);
     [Alias("GetPosition")] Task<QueueUpdateEvent?> GetPosition(string consultationId);
     [Alias("GetLoad")] Task<RouterLoad> GetLoad();
     /// <summary>Consultations active with this lawyer.</summary>

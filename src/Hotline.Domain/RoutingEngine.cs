@@ -229,6 +229,9 @@ public sealed class RoutingEngine(RouterState state, RoutingOptions options)
     /// (<see cref="Pullable"/>), in queue order; copies. Empty for an unknown lawyer.
     /// </summary>
     /// <remarks>Only the entries in the lawyer's buckets of the index (and the offered ones) are checked, not the whole queue.</remarks>
+    /// <summary>The offers open to this lawyer (from the index: no scan of the queue).</summary>
+    public IReadOnlyList<QueueEntry> OffersTo(string lawyerId, DateTimeOffset now) => Index(now).OffersTo(lawyerId);
+
     public IReadOnlyList<QueueEntry> GetQueueFor(string lawyerId, DateTimeOffset now)
     {
         if (!State.Lawyers.TryGetValue(lawyerId, out var lawyer) || lawyer.Capacity <= 0) return [];

@@ -136,6 +136,7 @@ public sealed partial class LawyerGrain(
         EnsureExists();
         if (state.State.Profile!.Disabled) throw Guard.Forbidden("the lawyer is disabled");
         var first = _connections.Count == 0;
+        var added = !_connections.ContainsKey(connectionId);
         var now = time.GetUtcNow();
         _connections[connectionId] = now;
         _grace?.Dispose();
@@ -150,6 +151,7 @@ public sealed partial class LawyerGrain(
             DueTime = TimeSpan.FromSeconds(lease / 3),
             Period = TimeSpan.FromSeconds(lease / 3),
         });
+        if (added) await ShowOpenOffersAgain();
         if (first)
         {
             try
@@ -163,6 +165,23 @@ public sealed partial class LawyerGrain(
                 _connections.Remove(connectionId);
                 throw;
             }
+        }
+    }
+
+    /// <summary>
+    /// A connection new to this grain (a reconnect, another tab, one re-asserted after a failover; not a renewal): the
+    /// offers already open to the lawyer are shown again, as their pushes may have gone to a connection that is gone.
+    /// Awaited before the lawyer is published, so an offer that publishing makes is not among them (shown once).
+    /// </summary>
+    private async Task ShowOpenOffersAgain()
+    {
+        try
+        {
+            await Router.ShowOffersAgain(LawyerId);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogDebug(e, "Lawyer {Lawyer}: open offers could not be shown again", LawyerId);
         }
     }
 

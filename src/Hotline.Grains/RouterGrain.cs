@@ -128,6 +128,14 @@ public sealed class RouterGrain(
     public async Task<string?> Requeue(string consultationId, string? newCategory, string? preferredLawyerId, string? excludeLawyerId) =>
         (await Run(new RequeueCommand(consultationId, newCategory, preferredLawyerId, excludeLawyerId))).ErrorCode;
 
+    public Task ShowOffersAgain(string lawyerId)
+    {
+        if (_superseded is null)
+            foreach (var e in _engine.OffersTo(lawyerId, time.GetUtcNow()))
+                if (e.OfferExpiresAt is { } expires) _ = Consultation(e.ConsultationId).ShowOfferAgain(lawyerId, expires);
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<string>> GetQueue(string lawyerId) => Task.FromResult<IReadOnlyList<string>>(
         _engine.GetQueueFor(lawyerId, time.GetUtcNow()).Select(q => q.ConsultationId).ToList());
 

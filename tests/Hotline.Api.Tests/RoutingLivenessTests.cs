@@ -275,4 +275,31 @@ public sealed class RoutingLivenessTests(HotlineHost host)
         await Hotline.Testing.Wait.Until(async () => await InRouter() == Hotline.Domain.LawyerStatus.Offline, TimeSpan.FromSeconds(30), () => "the lawyer is still online to routing");
         await worker.Hub.Invoke<Consultation>("CloseConsultation", [c.Id, null, null]);
     }
+
+    [Fact]
+    public async Task An_offer_pushed_while_the_lawyers_connection_was_gone_is_shown_on_their_next_connection()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var lawyer = await kit.Lawyer([category], dialect);
+        await Available(lawyer);
+        var router = host.Services.GetRequiredService<IGrainFactory>().GetGrain<Hotline.Abstractions.IRouterGrain>("hotline");
+
+        // The lawyer's connection dies without their grain hearing of it (the silo that held it died): the router still
+        // counts them available, and the offer it makes is pushed to no one.
+        using (var lost = host.CallFaults.Fail("ILawyerGrain.Disconnected"))
+        {
+            await lawyer.Hub.DisposeAsync();
+            await lost.Refused.Task.WaitAsync(Wait);
+        }
+        var c = await kit.Open(await kit.Worker(), category, dialect);
+        await Hotline.Testing.Wait.Until(async () => (await router.GetEntry(c.Id)).OfferedTo == lawyer.Id, Wait, () => "the router made no offer");
+
+        // The console reconnects: the open offer is shown on the new connection, within its deadline. Before, it lapsed
+        // unseen and the lawyer was set away for an offer they were never shown.
+        var again = await kit.Start(HotlineConnection.Lawyer(kit.BaseUrl, lawyer.Token));
+        await again.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
+        await again.AcceptOffer(c.Id);
+        await again.Invoke<Consultation>("CloseConsultation", [c.Id, "answered", "closed by the test", null]);
+    }
 }
