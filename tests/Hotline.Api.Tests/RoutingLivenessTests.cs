@@ -9,6 +9,14 @@ public sealed class RoutingLivenessTests(HotlineHost host)
 
     private static Task<Lawyer> Available(TestLawyer lawyer) => lawyer.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
 
+    /// <summary>The lawyer's only connection closes and their grain never hears of it, as when the silo that held it dies.</summary>
+    private async Task LoseConnectionUnheard(TestLawyer lawyer)
+    {
+        using var lost = host.CallFaults.Fail("ILawyerGrain.Disconnected");
+        await lawyer.Hub.DisposeAsync();
+        await lost.Refused.Task.WaitAsync(Wait);
+    }
+
     [Fact]
     public async Task Night_shift_the_only_lawyer_lets_an_offer_lapse_and_gets_it_again_when_available()
     {
@@ -259,11 +267,7 @@ public sealed class RoutingLivenessTests(HotlineHost host)
 
         // One silo held the lawyer's grain and their only connection, and died: the grain never heard the disconnect, the
         // router was not told, and nobody renews the connection. Nothing else would ever wake that lawyer's grain.
-        using (var lost = host.CallFaults.Fail("ILawyerGrain.Disconnected"))
-        {
-            await lawyer.Hub.DisposeAsync();
-            await lost.Refused.Task.WaitAsync(Wait);
-        }
+        await LoseConnectionUnheard(lawyer);
         await grains.GetGrain<Hotline.Abstractions.ILawyerGrain>(lawyer.Id).AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
         Assert.Equal(Hotline.Domain.LawyerStatus.Available, await InRouter());
 
@@ -287,11 +291,7 @@ public sealed class RoutingLivenessTests(HotlineHost host)
 
         // The lawyer's connection dies without their grain hearing of it (the silo that held it died): the router still
         // counts them available, and the offer it makes is pushed to no one.
-        using (var lost = host.CallFaults.Fail("ILawyerGrain.Disconnected"))
-        {
-            await lawyer.Hub.DisposeAsync();
-            await lost.Refused.Task.WaitAsync(Wait);
-        }
+        await LoseConnectionUnheard(lawyer);
         var c = await kit.Open(await kit.Worker(), category, dialect);
         await Hotline.Testing.Wait.Until(async () => (await router.GetEntry(c.Id)).OfferedTo == lawyer.Id, Wait, () => "the router made no offer");
 
