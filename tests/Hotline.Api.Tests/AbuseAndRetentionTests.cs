@@ -546,13 +546,7 @@ public sealed class FailedIntakeTests(ClockHost host)
     }
 
     /// <summary>The lawyer takes the call once it is offered and closes it; whether they were to call back.</summary>
-    private static async Task<bool> TakeAndClose(TestLawyer lawyer, string id)
-    {
-        await lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == id, TestKit.Wait);
-        var callback = (await lawyer.Hub.AcceptOffer(id)).Consultation.Callback;
-        await TestKit.CloseAnswered(lawyer, id);
-        return callback;
-    }
+    private static async Task<bool> TakeAndClose(TestLawyer lawyer, string id) => (await TestKit.TakeAndClose(lawyer, id)).Consultation.Callback;
 
     [Fact]
     public async Task A_call_its_gateway_stopped_polling_is_taken_as_a_callback_and_a_polled_one_is_bridged()

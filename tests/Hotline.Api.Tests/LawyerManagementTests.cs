@@ -174,9 +174,7 @@ public sealed class LawyerManagementTests(HotlineHost host)
         await worker.Hub.StatusChanges.WaitAsync(s => s.ConsultationId == c.Id && s.Status == "queued", Wait);
         var b = await kit.Lawyer([active.Category], active.Dialect);
         await b.Hub.Invoke<Lawyer>("SetAvailability", ["available"]);
-        await b.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
-        await b.Hub.AcceptOffer(c.Id);
-        await TestKit.CloseAnswered(b, c.Id);
+        await TestKit.TakeAndClose(b, c.Id);
     }
 
     [Fact]

@@ -164,9 +164,7 @@ public sealed class RoutingLivenessTests(HotlineHost host)
         Assert.Equal("available", (await lawyer.Hub.Invoke<Lawyer>("GetMe", [])).Status);
 
         var c = await kit.Open(await kit.Worker(), category, dialect);
-        await lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
-        await lawyer.Hub.AcceptOffer(c.Id);
-        await TestKit.CloseAnswered(lawyer, c.Id);
+        await TestKit.TakeAndClose(lawyer, c.Id, Wait);
     }
 
     [Fact]
@@ -187,9 +185,7 @@ public sealed class RoutingLivenessTests(HotlineHost host)
         // The router is told once it can be: the lawyer is offline to routing, so the waiting consultation goes to another.
         var other = await kit.Lawyer([active.Category], active.Dialect);
         await Available(other);
-        await other.Hub.Offers.WaitAsync(o => o.ConsultationId == c.Id, Wait);
-        await other.Hub.AcceptOffer(c.Id);
-        await TestKit.CloseAnswered(other, c.Id);
+        await TestKit.TakeAndClose(other, c.Id, Wait);
     }
 
     [Fact]

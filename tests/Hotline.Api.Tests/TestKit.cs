@@ -118,6 +118,15 @@ public sealed class TestKit(HotlineHost host) : IAsyncDisposable
     public static Task<Consultation> CloseAnswered(TestLawyer lawyer, string consultationId) =>
         lawyer.Hub.Invoke<Consultation>("CloseConsultation", [consultationId, "answered", "closed by the test", null]);
 
+    /// <summary>The lawyer takes the consultation once it is offered to them and closes it answered; what the accept answered.</summary>
+    public static async Task<JoinResult> TakeAndClose(TestLawyer lawyer, string consultationId, TimeSpan? wait = null)
+    {
+        await lawyer.Hub.Offers.WaitAsync(o => o.ConsultationId == consultationId, wait ?? Wait);
+        var taken = await lawyer.Hub.AcceptOffer(consultationId);
+        await CloseAnswered(lawyer, consultationId);
+        return taken;
+    }
+
     /// <summary>See <see cref="Api.Tests.ActiveCase"/>.</summary>
     public async Task<ActiveCase> ActiveCase()
     {
