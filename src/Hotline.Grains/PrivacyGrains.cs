@@ -62,11 +62,16 @@ public sealed class OpenConsultationsGrain([PersistentState("open", StorageNames
         if (ids.Count >= max)
         {
             var access = await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IConsultationGrain>(id).GetAccess()));
-            bool InFlight(string id) => reservedAt.TryGetValue(id, out var at) && now - at < OpenInFlight;
-            var open = ids.Where((id, i) => access[i].Exists ? !ConsultationStateMachine.IsTerminal(access[i].Status) : InFlight(id)).ToList();
-            foreach (var id in ids.Except(open).ToList()) reservedAt.Remove(id);
-            // A stored one no longer needs its reservation time.
-            for (var i = 0; i < ids.Count; i++) if (access[i].Exists) reservedAt.Remove(ids[i]);
+            var open = new List<string>();
+            for (var i = 0; i < ids.Count; i++)
+            {
+                var id = ids[i];
+                // Counts while stored and unfinished, or, never stored, while its open could still be in flight; only the
+                // latter keeps its reservation time.
+                var inFlight = !access[i].Exists && reservedAt.TryGetValue(id, out var at) && now - at < OpenInFlight;
+                if (inFlight || (access[i].Exists && !ConsultationStateMachine.IsTerminal(access[i].Status))) open.Add(id);
+                if (!inFlight) reservedAt.Remove(id);
+            }
             state.State.Ids = ids = open;
         }
         if (ids.Count >= max)
