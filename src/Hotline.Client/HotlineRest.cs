@@ -16,6 +16,9 @@ public sealed class HotlineRest(HttpClient http)
     public Task<WorkerToken> CreateWorker(string? displayName = null, string? phone = null)
         => Send<WorkerToken>(HttpMethod.Post, "/api/auth/worker", null, new { displayName, phone });
 
+    /// <summary>A fresh 30-day token for the worker whose (still valid) token this is: same identity, same consultations.</summary>
+    public Task<RenewedToken> RenewWorker(string token) => Send<RenewedToken>(HttpMethod.Post, "/api/auth/renew", token);
+
     public Task<LoginResult> Login(string username, string password)
         => Send<LoginResult>(HttpMethod.Post, "/api/auth/login", null, new { username, password });
 

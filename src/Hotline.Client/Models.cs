@@ -2,6 +2,10 @@ namespace Hotline.Client;
 
 /// <summary>Client-side shapes of the contract (JSON camelCase, enums as snake_case strings).</summary>
 public sealed record WorkerToken(string WorkerId, string Token);
+
+/// <summary>A renewed worker token and when it expires.</summary>
+public sealed record RenewedToken(string Token, DateTimeOffset ExpiresAt);
+
 /// <summary>Answer of <c>POST /api/auth/login</c>.</summary>
 public sealed record LoginResult(string UserId, string Role, string DisplayName, string Token);
 /// <summary>Contract <c>ConsultationView</c>.</summary>

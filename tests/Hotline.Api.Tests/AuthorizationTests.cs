@@ -41,6 +41,39 @@ public sealed class AuthorizationTests(HotlineHost host)
     }
 
     [Fact]
+    public async Task A_worker_renews_their_token_and_keeps_their_consultations_while_staff_and_erased_tokens_are_refused()
+    {
+        await using var kit = new TestKit(host);
+        var (category, dialect) = TestKit.Combo();
+        var worker = await kit.Worker("renewing", connect: false);
+        var opened = await kit.Rest.OpenConsultation(worker.Token, category, dialect, "wages unpaid since March");
+
+        var renewed = await kit.Rest.RenewWorker(worker.Token);
+        var jwt = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(renewed.Token);
+        Assert.Equal(worker.Id, jwt.Subject);
+        Assert.Equal(jwt.ValidTo, renewed.ExpiresAt.UtcDateTime);
+        Assert.InRange(renewed.ExpiresAt, DateTimeOffset.UtcNow.AddDays(30).AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(30).AddMinutes(5));
+        // The same identity: the consultation opened with the old token is the renewed token's too.
+        Assert.Equal(opened.Id, (await kit.Rest.GetConsultation(renewed.Token, opened.Id)).Id);
+
+        // Staff sign in again for each shift; no token, no renewal.
+        var lawyer = await kit.Lawyer([category], dialect, connect: false);
+        Assert.Equal(HttpStatusCode.Forbidden, (await kit.Raw(HttpMethod.Post, "/api/auth/renew", lawyer.Token)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await kit.Raw(HttpMethod.Post, "/api/auth/renew", await host.AdminToken())).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await kit.Raw(HttpMethod.Post, "/api/auth/renew")).Status);
+
+        // While the worker's token version cannot be read, a request is let through on its signature, but no token is
+        // renewed on it: the answer is "unavailable", to be retried.
+        using (host.CallFaults.Fail("IWorkerGrain.GetTokenVersion"))
+            Assert.Equal((503, "unavailable"), await TestKit.RestError(() => kit.Rest.RenewWorker(renewed.Token)));
+
+        // Erased: neither token renews (nor serves).
+        Assert.Equal(HttpStatusCode.NoContent, (await kit.Raw(HttpMethod.Delete, "/api/workers/me", renewed.Token)).Status);
+        Assert.Equal((401, "unauthorized"), await TestKit.RestError(() => kit.Rest.RenewWorker(worker.Token)));
+        Assert.Equal((401, "unauthorized"), await TestKit.RestError(() => kit.Rest.RenewWorker(renewed.Token)));
+    }
+
+    [Fact]
     public async Task Worker_cannot_touch_another_workers_consultation()
     {
         await using var kit = new TestKit(host);

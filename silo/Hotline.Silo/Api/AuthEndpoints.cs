@@ -93,6 +93,19 @@ public static class AuthEndpoints
             return Results.Ok(new LoginResponse(subject!, role!, displayName!, tokens.Issue(subject!, role!, displayName!, StaffTokenLifetime, version)));
         }).RequireRateLimiting(ApiExtensions.LoginPolicy);
 
+        // A worker's token is their only link to their consultations: a page that is used keeps it alive by renewing it
+        // (a fresh 30 days, same identity and version). Only a token that is still valid and current is renewed, and the
+        // version is read from the worker's grain, not the cache's "unknown, let through". Staff tokens are not renewed:
+        // lawyers and admins sign in with their password for each 12-hour shift.
+        auth.MapPost("/renew", async (ClaimsPrincipal user, TokenService tokens, TokenRevocation revocation) =>
+        {
+            var claims = TokenRevocation.ClaimsOf(user);
+            var current = await revocation.CurrentVersion(Roles.Worker, claims.Subject!, strict: true);
+            if (current != claims.Version) return Problems.Of("unauthorized", "this token was revoked");
+            var token = tokens.Issue(claims.Subject!, Roles.Worker, user.FindFirstValue(Roles.NameClaim) ?? "", WorkerTokenLifetime, current);
+            return Results.Ok(new RenewResponse(token, new DateTimeOffset(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).ValidTo, TimeSpan.Zero)));
+        }).RequireAuthorization(Roles.Worker).RequireRateLimiting(ApiExtensions.RestPolicy);
+
         app.MapDelete("/api/workers/me", async (ClaimsPrincipal user, IGrainFactory grains, GrainCalls calls, TokenRevocation revocation) =>
         {
             var workerId = user.Id();

@@ -4,6 +4,8 @@ namespace Hotline.Silo.Api;
 public sealed record WorkerTokenRequest(string? DisplayName, string? Phone);
 /// <summary><c>POST /api/auth/worker</c> answer.</summary>
 public sealed record WorkerTokenResponse(string WorkerId, string Token);
+/// <summary><c>POST /api/auth/renew</c> answer: a fresh token for the same worker, and when it expires.</summary>
+public sealed record RenewResponse(string Token, DateTimeOffset ExpiresAt);
 /// <summary><c>POST /api/auth/login</c> body.</summary>
 public sealed record LoginRequest(string? Username, string? Password);
 /// <summary><c>POST /api/auth/login</c> answer.</summary>

@@ -49,11 +49,15 @@ public sealed class TokenRevocation(IGrainFactory grains, GrainCalls calls, Admi
         }
     }
 
-    /// <summary>The owner's current version (cached briefly).</summary>
-    public async ValueTask<int> CurrentVersion(string role, string subject)
+    /// <summary>
+    /// The owner's current version (cached briefly). <paramref name="strict"/>: read from the owner's grain, not the
+    /// cache, and an unreachable grain throws (<c>unavailable</c>) instead of answering "unknown".
+    /// </summary>
+    public async ValueTask<int> CurrentVersion(string role, string subject, bool strict = false)
     {
         var now = time.GetUtcNow();
-        if (_cache.TryGetValue(subject, out var hit) && now - hit.At < _ttl) return hit.Version;
+        (int Version, DateTimeOffset At) hit = default;
+        if (!strict && _cache.TryGetValue(subject, out hit) && now - hit.At < _ttl) return hit.Version;
         try
         {
             var version = role == Roles.Worker
@@ -63,7 +67,12 @@ public sealed class TokenRevocation(IGrainFactory grains, GrainCalls calls, Admi
             _cache[subject] = (version, now);
             return version;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException && strict && e is not HotlineException)
+        {
+            logger.LogInformation("Token version of a {Role} unavailable for a strict check: {Error}", role, e.GetType().Name);
+            throw new HotlineException(HotlineException.Codes.Unavailable, "the account cannot be checked now, try again");
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !strict)
         {
             // The grain cannot be reached (failover): keep serving with the last known version rather than logging
             // everyone out; an unknown one is let through (the signature is valid).

@@ -86,13 +86,29 @@ function show(view) { for (const v of views) $(`#view-${v}`).hidden = v !== view
 function readAuth() {
   try { const a = JSON.parse(localStorage.getItem(AUTH_KEY) || "null"); return a?.token ? a : null; } catch { return null; }
 }
+// A worker token lives 30 days and is this browser's only link to its consultations: a page opened more than a day
+// after the token was issued (or renewed) renews it, so a worker who keeps coming back keeps their identity.
+const RENEW_AFTER_MS = 24 * 3600 * 1000;
+function saveAuth(auth) {
+  state.auth = auth;
+  localStorage.setItem(AUTH_KEY, JSON.stringify(auth));
+  return auth;
+}
+async function renewAuth(auth) {
+  if (auth.renewedAt && Date.now() - auth.renewedAt < RENEW_AFTER_MS) return auth;
+  try {
+    const r = await api("/api/auth/renew", { method: "POST", token: auth.token });
+    return saveAuth({ ...auth, token: r.token, renewedAt: Date.now() });
+  } catch {
+    // Refused (expired, erased): the next call's 401 starts a fresh identity. Unreachable: the old token serves meanwhile.
+    return auth;
+  }
+}
 async function ensureAuth(force = false) {
   if (!force && state.auth) return state.auth;
-  if (!force) { state.auth = readAuth(); if (state.auth) return state.auth; }
+  if (!force) { const stored = readAuth(); if (stored) { state.auth = stored; return renewAuth(stored); } }
   const r = await api("/api/auth/worker", { method: "POST", body: {} });
-  state.auth = { workerId: r.workerId, token: r.token };
-  localStorage.setItem(AUTH_KEY, JSON.stringify(state.auth));
-  return state.auth;
+  return saveAuth({ workerId: r.workerId, token: r.token, renewedAt: Date.now() });
 }
 /** REST call with the worker token; a 401 (expired or foreign token) gets a fresh identity once. */
 async function call(path, opts = {}) {
@@ -434,7 +450,7 @@ async function boot() {
   for (const b of document.querySelectorAll(".star:not(.rate-star)")) b.addEventListener("click", () => setRating(Number(b.dataset.rating)));
   // Resume on another device: the new identity is stored and the page starts again as that worker.
   setupResume(call, (auth) => {
-    localStorage.setItem(AUTH_KEY, JSON.stringify(auth));
+    localStorage.setItem(AUTH_KEY, JSON.stringify({ ...auth, renewedAt: Date.now() }));
     localStorage.removeItem(CID_KEY);
     location.reload();
   });
