@@ -100,9 +100,8 @@ public static class AuthEndpoints
         auth.MapPost("/renew", async (ClaimsPrincipal user, TokenService tokens, TokenRevocation revocation) =>
         {
             var claims = TokenRevocation.ClaimsOf(user);
-            var current = await revocation.CurrentVersion(Roles.Worker, claims.Subject!, strict: true);
-            if (current != claims.Version) return Problems.Of("unauthorized", "this token was revoked");
-            var token = tokens.Issue(claims.Subject!, Roles.Worker, user.FindFirstValue(Roles.NameClaim) ?? "", WorkerTokenLifetime, current);
+            if (!await revocation.IsCurrent(claims, strict: true)) return Problems.Of("unauthorized", "this token was revoked");
+            var token = tokens.Issue(claims.Subject!, Roles.Worker, user.FindFirstValue(Roles.NameClaim) ?? "", WorkerTokenLifetime, claims.Version);
             return Results.Ok(new RenewResponse(token, new DateTimeOffset(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).ValidTo, TimeSpan.Zero)));
         }).RequireAuthorization(Roles.Worker).RequireRateLimiting(ApiExtensions.RestPolicy);
 

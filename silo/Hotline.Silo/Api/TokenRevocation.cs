@@ -32,8 +32,11 @@ public sealed class TokenRevocation(IGrainFactory grains, GrainCalls calls, Admi
         user.FindFirstValue(Roles.RoleClaim), user.FindFirstValue(Roles.SubjectClaim),
         int.TryParse(user.FindFirstValue(VersionClaim), out var v) ? v : 0);
 
-    /// <summary>Whether a token with these claims still carries its owner's current version.</summary>
-    public async ValueTask<bool> IsCurrent(TokenClaims token)
+    /// <summary>
+    /// Whether a token with these claims still carries its owner's current version. <paramref name="strict"/>: as
+    /// <see cref="CurrentVersion"/>'s (read from the grain; an unreachable one throws instead of letting the token through).
+    /// </summary>
+    public async ValueTask<bool> IsCurrent(TokenClaims token, bool strict = false)
     {
         var (role, subject, claimed) = token;
         if (subject is null) return false;
@@ -42,7 +45,7 @@ public sealed class TokenRevocation(IGrainFactory grains, GrainCalls calls, Admi
             case Roles.Admin:
                 return claimed == admin.TokenVersion;
             case Roles.Worker or Roles.Lawyer:
-                var current = await CurrentVersion(role, subject);
+                var current = await CurrentVersion(role, subject, strict);
                 return current == Unknown || (current >= 0 && current == claimed);
             default:
                 return true;
@@ -67,13 +70,14 @@ public sealed class TokenRevocation(IGrainFactory grains, GrainCalls calls, Admi
             _cache[subject] = (version, now);
             return version;
         }
-        catch (Exception e) when (e is not OperationCanceledException && strict && e is not HotlineException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogInformation("Token version of a {Role} unavailable for a strict check: {Error}", role, e.GetType().Name);
-            throw new HotlineException(HotlineException.Codes.Unavailable, "the account cannot be checked now, try again");
-        }
-        catch (Exception e) when (e is not OperationCanceledException && !strict)
-        {
+            if (strict)
+            {
+                if (e is HotlineException) throw;
+                logger.LogInformation("Token version of a {Role} unavailable for a strict check: {Error}", role, e.GetType().Name);
+                throw new HotlineException(HotlineException.Codes.Unavailable, "the account cannot be checked now, try again");
+            }
             // The grain cannot be reached (failover): keep serving with the last known version rather than logging
             // everyone out; an unknown one is let through (the signature is valid).
             logger.LogWarning("Token version of a {Role} unavailable: {Error}", role, e.GetType().Name);

@@ -450,7 +450,7 @@ async function boot() {
   for (const b of document.querySelectorAll(".star:not(.rate-star)")) b.addEventListener("click", () => setRating(Number(b.dataset.rating)));
   // Resume on another device: the new identity is stored and the page starts again as that worker.
   setupResume(call, (auth) => {
-    localStorage.setItem(AUTH_KEY, JSON.stringify({ ...auth, renewedAt: Date.now() }));
+    saveAuth({ ...auth, renewedAt: Date.now() });
     localStorage.removeItem(CID_KEY);
     location.reload();
   });
