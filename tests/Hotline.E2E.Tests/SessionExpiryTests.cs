@@ -20,11 +20,12 @@ public sealed class SessionExpiryTests(HotlineServer server, ITestOutputHelper o
         var adminToken = await server.LoginAsync("admin", "admin12351");
         var username = "expiry." + Guid.NewGuid().ToString("N")[..8];
         await server.CreateLawyerAsync(adminToken, username, Password, "到期 律师", ["unpaid_wages"], ["mandarin"], 2);
-        // The console's session as its sign-in stores it, with a token of the same lawyer (same version) that expires in 4 s.
+        // The console's session as its sign-in stores it, with a token of the same lawyer (same version) that expires in
+        // 8 s (4 s could run out before the console had loaded while another E2E class ran beside it).
         var version = int.Parse(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(await server.LoginAsync(username, Password))
             .GetClaim(TokenService.VersionClaim).Value, System.Globalization.CultureInfo.InvariantCulture);
         var lawyerId = "lw-" + username;
-        var token = server.Services.GetRequiredService<TokenService>().Issue(lawyerId, Roles.Lawyer, "到期 律师", TimeSpan.FromSeconds(4), version);
+        var token = server.Services.GetRequiredService<TokenService>().Issue(lawyerId, Roles.Lawyer, "到期 律师", TimeSpan.FromSeconds(8), version);
         var session = System.Text.Json.JsonSerializer.Serialize(new { userId = lawyerId, role = "lawyer", displayName = "到期 律师", token });
 
         await using var context = await launched.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = server.BaseUrl, Locale = "zh-CN" });
